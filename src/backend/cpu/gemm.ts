@@ -1,0 +1,69 @@
+/**
+ * @file The CPU GEMM contract and its plain-TypeScript reference kernel (cache-blocked).
+ * C[b] = op(A[b]) · op(B[b]) for b in [0, batch), op = transpose when trans* is set.
+ * Row-major: element (i, j) of a stored matrix X sits at X[xOffset + b*strideX + i*ldx + j].
+ * A faster implementation (WebAssembly SIMD) registers itself with setGemmF32; the reference stays as the
+ * oracle and the fallback. Imports nothing but core.
+ */
+
+export interface GemmArgs<T extends Float32Array | Float64Array = Float32Array | Float64Array> {
+  transA: boolean; transB: boolean;
+  m: number; n: number; k: number;
+  a: T; aOffset: number; lda: number;
+  b: T; bOffset: number; ldb: number;
+  c: T; cOffset: number; ldc: number;
+  batch: number; strideA: number; strideB: number; strideC: number;
+}
+
+export type GemmFn = (args: GemmArgs<Float32Array>) => void;
+
+const BK = 128;
+const BN = 256;
+
+/**
+ * Reference kernel for any float array. Packs op(B) into a contiguous k x n panel per block so the inner
+ * loop is a unit-stride axpy over a cache-resident row; accumulates in the array's own precision.
+ */
+export function gemmReference(g: GemmArgs): void {
+  const { m, n, k, transA, transB, lda, ldb, ldc } = g;
+  const A = g.a, B = g.b, C = g.c;
+  const isF32 = C instanceof Float32Array;
+  const panel = isF32 ? new Float32Array(BK * BN) : new Float64Array(BK * BN);
+  for (let bt = 0; bt < g.batch; bt++) {
+    const ao = g.aOffset + bt * g.strideA, bo = g.bOffset + bt * g.strideB, co = g.cOffset + bt * g.strideC;
+    for (let i = 0; i < m; i++) C.fill(0, co + i * ldc, co + i * ldc + n);
+    for (let j0 = 0; j0 < n; j0 += BN) {
+      const nb = Math.min(BN, n - j0);
+      for (let p0 = 0; p0 < k; p0 += BK) {
+        const kb = Math.min(BK, k - p0);
+        // pack op(B)[p0:p0+kb, j0:j0+nb]
+        for (let p = 0; p < kb; p++) {
+          const row = p * nb;
+          if (transB) for (let j = 0; j < nb; j++) panel[row + j] = B[bo + (j0 + j) * ldb + p0 + p];
+          else { const src = bo + (p0 + p) * ldb + j0; for (let j = 0; j < nb; j++) panel[row + j] = B[src + j]; }
+        }
+        for (let i = 0; i < m; i++) {
+          const crow = co + i * ldc + j0;
+          for (let p = 0; p < kb; p++) {
+            const av = transA ? A[ao + (p0 + p) * lda + i] : A[ao + i * lda + p0 + p];
+            if (av === 0) continue;
+            const row = p * nb;
+            for (let j = 0; j < nb; j++) C[crow + j] += av * panel[row + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+let gemmF32Impl: GemmFn = gemmReference;
+let gemmF32Name = 'reference (TypeScript, cache-blocked)';
+
+/** Install a faster float32 GEMM (e.g. the WebAssembly SIMD one). */
+export function setGemmF32(fn: GemmFn, name: string): void { gemmF32Impl = fn; gemmF32Name = name; }
+export function gemmF32Backend(): string { return gemmF32Name; }
+
+export function gemm(g: GemmArgs): void {
+  if (g.c instanceof Float32Array) gemmF32Impl(g as GemmArgs<Float32Array>);
+  else gemmReference(g);
+}
