@@ -1,0 +1,483 @@
+/**
+ * @file A restricted pickle VM for weights-only loads (protocols 2-5 as torch.save and Python 3 write them).
+ * It never imports or calls anything: GLOBAL/STACK_GLOBAL resolve only names on an allowlist modelled on
+ * torch's `_weights_only_unpickler` (OrderedDict, the tensor/parameter rebuild functions, torch storage
+ * classes, torch dtypes, torch.Size, torch.device, bytes/set helpers), and REDUCE/NEWOBJ/BUILD build neutral
+ * values (types.ts). Anything else (e.g. `posix.system`) is refused with an error naming the global.
+ * Hostile input cannot loop (one pass over the bytes) or allocate more than a small multiple of its size.
+ * Imports only src/core/dtype.ts.
+ */
+import { dtypeFromStorageClass, TORCH_DTYPE_GLOBAL } from './dtypeNames.js';
+import { CheckpointFormatError, fileLabel } from './errors.js';
+import { latin1Decode, utf8Decode } from './bytes.js';
+import { OP, opcodeName } from './pickleOpcodes.js';
+import { tensorBoundsProblem } from './rawTensor.js';
+import {
+  isPyFloat, isPyGlobal, isPyObject, isRawStorage, isRawTensor, isTuple, PyOrderedDict,
+  type PyGlobal, type PyKey, type PyObject, type PyValue, type RawTensor,
+} from './types.js';
+
+export interface UnpickleOptions {
+  /** Where the pickle comes from, for messages (e.g. 'model.pt (archive/data.pkl)'). */
+  name?: string;
+  /** Resolves BINPERSID/PERSID ids; torch zips use ('storage', storage class, key, location, numel). Without it, persistent ids are refused. */
+  persistentLoad?: (pid: PyValue) => PyValue;
+  /** Return integral Python floats (e.g. 1.0) as PyFloat instead of plain numbers, so they are re-pickled as floats. */
+  preserveFloatType?: boolean;
+  /** Largest accepted integer encoding in bytes (LONG1/LONG4/text), default 1024. */
+  maxIntBytes?: number;
+}
+
+/** Python 2 module names that Python 3 pickles at protocol < 3 write (fix_imports). */
+const MODULE_ALIASES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg' };
+
+type Rebuilder = (args: PyValue[], ctx: Ctx) => PyValue;
+interface Ctx {
+  fail(msg: string): never;
+  preserveFloatType: boolean;
+}
+
+const TORCH_UNSUPPORTED = new Set([
+  'torch._utils._rebuild_sparse_tensor', 'torch._utils._rebuild_sparse_csr_tensor', 'torch._utils._rebuild_meta_tensor_no_storage',
+  'torch._utils._rebuild_qtensor', 'torch._utils._rebuild_nested_tensor', 'torch._utils._rebuild_wrapper_subclass',
+  'torch._utils._rebuild_device_tensor_from_numpy', 'torch._utils._rebuild_tensor_v3', 'torch.serialization._get_layout', 'torch.Tensor',
+]);
+
+function intArg(v: PyValue, what: string, ctx: Ctx): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  return ctx.fail(`${what} must be an integer, got ${describe(v)}`);
+}
+function intTuple(v: PyValue, what: string, ctx: Ctx): number[] {
+  const items = isTuple(v) ? v.items : Array.isArray(v) ? v : ctx.fail(`${what} must be a tuple of integers, got ${describe(v)}`);
+  return items.map((x, i) => intArg(x, `${what}[${i}]`, ctx));
+}
+
+function rebuildTensor(args: PyValue[], ctx: Ctx, fn: string): RawTensor {
+  const [storage, offset, size, stride, requiresGrad] = args;
+  if (!isRawStorage(storage)) ctx.fail(`${fn}: first argument must be a storage (a persistent id), got ${describe(storage)}`);
+  const t: RawTensor = {
+    kind: 'tensor', storage,
+    offset: intArg(offset, `${fn}: storage_offset`, ctx),
+    shape: intTuple(size, `${fn}: size`, ctx),
+    strides: intTuple(stride, `${fn}: stride`, ctx),
+  };
+  if (requiresGrad === true) t.requiresGrad = true;
+  const problem = tensorBoundsProblem(t);
+  if (problem) ctx.fail(`${fn}: tensor on storage "${storage.key ?? '?'}" (${storage.dtype}): ${problem}; the file is corrupt`);
+  return t;
+}
+
+function asParameter(args: PyValue[], ctx: Ctx, fn: string): RawTensor {
+  const [data, requiresGrad] = args;
+  if (!isRawTensor(data)) ctx.fail(`${fn}: data must be a tensor, got ${describe(data)}`);
+  const p: RawTensor = { ...data, isParameter: true, requiresGrad: requiresGrad === undefined ? true : requiresGrad === true };
+  return p;
+}
+
+const REBUILDERS: Record<string, Rebuilder> = {
+  'collections.OrderedDict': (args: PyValue[], ctx: Ctx) => {
+    const d = new PyOrderedDict();
+    if (args.length === 0) return d;
+    const src = args[0];
+    const pairs = Array.isArray(src) ? src : isTuple(src) ? src.items : src instanceof Map ? [...src].map(([k, v]) => [k, v] as PyValue[]) : ctx.fail(`OrderedDict(...) expects a list of pairs, got ${describe(src)}`);
+    for (const pair of pairs) {
+      const kv = Array.isArray(pair) ? pair : isTuple(pair) ? pair.items : [];
+      if (kv.length !== 2) ctx.fail('OrderedDict(...) expects (key, value) pairs');
+      d.set(hashable(kv[0], ctx), kv[1]);
+    }
+    return d;
+  },
+  'torch._utils._rebuild_tensor_v2': (args: PyValue[], ctx: Ctx) => {
+    if (args.length < 6 || args.length > 7) ctx.fail(`_rebuild_tensor_v2 expects 6 or 7 arguments, got ${args.length}`);
+    return rebuildTensor(args, ctx, '_rebuild_tensor_v2');
+  },
+  'torch._utils._rebuild_tensor': (args: PyValue[], ctx: Ctx) => {
+    if (args.length !== 4) ctx.fail(`_rebuild_tensor expects 4 arguments, got ${args.length}`);
+    return rebuildTensor(args, ctx, '_rebuild_tensor');
+  },
+  'torch._utils._rebuild_parameter': (args: PyValue[], ctx: Ctx) => {
+    if (args.length !== 3) ctx.fail(`_rebuild_parameter expects 3 arguments, got ${args.length}`);
+    return asParameter(args, ctx, '_rebuild_parameter');
+  },
+  'torch._utils._rebuild_parameter_with_state': (args: PyValue[], ctx: Ctx) => {
+    if (args.length !== 4) ctx.fail(`_rebuild_parameter_with_state expects 4 arguments, got ${args.length}`);
+    return asParameter(args, ctx, '_rebuild_parameter_with_state');
+  },
+  'torch.nn.parameter.Parameter': (args: PyValue[], ctx: Ctx) => {
+    if (args.length < 1 || args.length > 2) ctx.fail(`Parameter(...) expects 1 or 2 arguments, got ${args.length}`);
+    return asParameter(args, ctx, 'Parameter');
+  },
+  'torch.Size': (args: PyValue[], ctx: Ctx) => ({ kind: 'tuple', items: intTuple(args[0] ?? { kind: 'tuple', items: [] }, 'torch.Size', ctx) }),
+  'torch.device': (args) => ({ kind: 'object', type: { kind: 'global', module: 'torch', name: 'device' }, args }),
+  '_codecs.encode': (args: PyValue[], ctx: Ctx) => {
+    const [s, enc] = args;
+    if (typeof s !== 'string') ctx.fail('_codecs.encode expects a string');
+    if (enc !== 'latin1' && enc !== 'latin-1') ctx.fail(`_codecs.encode: only 'latin1' is supported, got ${describe(enc ?? null)}`);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 255) ctx.fail('_codecs.encode: character outside latin1');
+      out[i] = c;
+    }
+    return out;
+  },
+  'builtins.bytearray': (args: PyValue[], ctx: Ctx) => {
+    const a = args[0];
+    if (a === undefined) return new Uint8Array(0);
+    if (a instanceof Uint8Array) return a;
+    return ctx.fail(`bytearray(...) expects bytes, got ${describe(a)}`);
+  },
+  'builtins.bytes': (args: PyValue[], ctx: Ctx) => REBUILDERS['builtins.bytearray'](args, ctx),
+  'builtins.set': (args) => ({ kind: 'object', type: { kind: 'global', module: 'builtins', name: 'set' }, args }),
+  'builtins.frozenset': (args) => ({ kind: 'object', type: { kind: 'global', module: 'builtins', name: 'frozenset' }, args }),
+};
+
+/** Globals that may appear as plain values (storage classes and dtypes). */
+function isValueGlobal(module: string, name: string): boolean {
+  if (module === 'torch' && name.endsWith('Storage')) return true;
+  return module === 'torch' && Object.prototype.hasOwnProperty.call(TORCH_DTYPE_GLOBAL, name);
+}
+
+/** Names a weights-only load accepts, for messages. */
+export const ALLOWED_GLOBALS_HINT =
+  'collections.OrderedDict, torch._utils._rebuild_tensor_v2/_rebuild_parameter, torch.<X>Storage, torch.<dtype>, torch.Size, torch.device, torch.nn.parameter.Parameter, _codecs.encode, builtins.set/frozenset/bytearray';
+
+function describe(v: PyValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof PyOrderedDict) return 'an OrderedDict';
+  if (v instanceof Map) return 'a dict';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (typeof v === 'object') {
+    if (isPyGlobal(v)) return `global ${v.module}.${v.name}`;
+    if (isPyObject(v)) return `a ${v.type.module}.${v.type.name} object`;
+    if (isPyFloat(v)) return `float ${v.value}`;
+    return `a ${v.kind}`;
+  }
+  if (typeof v === 'string') return `str ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function hashable(k: PyValue, ctx: Ctx): PyKey {
+  if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return k;
+  if (isTuple(k)) return k;
+  if (isPyFloat(k)) return k.value;
+  return ctx.fail(`unhashable dict key: ${describe(k)}`);
+}
+
+/** Decode a little-endian two's complement integer (Python's decode_long). */
+function decodeLong(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+  return normInt(v);
+}
+function normInt(v: bigint): number | bigint {
+  return v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v;
+}
+
+/**
+ * Run a pickle and return its value. Throws CheckpointFormatError naming the file, the byte position and the
+ * opcode for anything malformed, unsupported or not allow-listed.
+ */
+export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue {
+  const label = fileLabel(opts.name);
+  const maxIntBytes = opts.maxIntBytes ?? 1024;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let pos = 0;
+  let opPos = 0;
+  let op = -1;
+  const fail: (msg: string) => never = (msg) => {
+    throw new CheckpointFormatError(`${label}pickle ${op >= 0 ? `${opcodeName(op)} ` : ''}at byte ${opPos}: ${msg}`, opts.name);
+  };
+  const ctx: Ctx = { fail, preserveFloatType: opts.preserveFloatType === true };
+
+  let stack: PyValue[] = [];
+  const metastack: PyValue[][] = [];
+  const memo = new Map<number, PyValue>();
+
+  const need = (n: number): void => {
+    if (n > data.length - pos) fail(`needs ${n} more bytes but only ${data.length - pos} remain; the pickle is truncated`);
+  };
+  const read = (n: number): Uint8Array => {
+    need(n);
+    const b = data.subarray(pos, pos + n);
+    pos += n;
+    return b;
+  };
+  const u8 = (): number => { need(1); return data[pos++]; };
+  const u16 = (): number => { need(2); const v = view.getUint16(pos, true); pos += 2; return v; };
+  const u32 = (): number => { need(4); const v = view.getUint32(pos, true); pos += 4; return v; };
+  const i32 = (): number => { need(4); const v = view.getInt32(pos, true); pos += 4; return v; };
+  const u64 = (): number => {
+    need(8);
+    const v = view.getBigUint64(pos, true);
+    pos += 8;
+    if (v > BigInt(data.length)) fail(`length ${v} is larger than the whole pickle (${data.length} bytes)`);
+    return Number(v);
+  };
+  const readline = (max = 65536): string => {
+    const end = data.indexOf(0x0a, pos);
+    if (end < 0) fail('missing newline; the pickle is truncated');
+    if (end - pos > max) fail(`line longer than ${max} bytes`);
+    const s = latin1Decode(data.subarray(pos, end));
+    pos = end + 1;
+    return s;
+  };
+  const pop = (): PyValue => {
+    if (stack.length === 0) fail('stack underflow; the pickle is corrupt');
+    return stack.pop() as PyValue;
+  };
+  const top = (): PyValue => {
+    if (stack.length === 0) fail('stack underflow; the pickle is corrupt');
+    return stack[stack.length - 1];
+  };
+  const popMark = (): PyValue[] => {
+    const items = stack;
+    const prev = metastack.pop();
+    if (!prev) fail('no MARK on the stack; the pickle is corrupt');
+    stack = prev;
+    return items;
+  };
+  const str = (b: Uint8Array): string => {
+    try {
+      return utf8Decode(b);
+    } catch {
+      return fail('string is not valid UTF-8');
+    }
+  };
+  const textInt = (s: string): number | bigint => {
+    const t = s.endsWith('L') ? s.slice(0, -1) : s;
+    if (!/^[+-]?\d+$/.test(t) || t.length > maxIntBytes * 3) fail(`bad integer literal ${JSON.stringify(s.slice(0, 40))}`);
+    return normInt(BigInt(t));
+  };
+  const floatValue = (v: number): PyValue => (ctx.preserveFloatType && Number.isInteger(v) ? { kind: 'float', value: v } : v);
+  const resolveGlobal = (moduleIn: string, name: string): PyGlobal => {
+    const module = MODULE_ALIASES[moduleIn] ?? moduleIn;
+    const full = `${module}.${name}`;
+    if (module === 'torch' && name.endsWith('Storage')) {
+      if (!dtypeFromStorageClass(name)) fail(`storage class torch.${name} holds a dtype torchlet does not support; convert the tensors in Python (e.g. .float()) before saving`);
+      return { kind: 'global', module, name };
+    }
+    if (REBUILDERS[full] || isValueGlobal(module, name)) return { kind: 'global', module, name };
+    if (TORCH_UNSUPPORTED.has(full)) fail(`global '${full}' is allowed by torch's weights-only loader but not supported by torchlet (sparse, quantized, meta, nested or legacy tensors); convert to dense CPU tensors in Python and save again`);
+    return fail(`refusing to load global '${full}': a weights-only load allows only ${ALLOWED_GLOBALS_HINT}. Loading this file with plain pickle could run code. If you trust it, load it in Python with torch.load(weights_only=False) and save a plain state dict (or safetensors)`);
+  };
+  const callGlobal = (fn: PyValue, args: PyValue, how: string): PyValue => {
+    if (!isPyGlobal(fn)) fail(`${how} target must be an allowed global, got ${describe(fn)}`);
+    const argv = isTuple(args) ? args.items : fail(`${how} arguments must be a tuple, got ${describe(args)}`);
+    const full = `${fn.module}.${fn.name}`;
+    const r = REBUILDERS[full];
+    if (!r) fail(`calling ${full} is not allowed`);
+    return r(argv, ctx);
+  };
+  const persistent = (pid: PyValue): PyValue => {
+    if (!opts.persistentLoad) fail('persistent id found but no persistent loader given (a torch.save pickle must be read with readTorchZip)');
+    return opts.persistentLoad(pid);
+  };
+
+  try {
+    for (;;) {
+      if (pos >= data.length) fail('reached the end of the data without STOP; the pickle is truncated');
+      opPos = pos;
+      op = data[pos++];
+      switch (op) {
+        case OP.PROTO: {
+          const v = u8();
+          if (v > 5) fail(`unsupported pickle protocol ${v} (0-5 are known)`);
+          break;
+        }
+        case OP.FRAME: u64(); break;
+        case OP.STOP: {
+          const v = pop();
+          return v;
+        }
+        case OP.MARK: metastack.push(stack); stack = []; break;
+        case OP.POP: if (stack.length) stack.pop(); else popMark(); break;
+        case OP.POP_MARK: popMark(); break;
+        case OP.DUP: stack.push(top()); break;
+        case OP.NONE: stack.push(null); break;
+        case OP.NEWTRUE: stack.push(true); break;
+        case OP.NEWFALSE: stack.push(false); break;
+        case OP.INT: {
+          const s = readline();
+          stack.push(s === '01' ? true : s === '00' ? false : textInt(s));
+          break;
+        }
+        case OP.LONG: stack.push(textInt(readline())); break;
+        case OP.BININT: stack.push(i32()); break;
+        case OP.BININT1: stack.push(u8()); break;
+        case OP.BININT2: stack.push(u16()); break;
+        case OP.LONG1: stack.push(decodeLong(read(u8()))); break;
+        case OP.LONG4: {
+          const n = i32();
+          if (n < 0 || n > maxIntBytes) fail(`integer of ${n} bytes is out of range (limit ${maxIntBytes})`);
+          stack.push(decodeLong(read(n)));
+          break;
+        }
+        case OP.FLOAT: {
+          const s = readline(100);
+          const v = Number(s.trim());
+          if (Number.isNaN(v) && !/^[+-]?nan$/i.test(s.trim())) fail(`bad float literal ${JSON.stringify(s)}`);
+          stack.push(floatValue(v));
+          break;
+        }
+        case OP.BINFLOAT: need(8); stack.push(floatValue(view.getFloat64(pos, false))); pos += 8; break;
+        case OP.BINUNICODE: stack.push(str(read(u32()))); break;
+        case OP.SHORT_BINUNICODE: stack.push(str(read(u8()))); break;
+        case OP.BINUNICODE8: stack.push(str(read(u64()))); break;
+        case OP.BINSTRING: case OP.SHORT_BINSTRING: {
+          const n = op === OP.BINSTRING ? i32() : u8();
+          if (n < 0) fail('negative string length');
+          const b = read(n);
+          let s: string;
+          try { s = utf8Decode(b); } catch { s = latin1Decode(b); }
+          stack.push(s);
+          break;
+        }
+        case OP.BINBYTES: stack.push(read(u32()).slice()); break;
+        case OP.SHORT_BINBYTES: stack.push(read(u8()).slice()); break;
+        case OP.BINBYTES8: case OP.BYTEARRAY8: stack.push(read(u64()).slice()); break;
+        case OP.EMPTY_LIST: stack.push([]); break;
+        case OP.LIST: { const items = popMark(); stack.push(items); break; }
+        case OP.APPEND: {
+          const v = pop();
+          const l = top();
+          if (!Array.isArray(l)) fail(`can only append to a list, got ${describe(l)}`);
+          l.push(v);
+          break;
+        }
+        case OP.APPENDS: {
+          const items = popMark();
+          const l = top();
+          if (!Array.isArray(l)) fail(`can only extend a list, got ${describe(l)}`);
+          for (const it of items) l.push(it);
+          break;
+        }
+        case OP.EMPTY_TUPLE: stack.push({ kind: 'tuple', items: [] }); break;
+        case OP.TUPLE: { const items = popMark(); stack.push({ kind: 'tuple', items }); break; }
+        case OP.TUPLE1: case OP.TUPLE2: case OP.TUPLE3: {
+          const n = op - OP.TUPLE1 + 1;
+          if (stack.length < n) fail('stack underflow; the pickle is corrupt');
+          stack.push({ kind: 'tuple', items: stack.splice(stack.length - n, n) });
+          break;
+        }
+        case OP.EMPTY_DICT: stack.push(new Map()); break;
+        case OP.DICT: {
+          const items = popMark();
+          if (items.length % 2) fail('odd number of items for a dict');
+          const d = new Map<PyKey, PyValue>();
+          for (let i = 0; i < items.length; i += 2) d.set(hashable(items[i], ctx), items[i + 1]);
+          stack.push(d);
+          break;
+        }
+        case OP.SETITEM: {
+          const v = pop();
+          const k = pop();
+          const d = top();
+          if (!(d instanceof Map)) fail(`can only set items on a dict, got ${describe(d)}`);
+          d.set(hashable(k, ctx), v);
+          break;
+        }
+        case OP.SETITEMS: {
+          const items = popMark();
+          const d = top();
+          if (!(d instanceof Map)) fail(`can only set items on a dict, got ${describe(d)}`);
+          if (items.length % 2) fail('odd number of items for SETITEMS');
+          for (let i = 0; i < items.length; i += 2) d.set(hashable(items[i], ctx), items[i + 1]);
+          break;
+        }
+        case OP.EMPTY_SET: stack.push({ kind: 'object', type: { kind: 'global', module: 'builtins', name: 'set' }, args: [[]] }); break;
+        case OP.FROZENSET: {
+          const items = popMark();
+          stack.push({ kind: 'object', type: { kind: 'global', module: 'builtins', name: 'frozenset' }, args: [items] });
+          break;
+        }
+        case OP.ADDITEMS: {
+          const items = popMark();
+          const s = top();
+          if (!isPyObject(s) || s.type.name !== 'set' || !Array.isArray(s.args[0])) fail(`can only add items to a set, got ${describe(s)}`);
+          for (const it of items) (s as PyObject & { args: PyValue[][] }).args[0].push(it);
+          break;
+        }
+        case OP.PUT: memo.set(Number(textInt(readline(32))), top()); break;
+        case OP.BINPUT: { const i = u8(); memo.set(i, top()); break; }
+        case OP.LONG_BINPUT: { const i = u32(); memo.set(i, top()); break; }
+        case OP.MEMOIZE: memo.set(memo.size, top()); break;
+        case OP.GET: case OP.BINGET: case OP.LONG_BINGET: {
+          const i = op === OP.GET ? Number(textInt(readline(32))) : op === OP.BINGET ? u8() : u32();
+          if (!memo.has(i)) fail(`memo key ${i} is not defined; the pickle is corrupt`);
+          stack.push(memo.get(i) as PyValue);
+          break;
+        }
+        case OP.GLOBAL: {
+          const module = readline(1000);
+          const name = readline(1000);
+          stack.push(resolveGlobal(module, name));
+          break;
+        }
+        case OP.STACK_GLOBAL: {
+          const name = pop();
+          const module = pop();
+          if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+          stack.push(resolveGlobal(module, name));
+          break;
+        }
+        case OP.REDUCE: {
+          const args = pop();
+          const fn = pop();
+          stack.push(callGlobal(fn, args, 'REDUCE'));
+          break;
+        }
+        case OP.NEWOBJ: {
+          const args = pop();
+          const cls = pop();
+          if (!isPyGlobal(cls) || !['torch.nn.parameter.Parameter', 'collections.OrderedDict', 'builtins.set', 'builtins.frozenset'].includes(`${cls.module}.${cls.name}`)) {
+            fail(`NEWOBJ may only build allowed classes, got ${describe(cls)}`);
+          }
+          stack.push(callGlobal(cls, args, 'NEWOBJ'));
+          break;
+        }
+        case OP.BUILD: {
+          const state = pop();
+          const inst = top();
+          if (inst instanceof PyOrderedDict) {
+            const st = isTuple(state) && state.items.length === 2 ? state.items[0] : state;
+            if (st === null) break;
+            if (!(st instanceof Map)) fail(`OrderedDict state must be a dict, got ${describe(st)}`);
+            inst.attrs ??= new Map();
+            for (const [k, v] of st) {
+              if (typeof k !== 'string') fail('OrderedDict attribute names must be strings');
+              inst.attrs.set(k, v);
+            }
+          } else if (isRawTensor(inst)) {
+            // Parameter.__setstate__ / legacy tensor state: nothing torchlet models; accept empty state only.
+            const empty = state === null || (state instanceof Map && state.size === 0) || (isTuple(state) && state.items.every((x) => x === null || (x instanceof Map && x.size === 0) || typeof x === 'boolean'));
+            if (!empty) fail('tensor state (BUILD) with content is not supported; save tensors without custom attributes');
+          } else {
+            fail(`BUILD is only allowed on OrderedDict and tensors, got ${describe(inst)}`);
+          }
+          break;
+        }
+        case OP.BINPERSID: stack.push(persistent(pop())); break;
+        case OP.PERSID: stack.push(persistent(readline())); break;
+        case OP.STRING: case OP.UNICODE:
+          fail('protocol 0 text strings are not supported; re-save with torch.save (protocol 2) or pickle protocol >= 2');
+          break;
+        case OP.INST: case OP.OBJ: case OP.NEWOBJ_EX: case OP.EXT1: case OP.EXT2: case OP.EXT4:
+          fail('building arbitrary objects is not allowed in a weights-only load; save a plain state dict');
+          break;
+        case OP.NEXT_BUFFER: case OP.READONLY_BUFFER:
+          fail('out-of-band buffers are not supported');
+          break;
+        default:
+          fail('unknown opcode; the file is corrupt or not a pickle');
+      }
+    }
+  } catch (e) {
+    if (e instanceof CheckpointFormatError) throw e;
+    throw new CheckpointFormatError(`${label}pickle ${opcodeName(op)} at byte ${opPos}: ${(e as Error)?.message ?? String(e)}`, opts.name);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * @file Checkpoint files on disk (Node only): crash-safe atomic writes and format detection.
+ * Imports node:fs, node:path, node:crypto.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Write bytes to `path` so that a crash at any moment leaves either the old file or the new complete one:
+ * write a temporary file in the same folder, fsync it, rename it over the target, fsync the folder.
+ */
+export function atomicWrite(path: string, bytes: Uint8Array): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd = openSync(tmp, 'wx', 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  // Persist the rename itself. Some platforms (Windows) cannot open folders; the rename is still atomic there.
+  try {
+    fd = openSync(dir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* folder fsync unsupported */ }
+}
+
+export type CheckpointFormat = 'torch-zip' | 'safetensors' | 'torch-legacy' | 'unknown';
+
+/**
+ * Guess a checkpoint's format from its first bytes, falling back to the extension:
+ * 'PK\x03\x04' -> torch zip; an 8-byte little-endian length followed by '{' -> safetensors;
+ * a pickle protocol header (0x80 0x02) -> legacy torch.save (unsupported, but named).
+ */
+export function detectFormat(bytes: Uint8Array, path = ''): CheckpointFormat {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
+  if (bytes.length >= 9 && bytes[8] === 0x7b) {
+    const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+    if (n > 0n && n <= BigInt(bytes.length - 8)) return 'safetensors';
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return 'torch-legacy';
+  const ext = extname(path).toLowerCase();
+  if (ext === '.safetensors') return 'safetensors';
+  if (ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt') return 'torch-zip';
+  return 'unknown';
+}
