@@ -1,0 +1,66 @@
+/**
+ * @file A node of the autograd graph: the op's name, its inputs, and its backward written with other ops.
+ * `record` is the single place an op attaches itself to the graph. Imports only types of Tensor.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { AutogradError } from '../core/errors.js';
+import { fmt } from '../core/shape.js';
+import { isGradEnabled } from './grad-mode.js';
+
+/** Gradient of the op's output -> one gradient per input (null/undefined where none flows). */
+export type BackwardFn = (grad: Tensor) => (Tensor | null | undefined)[];
+
+export class Node {
+  /** Hooks registered on the non-leaf output tensor; applied to the incoming gradient before backward runs. */
+  hooks: ((g: Tensor) => Tensor | void)[] = [];
+  /** Set when the output called retainGrad(): receives the gradient. */
+  retained: Tensor | null = null;
+  /** Tensors saved for backward, with the storage version they had when saved. */
+  saved: { t: Tensor; version: number }[];
+  freed = false;
+
+  constructor(
+    readonly name: string,
+    readonly inputs: (Tensor | null)[],
+    public backwardFn: BackwardFn | null,
+    saved: Tensor[],
+    /** Shape/dtype of the output, for gradient checks and messages. */
+    readonly outShape: readonly number[],
+  ) {
+    this.saved = saved.map((t) => ({ t, version: t.version }));
+  }
+
+  /** The name PyTorch prints for grad_fn, e.g. MulBackward0. */
+  toString(): string { return `<${this.name}Backward0>`; }
+
+  checkSaved(): void {
+    for (const { t, version } of this.saved) {
+      if (t.version !== version) {
+        throw new AutogradError(
+          `${this.name} backward: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+          `[${t.dtype} ${fmt(t.shape)}] is at version ${t.version}; expected version ${version} instead. ` +
+          `Hint: replace the in-place op (e.g. x.add_(...)) with its out-of-place form, or clone() the tensor before modifying it.`);
+      }
+    }
+  }
+
+  free(): void {
+    this.backwardFn = null;
+    this.saved = [];
+    this.freed = true;
+  }
+}
+
+/**
+ * Attach `out` to the graph when grad mode is on and any input requires grad. `saved` lists the tensors the
+ * backward closure reads, so in-place modification of them is caught at backward time.
+ */
+export function record(out: Tensor, name: string, inputs: (Tensor | null)[], backward: BackwardFn, saved: Tensor[] = []): Tensor {
+  if (!isGradEnabled()) return out;
+  let any = false;
+  for (const t of inputs) if (t && t.requiresGrad) { any = true; break; }
+  if (!any) return out;
+  out.gradFn = new Node(name, inputs.map((t) => (t && t.requiresGrad ? t : null)), backward, saved, out.shape);
+  out.setRequiresGradInternal(true);
+  return out;
+}

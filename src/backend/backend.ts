@@ -1,0 +1,108 @@
+/**
+ * @file The device contract. A backend owns storages (flat buffers of one dtype) and kernels over strided
+ * views of them; it never sees Tensor or autograd. Every kernel returns a new contiguous storage unless it
+ * says it writes in place. Imports only core.
+ */
+import type { DType, TypedArray } from '../core/dtype.js';
+import { DeviceError } from '../core/errors.js';
+
+export type DeviceType = 'cpu' | 'webgpu';
+
+/** A flat buffer of `size` elements of `dtype` on a device. `version` counts in-place writes (autograd checks it). */
+export interface Storage {
+  readonly device: DeviceType;
+  readonly dtype: DType;
+  readonly size: number;
+  version: number;
+  /** Free device memory now (GPU); a no-op where memory is garbage-collected. */
+  dispose?(): void;
+}
+
+/** A strided window onto a storage: element (i0, i1, ...) lives at offset + sum(ik * strides[k]). */
+export interface View {
+  readonly storage: Storage;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid'
+  | 'relu' | 'erf' | 'erfinv' | 'sign' | 'floor' | 'ceil' | 'round' | 'trunc' | 'reciprocal' | 'square'
+  | 'logicalNot' | 'isnan' | 'gelu' | 'geluTanh' | 'silu' | 'softplus';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'remainder' | 'floorDivide'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'
+  // gradient helpers: d/dx of unary ops, taking (x or result, grad)
+  | 'reluBackward' | 'geluBackward' | 'geluTanhBackward' | 'erfinvBackward';
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'all' | 'any';
+
+export interface Backend {
+  readonly name: DeviceType;
+  /** Wrap a host array as a storage (the CPU takes ownership; a GPU uploads). */
+  fromArray(dtype: DType, data: TypedArray): Storage;
+  /** A zero-filled storage. */
+  alloc(dtype: DType, size: number): Storage;
+  /** The storage's elements, synchronously; null where the device can only read asynchronously. */
+  readSync(s: Storage): TypedArray | null;
+  read(s: Storage): Promise<TypedArray>;
+
+  /** Contiguous copy of a view, cast to `dtype`. */
+  contiguous(x: View, dtype: DType): Storage;
+  /** dst[...] = src[...] (src already broadcast to dst's shape by stride 0), casting. In place: bumps nothing. */
+  copyInto(dst: View, src: View): void;
+  /** In-place fill of a view. */
+  fill(dst: View, value: number): void;
+
+  unary(op: UnaryOp, x: View, outDtype: DType): Storage;
+  /** a and b have outShape (broadcast dims have stride 0). */
+  binary(op: BinaryOp, a: View, b: View, outDtype: DType): Storage;
+  /** cond ? a : b, all three with the output's shape (stride-0 broadcast). */
+  where(cond: View, a: View, b: View, outDtype: DType): Storage;
+  /** Reduce `dims` (sorted, distinct) away; output shape = shape without dims. arg* return int64 flat indices within the reduced block. */
+  reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype: DType): Storage;
+  /** Batched GEMM: a [B, M, K], b [B, K, N] (any strides) -> contiguous [B, M, N]. Float dtypes only. */
+  matmul(a: View, b: View, outDtype: DType): Storage;
+  /** Inclusive cumulative sum along dim. */
+  cumsum(x: View, dim: number, outDtype: DType): Storage;
+  /** Stable sort along dim: returns [values, int64 indices]. */
+  sort(x: View, dim: number, descending: boolean): [Storage, Storage];
+  /** out[i][j] = x[i][index[i][j]] along dim (index has the output's shape, int64). */
+  gather(x: View, dim: number, index: View): Storage;
+  /** Copy of `self` (contiguous) with src scattered along dim at index; reduce 'add' accumulates. */
+  scatter(self: View, dim: number, index: View, src: View, reduce: 'none' | 'add'): Storage;
+  /** Select entries of x along dim by a 1-D int64 index. */
+  indexSelect(x: View, dim: number, index: View): Storage;
+  /** Adds src's slices into a zero tensor of `shape` at index along dim (the backward of indexSelect). */
+  indexAdd(shape: readonly number[], dtype: DType, dim: number, index: View, src: View): Storage;
+  /** Lower (upper = false) or upper triangle of the last two dims, with diagonal offset k; the rest zeroed. */
+  triangle(x: View, k: number, upper: boolean): Storage;
+  /** im2col for N-d convolution: x [N, C, ...spatial] -> [N, C*prod(kernel), prod(outSpatial)]. */
+  im2col(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): Storage;
+  /** col2im, the adjoint of im2col: cols [N, C*prod(kernel), L] summed into [N, C, ...spatial]. */
+  col2im(cols: View, channels: number, spatial: readonly number[], kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): Storage;
+  /** Max pooling window argmax: returns [values, int64 flat spatial indices] for x [N, C, ...spatial]. */
+  maxPool(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): [Storage, Storage];
+  /** Scatter-add grad of max pooling back into [N, C, ...spatial] using the flat indices. */
+  maxPoolBackward(grad: View, indices: View, spatial: readonly number[]): Storage;
+}
+
+const registry = new Map<DeviceType, Backend>();
+
+export function registerBackend(b: Backend): void { registry.set(b.name, b); }
+
+export function getBackend(device: DeviceType): Backend {
+  const b = registry.get(device);
+  if (!b) {
+    const hint = device === 'webgpu'
+      ? "call `await torch.webgpu.init()` first (WebGPU is not available without an adapter; on Linux without a GPU see README: software adapter)"
+      : 'this device is not registered';
+    throw new DeviceError(`device '${device}' is not available: ${hint}`);
+  }
+  return b;
+}
+
+export function hasBackend(device: DeviceType): boolean { return registry.has(device); }

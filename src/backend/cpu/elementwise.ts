@@ -1,0 +1,149 @@
+/**
+ * @file CPU elementwise kernels: copy/cast, fill, unary, binary, where. One table row per op; loops are
+ * specialised for contiguous operands (the common case) and walk offset tables otherwise.
+ */
+import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import { arrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { numel } from '../../core/shape.js';
+import { CpuStorage, dataOf } from './storage.js';
+import { viewOffsets } from './strided.js';
+import { erf, erfinv, gelu, geluGrad, geluTanh, geluTanhGrad, roundHalfEven, sigmoid, softplus } from './math.js';
+
+type F1 = (x: number) => number;
+type F2 = (a: number, b: number) => number;
+
+export const UNARY: Record<UnaryOp, F1> = {
+  neg: (x) => -x, abs: Math.abs, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x), exp: Math.exp, expm1: Math.expm1,
+  log: Math.log, log1p: Math.log1p, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sigmoid,
+  relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), erf, erfinv,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), floor: Math.floor, ceil: Math.ceil, round: roundHalfEven,
+  trunc: Math.trunc, reciprocal: (x) => 1 / x, square: (x) => x * x, logicalNot: (x) => (x ? 0 : 1),
+  isnan: (x) => (Number.isNaN(x) ? 1 : 0), gelu, geluTanh, silu: (x) => x * sigmoid(x), softplus,
+};
+
+function pyMod(a: number, b: number): number { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; }
+
+export const BINARY: Record<BinaryOp, F2> = {
+  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: Math.pow,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
+  atan2: Math.atan2, remainder: pyMod, floorDivide: (a, b) => Math.floor(a / b),
+  eq: (a, b) => (a === b ? 1 : 0), ne: (a, b) => (a !== b ? 1 : 0), lt: (a, b) => (a < b ? 1 : 0), le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0), ge: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a && b ? 1 : 0), logicalOr: (a, b) => (a || b ? 1 : 0), logicalXor: (a, b) => (!a !== !b ? 1 : 0),
+  reluBackward: (x, g) => (x > 0 ? g : 0), geluBackward: (x, g) => g * geluGrad(x), geluTanhBackward: (x, g) => g * geluTanhGrad(x),
+  erfinvBackward: (y, g) => g * 0.886226925452758 * Math.exp(y * y),
+};
+
+export function contiguous(x: View, dtype: DType): CpuStorage {
+  const n = numel(x.shape);
+  const out = arrayFor(dtype, n);
+  const src = dataOf(x.storage);
+  const offs = viewOffsets(x);
+  if (offs === null) {
+    if (x.dtype === dtype || sameRepr(x.dtype, dtype)) out.set(src.subarray(x.offset, x.offset + n) as never);
+    else for (let i = 0; i < n; i++) out[i] = cast(src[x.offset + i], dtype);
+  } else if (x.dtype === dtype) for (let i = 0; i < n; i++) out[i] = src[offs[i]];
+  else for (let i = 0; i < n; i++) out[i] = cast(src[offs[i]], dtype);
+  return new CpuStorage(dtype, out);
+}
+
+function sameRepr(a: DType, b: DType): boolean {
+  return (a === 'float64' && b === 'int64') ? false : a === b;
+}
+
+/** Value conversion beyond what typed-array stores do: float -> int truncates toward zero; -> bool is != 0. */
+export function cast(v: number, to: DType): number {
+  switch (to) {
+    case 'bool': return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+    case 'int64': return Math.trunc(v);
+    default: return v;
+  }
+}
+
+export function copyInto(dst: View, src: View): void {
+  const n = numel(dst.shape);
+  const d = dataOf(dst.storage), s = dataOf(src.storage);
+  const od = viewOffsets(dst), os = viewOffsets(src);
+  const needCast = dst.dtype === 'bool' || dst.dtype === 'int64';
+  const sameStorage = dst.storage === src.storage;
+  // A copy from a view of the same storage reads everything first, so overlapping windows stay correct.
+  const tmp: number[] | null = sameStorage ? new Array(n) : null;
+  if (tmp) { for (let i = 0; i < n; i++) tmp[i] = s[os ? os[i] : src.offset + i]; }
+  for (let i = 0; i < n; i++) {
+    const v = tmp ? tmp[i] : s[os ? os[i] : src.offset + i];
+    d[od ? od[i] : dst.offset + i] = needCast ? cast(v, dst.dtype) : v;
+  }
+}
+
+export function fill(dst: View, value: number): void {
+  const d = dataOf(dst.storage);
+  const n = numel(dst.shape);
+  const v = cast(value, dst.dtype);
+  const od = viewOffsets(dst);
+  if (od === null) d.fill(v, dst.offset, dst.offset + n);
+  else for (let i = 0; i < n; i++) d[od[i]] = v;
+}
+
+export function unary(op: UnaryOp, x: View, outDtype: DType): CpuStorage {
+  const n = numel(x.shape);
+  const out = arrayFor(outDtype, n);
+  const src = dataOf(x.storage);
+  const offs = viewOffsets(x);
+  const o = x.offset;
+  const castOut = outDtype === 'int64' || outDtype === 'bool';
+  if (op === 'relu' && offs === null) {
+    for (let i = 0; i < n; i++) { const v = src[o + i]; out[i] = v > 0 ? v : v !== v ? v : 0; }
+  } else {
+    const f = UNARY[op];
+    for (let i = 0; i < n; i++) {
+      const r = f(src[offs ? offs[i] : o + i]);
+      out[i] = castOut ? cast(r, outDtype) : r;
+    }
+  }
+  return new CpuStorage(outDtype, out);
+}
+
+export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): CpuStorage {
+  const n = numel(a.shape);
+  const out = arrayFor(outDtype, n);
+  const A = dataOf(a.storage), B = dataOf(b.storage);
+  const oa = viewOffsets(a), ob = viewOffsets(b);
+  const castOut = outDtype === 'int64' || outDtype === 'bool' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8';
+  if (oa === null && ob === null && !castOut && fastBinary(op, A, a.offset, B, b.offset, out, n)) return new CpuStorage(outDtype, out);
+  const f = BINARY[op];
+  const ao = a.offset, bo = b.offset;
+  if (castOut) {
+    const isInt = outDtype !== 'bool';
+    for (let i = 0; i < n; i++) {
+      let r = f(A[oa ? oa[i] : ao + i], B[ob ? ob[i] : bo + i]);
+      if (isInt && !Number.isFinite(r)) r = 0; // matches no PyTorch UB; ints cannot hold inf/nan
+      out[i] = cast(r, outDtype);
+    }
+  } else {
+    for (let i = 0; i < n; i++) out[i] = f(A[oa ? oa[i] : ao + i], B[ob ? ob[i] : bo + i]);
+  }
+  return new CpuStorage(outDtype, out);
+}
+
+/** Unit-stride loops for the hot arithmetic ops; returns false when not handled. */
+function fastBinary(op: BinaryOp, A: TypedArray, ao: number, B: TypedArray, bo: number, out: TypedArray, n: number): boolean {
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) out[i] = A[ao + i] + B[bo + i]; return true;
+    case 'sub': for (let i = 0; i < n; i++) out[i] = A[ao + i] - B[bo + i]; return true;
+    case 'mul': for (let i = 0; i < n; i++) out[i] = A[ao + i] * B[bo + i]; return true;
+    case 'div': for (let i = 0; i < n; i++) out[i] = A[ao + i] / B[bo + i]; return true;
+    default: return false;
+  }
+}
+
+export function where(cond: View, a: View, b: View, outDtype: DType): CpuStorage {
+  const n = numel(cond.shape);
+  const out = arrayFor(outDtype, n);
+  const C = dataOf(cond.storage), A = dataOf(a.storage), B = dataOf(b.storage);
+  const oc = viewOffsets(cond), oa = viewOffsets(a), ob = viewOffsets(b);
+  for (let i = 0; i < n; i++) {
+    out[i] = C[oc ? oc[i] : cond.offset + i] ? A[oa ? oa[i] : a.offset + i] : B[ob ? ob[i] : b.offset + i];
+  }
+  return new CpuStorage(outDtype, out);
+}

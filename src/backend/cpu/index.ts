@@ -1,0 +1,58 @@
+/**
+ * @file The CPU device: storages are typed arrays; kernels are the plain-TypeScript reference kernels,
+ * with GEMM replaceable by a faster implementation (WebAssembly SIMD) through setGemmF32.
+ */
+import { registerBackend, type Backend, type View } from '../backend.js';
+import { arrayFor, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
+import { DTypeError } from '../../core/errors.js';
+import { CpuStorage, dataOf } from './storage.js';
+import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
+import { reduce, cumsum, sort } from './reduce.js';
+import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
+import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
+import { gemm } from './gemm.js';
+
+/** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
+function gemmLayout(v: View): [boolean, number] | null {
+  const [, R, C] = v.shape;
+  const [, sr, sc] = v.strides;
+  if ((sc === 1 || C === 1) && sr >= C) return [false, Math.max(sr, 1)];
+  if ((sr === 1 || R === 1) && sc >= R) return [true, Math.max(sc, 1)];
+  return null;
+}
+
+function matmul(a: View, b: View, outDtype: DType): CpuStorage {
+  if (outDtype !== 'float32' && outDtype !== 'float64') {
+    throw new DTypeError(`matmul: the CPU kernel takes float32 or float64, got ${outDtype}; cast with .float() first`);
+  }
+  const [B, M, K] = a.shape, N = b.shape[2];
+  let A = a, Bv = b;
+  let la = gemmLayout(A);
+  if (!la || A.dtype !== outDtype) { A = { ...A, storage: contiguous(A, outDtype), dtype: outDtype, offset: 0, strides: [M * K, K, 1] }; la = [false, K]; }
+  let lb = gemmLayout(Bv);
+  if (!lb || Bv.dtype !== outDtype) { Bv = { ...Bv, storage: contiguous(Bv, outDtype), dtype: outDtype, offset: 0, strides: [K * N, N, 1] }; lb = [false, N]; }
+  const out = arrayFor(outDtype, B * M * N) as Float32Array | Float64Array;
+  gemm({
+    transA: la[0], transB: lb[0], m: M, n: N, k: K,
+    a: dataOf(A.storage) as Float32Array, aOffset: A.offset, lda: la[1],
+    b: dataOf(Bv.storage) as Float32Array, bOffset: Bv.offset, ldb: lb[1],
+    c: out as Float32Array, cOffset: 0, ldc: N,
+    batch: B, strideA: A.strides[0], strideB: Bv.strides[0], strideC: M * N,
+  });
+  return new CpuStorage(outDtype, out);
+}
+
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  fromArray(dtype: DType, data: TypedArray) {
+    if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);
+    return new CpuStorage(dtype, data);
+  },
+  alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
+  readSync: (s) => dataOf(s),
+  read: async (s) => dataOf(s),
+  contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
+  gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
+};
+
+registerBackend(cpuBackend);

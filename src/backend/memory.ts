@@ -1,0 +1,46 @@
+/**
+ * @file Memory accounting per device: live and peak bytes of storages. CPU storages are freed by the garbage
+ * collector (a FinalizationRegistry settles the count); GPU storages report their frees when disposed.
+ */
+import type { DeviceType } from './backend.js';
+
+interface Counter { liveBytes: number; peakBytes: number; allocations: number; frees: number; liveStorages: number }
+const counters = new Map<string, Counter>();
+
+function counter(device: string): Counter {
+  let c = counters.get(device);
+  if (!c) { c = { liveBytes: 0, peakBytes: 0, allocations: 0, frees: 0, liveStorages: 0 }; counters.set(device, c); }
+  return c;
+}
+
+const registry = typeof FinalizationRegistry !== 'undefined'
+  ? new FinalizationRegistry<{ device: string; bytes: number }>((h) => trackFree(h.device, h.bytes))
+  : null;
+
+/** Record an allocation; `owner` is tracked by the GC so the bytes are released when it is collected. */
+export function trackAlloc(owner: object | null, device: DeviceType, bytes: number): void {
+  const c = counter(device);
+  c.liveBytes += bytes; c.allocations++; c.liveStorages++;
+  if (c.liveBytes > c.peakBytes) c.peakBytes = c.liveBytes;
+  if (owner && registry) registry.register(owner, { device, bytes }, owner);
+}
+
+/** Record a deterministic free (GPU dispose); unregisters the GC hook. */
+export function trackFree(device: string, bytes: number, owner?: object): void {
+  if (owner && registry) registry.unregister(owner);
+  const c = counter(device);
+  c.liveBytes -= bytes; c.frees++; c.liveStorages--;
+}
+
+export interface MemoryStats { device: string; liveBytes: number; peakBytes: number; allocations: number; frees: number; liveStorages: number }
+
+/** Live and peak bytes on a device. On the CPU, frees are seen once the garbage collector runs. */
+export function stats(device: DeviceType = 'cpu'): MemoryStats {
+  return { device, ...counter(device) };
+}
+
+/** Start a new peak measurement from the current live bytes. */
+export function resetPeak(device: DeviceType = 'cpu'): void {
+  const c = counter(device);
+  c.peakBytes = c.liveBytes;
+}

@@ -1,0 +1,14 @@
+/**
+ * @file torchlet's public surface: `import * as torch from 'torchlet'`. Explicit re-exports only.
+ */
+import './backend/cpu/index.js';
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export type { DType } from './core/dtype.js';
+export type { DeviceType } from './backend/backend.js';
+export * from './core/errors.js';
+export * from './ops/index.js';
+export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export * as autograd from './autograd/index.js';
+export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
+export * as memory from './backend/memory-api.js';
+export { setNumThreads, getNumThreads } from './backend/threads.js';

@@ -1,0 +1,184 @@
+/**
+ * @file Elementwise ops with broadcasting and PyTorch type promotion: unary math, binary arithmetic,
+ * comparisons and logic, where, clamp. Each op: checks, one kernel call, and its backward written with ops.
+ */
+import { record } from '../autograd/node.js';
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { isFloating, resultType, type DType } from '../core/dtype.js';
+import { DTypeError } from '../core/errors.js';
+import { broadcastShapes, broadcastStrides } from '../core/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { be, computable, make, sameDevice, scalarTensor } from './util.js';
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+
+/** View t as `shape` with stride-0 broadcast dims (no autograd; kernels only). */
+function bview(t: Tensor, shape: readonly number[]): Tensor {
+  return new Tensor(t.storage, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
+}
+
+// ---------------- unary ----------------
+
+const FLOAT_ONLY = new Set<UnaryOp>(['sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'erfinv', 'reciprocal', 'gelu', 'geluTanh', 'silu', 'softplus']);
+
+export function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
+  computable(op, x);
+  let dt = outDtype ?? x.dtype;
+  if (!outDtype && FLOAT_ONLY.has(op) && !isFloating(x.dtype)) dt = 'float32';
+  if (op === 'logicalNot' || op === 'isnan') dt = 'bool';
+  return make(be(x).unary(op, x, dt), x.shape);
+}
+
+function u(op: UnaryOp, bw: ((x: Tensor, out: Tensor, g: Tensor) => Tensor) | null, saveOut = false) {
+  return (x: Tensor): Tensor => {
+    const out = unaryRaw(op, x);
+    if (!bw) return out;
+    return record(out, op[0].toUpperCase() + op.slice(1), [x], (g) => [bw(x, out, g)], saveOut ? [x, out] : [x]);
+  };
+}
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+export const neg = u('neg', (_x, _o, g) => neg(g));
+export const abs = u('abs', (x, _o, g) => mul(g, sign(x)));
+export const sqrt = u('sqrt', (_x, o, g) => div(g, mul(o, 2)), true);
+export const rsqrt = u('rsqrt', (_x, o, g) => mul(g, mul(pow(o, 3), -0.5)), true);
+export const exp = u('exp', (_x, o, g) => mul(g, o), true);
+export const expm1 = u('expm1', (_x, o, g) => mul(g, add(o, 1)), true);
+export const log = u('log', (x, _o, g) => div(g, x));
+export const log1p = u('log1p', (x, _o, g) => div(g, add(x, 1)));
+export const sin = u('sin', (x, _o, g) => mul(g, cos(x)));
+export const cos = u('cos', (x, _o, g) => mul(g, neg(sin(x))));
+export const tan = u('tan', (_x, o, g) => mul(g, add(mul(o, o), 1)), true);
+export const tanh = u('tanh', (_x, o, g) => mul(g, rsub(mul(o, o), 1)), true);
+export const sigmoid = u('sigmoid', (_x, o, g) => mul(g, mul(o, rsub(o, 1))), true);
+export const relu = u('relu', (_x, o, g) => binaryRaw('reluBackward', o, g), true);
+export const erf = u('erf', (x, _o, g) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
+export const erfinv = u('erfinv', (_x, o, g) => binaryRaw('erfinvBackward', o, g), true);
+export const sign = u('sign', (x) => zerosOf(x));
+export const floor = u('floor', (x) => zerosOf(x));
+export const ceil = u('ceil', (x) => zerosOf(x));
+export const round = u('round', (x) => zerosOf(x));
+export const trunc = u('trunc', (x) => zerosOf(x));
+export const reciprocal = u('reciprocal', (_x, o, g) => mul(g, neg(mul(o, o))), true);
+export const square = u('square', (x, _o, g) => mul(g, mul(x, 2)));
+export const silu = u('silu', (x, _o, g) => { const s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); });
+export const softplus = u('softplus', (x, _o, g) => mul(g, sigmoid(x)));
+export const logicalNot = u('logicalNot', null);
+export const isnan = u('isnan', null);
+
+/** GELU, exact (erf) or with the tanh approximation ({approximate: 'tanh'}). */
+export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  const tanhMode = opts.approximate === 'tanh';
+  const out = unaryRaw(tanhMode ? 'geluTanh' : 'gelu', x);
+  return record(out, 'Gelu', [x], (g) => [binaryRaw(tanhMode ? 'geluTanhBackward' : 'geluBackward', x, g)], [x]);
+}
+
+function zerosOf(x: Tensor): Tensor { return make(be(x).alloc(x.dtype, x.numel()), x.shape); }
+
+// ---------------- binary ----------------
+
+const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+
+function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
+  const ts = [a, b].filter((v): v is Tensor => v instanceof Tensor);
+  const scalars = [a, b].filter((v): v is Scalar => !(v instanceof Tensor)).map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  const boolScalar = [a, b].some((v) => typeof v === 'boolean');
+  computable(op, ...ts);
+  const dev = sameDevice(op, ...ts);
+  let dt = resultType(ts.map((t) => ({ dtype: t.dtype, dim: t.ndim })), boolScalar ? [] : scalars);
+  if (boolScalar && scalars.length) dt = ts[0].dtype;
+  const wrap = (v: TensorOrScalar) => (v instanceof Tensor ? v : scalarTensor(typeof v === 'boolean' ? (v ? 1 : 0) : v, dt, dev));
+  return [wrap(a), wrap(b), dt];
+}
+
+/** A binary kernel call without autograd (used by backward rules too). */
+export function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
+  const [x, y, dt] = operands(op, a, b);
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  let out: DType = outDtype ?? dt;
+  if (!outDtype && COMPARE.has(op)) out = 'bool';
+  if (!outDtype && (op === 'div') && !isFloating(dt)) out = 'float32';
+  // kernels read any input dtype and compute in float64; the result is written as `out`
+  return make(be(x).binary(op, bview(x, shape), bview(y, shape), out), shape);
+}
+
+function bin(op: BinaryOp, name: string, bw: ((a: Tensor, b: Tensor, out: Tensor, g: Tensor) => [Tensor | null, Tensor | null]) | null, saveOut = false) {
+  return (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
+    const [x, y] = operands(op, a, b);
+    const out = binaryRaw(op, x, y);
+    if (!bw) return out;
+    return record(out, name, [x, y], (g) => bw(x, y, out, g), saveOut ? [x, y, out] : [x, y]);
+  };
+}
+
+export const add = bin('add', 'Add', (_a, _b, _o, g) => [g, g]);
+export const sub = bin('sub', 'Sub', (_a, _b, _o, g) => [g, neg(g)]);
+export const mul = bin('mul', 'Mul', (a, b, _o, g) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null]);
+export const div = bin('div', 'Div', (a, b, _o, g) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, a), mul(b, b))) : null]);
+export const pow = bin('pow', 'Pow', (a, b, o, g) => [
+  a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+  b.requiresGrad ? mul(g, mul(o, where(eq(a, 0), 0, log(a)))) : null,
+], true);
+export const atan2 = bin('atan2', 'Atan2', (a, b, _o, g) => {
+  const den = add(mul(a, a), mul(b, b));
+  return [mul(g, div(b, den)), mul(g, neg(div(a, den)))];
+});
+/** Elementwise max; ties split the gradient evenly, as PyTorch. */
+export const maximum = bin('maximum', 'Maximum', (a, b, _o, g) => {
+  const half = mul(eq(a, b), 0.5);
+  return [mul(g, add(gt(a, b), half)), mul(g, add(lt(a, b), half))];
+});
+export const minimum = bin('minimum', 'Minimum', (a, b, _o, g) => {
+  const half = mul(eq(a, b), 0.5);
+  return [mul(g, add(lt(a, b), half)), mul(g, add(gt(a, b), half))];
+});
+export const remainder = bin('remainder', 'Remainder', (a, b, _o, g) => [g, mul(neg(g), floorDivide(a, b))]);
+export const floorDivide = bin('floorDivide', 'FloorDivide', null);
+export const eq = bin('eq', 'Eq', null);
+export const ne = bin('ne', 'Ne', null);
+export const lt = bin('lt', 'Lt', null);
+export const le = bin('le', 'Le', null);
+export const gt = bin('gt', 'Gt', null);
+export const ge = bin('ge', 'Ge', null);
+export const logicalAnd = bin('logicalAnd', 'LogicalAnd', null);
+export const logicalOr = bin('logicalOr', 'LogicalOr', null);
+export const logicalXor = bin('logicalXor', 'LogicalXor', null);
+
+/** b - a: used for (1 - x) without a scalar tensor on the left. */
+export function rsub(a: TensorOrScalar, b: TensorOrScalar): Tensor { return sub(b, a); }
+
+/** where(cond, a, b): elementwise choice, broadcasting all three. */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const [x, y, dt] = operands('where', a, b);
+  sameDevice('where', cond, x, y);
+  const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
+  const out = make(be(cond).where(bview(cond, shape), bview(x, shape), bview(y, shape), dt), shape);
+  return record(out, 'Where', [x, y], (g) => [
+    x.requiresGrad ? where(cond, g, 0) : null,
+    y.requiresGrad ? where(cond, 0, g) : null,
+  ], [cond]);
+}
+
+/** Clamp to [min, max] (either may be null); gradient passes where min <= x <= max, as PyTorch. */
+export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
+  if (min === null && max === null) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
+  let out = x;
+  if (min !== null) out = binaryRaw('maximum', out, min, resultType([{ dtype: x.dtype, dim: 1 }], typeof min === 'number' ? [min] : []));
+  if (max !== null) out = binaryRaw('minimum', out, max, out.dtype);
+  // NaN in x propagates; outside the range the gradient is zero
+  return record(out, 'Clamp', [x], (g) => {
+    let mask: Tensor | null = null;
+    if (min !== null) mask = ge(x, min);
+    if (max !== null) { const m = le(x, max); mask = mask ? logicalAnd(mask, m) : m; }
+    return [mul(g, mask!)];
+  }, [x]);
+}
+
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: expected mask of dtype bool, got ${mask.dtype}`);
+  const v = value instanceof Tensor ? value : scalarTensor(typeof value === 'boolean' ? +value : value, x.dtype, x.device);
+  return where(mask, v, x);
+}

@@ -1,0 +1,93 @@
+/**
+ * @file Index ops: gather, scatter/scatterAdd, indexSelect, tril/triu, oneHot. Index tensors are int64.
+ */
+import { record } from '../autograd/node.js';
+import { isFloating } from '../core/dtype.js';
+import { DTypeError, IndexError, ShapeError } from '../core/errors.js';
+import { fmt, normDim } from '../core/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { be, make, sameDevice, scalarTensor } from './util.js';
+import { expand } from './movement.js';
+
+function checkIndexTensor(op: string, index: Tensor): void {
+  if (index.dtype !== 'int64' && index.dtype !== 'int32') {
+    throw new DTypeError(`${op}: expected index of dtype int64, got ${index.dtype}; convert with .long()`);
+  }
+}
+
+function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor): void {
+  if (index.ndim !== x.ndim && !(x.ndim === 0 && index.ndim <= 1)) {
+    throw new ShapeError(`${op}: index tensor must have the same number of dimensions as input tensor (input ${fmt(x.shape)}, index ${fmt(index.shape)})`);
+  }
+  index.shape.forEach((s, i) => {
+    if (i !== d && s > x.shape[i]) throw new ShapeError(`${op}: size of index ${fmt(index.shape)} does not fit input ${fmt(x.shape)} at dimension ${i} (index size must be <= input size except at dim ${d})`);
+  });
+}
+
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndexTensor('gather', index);
+  sameDevice('gather', x, index);
+  const d = normDim('gather', dim, Math.max(1, x.ndim));
+  checkGatherShapes('gather', x, d, index);
+  const out = make(be(x).gather(x, d, index), index.shape);
+  return record(out, 'Gather', [x], (g) => [scatterAdd(make(be(g).alloc(g.dtype, x.numel()), x.shape), d, index, g)], [index]);
+}
+
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  checkIndexTensor('scatter', index);
+  const d = normDim('scatter', dim, x.ndim);
+  const s = src instanceof Tensor ? src : expand(scalarTensor(src, x.dtype, x.device), index.shape);
+  sameDevice('scatter', x, index, s);
+  checkGatherShapes('scatter', x, d, index);
+  const out = make(be(x).scatter(x, d, index, s, 'none'), x.shape);
+  return record(out, 'Scatter', [x, src instanceof Tensor ? s : null], (g) => [
+    scatter(g, d, index, 0),
+    src instanceof Tensor ? gather(g, d, index) : null,
+  ], [index]);
+}
+
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkIndexTensor('scatterAdd', index);
+  sameDevice('scatterAdd', x, index, src);
+  const d = normDim('scatterAdd', dim, x.ndim);
+  checkGatherShapes('scatterAdd', x, d, index);
+  const out = make(be(x).scatter(x, d, index, src, 'add'), x.shape);
+  return record(out, 'ScatterAdd', [x, src], (g) => [g, gather(g, d, index)], [index]);
+}
+
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndexTensor('indexSelect', index);
+  sameDevice('indexSelect', x, index);
+  if (index.ndim > 1) throw new IndexError(`indexSelect: index must be 0- or 1-dimensional, got shape ${fmt(index.shape)}`);
+  const d = normDim('indexSelect', dim, Math.max(1, x.ndim));
+  const shape = [...x.shape]; shape[d] = index.numel();
+  const out = make(be(x).indexSelect(x, d, index), shape);
+  return record(out, 'IndexSelect', [x], (g) => [make(be(g).indexAdd(x.shape, g.dtype, d, index, g), x.shape)], [index]);
+}
+
+function triangle(name: string, upper: boolean) {
+  return (x: Tensor, diagonal = 0): Tensor => {
+    if (x.ndim < 2) throw new ShapeError(`${name}: input tensor must have at least 2 dimensions, got shape ${fmt(x.shape)}`);
+    const out = make(be(x).triangle(x, diagonal, upper), x.shape);
+    return record(out, name[0].toUpperCase() + name.slice(1), [x], (g) => [make(be(g).triangle(g, diagonal, upper), g.shape)]);
+  };
+}
+export const tril = triangle('tril', false);
+export const triu = triangle('triu', true);
+
+/** One-hot encoding of int64 class indices: shape [..., numClasses], dtype int64 (as PyTorch). */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  if (isFloating(index.dtype)) throw new DTypeError(`oneHot: expected an integer tensor of class indices, got ${index.dtype}`);
+  const vals = index.numel() ? (index.dataSync() as ArrayLike<number>) : [];
+  let n = numClasses;
+  let maxv = -1;
+  for (let i = 0; i < vals.length; i++) {
+    if (vals[i] < 0) throw new IndexError(`oneHot: class values must be non-negative, got ${vals[i]}`);
+    maxv = Math.max(maxv, vals[i]);
+  }
+  if (n === -1) n = maxv + 1;
+  else if (maxv >= n) throw new IndexError(`oneHot: class value ${maxv} is out of range for numClasses = ${n}`);
+  const flat = new Float64Array(vals.length * n);
+  for (let i = 0; i < vals.length; i++) flat[i * n + vals[i]] = 1;
+  return make(be(index).fromArray('int64', flat), [...index.shape, n]);
+}

@@ -1,0 +1,96 @@
+/**
+ * @file In-place ops (trailing underscore): compute out of place, write into the receiver's storage, bump its
+ * version counter, and rebase its grad_fn. Guarded as PyTorch guards them: a leaf that requires grad may only
+ * be modified inside noGrad.
+ */
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { AutogradError, ShapeError } from '../core/errors.js';
+import { fmt, shapesEqual } from '../core/shape.js';
+import { arrayFor } from '../core/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import * as rng from '../random/index.js';
+import { expand, toDtype } from './movement.js';
+import { be, make } from './util.js';
+
+export function checkInplace(self: Tensor, op: string): void {
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad) {
+    throw new AutogradError(`${op}: a leaf Variable that requires grad (shape ${fmt(self.shape)}) is being used in an in-place operation. ` +
+      'Wrap the update in torch.noGrad(() => ...) (as optimizers do), or use the out-of-place op.');
+  }
+  if (self.base && self.requiresGrad) {
+    throw new AutogradError(`${op}: in-place modification of a view of a tensor that requires grad is not supported; use the out-of-place op or clone() first`);
+  }
+}
+
+/** Write `result` (broadcastable to self) into self. */
+export function assign(self: Tensor, op: string, result: Tensor): Tensor {
+  checkInplace(self, op);
+  if (!shapesEqual(result.shape, self.shape)) {
+    try { result = expand(result, self.shape); } catch {
+      throw new ShapeError(`${op}: output with shape ${fmt(self.shape)} doesn't match the broadcast shape ${fmt(result.shape)}`);
+    }
+  }
+  if (result.dtype !== self.dtype) result = toDtype(result, self.dtype);
+  be(self).copyInto(self, result);
+  self.bumpVersion();
+  if (isGradEnabled() && result.requiresGrad) {
+    self.gradFn = result.gradFn;
+    self.setRequiresGradInternal(true);
+  }
+  return self;
+}
+
+export function fill_(self: Tensor, value: number | boolean): Tensor {
+  checkInplace(self, 'fill_');
+  be(self).fill(self, +value);
+  self.bumpVersion();
+  return self;
+}
+export function zero_(self: Tensor): Tensor { return fill_(self, 0); }
+
+/** Copy src (broadcast, cast) into self; differentiable with respect to src. */
+export function copy_(self: Tensor, src: Tensor): Tensor {
+  if (src.device !== self.device) {
+    const raw = be(src).readSync(be(src).contiguous(src, src.dtype));
+    if (raw === null) throw new AutogradError(`copy_: reading from ${src.device} is asynchronous; use await src.toAsync('${self.device}') first`);
+    src = make(be(self).fromArray(src.dtype, raw), src.shape);
+  }
+  return assign(self, 'copy_', src);
+}
+
+type RandomFill = (g: rng.Generator, a: Float32Array | Float64Array) => void;
+
+function randomFill(self: Tensor, op: string, fill: RandomFill, generator?: rng.Generator): Tensor {
+  checkInplace(self, op);
+  const dt = self.dtype === 'float64' ? 'float64' : 'float32';
+  const a = arrayFor(dt, self.numel()) as Float32Array | Float64Array;
+  fill(generator ?? rng.defaultGenerator, a);
+  be(self).copyInto(self, make(be(self).fromArray(dt, a), self.shape));
+  self.bumpVersion();
+  return self;
+}
+
+export interface GenOpt { generator?: rng.Generator }
+
+export function uniform_(self: Tensor, from = 0, to = 1, opts: GenOpt = {}): Tensor {
+  return randomFill(self, 'uniform_', (g, a) => rng.uniform_(g, a, from, to), opts.generator);
+}
+export function normal_(self: Tensor, mean = 0, std = 1, opts: GenOpt = {}): Tensor {
+  return randomFill(self, 'normal_', (g, a) => rng.normal_(g, a, mean, std), opts.generator);
+}
+export function exponential_(self: Tensor, lambd = 1, opts: GenOpt = {}): Tensor {
+  return randomFill(self, 'exponential_', (g, a) => rng.exponential_(g, a, lambd), opts.generator);
+}
+export function bernoulli_(self: Tensor, p = 0.5, opts: GenOpt = {}): Tensor {
+  return randomFill(self, 'bernoulli_', (g, a) => rng.bernoulliScalar_(g, a, p), opts.generator);
+}
+/** Integers in [from, to) (PyTorch's random_(from, to)), written in the tensor's dtype. */
+export function random_(self: Tensor, from: number, to: number, opts: GenOpt = {}): Tensor {
+  checkInplace(self, 'random_');
+  const a = arrayFor(self.dtype === 'int32' ? 'int32' : 'float64', self.numel()) as Float64Array | Int32Array;
+  rng.randint_(opts.generator ?? rng.defaultGenerator, a, from, to, self.dtype === 'int32' ? 'int32' : self.dtype === 'float32' ? 'float32' : 'int64');
+  be(self).copyInto(self, make(be(self).fromArray(self.dtype === 'int32' ? 'int32' : 'float64', a), self.shape));
+  self.bumpVersion();
+  return self;
+}

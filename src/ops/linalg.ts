@@ -1,0 +1,85 @@
+/**
+ * @file Matrix products: matmul with all of PyTorch's 1-D / 2-D / batched broadcasting rules, mm, bmm, mv, dot.
+ * One primitive (batched GEMM with broadcast batch dims) carries the backward; the rest reshape around it.
+ */
+import { record } from '../autograd/node.js';
+import { DTypeError, ShapeError } from '../core/errors.js';
+import { broadcastShapes, fmt, numel } from '../core/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { be, computable, make, sameDevice } from './util.js';
+
+/** [..., M, K] @ [..., K, N] with broadcast batch dims; both at least 2-D. */
+function batchedMatmul(a: Tensor, b: Tensor): Tensor {
+  const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], K2 = b.shape[b.ndim - 2], N = b.shape[b.ndim - 1];
+  if (K !== K2) {
+    throw new ShapeError(`matmul: mat1 and mat2 shapes cannot be multiplied (${fmt(a.shape)} and ${fmt(b.shape)}): inner dimensions ${K} and ${K2} differ`);
+  }
+  const batch = broadcastShapes('matmul (batch dims)', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const B = numel(batch);
+  const a3 = as3d(expandRaw(a, [...batch, M, K]), B, M, K);
+  const b3 = as3d(expandRaw(b, [...batch, K, N]), B, K, N);
+  const out = make(be(a).matmul(a3, b3, a.dtype), [...batch, M, N]);
+  return record(out, 'Mm', [a, b], (g) => [
+    a.requiresGrad ? batchedMatmul(g, transpose(b, -1, -2)) : null,
+    b.requiresGrad ? batchedMatmul(transpose(a, -1, -2), g) : null,
+  ], [a, b]);
+}
+
+/** Expand without autograd (for the kernel call only). */
+function expandRaw(t: Tensor, shape: number[]): Tensor {
+  const off = shape.length - t.ndim;
+  const strides = shape.map((s, i) => (i < off ? 0 : t.shape[i - off] === s ? t.strides[i - off] : 0));
+  return new Tensor(t.storage, shape, strides, t.offset);
+}
+
+/** View [...batch, R, C] as [B, R, C]; copies only when the batch dims cannot share one stride. */
+function as3d(t: Tensor, B: number, R: number, C: number): Tensor {
+  const nb = t.ndim - 2;
+  const rs = t.strides[nb], cs = t.strides[nb + 1];
+  if (nb === 0) return new Tensor(t.storage, [1, R, C], [0, rs, cs], t.offset);
+  // batch dims collapse if each stride = next stride * next size (or all zero)
+  let ok = true;
+  for (let i = 0; i < nb - 1; i++) if (t.shape[i] !== 1 && t.strides[i] !== t.strides[i + 1] * t.shape[i + 1]) ok = false;
+  if (ok) {
+    const bs = t.strides[nb - 1];
+    return new Tensor(t.storage, [B, R, C], [bs, rs, cs], t.offset);
+  }
+  const c = make(be(t).contiguous(t, t.dtype), [B, R, C]);
+  return c;
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  computable('matmul', a, b);
+  sameDevice('matmul', a, b);
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`matmul: expected both operands to have the same dtype, but got ${a.dtype} for the first (shape ${fmt(a.shape)}) and ${b.dtype} for the second (shape ${fmt(b.shape)}); cast one with .to(dtype)`);
+  }
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) throw new ShapeError(`matmul (dot): 1-D tensors must have the same size, got ${a.shape[0]} and ${b.shape[0]}`);
+    return reshape(batchedMatmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+  }
+  if (a.ndim === 1) return squeeze(batchedMatmul(unsqueeze(a, 0), b), -2);
+  if (b.ndim === 1) return squeeze(batchedMatmul(a, unsqueeze(b, 1)), -1);
+  return batchedMatmul(a, b);
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: expected 2-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+export function mv(a: Tensor, v: Tensor): Tensor {
+  if (a.ndim !== 2 || v.ndim !== 1) throw new ShapeError(`mv: expected a 2-D matrix and a 1-D vector, got shapes ${fmt(a.shape)} and ${fmt(v.shape)}`);
+  return matmul(a, v);
+}
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`dot: expected 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return matmul(a, b);
+}
+

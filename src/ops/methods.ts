@@ -1,0 +1,225 @@
+/**
+ * @file Tensor methods: one line per op, attached to Tensor.prototype with matching declarations
+ * (declaration merging), so `x.add(y)`, `x.sum(1, {keepdim: true})`, `x.add_(y)` read like PyTorch.
+ */
+import type { DeviceType } from '../backend/backend.js';
+import type { DType } from '../core/dtype.js';
+import { DTypeError } from '../core/errors.js';
+import { installGradOps } from '../autograd/engine.js';
+import { Tensor } from '../tensor/tensor.js';
+import * as E from './elementwise.js';
+import * as M from './movement.js';
+import * as R from './reduce.js';
+import * as L from './linalg.js';
+import * as I from './indexing.js';
+import * as P from './inplace.js';
+import { onesLike } from './creation.js';
+import type { TensorOrScalar } from './elementwise.js';
+import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
+
+type ToArg = DType | DeviceType | { dtype?: DType; device?: DeviceType; copy?: boolean };
+const DEVICES = new Set(['cpu', 'webgpu']);
+
+/** Tensor.to(dtype | device | {dtype, device}). */
+export function to(x: Tensor, arg: ToArg): Tensor {
+  if (typeof arg === 'string') return DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, arg as DType);
+  let r = x;
+  if (arg.device) r = M.toDevice(r, arg.device);
+  if (arg.dtype) r = M.toDtype(r, arg.dtype);
+  if (arg.copy && r === x) r = M.clone(x);
+  return r;
+}
+
+function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
+  return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
+}
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
+    sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
+    mul(other: TensorOrScalar): Tensor;
+    div(other: TensorOrScalar): Tensor;
+    pow(exponent: TensorOrScalar): Tensor;
+    neg(): Tensor; abs(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
+    sin(): Tensor; cos(): Tensor; tan(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; erfinv(): Tensor;
+    sign(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor; trunc(): Tensor; reciprocal(): Tensor; square(): Tensor;
+    silu(): Tensor; gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; logicalNot(): Tensor; isnan(): Tensor;
+    maximum(other: TensorOrScalar): Tensor; minimum(other: TensorOrScalar): Tensor; remainder(other: TensorOrScalar): Tensor;
+    eq(other: TensorOrScalar): Tensor; ne(other: TensorOrScalar): Tensor; lt(other: TensorOrScalar): Tensor;
+    le(other: TensorOrScalar): Tensor; gt(other: TensorOrScalar): Tensor; ge(other: TensorOrScalar): Tensor;
+    logicalAnd(other: TensorOrScalar): Tensor; logicalOr(other: TensorOrScalar): Tensor; logicalXor(other: TensorOrScalar): Tensor;
+    clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
+    maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
+    where(cond: Tensor, other: TensorOrScalar): Tensor;
+
+    sum(dim?: Dims, opts?: ReduceOpts): Tensor; mean(dim?: Dims, opts?: ReduceOpts): Tensor;
+    prod(dim?: number | null, opts?: ReduceOpts): Tensor;
+    amax(dim?: Dims, opts?: { keepdim?: boolean }): Tensor; amin(dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
+    max(): Tensor; max(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    min(): Tensor; min(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    argmax(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; argmin(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
+    var(dim?: Dims, opts?: VarOpts): Tensor; std(dim?: Dims, opts?: VarOpts): Tensor;
+    logsumexp(dim: Dims, opts?: { keepdim?: boolean }): Tensor;
+    norm(p?: number | 'fro', dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
+    all(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; any(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
+    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor; cumsum(dim: number): Tensor;
+    sort(dim?: number, opts?: { descending?: boolean }): { values: Tensor; indices: Tensor };
+    topk(k: number, dim?: number, opts?: { largest?: boolean }): { values: Tensor; indices: Tensor };
+
+    matmul(other: Tensor): Tensor; mm(other: Tensor): Tensor; bmm(other: Tensor): Tensor; mv(v: Tensor): Tensor; dot(other: Tensor): Tensor;
+
+    view(...shape: number[] | [readonly number[]]): Tensor; reshape(...shape: number[] | [readonly number[]]): Tensor;
+    transpose(d0: number, d1: number): Tensor; permute(...dims: number[] | [readonly number[]]): Tensor; t(): Tensor;
+    readonly mT: Tensor; readonly T: Tensor;
+    squeeze(dim?: number | readonly number[]): Tensor; unsqueeze(dim: number): Tensor;
+    expand(...shape: number[] | [readonly number[]]): Tensor; expandAs(other: Tensor): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor; select(dim: number, index: number): Tensor;
+    slice(dim: number, start?: number, end?: number | null, step?: number): Tensor;
+    index(...spec: M.IndexSpec[]): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor; unflatten(dim: number, sizes: readonly number[]): Tensor;
+    contiguous(): Tensor; clone(): Tensor; detach(): Tensor; detach_(): Tensor;
+    split(size: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
+    to(arg: ToArg): Tensor; toAsync(device: DeviceType): Promise<Tensor>;
+    cpu(): Tensor; float(): Tensor; double(): Tensor; half(): Tensor; bfloat16(): Tensor; long(): Tensor; int(): Tensor; bool(): Tensor; byte(): Tensor;
+    type(dtype: DType): Tensor;
+
+    gather(dim: number, index: Tensor): Tensor; scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
+    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor; indexSelect(dim: number, index: Tensor): Tensor;
+    tril(diagonal?: number): Tensor; triu(diagonal?: number): Tensor;
+
+    add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor; sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
+    mul_(other: TensorOrScalar): Tensor; div_(other: TensorOrScalar): Tensor; pow_(e: TensorOrScalar): Tensor;
+    neg_(): Tensor; abs_(): Tensor; sqrt_(): Tensor; exp_(): Tensor; log_(): Tensor; relu_(): Tensor; sigmoid_(): Tensor; tanh_(): Tensor;
+    clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
+    maximum_(other: TensorOrScalar): Tensor; minimum_(other: TensorOrScalar): Tensor;
+    maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor;
+    addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
+    addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
+    lerp_(end: Tensor, weight: number): Tensor;
+    zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
+    uniform_(from?: number, to?: number, opts?: P.GenOpt): Tensor; normal_(mean?: number, std?: number, opts?: P.GenOpt): Tensor;
+    exponential_(lambd?: number, opts?: P.GenOpt): Tensor; bernoulli_(p?: number, opts?: P.GenOpt): Tensor;
+    random_(from: number, to: number, opts?: P.GenOpt): Tensor;
+  }
+}
+
+const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArray(a[0]) ? [...(a[0] as readonly number[])] : (a as number[]));
+const proto = Tensor.prototype as unknown as Record<string, unknown>;
+const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
+
+def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, opts?.alpha)); });
+def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, opts?.alpha)); });
+for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const) {
+  def(n, function (o: TensorOrScalar) { return (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o); });
+}
+for (const n of ['neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf', 'erfinv',
+  'sign', 'floor', 'ceil', 'round', 'trunc', 'reciprocal', 'square', 'silu', 'logicalNot', 'isnan'] as const) {
+  def(n, function () { return (E[n] as (a: Tensor) => Tensor)(this); });
+}
+def('gelu', function (opts?: { approximate?: 'none' | 'tanh' }) { return E.gelu(this, opts); });
+def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
+def('maskedFill', function (m: Tensor, v: TensorOrScalar) { return E.maskedFill(this, m, v); });
+def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
+
+def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
+def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
+def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
+def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
+def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
+def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
+def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
+def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
+def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
+def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
+def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
+def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
+def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
+def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
+def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
+def('softmax', function (d: number) { return R.softmax(this, d); });
+def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
+def('cumsum', function (d: number) { return R.cumsum(this, d); });
+def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
+def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
+
+def('matmul', function (o: Tensor) { return L.matmul(this, o); });
+def('mm', function (o: Tensor) { return L.mm(this, o); });
+def('bmm', function (o: Tensor) { return L.bmm(this, o); });
+def('mv', function (o: Tensor) { return L.mv(this, o); });
+def('dot', function (o: Tensor) { return L.dot(this, o); });
+
+def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
+def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
+def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
+def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
+def('t', function () { return M.t(this); });
+Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
+Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
+def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
+def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
+def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
+def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
+def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
+def('select', function (d: number, i: number) { return M.select(this, d, i); });
+def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
+def('index', function (...spec: M.IndexSpec[]) { return M.index(this, ...spec); });
+def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
+def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
+def('contiguous', function () { return M.contiguous(this); });
+def('clone', function () { return M.clone(this); });
+def('detach', function () { return M.detach(this); });
+def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
+def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
+def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
+def('to', function (a: ToArg) { return to(this, a); });
+def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
+def('cpu', function () { return M.toDevice(this, 'cpu'); });
+const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
+for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
+def('type', function (dt: DType) { return M.toDtype(this, dt); });
+
+def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
+def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
+def('scatterAdd', function (d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); });
+def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, d, i); });
+def('tril', function (k?: number) { return I.tril(this, k); });
+def('triu', function (k?: number) { return I.triu(this, k); });
+
+def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, opts?.alpha))); });
+def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, opts?.alpha))); });
+for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
+  def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
+}
+for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] as const) {
+  def(`${n}_`, function () { return P.assign(this, `${n}_`, (E[n] as (a: Tensor) => Tensor)(this)); });
+}
+def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
+def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
+def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), o?.value ?? 1))); });
+def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), o?.value ?? 1))); });
+def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
+def('zero_', function () { return P.zero_(this); });
+def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
+def('copy_', function (s: Tensor) { return P.copy_(this, s); });
+def('uniform_', function (a?: number, b?: number, o?: P.GenOpt) { return P.uniform_(this, a, b, o); });
+def('normal_', function (a?: number, b?: number, o?: P.GenOpt) { return P.normal_(this, a, b, o); });
+def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(this, l, o); });
+def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
+def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
+
+installGradOps({
+  sumToShape(g, shape) {
+    let r = g;
+    const lead = r.ndim - shape.length;
+    if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
+    const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
+    if (dims.length) r = R.sum(r, dims, { keepdim: true });
+    return M.reshape(r, shape);
+  },
+  cast: (g, like) => M.toDtype(g, like.dtype),
+  add: (a, b) => E.add(a, b),
+  onesLike: (t) => onesLike(t),
+  addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
+  clone: (t) => M.clone(t),
+});
