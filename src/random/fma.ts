@@ -68,7 +68,7 @@ const TWO_P800 = 2 ** 800;
  */
 export function fma64(a: number, b: number, c: number): number {
   if (a === 0 || b === 0 || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) {
-    return a * b + c; // the product is exact (zero) or the result is non-finite/NaN: IEEE agrees
+    return special(a, b, c);
   }
   const aa = Math.abs(a), ab = Math.abs(b), ac = Math.abs(c);
   if (aa < TWO_M400 || aa > TWO_P400 || ab < TWO_M400 || ab > TWO_P400 ||
@@ -92,10 +92,16 @@ export function fma64(a: number, b: number, c: number): number {
   return th + v;
 }
 
+/** Zero or non-finite operands: the exact product is 0/inf/NaN, or c is infinite with a finite product. */
+function special(a: number, b: number, c: number): number {
+  if (Number.isFinite(a) && Number.isFinite(b) && !Number.isFinite(c)) return c; // finite exact product + inf/NaN
+  return a * b + c; // a*b is exact (a signed zero) or inf/NaN: IEEE semantics agree
+}
+
 /** Exact BigInt FMA (slow; used only for extreme exponents and in tests). */
 export function fma64Exact(a: number, b: number, c: number): number {
   if (a === 0 || b === 0 || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c)) {
-    return a * b + c;
+    return special(a, b, c);
   }
   const [ma, ea] = decompose(a);
   const [mb, eb] = decompose(b);

@@ -39,6 +39,36 @@ export function int64ToF32(v: bigint): number {
   return neg ? -r : r;
 }
 
+/** int64 -> the dtype (float32 or float64, by mantissa digits) -> int64, as static_casts do. */
+function castRoundTrip(v: bigint, digits: number): bigint {
+  const x = digits === 24 ? int64ToF32(v) : Number(v);
+  return BigInt(x);
+}
+
+function floorLog2(v: bigint): number {
+  return v <= 0n ? 0 : v.toString(2).length - 1;
+}
+
+/** DistributionTemplates.h update_from<scalar_t>. */
+function updateFrom(from: bigint, digits: number): bigint {
+  const fromPlus1 = castRoundTrip(from + 1n, digits);
+  if (fromPlus1 < from) {
+    const a = from + 1n < 0n ? -(from + 1n) : from + 1n;
+    return fromPlus1 + (1n << BigInt(floorLog2(a) - digits + 1));
+  }
+  return from;
+}
+
+/** DistributionTemplates.h update_to<scalar_t>. */
+function updateTo(to: bigint, digits: number): bigint {
+  const toMinus1 = castRoundTrip(to - 1n, digits);
+  if (toMinus1 >= to) {
+    const a = to - 1n < 0n ? -(to - 1n) : to - 1n;
+    return toMinus1 - (1n << BigInt(floorLog2(a) - digits + 1));
+  }
+  return to;
+}
+
 function storeBig(out: IntFillArray, d: DType, i: number, v: bigint): void {
   if (d === 'float32') out[i] = int64ToF32(v);
   else if (d === 'float64' || d === 'int64') out[i] = Number(v);
@@ -50,15 +80,24 @@ function storeBig(out: IntFillArray, d: DType, i: number, v: bigint): void {
  * Tensor.random_(low, high) / torch.randint(low, high): per element
  * `low + (r mod (high - low))` with r = random() (one word), or random64() (two words) when
  * high - low >= 2^32 and the dtype is int64, float32 or float64.
- * `dtype` disambiguates Float64Array ('float64' default, or 'int64') and Uint8Array ('uint8' or 'bool');
- * for random_(from, to) the two Float64Array dtypes behave identically.
+ * For float32/float64 the bounds first go through PyTorch's update_from/update_to: a bound whose
+ * neighbour (high - 1, low + 1) rounds past it in the dtype is moved inward (e.g. float32
+ * high = 2^40 becomes 2^40 - 2^16), which changes the range and so every value.
+ * `dtype` disambiguates Float64Array ('float64' default, or 'int64') and Uint8Array ('uint8' or 'bool').
  */
 export function randint_<T extends IntFillArray>(
   gen: Generator, out: T, low: number | bigint, high: number | bigint, dtype?: DType,
 ): T {
   const d = dtypeOf(out, dtype);
-  const lo = BigInt(low), hi = BigInt(high);
+  let lo = BigInt(low), hi = BigInt(high);
   if (lo >= hi) throw new RangeError(`randint_: expects low < high, got low=${lo}, high=${hi}`);
+  if (d === 'float32' || d === 'float64') {
+    // PyTorch's update_from/update_to: bounds whose neighbours round past them in the dtype are pulled in
+    const digits = d === 'float32' ? 24 : 53;
+    lo = updateFrom(lo, digits);
+    hi = updateTo(hi, digits);
+    if (lo >= hi) throw new RangeError(`randint_: expects low < high after casting to ${d}, got low=${lo}, high=${hi}`);
+  }
   const range = BigInt.asUintN(64, hi - lo);
   const n = out.length;
   const wide = range >= 4294967296n && (d === 'int64' || d === 'float32' || d === 'float64');
