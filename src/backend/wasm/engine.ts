@@ -1,0 +1,418 @@
+/**
+ * @file A WebAssembly SIMD kernel engine: one compiled kernel module (plain SIMD128 or relaxed SIMD), one linear
+ * memory, per-thread scratch, and (with shared memory) a pool of worker threads that join large GEMMs.
+ *
+ * Data flow of one GEMM: the used spans of A and B are copied from the caller's Float32Arrays into the wasm
+ * memory (one `TypedArray.set` each, i.e. a memcpy), the kernel packs and multiplies, and C is copied back out.
+ * The memory grows on demand and is reused; it never shrinks (wasm memories cannot).
+ *
+ * Threads: the task is cut into chunks (rows of C, column panels of C, or batch entries) that participants claim
+ * with an atomic counter inside wasm, so the calling thread always makes progress on its own and workers that
+ * wake late find nothing to do. The caller blocks with Atomics.wait until every chunk is done (torchlet's API is
+ * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
+ */
+import type { GemmArgs } from '../cpu/gemm.js';
+import * as kernels from './generated/kernels.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+export type WasmVariant = 'simd' | 'relaxed';
+
+interface KernelExports {
+  SCRATCH_BYTES: WebAssembly.Global;
+  TASK_BYTES: WebAssembly.Global;
+  gemm_task(task: number, scratch: number): number;
+  add_f32(x: number, y: number, out: number, n: number): void;
+  mul_f32(x: number, y: number, out: number, n: number): void;
+  relu_f32(x: number, out: number, n: number): void;
+  axpy_f32(alpha: number, x: number, y: number, n: number): void;
+  sum_f32(x: number, n: number): number;
+}
+
+// Memory layout (bytes). Page 0 holds the control block and the task descriptor; scratch and data follow.
+const CTL = 1024;          // Int32 control words, see CTL_*
+const TASK = 2048;         // task descriptor read by gemm_task (layout mirrors assembly/gemm.ts)
+const SCRATCH_BASE = 65536;
+const PAGE = 65536;
+const ALIGN = 64;
+
+const CTL_EPOCH = 0, CTL_BUSY = 1, CTL_TASK = 2, CTL_SCRATCH = 3, CTL_SCRATCH_STRIDE = 4, CTL_READY = 5,
+  CTL_GEN = 6, CTL_ERROR = 7;
+// Task words (Int32 index from TASK).
+const T_M = 0, T_N = 1, T_K = 2, T_TA = 3, T_TB = 4, T_A = 5, T_LDA = 6, T_B = 7, T_LDB = 8, T_C = 9, T_LDC = 10,
+  T_BATCH = 11, T_SA = 12, T_SB = 13, T_SC = 14, T_SPLIT = 15, T_CHUNK = 16, T_NCHUNKS = 17, T_NEXT = 18, T_DONE = 19;
+const SPLIT_BATCH = 0, SPLIT_M = 1, SPLIT_N = 2;
+const MR = 4, NR = 8;
+
+/** Below this many multiply-adds (m*n*k*batch) a GEMM stays on the calling thread. */
+export const PARALLEL_MIN_WORK = 96 * 96 * 96;
+/** Spin iterations (Atomics.load) a worker makes before sleeping once it has found no work. */
+const WORKER_SPIN = 20000;
+
+const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
+
+function decodeBase64(s: string): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
+  if (B) return new Uint8Array(B.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const bytesCache = new Map<string, Uint8Array>();
+function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array {
+  const key = `${variant}${shared ? 'Shared' : ''}`;
+  let b = bytesCache.get(key);
+  if (!b) {
+    b = decodeBase64((kernels as Record<string, string>)[key]);
+    bytesCache.set(key, b);
+  }
+  return b;
+}
+
+interface NodeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+  env?: Record<string, string | undefined>;
+}
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+const isNode = !!nodeProcess?.versions?.node;
+
+/** A Node built-in module, loaded synchronously without a static import (keeps the browser bundle clean). */
+export function nodeBuiltin<T>(id: string): T | undefined {
+  try { return nodeProcess?.getBuiltinModule?.(id) as T | undefined; } catch { return undefined; }
+}
+
+let relaxedFlagTried = false;
+/**
+ * Whether this runtime compiles the given variant. For relaxed SIMD under Node 20 (V8 11.3 keeps it behind
+ * --experimental-wasm-relaxed-simd) this turns the flag on through v8.setFlagsFromString once, unless
+ * `allowFlag` is false; browsers (Chrome 114+, Firefox 120+) accept relaxed SIMD without flags.
+ */
+export function variantSupported(variant: WasmVariant, allowFlag = true): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  const bytes = moduleBytes(variant, false);
+  if (WebAssembly.validate(bytes)) return true;
+  if (variant === 'relaxed' && allowFlag && isNode && !relaxedFlagTried) {
+    relaxedFlagTried = true;
+    const v8 = nodeBuiltin<{ setFlagsFromString(s: string): void }>('node:v8');
+    try { v8?.setFlagsFromString('--experimental-wasm-relaxed-simd'); } catch { /* ignore */ }
+    return WebAssembly.validate(bytes);
+  }
+  return false;
+}
+
+/** True where threads can be used: SharedArrayBuffer, shared wasm memory, and a thread allowed to Atomics.wait. */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  try {
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    if (!(mem.buffer instanceof SharedArrayBuffer)) return false;
+    Atomics.wait(new Int32Array(mem.buffer, 0, 1), 0, 1, 0); // throws on a browser main thread
+    return true;
+  } catch { return false; }
+}
+
+/** Cores of this machine (os.availableParallelism in Node, navigator.hardwareConcurrency in browsers). */
+export function hardwareThreads(): number {
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
+  if (os) return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+interface WorkerHandle { terminate(): unknown; unref?(): void }
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerHandle;
+
+/** Optional timing of the three phases of wasm GEMM calls (accumulated milliseconds). */
+export interface GemmProfile { calls: number; copyInMs: number; computeMs: number; copyOutMs: number }
+
+export interface EngineOptions {
+  variant: WasmVariant;
+  /** Threads for large GEMMs (1 = calling thread only). Defaults to the machine's cores when memory is shared. */
+  threads?: number;
+  /** Use a shared memory (needed for threads). Defaults to sharedMemorySupported(). */
+  shared?: boolean;
+}
+
+export class WasmEngine {
+  readonly variant: WasmVariant;
+  readonly shared: boolean;
+  readonly memory: WebAssembly.Memory;
+  private readonly module: WebAssembly.Module;
+  private readonly ex: KernelExports;
+  private readonly scratchBytes: number;
+  private f32!: Float32Array;
+  private i32!: Int32Array;
+  private numThreads: number;
+  private workers: WorkerHandle[] = [];
+  private epoch = 0;
+  private disposed = false;
+  profile: GemmProfile | null = null;
+
+  constructor(opts: EngineOptions) {
+    this.variant = opts.variant;
+    if (!variantSupported(opts.variant)) throw new Error(`WebAssembly ${opts.variant} SIMD is not supported here`);
+    this.shared = opts.shared ?? sharedMemorySupported();
+    this.module = new WebAssembly.Module(moduleBytes(this.variant, this.shared) as BufferSource);
+    this.memory = this.shared
+      ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true })
+      : new WebAssembly.Memory({ initial: 32 });
+    const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
+    this.ex = inst.exports as unknown as KernelExports;
+    this.scratchBytes = align(this.ex.SCRATCH_BYTES.value as number);
+    this.refreshViews();
+    this.numThreads = 1;
+    this.setNumThreads(opts.threads ?? (this.shared ? hardwareThreads() : 1));
+  }
+
+  get threads(): number { return this.numThreads; }
+
+  /** Threads used for large GEMMs; clamped to 1 without shared memory. Extra workers are stopped. */
+  setNumThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+    this.numThreads = this.shared ? Math.min(n, 256) : 1;
+    if (this.workers.length > this.numThreads - 1) this.stopWorkers();
+  }
+
+  private refreshViews(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Make the memory at least `bytes` long. */
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      if (bytes > 65536 * PAGE) throw new RangeError(`wasm GEMM needs ${bytes} bytes, more than 4 GiB`);
+      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    }
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.refreshViews();
+  }
+
+  /** Bytes the memory holds now (it grows on demand and is reused). */
+  get memoryBytes(): number { return this.memory.buffer.byteLength; }
+
+  /** Start workers up to numThreads-1 (Node worker_threads or Web Workers); returns how many exist. */
+  private spawnWorkers(): number {
+    const want = this.numThreads - 1;
+    if (this.workers.length >= want || this.disposed) return this.workers.length;
+    const wt = nodeBuiltin<{ Worker: NodeWorkerCtor }>('node:worker_threads');
+    for (let id = this.workers.length + 1; id <= want; id++) {
+      const data = { module: this.module, memory: this.memory, ctl: CTL, id, spin: WORKER_SPIN, gen: Atomics.load(this.i32, CTL / 4 + CTL_GEN) };
+      let w: WorkerHandle;
+      try {
+        if (wt) {
+          w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        } else {
+          const g = globalThis as unknown as {
+            Worker?: new (url: string) => WorkerHandle & { postMessage(d: unknown): void };
+            Blob: typeof Blob; URL: typeof URL;
+          };
+          if (!g.Worker) break;
+          const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+          const ww = new g.Worker(url);
+          ww.postMessage(data);
+          w = ww;
+        }
+      } catch { break; }
+      w.unref?.();
+      this.workers.push(w);
+    }
+    return this.workers.length;
+  }
+
+  private stopWorkers(): void {
+    if (this.workers.length === 0) return;
+    // Workers leave when the generation word no longer matches theirs (also guards a task opened before a
+    // terminated worker has actually stopped).
+    Atomics.add(this.i32, CTL / 4 + CTL_GEN, 1);
+    Atomics.notify(this.i32, CTL / 4 + CTL_EPOCH);
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+  }
+
+  /** Stop the workers; the engine still works single-threaded afterwards. */
+  dispose(): void { this.stopWorkers(); this.disposed = true; this.numThreads = 1; }
+
+  /** Workers that have started and are waiting for work. */
+  get readyWorkers(): number { return Atomics.load(this.i32, CTL / 4 + CTL_READY); }
+
+  /** C = op(A)·op(B), batched, from and to the caller's Float32Arrays (see GemmArgs). */
+  gemm(g: GemmArgs<Float32Array>): void {
+    const { m, n, k, batch } = g;
+    if (m <= 0 || n <= 0 || batch <= 0) return;
+    if (k <= 0) {
+      for (let bt = 0; bt < batch; bt++) {
+        for (let i = 0; i < m; i++) {
+          const o = g.cOffset + bt * g.strideC + i * g.ldc;
+          g.c.fill(0, o, o + n);
+        }
+      }
+      return;
+    }
+    const t0 = this.profile ? performance.now() : 0;
+    const slots = Math.max(1, this.numThreads);
+    const dataBase = align(SCRATCH_BASE + slots * this.scratchBytes);
+
+    // Spans of the stored A and B (rows x cols as stored, i.e. before op()).
+    const aRows = g.transA ? k : m, aCols = g.transA ? m : k;
+    const bRows = g.transB ? n : k, bCols = g.transB ? k : n;
+    const aSpan = (aRows - 1) * g.lda + aCols, bSpan = (bRows - 1) * g.ldb + bCols;
+    const aPlan = copyPlan(aSpan, g.strideA, batch), bPlan = copyPlan(bSpan, g.strideB, batch);
+    const aPtr = dataBase;
+    const bPtr = align(aPtr + aPlan.floats * 4);
+    const cPtr = align(bPtr + bPlan.floats * 4);
+    const end = cPtr + batch * m * n * 4;
+    this.ensure(end);
+    const f32 = this.f32;
+    copyIn(f32, aPtr >> 2, g.a, g.aOffset, g.strideA, aSpan, batch, aPlan);
+    copyIn(f32, bPtr >> 2, g.b, g.bOffset, g.strideB, bSpan, batch, bPlan);
+    const t1 = this.profile ? performance.now() : 0;
+
+    const i32 = this.i32, T = TASK >> 2;
+    i32[T + T_M] = m; i32[T + T_N] = n; i32[T + T_K] = k;
+    i32[T + T_TA] = g.transA ? 1 : 0; i32[T + T_TB] = g.transB ? 1 : 0;
+    i32[T + T_A] = aPtr; i32[T + T_LDA] = g.lda;
+    i32[T + T_B] = bPtr; i32[T + T_LDB] = g.ldb;
+    i32[T + T_C] = cPtr; i32[T + T_LDC] = n;
+    i32[T + T_BATCH] = batch; i32[T + T_SA] = aPlan.stride; i32[T + T_SB] = bPlan.stride; i32[T + T_SC] = m * n;
+    this.run(m, n, k, batch);
+    const t2 = this.profile ? performance.now() : 0;
+
+    // C out: one set when the destination is dense, else row by row.
+    const cw = cPtr >> 2;
+    if (g.ldc === n && (batch === 1 || g.strideC === m * n)) {
+      g.c.set(f32.subarray(cw, cw + batch * m * n), g.cOffset);
+    } else {
+      for (let bt = 0; bt < batch; bt++) {
+        for (let i = 0; i < m; i++) {
+          const src = cw + (bt * m + i) * n;
+          g.c.set(f32.subarray(src, src + n), g.cOffset + bt * g.strideC + i * g.ldc);
+        }
+      }
+    }
+    if (this.profile) {
+      const t3 = performance.now();
+      this.profile.calls++;
+      this.profile.copyInMs += t1 - t0; this.profile.computeMs += t2 - t1; this.profile.copyOutMs += t3 - t2;
+    }
+  }
+
+  /** Run the task descriptor at TASK, split over threads when it is large enough. */
+  private run(m: number, n: number, k: number, batch: number): void {
+    const i32 = this.i32, T = TASK >> 2, C = CTL >> 2;
+    const work = m * n * k * batch;
+    const threads = this.numThreads;
+    let split = SPLIT_M, chunk = m, nchunks = 1;
+    const parallel = threads > 1 && work >= PARALLEL_MIN_WORK && this.spawnWorkers() > 0;
+    if (parallel) {
+      const target = 2 * threads;
+      if (batch >= target) {
+        split = SPLIT_BATCH; chunk = Math.ceil(batch / target);
+        nchunks = Math.ceil(batch / chunk);
+      } else if (m >= n) {
+        split = SPLIT_M; chunk = Math.max(MR * 4, Math.ceil(m / target / MR) * MR);
+        nchunks = Math.ceil(m / chunk);
+      } else {
+        split = SPLIT_N; chunk = Math.max(NR * 4, Math.ceil(n / target / NR) * NR);
+        nchunks = Math.ceil(n / chunk);
+      }
+    }
+    i32[T + T_SPLIT] = split; i32[T + T_CHUNK] = chunk; i32[T + T_NCHUNKS] = nchunks;
+    i32[T + T_NEXT] = 0; i32[T + T_DONE] = 0;
+    if (nchunks === 1) {
+      this.ex.gemm_task(TASK, SCRATCH_BASE);
+      return;
+    }
+    i32[C + CTL_TASK] = TASK; i32[C + CTL_SCRATCH] = SCRATCH_BASE; i32[C + CTL_SCRATCH_STRIDE] = this.scratchBytes;
+    i32[C + CTL_ERROR] = 0;
+    const open = this.epoch + 1, closed = this.epoch + 2;
+    this.epoch = closed;
+    Atomics.store(i32, C + CTL_EPOCH, open);
+    Atomics.notify(i32, C + CTL_EPOCH);
+    this.ex.gemm_task(TASK, SCRATCH_BASE); // the calling thread is participant 0
+    let failed = false;
+    for (let spins = 0; ;) {
+      const d = Atomics.load(i32, T + T_DONE);
+      if (d >= nchunks) break;
+      if (Atomics.load(i32, C + CTL_ERROR) !== 0) { failed = true; break; }
+      if (++spins < 2000) continue;
+      Atomics.wait(i32, T + T_DONE, d, 50);
+    }
+    Atomics.store(i32, C + CTL_EPOCH, closed);
+    for (;;) {
+      const b = Atomics.load(i32, C + CTL_BUSY);
+      if (b === 0) break;
+      Atomics.wait(i32, C + CTL_BUSY, b, 50);
+    }
+    if (failed) {
+      // A worker trapped: redo the whole task here (every chunk rewrites its part of C from scratch).
+      this.stopWorkers();
+      this.numThreads = 1;
+      i32[T + T_NEXT] = 0; i32[T + T_DONE] = 0; i32[T + T_SPLIT] = SPLIT_M; i32[T + T_CHUNK] = m; i32[T + T_NCHUNKS] = 1;
+      this.ex.gemm_task(TASK, SCRATCH_BASE);
+    }
+  }
+
+  // ---- elementwise kernels over wasm memory (resident data: float offsets into this.f32) ----
+
+  /** The memory as a Float32Array view (valid until the next call that may grow the memory). */
+  view(): Float32Array { if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.refreshViews(); return this.f32; }
+  /** Reserve `floats` floats of scratch data after the GEMM scratch; returns a float offset. */
+  reserve(floats: number): number {
+    const base = align(SCRATCH_BASE + Math.max(1, this.numThreads) * this.scratchBytes);
+    this.ensure(base + floats * 4);
+    return base >> 2;
+  }
+  addResident(x: number, y: number, out: number, len: number): void { this.ex.add_f32(x * 4, y * 4, out * 4, len); }
+  mulResident(x: number, y: number, out: number, len: number): void { this.ex.mul_f32(x * 4, y * 4, out * 4, len); }
+  reluResident(x: number, out: number, len: number): void { this.ex.relu_f32(x * 4, out * 4, len); }
+  axpyResident(alpha: number, x: number, y: number, len: number): void { this.ex.axpy_f32(alpha, x * 4, y * 4, len); }
+  sumResident(x: number, len: number): number { return this.ex.sum_f32(x * 4, len); }
+
+  /** out = x + y on caller arrays (copies in and out; for memory-bound ops the copies dominate, see the bench). */
+  add(x: Float32Array, y: Float32Array, out: Float32Array): void {
+    const n = out.length, base = this.reserve(3 * n + 32), f = this.f32;
+    const xo = base, yo = base + align(n * 4) / 4, oo = yo + align(n * 4) / 4;
+    f.set(x.subarray(0, n), xo); f.set(y.subarray(0, n), yo);
+    this.ex.add_f32(xo * 4, yo * 4, oo * 4, n);
+    out.set(f.subarray(oo, oo + n));
+  }
+  relu(x: Float32Array, out: Float32Array): void {
+    const n = out.length, base = this.reserve(n), f = this.f32;
+    f.set(x.subarray(0, n), base);
+    this.ex.relu_f32(base * 4, base * 4, n);
+    out.set(f.subarray(base, base + n));
+  }
+  sum(x: Float32Array): number {
+    const n = x.length, base = this.reserve(n);
+    this.f32.set(x, base);
+    return this.ex.sum_f32(base * 4, n);
+  }
+}
+
+interface CopyPlan { floats: number; stride: number; whole: boolean }
+
+/**
+ * How to copy a batched operand into wasm memory: the whole range from the first to the last batch entry in one
+ * set when its gaps are small (this also covers stride 0, a broadcast operand), else each entry's span packed
+ * one after another.
+ */
+function copyPlan(span: number, stride: number, batch: number): CopyPlan {
+  if (batch === 1) return { floats: span, stride: 0, whole: true };
+  if (stride >= 0 && stride <= span * 2) {
+    return { floats: (batch - 1) * stride + span, stride, whole: true };
+  }
+  const s = Math.ceil(span / 16) * 16;
+  return { floats: batch * s, stride: s, whole: false };
+}
+
+function copyIn(dst: Float32Array, at: number, src: Float32Array, offset: number, stride: number, span: number,
+  batch: number, plan: CopyPlan): void {
+  if (plan.whole) { dst.set(src.subarray(offset, offset + plan.floats), at); return; }
+  for (let bt = 0; bt < batch; bt++) {
+    const o = offset + bt * stride;
+    dst.set(src.subarray(o, o + span), at + bt * plan.stride);
+  }
+}
