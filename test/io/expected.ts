@@ -121,3 +121,24 @@ export function normalizeTensor(t: { [k: string]: Json }): Json {
   const values = FLOATS.has(t.dtype as string) ? (t.values as Json[]).map(pyFloat) : t.values;
   return { ...t, values };
 }
+
+/** A float as text Python's float() parses back exactly ('nan', 'inf', '-0.0', shortest round-trip digits). */
+export function pyNum(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (Object.is(x, -0)) return '-0.0';
+  return String(x);
+}
+
+/** Encoded values -> the JSON spelling scripts/fixtures/io.py reads (floats as strings). */
+export function toPythonJson(j: Json): Json {
+  if (Array.isArray(j)) return j.map(toPythonJson);
+  if (j === null || typeof j !== 'object') return j;
+  if ('$float' in j) return { $float: pyNum(j.$float as number) };
+  if ('$tensor' in j) {
+    const t = j.$tensor as { [k: string]: Json };
+    return { $tensor: { ...t, values: FLOATS.has(t.dtype as string) ? (t.values as number[]).map(pyNum) : t.values } };
+  }
+  return Object.fromEntries(Object.entries(j).map(([k, x]) => [k, toPythonJson(x)]));
+}
