@@ -12,3 +12,4 @@ export * as autograd from './autograd/index.js';
 export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
 export * as memory from './backend/memory-api.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
+export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';

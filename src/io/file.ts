@@ -2,7 +2,7 @@
  * @file Checkpoint files on disk (Node only): crash-safe atomic writes and format detection.
  * Imports node:fs, node:path, node:crypto.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -55,4 +55,15 @@ export function detectFormat(bytes: Uint8Array, path = ''): CheckpointFormat {
   if (ext === '.safetensors') return 'safetensors';
   if (ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt') return 'torch-zip';
   return 'unknown';
+}
+
+/** Read a whole checkpoint file, with an error that names the path and what to do. */
+export function readFileBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new Error(`load: cannot read '${path}': ${why}`);
+  }
 }

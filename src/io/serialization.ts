@@ -1,0 +1,86 @@
+/**
+ * @file torch.save / torch.load: state dicts, optimizer state dicts and training checkpoints, as
+ * safetensors or torch.save zip files, picked from the extension on save and from the magic bytes on load.
+ * In memory (`saveBytes`/`loadBytes`) everywhere; with file paths on Node (atomic write: a kill mid-save
+ * leaves the previous file intact).
+ */
+import { SerializationError } from '../core/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type SafetensorsTensor } from './codecs/index.js';
+import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
+import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
+import { getBackend } from '../backend/backend.js';
+
+export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }
+
+function flatTensors(obj: unknown, what: string): [string, Tensor][] {
+  const entries: [string, unknown][] = obj instanceof Map ? [...obj.entries()].map(([k, v]) => [String(k), v])
+    : obj && typeof obj === 'object' && !(obj instanceof Tensor) ? Object.entries(obj) : [];
+  if (entries.length === 0 && !(obj instanceof Map)) {
+    throw new SerializationError(`${what}: safetensors holds a flat map of named tensors (a state dict); got ${obj instanceof Tensor ? 'a single Tensor' : typeof obj}. Save a Map<string, Tensor>, or use a .pt file for other objects.`);
+  }
+  for (const [k, v] of entries) {
+    if (!(v instanceof Tensor)) {
+      throw new SerializationError(`${what}: safetensors holds only tensors, but key '${k}' is ${v instanceof Map ? 'a Map' : typeof v}. Use a .pt file for training checkpoints (model, optimizer, epoch, ...).`);
+    }
+  }
+  return entries as [string, Tensor][];
+}
+
+/** Serialize to bytes: 'safetensors' (flat map of tensors) or 'pt' (torch.save zip; any nesting). */
+export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
+  const format = opts.format ?? 'pt';
+  if (format === 'safetensors') {
+    const list = flatTensors(obj, 'save');
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const [k, t] of list) {
+      const c = t.contiguous();
+      const raw = getBackend(c.device).readSync(getBackend(c.device).contiguous(c, c.dtype));
+      if (raw === null) throw new SerializationError(`save: tensor '${k}' is on ${t.device}; move it to the CPU first`);
+      tensors.set(k, { dtype: t.dtype, shape: [...t.shape], data: hostToBytes(t.dtype, raw) });
+    }
+    return writeSafetensors(tensors, opts.metadata);
+  }
+  return writeTorchZip(toPy(obj, new TensorEncoder()));
+}
+
+/** Parse bytes written by saveBytes, torch.save (zip format) or a safetensors writer. */
+export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unknown {
+  const name = opts.name ?? '<bytes>';
+  const format: CheckpointFormat = detectFormat(bytes, name);
+  if (format === 'safetensors') {
+    const f = parseSafetensors(bytes, { name });
+    const out = new Map<string, Tensor>();
+    for (const [k, t] of f.tensors) out.set(k, new Tensor(getBackend('cpu').fromArray(t.dtype, bytesToHost(t.dtype, t.data)), t.shape));
+    return out;
+  }
+  if (format === 'torch-zip') return fromPy(readTorchZip(bytes, { name }), new TensorDecoder());
+  if (format === 'torch-legacy') {
+    throw new SerializationError(`${name}: this is a legacy (pre-1.6, non-zip) torch.save file; torchlet reads the zip format. Re-save it in PyTorch with torch.save(obj, path) (the default since 1.6).`);
+  }
+  throw new SerializationError(`${name}: not a checkpoint torchlet recognizes (neither a torch.save zip nor safetensors; first bytes ${[...bytes.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+}
+
+// The file layer is Node-only; a computed specifier keeps bundlers from pulling node:fs into browser builds.
+const FILE_MODULE = './file.js';
+async function fileLayer(): Promise<typeof import('./file.js')> {
+  try {
+    return await import(/* @vite-ignore */ FILE_MODULE);
+  } catch (e) {
+    throw new SerializationError(`file paths need Node.js (${(e as Error).message}); in the browser use torch.saveBytes / torch.loadBytes`);
+  }
+}
+
+/** torch.save(obj, path): the format comes from the extension (.safetensors, or .pt/.pth/.bin/.ckpt). */
+export async function save(obj: unknown, path: string, opts: Omit<SaveOptions, 'format'> = {}): Promise<void> {
+  const f = formatFromPath(path);
+  if (f === 'unknown') throw new SerializationError(`save: cannot tell the format from '${path}': use a .safetensors or .pt/.pth/.bin/.ckpt extension`);
+  const bytes = saveBytes(obj, { ...opts, format: f === 'safetensors' ? 'safetensors' : 'pt' });
+  (await fileLayer()).atomicWrite(path, bytes);
+}
+
+/** torch.load(path): a state dict as Map<string, Tensor>, or the nested object saved (dicts as Maps). */
+export async function load(path: string): Promise<unknown> {
+  const bytes = (await fileLayer()).readFileBytes(path);
+  return loadBytes(bytes, { name: path });
+}

@@ -1,0 +1,109 @@
+/**
+ * @file Between Tensors and the codecs' neutral values: Tensor <-> RawTensor (storage sharing kept both
+ * ways: tensors that are views of one storage map to one RawStorage and back), and JS values <-> PyValue
+ * for nested checkpoints (Map/object -> dict, array -> list, numbers, strings, null).
+ */
+import { getBackend, type Storage } from '../backend/backend.js';
+import { arrayFor, ITEM_SIZE, type DType, type TypedArray } from '../core/dtype.js';
+import { SerializationError } from '../core/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isRawStorage, isRawTensor, PyOrderedDict, type PyKey, type PyValue, type RawStorage, type RawTensor } from './codecs/index.js';
+
+/** Little-endian bytes of a host array of `dtype` (int64 stored as float64 in torchlet -> real int64). */
+export function hostToBytes(dtype: DType, data: TypedArray): Uint8Array {
+  if (dtype === 'int64') {
+    const b = new BigInt64Array(data.length);
+    for (let i = 0; i < data.length; i++) b[i] = BigInt(Math.trunc(data[i]));
+    return new Uint8Array(b.buffer);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+}
+
+/** Host array of `dtype` from little-endian bytes (copies, so the result is aligned and owned). */
+export function bytesToHost(dtype: DType, bytes: Uint8Array): TypedArray {
+  const n = bytes.length / ITEM_SIZE[dtype];
+  if (!Number.isInteger(n)) throw new SerializationError(`storage of dtype ${dtype} has ${bytes.length} bytes, not a multiple of ${ITEM_SIZE[dtype]}`);
+  const copy = new Uint8Array(bytes); // a real copy (Node Buffers' slice() would alias)
+  if (dtype === 'int64') {
+    const b = new BigInt64Array(copy.buffer, 0, n);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(b[i]);
+    return out;
+  }
+  const out = arrayFor(dtype, n);
+  new Uint8Array(out.buffer).set(copy);
+  return out;
+}
+
+function hostOf(s: Storage): TypedArray {
+  const raw = getBackend(s.device).readSync(s);
+  if (raw === null) throw new SerializationError(`saving a tensor on ${s.device}: move the model to the CPU first (model.to('cpu')) or read it with await`);
+  return raw;
+}
+
+/** Tensors -> RawTensors, one RawStorage per distinct storage (so views stay views in the file). */
+export class TensorEncoder {
+  #storages = new Map<Storage, RawStorage>();
+  encode(t: Tensor, isParameter = false): RawTensor {
+    let rs = this.#storages.get(t.storage);
+    if (!rs) {
+      rs = { kind: 'storage', dtype: t.dtype, bytes: hostToBytes(t.dtype, hostOf(t.storage)) };
+      this.#storages.set(t.storage, rs);
+    }
+    return { kind: 'tensor', storage: rs, shape: [...t.shape], strides: [...t.strides], offset: t.offset, isParameter, requiresGrad: isParameter ? t.requiresGrad : false };
+  }
+}
+
+/** RawTensors -> CPU Tensors, one storage per RawStorage (views share it). */
+export class TensorDecoder {
+  #storages = new Map<RawStorage, Storage>();
+  decode(r: RawTensor): Tensor {
+    let s = this.#storages.get(r.storage);
+    if (!s) {
+      s = getBackend('cpu').fromArray(r.storage.dtype, bytesToHost(r.storage.dtype, r.storage.bytes));
+      this.#storages.set(r.storage, s);
+    }
+    return new Tensor(s, [...r.shape], [...r.strides], r.offset);
+  }
+}
+
+/** A JS value -> PyValue: Map<string,Tensor> (state dict) -> OrderedDict, other Maps/objects -> dict. */
+export function toPy(v: unknown, enc: TensorEncoder, path = 'value'): PyValue {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Tensor) return enc.encode(v, (v as { isParameter?: boolean }).isParameter === true);
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (Array.isArray(v)) return v.map((e, i) => toPy(e, enc, `${path}[${i}]`));
+  if (v instanceof Map) {
+    const allTensors = [...v.values()].every((e) => e instanceof Tensor);
+    const out = allTensors && v.size > 0 ? new PyOrderedDict() : new Map<PyKey, PyValue>();
+    for (const [k, e] of v) out.set(k as PyKey, toPy(e, enc, `${path}.${String(k)}`));
+    return out;
+  }
+  if (typeof v === 'object') {
+    const out = new Map<PyKey, PyValue>();
+    for (const [k, e] of Object.entries(v as Record<string, unknown>)) if (e !== undefined) out.set(k, toPy(e, enc, `${path}.${k}`));
+    return out;
+  }
+  throw new SerializationError(`cannot save ${path}: a ${typeof v} is not a tensor, number, string, boolean, null, array, Map or plain object`);
+}
+
+/** PyValue -> JS: dicts become Maps (keys kept), tuples arrays, tensors CPU Tensors. */
+export function fromPy(v: PyValue, dec: TensorDecoder): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map((e) => fromPy(e, dec));
+  if (v instanceof Map) {
+    const out = new Map<unknown, unknown>();
+    for (const [k, e] of v) out.set(k, fromPy(e, dec));
+    return out;
+  }
+  if (isRawTensor(v)) return dec.decode(v);
+  if (isRawStorage(v)) return v;
+  switch (v.kind) {
+    case 'tuple': return v.items.map((e) => fromPy(e, dec));
+    case 'float': return v.value;
+    case 'global': return `${v.module}.${v.name}`;
+    case 'object': return { type: `${v.type.module}.${v.type.name}`, args: v.args.map((e) => fromPy(e, dec)) };
+  }
+  return v;
+}
