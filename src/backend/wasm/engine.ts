@@ -50,17 +50,17 @@ const WORKER_SPIN = 20000;
 
 const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
 
-function decodeBase64(s: string): Uint8Array {
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
-  if (B) return new Uint8Array(B.from(s, 'base64'));
+  if (B) { const t = B.from(s, 'base64'); const o = new Uint8Array(t.length); o.set(t); return o; }
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
-const bytesCache = new Map<string, Uint8Array>();
-function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array {
+const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
+function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
   const key = `${variant}${shared ? 'Shared' : ''}`;
   let b = bytesCache.get(key);
   if (!b) {
@@ -121,8 +121,8 @@ export function hardwareThreads(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
-interface WorkerHandle { terminate(): unknown; unref?(): void }
-type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerHandle;
+interface WorkerHandle { terminate(): unknown; unref?(): void; on?(ev: string, fn: (e: unknown) => void): void }
+type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => WorkerHandle;
 
 /** Optional timing of the three phases of wasm GEMM calls (accumulated milliseconds). */
 export interface GemmProfile { calls: number; copyInMs: number; computeMs: number; copyOutMs: number }
@@ -148,13 +148,14 @@ export class WasmEngine {
   private workers: WorkerHandle[] = [];
   private epoch = 0;
   private disposed = false;
+  private workersBroken = false;
   profile: GemmProfile | null = null;
 
   constructor(opts: EngineOptions) {
     this.variant = opts.variant;
     if (!variantSupported(opts.variant)) throw new Error(`WebAssembly ${opts.variant} SIMD is not supported here`);
     this.shared = opts.shared ?? sharedMemorySupported();
-    this.module = new WebAssembly.Module(moduleBytes(this.variant, this.shared) as BufferSource);
+    this.module = new WebAssembly.Module(moduleBytes(this.variant, this.shared));
     this.memory = this.shared
       ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true })
       : new WebAssembly.Memory({ initial: 32 });
@@ -203,7 +204,8 @@ export class WasmEngine {
       let w: WorkerHandle;
       try {
         if (wt) {
-          w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+          // execArgv: [] so the plain-JS worker skips loaders (tsx) and --input-type; V8 flags are process-wide anyway.
+          w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data, execArgv: [] });
         } else {
           const g = globalThis as unknown as {
             Worker?: new (url: string) => WorkerHandle & { postMessage(d: unknown): void };
@@ -217,6 +219,7 @@ export class WasmEngine {
         }
       } catch { break; }
       w.unref?.();
+      w.on?.('error', () => { this.workersBroken = true; });
       this.workers.push(w);
     }
     return this.workers.length;
@@ -305,6 +308,7 @@ export class WasmEngine {
     const work = m * n * k * batch;
     const threads = this.numThreads;
     let split = SPLIT_M, chunk = m, nchunks = 1;
+    if (this.workersBroken) { this.stopWorkers(); this.numThreads = 1; this.workersBroken = false; }
     const parallel = threads > 1 && work >= PARALLEL_MIN_WORK && this.spawnWorkers() > 0;
     if (parallel) {
       const target = 2 * threads;

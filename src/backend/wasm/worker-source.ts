@@ -34,8 +34,9 @@ function start(d) {
   }
   Atomics.sub(ctl, 5, 1);
 }
-if (typeof require === 'function') {
-  const wt = require('node:worker_threads');
+const nodeProcess = typeof process === 'object' && process && process.versions && process.versions.node ? process : null;
+if (nodeProcess) {
+  const wt = typeof require === 'function' ? require('node:worker_threads') : nodeProcess.getBuiltinModule('node:worker_threads');
   start(wt.workerData);
 } else {
   self.onmessage = (ev) => start(ev.data);
