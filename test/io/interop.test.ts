@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   contiguousRawTensor, parseSafetensors, PyOrderedDict, pyFloat, readTorchZip, tuple, writeSafetensors, writeTorchZip,
-  type PyValue, type RawStorage, type RawTensor,
+  type PyKey, type PyValue, type RawStorage, type RawTensor,
 } from '../../src/io/codecs/index.js';
 import { encode, loadExpected, normalize, SCRIPT, toPythonJson, type Json } from './expected.js';
 
@@ -52,11 +52,11 @@ function scratchTensors(): PyOrderedDict {
 function scratchFull(): PyValue {
   const storage: RawStorage = { kind: 'storage', dtype: 'float32', bytes: bytesOf(new Float32Array([0.5, 0.25])) };
   const buf: RawTensor = { kind: 'tensor', storage, shape: [2], strides: [1], offset: 0 };
-  return new Map<PyValue, PyValue>([
-    ['state', new Map<PyValue, PyValue>([[0, new Map<PyValue, PyValue>([['momentum_buffer', buf], ['step', pyFloat(3)]])]])],
-    ['param_groups', [new Map<PyValue, PyValue>([['lr', 0.01], ['momentum', 0.9], ['nesterov', false], ['params', [0]], ['betas', tuple(0.9, 0.999)], ['name', null]])]],
+  return new Map<PyKey, PyValue>([
+    ['state', new Map<PyKey, PyValue>([[0, new Map<PyKey, PyValue>([['momentum_buffer', buf], ['step', pyFloat(3)]])]])],
+    ['param_groups', [new Map<PyKey, PyValue>([['lr', 0.01], ['momentum', 0.9], ['nesterov', false], ['params', [0]], ['betas', tuple(0.9, 0.999)], ['name', null]])]],
     ['big', 2n ** 70n],
-  ] as [PyValue, PyValue][]);
+  ] as [PyKey, PyValue][]);
 }
 
 function python(args: string[]): { status: number | null; stdout: string; stderr: string } {

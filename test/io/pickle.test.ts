@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CheckpointFormatError, isPyObject, pickle, PyOrderedDict, pyFloat, tuple, unpickle, type PyValue,
+  CheckpointFormatError, isPyObject, pickle, PyOrderedDict, pyFloat, tuple, unpickle, type PyKey, type PyValue,
 } from '../../src/io/codecs/index.js';
 import { encode } from './expected.js';
 
@@ -83,7 +83,7 @@ test('pickle -> unpickle round trip, protocol 2, memo sharing kept', () => {
   const od = new PyOrderedDict();
   od.set('k', 1);
   od.attrs = new Map([['_metadata', new Map([['', new Map([['version', 2]])]])]]);
-  const v = new Map<PyValue, PyValue>([
+  const v = new Map<PyKey, PyValue>([
     ['ints', [0, 255, 256, 65535, 65536, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53 - 1, -(2 ** 53) + 1]],
     ['big', [2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n]],
     ['floats', [0.1, -0, NaN, Infinity, pyFloat(2), 1e300]],
@@ -92,10 +92,10 @@ test('pickle -> unpickle round trip, protocol 2, memo sharing kept', () => {
     ['shared', [shared, shared]],
     ['od', od],
     ['big_list', Array.from({ length: 2500 }, (_, i) => i)],
-  ] as [PyValue, PyValue][]);
+  ] as [PyKey, PyValue][]);
   const p = pickle(v);
   assert.deepEqual([...p.subarray(0, 2)], [0x80, 2]);
-  const back = unpickle(p, { preserveFloatType: true }) as Map<PyValue, PyValue>;
+  const back = unpickle(p, { preserveFloatType: true }) as Map<PyKey, PyValue>;
   assert.deepEqual(encode(back), encode(v));
   const sh = back.get('shared') as PyValue[][];
   assert.equal(sh[0], sh[1]);

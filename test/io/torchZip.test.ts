@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CheckpointFormatError, contiguousRawTensor, isRawTensor, listZipEntries, PyOrderedDict, readTorchZip, tuple,
-  pyFloat, writeStoredZip, writeTorchZip, type PyValue, type RawStorage, type RawTensor,
+  pyFloat, writeStoredZip, writeTorchZip, type PyKey, type PyValue, type RawStorage, type RawTensor,
 } from '../../src/io/codecs/index.js';
 import { encode, FIXTURES, loadExpected, normalize } from './expected.js';
 
@@ -48,7 +48,7 @@ test('state dict is an OrderedDict with _metadata attrs; parameters and requires
   const model = readTorchZip(readFileSync(join(FIXTURES, 'model.pt'))) as PyOrderedDict;
   assert.ok(model instanceof PyOrderedDict);
   assert.ok(model.attrs?.get('_metadata') instanceof PyOrderedDict);
-  const nested = readTorchZip(readFileSync(join(FIXTURES, 'nested.pt'))) as Map<PyValue, PyValue>;
+  const nested = readTorchZip(readFileSync(join(FIXTURES, 'nested.pt'))) as Map<PyKey, PyValue>;
   const p = nested.get('param') as RawTensor;
   assert.equal(p.isParameter, true);
   assert.equal(p.requiresGrad, true);
@@ -65,7 +65,7 @@ test('writeTorchZip layout: archive/data.pkl first, byteorder, data/<key>, versi
   const a: RawTensor = { kind: 'tensor', storage: s, shape: [2, 3], strides: [3, 1], offset: 0 };
   const b: RawTensor = { kind: 'tensor', storage: s, shape: [3, 2], strides: [1, 3], offset: 0 };
   const c = contiguousRawTensor('int64', [2], new Uint8Array(16));
-  const sd = new PyOrderedDict<string, PyValue>([['a', a], ['b', b], ['c', c]] as [string, PyValue][]);
+  const sd = new PyOrderedDict([['a', a], ['b', b], ['c', c]] as [string, PyValue][]);
   const bytes = writeTorchZip(sd, { archiveName: 'ckpt' });
   const names = listZipEntries(bytes).map((e) => e.name);
   assert.deepEqual(names, ['ckpt/data.pkl', 'ckpt/byteorder', 'ckpt/data/0', 'ckpt/data/1', 'ckpt/version']);
@@ -79,8 +79,8 @@ test('writeTorchZip layout: archive/data.pkl first, byteorder, data/<key>, versi
 
 test('writes ints, floats, bigints, bytes, tuples, nested containers and cycles in lists', () => {
   const list: PyValue[] = [1, 2.5, pyFloat(3), -0, 2n ** 80n, -(2n ** 63n), new Uint8Array([0, 200, 255]), tuple(1, tuple()), null, true];
-  const d = new Map<PyValue, PyValue>([['x', list], [3, 'three'], [tuple(1, 2) as never, 'tuple key']] as never);
-  const back = readTorchZip(writeTorchZip(d), { preserveFloatType: true }) as Map<PyValue, PyValue>;
+  const d = new Map<PyKey, PyValue>([['x', list], [3, 'three'], [tuple(1, 2) as never, 'tuple key']] as never);
+  const back = readTorchZip(writeTorchZip(d), { preserveFloatType: true }) as Map<PyKey, PyValue>;
   assert.deepEqual(encode(back.get('x')!), encode(list));
   assert.equal(back.get(3), 'three');
   const cyc: PyValue[] = [1];
