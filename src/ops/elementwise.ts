@@ -162,19 +162,27 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   ], [cond]);
 }
 
-/** Clamp to [min, max] (either may be null); gradient passes where min <= x <= max, as PyTorch. */
+/** Clamp to [min, max] (either may be null, a number or a tensor); gradient passes where min <= x <= max, as PyTorch, and to a tensor bound where it is the one chosen. */
 export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
   if (min === null && max === null) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
+  const bounds = [min, max].filter((v): v is TensorOrScalar => v !== null);
+  const dt = resultType([{ dtype: x.dtype, dim: Math.max(1, x.ndim) }, ...bounds.filter((v): v is Tensor => v instanceof Tensor).map((t) => ({ dtype: t.dtype, dim: t.ndim }))],
+    bounds.filter((v): v is number => typeof v === 'number'));
   let out = x;
-  if (min !== null) out = binaryRaw('maximum', out, min, resultType([{ dtype: x.dtype, dim: 1 }], typeof min === 'number' ? [min] : []));
-  if (max !== null) out = binaryRaw('minimum', out, max, out.dtype);
-  // NaN in x propagates; outside the range the gradient is zero
-  return record(out, 'Clamp', [x], (g) => {
+  if (min !== null) out = binaryRaw('maximum', out, min, dt);
+  if (max !== null) out = binaryRaw('minimum', out, max, dt);
+  const lo = min instanceof Tensor ? min : null, hi = max instanceof Tensor ? max : null;
+  // as PyTorch's clamp_backward_min_max: x gets the gradient where min <= x <= max; a tensor min where x < min
+  // (and min < max); a tensor max where x > max or max < min (max wins when the bounds cross)
+  return record(out, 'Clamp', [x, lo, hi], (g) => {
     let mask: Tensor | null = null;
     if (min !== null) mask = ge(x, min);
     if (max !== null) { const m = le(x, max); mask = mask ? logicalAnd(mask, m) : m; }
-    return [mul(g, mask!)];
-  }, [x]);
+    let gLo: Tensor | null = null, gHi: Tensor | null = null;
+    if (lo) gLo = where(max !== null ? logicalAnd(lt(x, lo), lt(lo, max)) : lt(x, lo), g, 0);
+    if (hi) gHi = where(min !== null ? logicalOr(gt(x, hi), lt(hi, min)) : gt(x, hi), g, 0);
+    return [where(mask!, g, 0), gLo, gHi];
+  }, [x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])]);
 }
 
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {

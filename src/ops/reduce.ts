@@ -8,7 +8,7 @@ import { isFloating, type DType } from '../core/dtype.js';
 import { ShapeError } from '../core/errors.js';
 import { fmt, normDim, normDims, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, div, eq, exp, log, mul, sqrt, sub, abs, pow, where } from './elementwise.js';
+import { add, div, eq, exp, log, logicalAnd, mul, sqrt, sub, abs, pow, where } from './elementwise.js';
 import { expand, reshape, unsqueeze, narrow, detach } from './movement.js';
 import { gather } from './indexing.js';
 import { be, computable, make } from './util.js';
@@ -53,8 +53,17 @@ export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Ten
   const dims = normDims('prod', dim ?? null, x.ndim);
   const keep = opts.keepdim ?? false;
   const out = reduceRaw('prod', x, dims, keep, opts.dtype ?? (isFloating(x.dtype) ? x.dtype : 'int64'));
-  // d(prod)/dx_i = prod / x_i (inputs with zeros get NaN/inf here; PyTorch handles zeros specially)
-  return record(out, 'Prod', [x], (g) => [div(mul(unreduce(g, x, dims, keep), unreduce(out, x, dims, keep)), x)], [x, out]);
+  // d(prod)/dx_i = product of the other elements: prod / x_i where the reduced block has no zero; with one
+  // zero, the product of the nonzero elements at the zero and 0 elsewhere; with two or more zeros, 0 (as PyTorch)
+  return record(out, 'Prod', [x], (g) => {
+    const gx = unreduce(g, x, dims, keep);
+    const isZero = eq(x, 0);
+    const zeros = unreduce(sum(isZero, dims, { keepdim: true }), x, dims, true);
+    const others = unreduce(prod(where(isZero, 1, x), dims.length === 1 ? dims[0] : null, { keepdim: true }), x, dims, true);
+    const noZero = div(unreduce(out, x, dims, keep), where(isZero, 1, x));
+    const factor = where(eq(zeros, 0), noZero, where(logicalAnd(isZero, eq(zeros, 1)), others, 0));
+    return [mul(gx, factor)];
+  }, [x, out]);
 }
 
 /** amax/amin: the gradient is split evenly among tied maxima, as PyTorch. */

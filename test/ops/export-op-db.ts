@@ -1,0 +1,11 @@
+/**
+ * @file Prints the op table (test/ops/op-db.ts) as JSON for scripts/fixtures/ops.py: ids, inputs, PyTorch
+ * expressions and grad flags. Not a test; run by the fixture script.
+ */
+import { samples, baseShape } from './op-db.js';
+
+const rows = samples.map((s) => ({
+  id: s.id, op: s.op, py: s.py, grad: s.grad ?? true,
+  inputs: s.inputs.map((i) => ({ ...i, base: baseShape(i) })),
+}));
+process.stdout.write(JSON.stringify(rows));

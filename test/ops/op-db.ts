@@ -1,0 +1,320 @@
+/**
+ * @file The op table: one entry per sample of an op, shared by the gradient check (gradcheck.test.ts), the
+ * PyTorch fixture comparison (pytorch.test.ts) and the fixture generator (scripts/fixtures/ops.py, which reads
+ * the table through export-op-db.ts). Each sample names its inputs (shape, dtype, value kind, layout), the
+ * torchlet call (`ts`) and the same call in PyTorch (`py`, a Python expression over inputs a, b, c, d).
+ *
+ * Layouts make inputs non-contiguous: 'T' = transpose of the last two dims of a base tensor, 'step' = every
+ * other element of a base twice as long in the last dim, 'expand' = a base with size 1 in dim 0 expanded.
+ * Gradients are taken with respect to the base tensors (so view backward is exercised too).
+ */
+import * as torch from '../helpers/torch.js';
+import type { Tensor, DType } from '../helpers/torch.js';
+import type { OpOut } from '../helpers/index.js';
+
+export type Kind = 'randn' | 'pos' | 'unit' | 'int' | 'bool';
+export type Layout = 'T' | 'step' | 'expand';
+
+export interface InputSpec {
+  shape: number[];
+  dtype?: DType;
+  kind?: Kind;
+  /** Fixed values (row-major, of the final shape; only with no layout). */
+  values?: number[];
+  layout?: Layout;
+}
+
+export interface OpSample {
+  id: string;
+  op: string;
+  inputs: InputSpec[];
+  ts: (...xs: Tensor[]) => OpOut;
+  py: string;
+  /** Differentiable with respect to its float inputs (default: true when any input is float). */
+  grad?: boolean;
+  /** Run the float64 gradient check (default: grad). Off where the op is not differentiable at the sample (ties). */
+  gradcheck?: boolean;
+  /** Looser forward tolerance for float32 (default atol 1e-5, rtol 1e-4). */
+  atol?: number;
+}
+
+// ---------------- input shorthands ----------------
+const F = (...shape: number[]): InputSpec => ({ shape });
+const P = (...shape: number[]): InputSpec => ({ shape, kind: 'pos' });
+const U = (...shape: number[]): InputSpec => ({ shape, kind: 'unit' });
+const I = (...shape: number[]): InputSpec => ({ shape, kind: 'int', dtype: 'int64' });
+const B = (...shape: number[]): InputSpec => ({ shape, kind: 'bool', dtype: 'bool' });
+const T = (s: InputSpec): InputSpec => ({ ...s, layout: 'T' });
+const S = (s: InputSpec): InputSpec => ({ ...s, layout: 'step' });
+const X = (s: InputSpec): InputSpec => ({ ...s, layout: 'expand' });
+const V = (shape: number[], values: number[], dtype: DType = 'int64'): InputSpec => ({ shape, values, dtype });
+const D = (s: InputSpec, dtype: DType): InputSpec => ({ ...s, dtype });
+
+/** Base shape of an input before its layout is applied. */
+export function baseShape(s: InputSpec): number[] {
+  const sh = [...s.shape];
+  if (s.layout === 'T') { const n = sh.length; [sh[n - 2], sh[n - 1]] = [sh[n - 1], sh[n - 2]]; }
+  if (s.layout === 'step') sh[sh.length - 1] *= 2;
+  if (s.layout === 'expand') sh[0] = 1;
+  return sh;
+}
+
+/** The input seen by the op: a (non-contiguous) view of the base. */
+export function applyLayout(base: Tensor, s: InputSpec): Tensor {
+  if (s.layout === 'T') return base.transpose(-1, -2);
+  if (s.layout === 'step') return base.slice(-1, 0, null, 2);
+  if (s.layout === 'expand') return base.expand(s.shape);
+  return base;
+}
+
+export const samples: OpSample[] = [];
+const row = (op: string, id: string, inputs: InputSpec[], ts: OpSample['ts'], py: string, extra: Partial<OpSample> = {}) => {
+  samples.push({ op, id: `${op}/${id}`, inputs, ts, py, ...extra });
+};
+
+// ---------------- binary arithmetic ----------------
+row('add', 'same', [F(3, 4), F(3, 4)], (a, b) => torch.add(a, b), 'torch.add(a, b)');
+row('add', 'broadcast', [F(3, 1), F(1, 4)], (a, b) => torch.add(a, b), 'a + b');
+row('add', 'T+vec', [T(F(2, 3, 4)), F(4)], (a, b) => a.add(b), 'a + b');
+row('add', 'scalar', [S(F(3, 4))], (a) => a.add(2.5), 'a + 2.5');
+row('add', 'alpha', [F(3, 4), X(F(3, 4))], (a, b) => a.add(b, { alpha: 2 }), 'torch.add(a, b, alpha=2)');
+row('add', 'float64', [D(F(2, 3), 'float64'), D(F(3), 'float64')], (a, b) => a.add(b), 'a + b');
+row('sub', 'broadcast', [F(2, 3, 4), S(F(3, 4))], (a, b) => torch.sub(a, b), 'a - b');
+row('sub', 'scalar-left', [F(3, 4)], (a) => torch.sub(1.5, a), '1.5 - a');
+row('mul', 'broadcast', [F(2, 1, 4), F(3, 1)], (a, b) => torch.mul(a, b), 'a * b');
+row('mul', 'expand', [X(F(3, 4)), T(F(3, 4))], (a, b) => a.mul(b), 'a * b');
+row('mul', 'scalar', [F(3, 4)], (a) => a.mul(-3), 'a * -3');
+row('mul', 'self', [F(3, 4)], (a) => a.mul(a), 'a * a');
+row('div', 'broadcast', [F(3, 4), P(4)], (a, b) => torch.div(a, b), 'a / b');
+row('div', 'scalar-left', [P(3, 4)], (a) => torch.div(2, a), '2 / a');
+row('div', 'T', [T(F(3, 4)), T(P(3, 4))], (a, b) => a.div(b), 'a / b');
+row('pow', 'tensor', [P(3, 4), F(3, 4)], (a, b) => torch.pow(a, b), 'torch.pow(a, b)');
+row('pow', 'broadcast', [P(2, 3), F(3)], (a, b) => a.pow(b), 'a ** b');
+row('pow', 'int-exp', [F(3, 4)], (a) => a.pow(3), 'a ** 3');
+row('pow', 'frac-exp', [S(P(3, 4))], (a) => a.pow(0.5), 'a ** 0.5');
+row('pow', 'scalar-base', [F(3, 4)], (a) => torch.pow(2, a), 'torch.pow(2, a)');
+
+// ---------------- unary math ----------------
+const unary: [string, (x: Tensor) => Tensor, string, (...s: number[]) => InputSpec][] = [
+  ['neg', (x) => x.neg(), 'torch.neg(a)', F],
+  ['abs', (x) => x.abs(), 'torch.abs(a)', F],
+  ['sqrt', (x) => x.sqrt(), 'torch.sqrt(a)', P],
+  ['rsqrt', (x) => x.rsqrt(), 'torch.rsqrt(a)', P],
+  ['exp', (x) => x.exp(), 'torch.exp(a)', F],
+  ['expm1', (x) => x.expm1(), 'torch.expm1(a)', F],
+  ['log', (x) => x.log(), 'torch.log(a)', P],
+  ['log1p', (x) => x.log1p(), 'torch.log1p(a)', P],
+  ['sin', (x) => x.sin(), 'torch.sin(a)', F],
+  ['cos', (x) => x.cos(), 'torch.cos(a)', F],
+  ['tan', (x) => x.tan(), 'torch.tan(a)', U],
+  ['tanh', (x) => x.tanh(), 'torch.tanh(a)', F],
+  ['sigmoid', (x) => x.sigmoid(), 'torch.sigmoid(a)', F],
+  ['relu', (x) => x.relu(), 'torch.relu(a)', F],
+  ['gelu', (x) => x.gelu(), 'torch.nn.functional.gelu(a)', F],
+  ['geluTanh', (x) => x.gelu({ approximate: 'tanh' }), "torch.nn.functional.gelu(a, approximate='tanh')", F],
+  ['silu', (x) => x.silu(), 'torch.nn.functional.silu(a)', F],
+  ['softplus', (x) => torch.softplus(x), 'torch.nn.functional.softplus(a)', F],
+  ['erf', (x) => x.erf(), 'torch.erf(a)', F],
+  ['erfinv', (x) => x.erfinv(), 'torch.erfinv(a)', U],
+  ['sign', (x) => x.sign(), 'torch.sign(a)', F],
+  ['floor', (x) => x.mul(3).floor(), 'torch.floor(a * 3)', F],
+  ['ceil', (x) => x.mul(3).ceil(), 'torch.ceil(a * 3)', F],
+  ['round', (x) => x.mul(3).round(), 'torch.round(a * 3)', F],
+  ['trunc', (x) => x.mul(3).trunc(), 'torch.trunc(a * 3)', F],
+  ['reciprocal', (x) => x.reciprocal(), 'torch.reciprocal(a)', P],
+  ['square', (x) => x.square(), 'torch.square(a)', F],
+];
+for (const [op, fn, py, kind] of unary) {
+  row(op, 'contig', [kind(3, 4)], fn, py);
+  row(op, 'T', [T(kind(2, 3, 4))], fn, py);
+  row(op, 'step', [S(kind(3, 4))], fn, py);
+}
+row('gelu', 'float64', [D(F(5), 'float64')], (a) => a.gelu(), 'torch.nn.functional.gelu(a)');
+row('round', 'halves', [V([6], [0.5, 1.5, 2.5, -0.5, -1.5, 2.4], 'float32')], (a) => a.round(), 'torch.round(a)', { gradcheck: false });
+row('sign', 'int', [I(3, 4)], (a) => a.sign(), 'torch.sign(a)');
+row('abs', 'int', [I(3, 4)], (a) => a.abs(), 'torch.abs(a)');
+row('exp', 'int', [I(3, 4)], (a) => a.exp(), 'torch.exp(a)');
+row('sqrt', 'int', [V([4], [0, 1, 4, 9])], (a) => a.sqrt(), 'torch.sqrt(a)');
+
+row('clamp', 'both', [F(3, 4)], (a) => a.clamp(-0.5, 0.5), 'torch.clamp(a, -0.5, 0.5)');
+row('clamp', 'min', [T(F(3, 4))], (a) => a.clamp(0.1), 'torch.clamp(a, min=0.1)');
+row('clamp', 'max', [S(F(3, 4))], (a) => torch.clamp(a, null, 0.2), 'torch.clamp(a, max=0.2)');
+row('clamp', 'tensor-min', [F(3, 4), F(4)], (a, b) => a.clamp(b), 'torch.clamp(a, min=b)');
+row('clamp', 'int', [I(3, 4)], (a) => a.clamp(-1, 2), 'torch.clamp(a, -1, 2)');
+row('maximum', 'broadcast', [F(3, 4), F(4)], (a, b) => torch.maximum(a, b), 'torch.maximum(a, b)');
+row('maximum', 'T', [T(F(3, 4)), X(F(3, 4))], (a, b) => a.maximum(b), 'torch.maximum(a, b)');
+row('maximum', 'ties', [V([4], [1, 2, 3, 4], 'float32'), V([4], [1, 3, 3, 0], 'float32')], (a, b) => a.maximum(b), 'torch.maximum(a, b)', { gradcheck: false });
+row('minimum', 'broadcast', [F(2, 3, 1), F(3, 4)], (a, b) => torch.minimum(a, b), 'torch.minimum(a, b)');
+row('minimum', 'ties', [V([4], [1, 2, 3, 4], 'float32'), V([4], [1, 3, 3, 0], 'float32')], (a, b) => a.minimum(b), 'torch.minimum(a, b)', { gradcheck: false });
+
+// ---------------- comparisons, logic, where ----------------
+for (const c of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+  row(c, 'int-broadcast', [I(3, 4), I(4)], (a, b) => torch[c](a, b), `torch.${c}(a, b)`);
+  row(c, 'float-scalar', [T(F(3, 4))], (a) => torch[c](a, 0.25), `torch.${c}(a, 0.25)`);
+}
+row('logicalAnd', 'broadcast', [B(3, 4), B(4)], (a, b) => torch.logicalAnd(a, b), 'torch.logical_and(a, b)');
+row('logicalOr', 'broadcast', [B(3, 4), T(B(3, 4))], (a, b) => torch.logicalOr(a, b), 'torch.logical_or(a, b)');
+row('logicalOr', 'float', [F(3, 4), V([4], [0, 1, 0, 2], 'float32')], (a, b) => torch.logicalOr(a.gt(0), b), 'torch.logical_or(a > 0, b)');
+row('logicalNot', 'bool', [B(3, 4)], (a) => torch.logicalNot(a), 'torch.logical_not(a)');
+row('logicalNot', 'float', [V([4], [0, 1.5, -2, 0], 'float32')], (a) => a.logicalNot(), 'torch.logical_not(a)');
+row('where', 'broadcast', [B(3, 4), F(3, 1), F(4)], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
+row('where', 'scalar', [B(4), T(F(3, 4))], (c, a) => torch.where(c, a, 0), 'torch.where(a, b, torch.tensor(0.0))');
+row('maskedFill', 'broadcast', [F(3, 4), B(4)], (a, m) => a.maskedFill(m, -1), 'a.masked_fill(b, -1.0)');
+row('maskedFill', 'T', [T(F(3, 4)), B(3, 4)], (a, m) => torch.maskedFill(a, m, 2.5), 'a.masked_fill(b, 2.5)');
+
+// ---------------- reductions ----------------
+row('sum', 'all', [F(3, 4)], (a) => a.sum(), 'a.sum()');
+row('sum', 'dim', [F(2, 3, 4)], (a) => a.sum(1), 'a.sum(1)');
+row('sum', 'dims-keepdim', [T(F(2, 3, 4))], (a) => a.sum([0, 2], { keepdim: true }), 'a.sum([0, 2], keepdim=True)');
+row('sum', 'neg-dim', [S(F(2, 3, 4))], (a) => a.sum(-1), 'a.sum(-1)');
+row('sum', 'int', [I(3, 4)], (a) => a.sum(0), 'a.sum(0)');
+row('sum', 'bool', [B(3, 4)], (a) => a.sum(), 'a.sum()');
+row('mean', 'all', [F(3, 4)], (a) => a.mean(), 'a.mean()');
+row('mean', 'dims', [X(F(2, 3, 4))], (a) => a.mean([0, 2]), 'a.mean([0, 2])');
+row('mean', 'keepdim', [T(F(3, 4))], (a) => torch.mean(a, -1, { keepdim: true }), 'a.mean(-1, keepdim=True)');
+row('prod', 'all', [P(3, 4)], (a) => a.prod(), 'a.prod()');
+row('prod', 'dim-keepdim', [F(2, 3, 4)], (a) => a.prod(1, { keepdim: true }), 'a.prod(1, keepdim=True)');
+row('prod', 'T', [T(F(3, 4))], (a) => a.prod(0), 'a.prod(0)');
+row('prod', 'one-zero', [V([2, 3], [1.5, 0, 2, -1, 0.5, 3], 'float32')], (a) => a.prod(1), 'a.prod(1)');
+row('prod', 'two-zeros', [V([2, 3], [0, 0, 2, -1, 0.5, 0], 'float32')], (a) => a.prod(1), 'a.prod(1)', { gradcheck: false });
+row('prod', 'all-one-zero', [V([2, 3], [1.5, 0.5, 2, -1, 0, 3], 'float32')], (a) => a.prod(), 'a.prod()');
+row('prod', 'int', [I(3, 4)], (a) => a.prod(1), 'a.prod(1)');
+row('max', 'all', [F(3, 4)], (a) => a.max(), 'a.max()');
+row('max', 'dim', [F(2, 3, 4)], (a) => a.max(1), 'a.max(1)');
+row('max', 'dim-keepdim', [T(F(3, 4))], (a) => a.max(-1, { keepdim: true }), 'a.max(-1, keepdim=True)');
+row('max', 'ties', [V([2, 3], [1, 3, 3, 2, 2, 0], 'float32')], (a) => a.max(), 'a.max()', { gradcheck: false });
+row('min', 'all', [S(F(3, 4))], (a) => a.min(), 'a.min()');
+row('min', 'dim', [F(2, 3, 4)], (a) => a.min(0), 'a.min(0)');
+row('min', 'dim-keepdim', [X(F(3, 4))], (a) => a.min(1, { keepdim: true }), 'a.min(1, keepdim=True)', { gradcheck: false });
+row('amax', 'dims', [F(2, 3, 4)], (a) => a.amax([0, 2]), 'a.amax([0, 2])');
+row('amax', 'keepdim', [T(F(3, 4))], (a) => torch.amax(a, -1, { keepdim: true }), 'a.amax(-1, keepdim=True)');
+row('amax', 'ties', [V([2, 3], [1, 3, 3, 2, 2, 0], 'float32')], (a) => a.amax(1), 'a.amax(1)', { gradcheck: false });
+row('amin', 'dims', [S(F(2, 3, 4))], (a) => a.amin([1, 2]), 'a.amin([1, 2])');
+row('amin', 'all', [F(3, 4)], (a) => torch.amin(a), 'torch.amin(a)');
+row('argmax', 'all', [F(3, 4)], (a) => a.argmax(), 'a.argmax()');
+row('argmax', 'dim', [T(F(2, 3, 4))], (a) => a.argmax(1), 'a.argmax(1)');
+row('argmax', 'keepdim', [F(3, 4)], (a) => a.argmax(-1, { keepdim: true }), 'a.argmax(-1, keepdim=True)');
+row('argmax', 'ties', [V([2, 3], [1, 3, 3, 2, 2, 0], 'float32')], (a) => a.argmax(1), 'a.argmax(1)');
+row('argmin', 'all', [S(F(3, 4))], (a) => a.argmin(), 'a.argmin()');
+row('argmin', 'dim', [F(2, 3, 4)], (a) => a.argmin(0), 'a.argmin(0)');
+row('argmin', 'int', [I(3, 4)], (a) => a.argmin(1), 'a.argmin(1)');
+row('var', 'all', [F(3, 4)], (a) => a.var(), 'a.var()');
+row('var', 'dim', [F(2, 3, 4)], (a) => a.var(1), 'a.var(1)');
+row('var', 'dims-correction0', [T(F(2, 3, 4))], (a) => a.var([0, 2], { correction: 0, keepdim: true }), 'torch.var(a, dim=[0, 2], correction=0, keepdim=True)');
+row('var', 'unbiased-false', [F(3, 4)], (a) => a.var(0, { unbiased: false }), 'a.var(0, unbiased=False)');
+row('std', 'all', [S(F(3, 4))], (a) => a.std(), 'a.std()');
+row('std', 'correction2', [F(2, 3, 4)], (a) => a.std(1, { correction: 2 }), 'torch.std(a, 1, correction=2)');
+row('std', 'dims-keepdim', [F(2, 3, 4)], (a) => torch.std(a, [0, 1], { keepdim: true }), 'torch.std(a, [0, 1], keepdim=True)');
+row('logsumexp', 'dim', [F(3, 4)], (a) => a.logsumexp(1), 'a.logsumexp(1)');
+row('logsumexp', 'dims-keepdim', [T(F(2, 3, 4))], (a) => a.logsumexp([0, 2], { keepdim: true }), 'torch.logsumexp(a, [0, 2], keepdim=True)');
+row('logsumexp', 'large', [V([2, 2], [1000, 1001, -1000, -1002], 'float32')], (a) => a.logsumexp(1), 'a.logsumexp(1)');
+row('norm', 'all', [F(3, 4)], (a) => a.norm(), 'a.norm()');
+row('norm', 'p1-dim', [F(2, 3, 4)], (a) => a.norm(1, 1), 'torch.norm(a, p=1, dim=1)');
+row('norm', 'inf', [S(F(3, 4))], (a) => a.norm(Infinity, 1), "torch.norm(a, p=float('inf'), dim=1)");
+row('norm', 'p3-dims-keepdim', [T(F(2, 3, 4))], (a) => a.norm(3, [0, 2], { keepdim: true }), 'torch.norm(a, p=3, dim=[0, 2], keepdim=True)');
+row('norm', 'fro', [F(3, 4)], (a) => torch.norm(a, 'fro'), "torch.norm(a, p='fro')");
+row('all', 'all', [B(3, 4)], (a) => a.all(), 'a.all()');
+row('all', 'dim', [B(3, 4)], (a) => a.all(1), 'a.all(1)');
+row('all', 'float-keepdim', [V([2, 3], [1, 0, 2, 1, 1, -1], 'float32')], (a) => a.all(1, { keepdim: true }), 'a.all(1, keepdim=True)');
+row('any', 'all', [B(3, 4)], (a) => a.any(), 'a.any()');
+row('any', 'dim', [T(B(3, 4))], (a) => a.any(0), 'a.any(0)');
+row('any', 'int', [V([2, 3], [0, 0, 0, 0, 3, 0])], (a) => a.any(1), 'a.any(1)');
+
+row('softmax', 'last', [F(3, 4)], (a) => a.softmax(-1), 'torch.softmax(a, -1)');
+row('softmax', 'dim0-T', [T(F(2, 3, 4))], (a) => torch.softmax(a, 0), 'torch.softmax(a, 0)');
+row('softmax', 'large', [V([2, 2], [1000, 1001, -1000, -1002], 'float32')], (a) => a.softmax(1), 'torch.softmax(a, 1)');
+row('logSoftmax', 'last', [F(3, 4)], (a) => a.logSoftmax(-1), 'torch.log_softmax(a, -1)');
+row('logSoftmax', 'dim1-step', [S(F(2, 3, 4))], (a) => torch.logSoftmax(a, 1), 'torch.log_softmax(a, 1)');
+row('cumsum', 'dim1', [F(3, 4)], (a) => a.cumsum(1), 'a.cumsum(1)');
+row('cumsum', 'dim0-step', [S(F(3, 4))], (a) => torch.cumsum(a, 0), 'torch.cumsum(a, 0)');
+row('cumsum', 'T-3d', [T(F(2, 3, 4))], (a) => a.cumsum(-2), 'a.cumsum(-2)');
+row('cumsum', 'int', [I(3, 4)], (a) => a.cumsum(0), 'a.cumsum(0)');
+row('sort', 'last', [F(3, 4)], (a) => a.sort(), 'torch.sort(a)');
+row('sort', 'desc-dim0', [T(F(3, 4))], (a) => torch.sort(a, 0, { descending: true }), 'torch.sort(a, 0, descending=True)');
+row('sort', 'stable-ties', [V([6], [2, 1, 2, 0, 1, 2], 'float32')], (a) => torch.sort(a), 'torch.sort(a, stable=True)', { gradcheck: false });
+row('topk', 'k2', [F(3, 5)], (a) => a.topk(2), 'torch.topk(a, 2)');
+row('topk', 'smallest-dim0', [S(F(4, 3))], (a) => torch.topk(a, 3, 0, { largest: false }), 'torch.topk(a, 3, 0, largest=False)');
+row('oneHot', '1d', [V([4], [0, 2, 1, 4])], (a) => torch.oneHot(a, 5), 'torch.nn.functional.one_hot(a, 5)');
+row('oneHot', '2d-infer', [V([2, 2], [0, 2, 1, 1])], (a) => torch.oneHot(a), 'torch.nn.functional.one_hot(a)');
+
+// ---------------- matmul ----------------
+row('matmul', '1d@1d', [F(4), F(4)], (a, b) => torch.matmul(a, b), 'torch.matmul(a, b)');
+row('matmul', '2d@1d', [F(3, 4), F(4)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '1d@2d', [F(3), S(F(3, 4))], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '2d@2d', [F(3, 4), F(4, 5)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '2d@2d-T', [T(F(3, 4)), T(F(4, 5))], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '3d@2d', [F(2, 3, 4), F(4, 5)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '2d@3d', [F(3, 4), T(F(2, 4, 5))], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '3d@1d', [F(2, 3, 4), F(4)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', '1d@3d', [F(4), F(2, 4, 3)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', 'batch-broadcast', [F(2, 1, 3, 4), F(3, 4, 2)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', 'expand-batch', [X(F(2, 3, 4)), F(2, 4, 2)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', 'float64', [D(F(3, 4), 'float64'), D(F(4, 2), 'float64')], (a, b) => a.matmul(b), 'a @ b');
+row('mm', '2d', [F(3, 4), T(F(4, 2))], (a, b) => torch.mm(a, b), 'torch.mm(a, b)');
+row('bmm', '3d', [F(2, 3, 4), F(2, 4, 5)], (a, b) => torch.bmm(a, b), 'torch.bmm(a, b)');
+row('bmm', 'T', [T(F(2, 3, 4)), S(F(2, 4, 5))], (a, b) => a.bmm(b), 'torch.bmm(a, b)');
+
+// ---------------- joining and splitting ----------------
+row('cat', 'dim0', [F(2, 3), F(1, 3)], (a, b) => torch.cat([a, b]), 'torch.cat([a, b])');
+row('cat', 'dim1-T', [T(F(2, 3)), F(2, 2), S(F(2, 1))], (a, b, c) => torch.cat([a, b, c], 1), 'torch.cat([a, b, c], 1)');
+row('cat', 'neg-dim', [F(2, 2, 3), F(2, 2, 1)], (a, b) => torch.cat([a, b], -1), 'torch.cat([a, b], -1)');
+row('stack', 'dim0', [F(2, 3), T(F(2, 3))], (a, b) => torch.stack([a, b]), 'torch.stack([a, b])');
+row('stack', 'dim-1', [F(2, 3), F(2, 3), X(F(2, 3))], (a, b, c) => torch.stack([a, b, c], -1), 'torch.stack([a, b, c], -1)');
+row('split', 'size', [F(3, 5)], (a) => a.split(2, 1), 'a.split(2, 1)');
+row('split', 'sections', [T(F(3, 4))], (a) => torch.split(a, [1, 3], -1), 'torch.split(a, [1, 3], -1)');
+row('chunk', 'dim0', [F(5, 2)], (a) => a.chunk(3), 'a.chunk(3)');
+row('chunk', 'dim1-step', [S(F(2, 6))], (a) => torch.chunk(a, 2, 1), 'torch.chunk(a, 2, 1)');
+
+// ---------------- indexing ----------------
+row('gather', 'dim1', [F(3, 4), V([3, 2], [0, 3, 1, 1, 2, 0])], (a, i) => a.gather(1, i), 'a.gather(1, b)');
+row('gather', 'dim0-T', [T(F(3, 4)), V([2, 4], [2, 0, 1, 2, 0, 0, 2, 1])], (a, i) => torch.gather(a, 0, i), 'torch.gather(a, 0, b)');
+row('scatter', 'src', [F(3, 4), V([3, 2], [0, 3, 1, 2, 2, 0]), F(3, 2)], (a, i, s) => a.scatter(1, i, s), 'a.scatter(1, b, c)');
+row('scatter', 'value', [T(F(3, 4)), V([1, 4], [2, 0, 1, 2])], (a, i) => torch.scatter(a, 0, i, 7.5), 'torch.scatter(a, 0, b, 7.5)');
+row('scatterAdd', 'dup', [F(3, 4), V([3, 3], [0, 0, 3, 1, 1, 1, 2, 0, 2]), F(3, 3)], (a, i, s) => a.scatterAdd(1, i, s), 'a.scatter_add(1, b, c)');
+row('scatterAdd', 'dim0-step', [S(F(3, 4)), V([2, 4], [2, 0, 1, 2, 2, 2, 1, 0]), T(F(2, 4))], (a, i, s) => torch.scatterAdd(a, 0, i, s), 'torch.scatter_add(a, 0, b, c)');
+row('indexSelect', 'dim0', [F(3, 4), V([3], [2, 0, 2])], (a, i) => a.indexSelect(0, i), 'a.index_select(0, b)');
+row('indexSelect', 'dim1-T', [T(F(2, 3, 4)), V([2], [3, 1])], (a, i) => torch.indexSelect(a, -1, i), 'torch.index_select(a, -1, b)');
+row('tril', 'k0', [F(3, 4)], (a) => a.tril(), 'a.tril()');
+row('tril', 'k-1-batched', [T(F(2, 3, 4))], (a) => torch.tril(a, -1), 'torch.tril(a, -1)');
+row('triu', 'k0', [F(4, 3)], (a) => a.triu(), 'a.triu()');
+row('triu', 'k1-step', [S(F(2, 3, 3))], (a) => torch.triu(a, 1), 'torch.triu(a, 1)');
+
+// ---------------- views ----------------
+row('view', 'flat', [F(3, 4)], (a) => a.view([2, 6]), 'a.view(2, 6)');
+row('view', 'infer', [F(2, 3, 4)], (a) => a.view([-1, 4]), 'a.view(-1, 4)');
+row('view', 'T-split-last', [T(F(2, 3, 4))], (a) => a.view([2, 3, 2, 2]), 'a.view(2, 3, 2, 2)');
+row('reshape', 'contig', [F(3, 4)], (a) => a.reshape([4, 3]), 'a.reshape(4, 3)');
+row('reshape', 'T-copy', [T(F(3, 4))], (a) => a.reshape([-1]), 'a.reshape(-1)');
+row('reshape', 'expand', [X(F(2, 3))], (a) => a.reshape([3, 2]), 'a.reshape(3, 2)');
+row('transpose', '3d', [F(2, 3, 4)], (a) => a.transpose(0, 2), 'a.transpose(0, 2)');
+row('transpose', 'neg', [S(F(2, 3))], (a) => torch.transpose(a, -1, -2), 'torch.transpose(a, -1, -2)');
+row('permute', '3d', [F(2, 3, 4)], (a) => a.permute([2, 0, 1]), 'a.permute(2, 0, 1)');
+row('permute', 'T', [T(F(2, 3, 4))], (a) => torch.permute(a, [1, 2, 0]), 'a.permute(1, 2, 0)');
+row('t', '2d', [F(3, 4)], (a) => a.t(), 'a.t()');
+row('t', '1d', [F(4)], (a) => torch.t(a), 'a.t()');
+row('squeeze', 'all', [F(1, 3, 1, 2)], (a) => a.squeeze(), 'a.squeeze()');
+row('squeeze', 'dim', [F(3, 1, 2)], (a) => a.squeeze(1), 'a.squeeze(1)');
+row('squeeze', 'noop-dim', [F(3, 2)], (a) => a.squeeze(0).mul(2), 'a.squeeze(0) * 2');
+row('unsqueeze', 'front', [F(3, 4)], (a) => a.unsqueeze(0), 'a.unsqueeze(0)');
+row('unsqueeze', 'neg-T', [T(F(3, 4))], (a) => torch.unsqueeze(a, -1), 'a.unsqueeze(-1)');
+row('expand', 'leading', [F(3, 1)], (a) => a.expand([2, 3, 4]), 'a.expand(2, 3, 4)');
+row('expand', 'minus1', [S(F(1, 3))], (a) => a.expand([4, -1]), 'a.expand(4, -1)');
+row('narrow', 'dim1', [F(3, 5)], (a) => a.narrow(1, 1, 3), 'a.narrow(1, 1, 3)');
+row('narrow', 'T', [T(F(4, 3))], (a) => torch.narrow(a, 0, 2, 2), 'a.narrow(0, 2, 2)');
+row('select', 'dim0', [F(3, 4)], (a) => a.select(0, 1), 'a.select(0, 1)');
+row('select', 'neg-index', [T(F(2, 3, 4))], (a) => torch.select(a, 1, -1), 'a.select(1, -1)');
+row('slice', 'step', [F(5, 4)], (a) => a.slice(0, 1, null, 2), 'a[1::2]');
+row('slice', 'neg-bounds', [F(3, 6)], (a) => torch.slice(a, 1, -4, -1), 'a[:, -4:-1]');
+row('slice', 'index', [F(3, 6)], (a) => a.index(null, [1, 6, 2]), 'a[:, 1:6:2]');
+row('flatten', 'all', [T(F(2, 3, 4))], (a) => a.flatten(), 'a.flatten()');
+row('flatten', 'start1', [F(2, 3, 4)], (a) => torch.flatten(a, 1), 'a.flatten(1)');
+row('unflatten', 'dim1', [F(2, 6)], (a) => a.unflatten(1, [2, 3]), 'a.unflatten(1, (2, 3))');
+row('unflatten', 'infer', [S(F(2, 6))], (a) => torch.unflatten(a, 1, [-1, 2]), 'a.unflatten(1, (-1, 2))');
+row('contiguous', 'T', [T(F(3, 4))], (a) => a.contiguous(), 'a.contiguous()');
+row('clone', 'step', [S(F(3, 4))], (a) => a.clone(), 'a.clone()');
+row('detach', 'plain', [F(3, 4)], (a) => a.detach(), 'a.detach()', { grad: false });
+row('detach', 'then-mul', [F(3, 4)], (a) => a.detach().mul(a), 'a.detach() * a');
+
+// ---------------- composite (several ops, fan-out) ----------------
+row('composite', 'mlp', [F(3, 4), F(5, 4), F(5)], (x, w, b) => x.matmul(w.t()).add(b).tanh().mul(x.sum(1, { keepdim: true })).softmax(-1),
+  'torch.softmax(torch.tanh(a @ b.t() + c) * a.sum(1, keepdim=True), -1)');
