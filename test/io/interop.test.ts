@@ -16,7 +16,7 @@ import {
 } from '../../src/io/codecs/index.js';
 import { encode, loadExpected, normalize, SCRIPT, toPythonJson, type Json } from './expected.js';
 
-const PY = '/usr/bin/python3';
+const PY = process.env.TORCHLET_PYTHON ?? '/usr/bin/python3'; // override to test the skip path
 const probe = spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
 const torchVersion = probe.status === 0 ? probe.stdout.trim() : null;
 const skipReason = torchVersion === null

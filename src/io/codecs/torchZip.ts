@@ -57,9 +57,15 @@ export function readTorchZip(bytes: Uint8Array, opts: ReadTorchZipOptions = {}):
   }
   const entries = listZipEntries(bytes, name);
   if (entries.length === 0) fail('the zip is empty; not a torch.save checkpoint');
-  const slash = entries[0].name.indexOf('/');
-  const prefix = slash > 0 ? entries[0].name.slice(0, slash) : fail(`first zip entry "${entries[0].name}" is not inside an archive folder; not a torch.save checkpoint`);
   const names = new Set(entries.map((e) => e.name));
+  // torch takes the archive folder from the first entry; fall back to the folder holding data.pkl.
+  const slash = entries[0].name.indexOf('/');
+  let prefix = slash > 0 ? entries[0].name.slice(0, slash) : '';
+  if (!names.has(`${prefix}/data.pkl`)) {
+    const pkl = entries.find((e) => /^[^/]+\/data\.pkl$/.test(e.name));
+    if (pkl) prefix = pkl.name.slice(0, pkl.name.indexOf('/'));
+  }
+  if (!prefix) fail(`first zip entry "${entries[0].name}" is not inside an archive folder; not a torch.save checkpoint`);
   const pklName = `${prefix}/data.pkl`;
   if (!names.has(pklName)) {
     if (names.has(`${prefix}/constants.pkl`)) fail('this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; save model.state_dict() with torch.save instead');
