@@ -91,6 +91,17 @@ export class Tensor implements View {
     return { remove: () => { const i = list.indexOf(hook); if (i >= 0) list.splice(i, 1); } };
   }
 
+  /**
+   * internal (nn.Module.to / loadStateDict({assign})): make this tensor view `other`'s storage and geometry,
+   * keeping this object's identity (PyTorch's `param.data = other`). Autograd state (requiresGrad, grad) stays.
+   */
+  setData_(other: Tensor): this {
+    const self = this as unknown as { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number };
+    self.storage = other.storage; self.shape = [...other.shape]; self.strides = [...other.strides]; self.offset = other.offset;
+    this.base = other.base;
+    return this;
+  }
+
   /** Mark an in-place write: bumps the version counter that autograd checks. */
   bumpVersion(): void { this.storage.version++; }
 
