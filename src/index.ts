@@ -13,3 +13,4 @@ export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, def
 export * as memory from './backend/memory-api.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,7 @@
+/**
+ * @file The `nn` namespace: `import { nn } from 'torchlet'`. A plain list of re-exports.
+ */
+export { Module, IncompatibleKeys, type StateDict, type RemovableHandle, type ForwardArgs, type ForwardReturn, type ForwardHook, type ForwardPreHook } from './module.js';
+export { Parameter, Buffer, type BufferOptions } from './parameter.js';
+export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js';
+export * as utils from './utils/index.js';
