@@ -1,0 +1,555 @@
+/**
+ * @file torch.nn.init: PyTorch's initialisers with its formulas, defaults and errors (torch/nn/init.py, 1.13 and
+ * 2.x's `generator=` keyword), plus `initRecord`/`report`, which remember which scheme initialised each tensor
+ * and compare the std it aims for with the std measured.
+ *
+ * Every function runs under noGrad, modifies the tensor in place and returns it. The random ones draw from
+ * PyTorch's CPU stream (src/random) in PyTorch's order, so `manualSeed(s)` followed by the same calls gives
+ * the same bits as PyTorch (pytorch-rng.md sections 5-6; bounds and stds are computed in double exactly as
+ * Python does, then rounded by the fill kernels). `orthogonal_` is the exception: PyTorch's QR is LAPACK's
+ * float32 sgeqrf/sorgqr; torchlet does Householder QR in float64, so its values agree to ~1e-6 (see tests),
+ * while the stream stays in sync (the same N(0, 1) draws).
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import { ShapeError, TorchletError } from '../core/errors.js';
+import { fmt, shapesEqual } from '../core/shape.js';
+import { type Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '../random/index.js';
+import { erf as erfF64 } from '../random/libm-f64.js'; // as Python's math.erf (trunc_normal_ bounds)
+import { Tensor } from '../tensor/tensor.js';
+import { empty, eye, randperm, tensor } from '../ops/index.js';
+
+/** A value PyTorch rejects with ValueError (unknown nonlinearity or mode, bad slope, groups that do not divide). */
+export class InitError extends TorchletError {}
+
+export interface GenOpt { generator?: Generator }
+
+export type Nonlinearity =
+  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
+  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type FanMode = 'fan_in' | 'fan_out';
+
+/** What the last nn.init call on a tensor did: `report()` reads it. */
+export interface InitRecord {
+  /** The init function, in PyTorch's spelling ('kaiming_uniform_', 'xavier_normal_', ...). */
+  scheme: string;
+  /** The standard deviation the scheme aims for (of the distribution, or of the exact pattern for eye_/dirac_). */
+  targetStd: number;
+  /** Fans from calculateFanInAndFanOut, or null for tensors with fewer than 2 dims. */
+  fanIn: number | null;
+  fanOut: number | null;
+  /** The arguments that determined targetStd, for display. */
+  args: Record<string, number | string>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// records
+
+interface StorageEntry { offset: number; shape: readonly number[]; rec: InitRecord }
+const byTensor = new WeakMap<Tensor, InitRecord>();
+// nn.Parameter(t) is a new Tensor object on t's storage: look records up by storage too.
+const byStorage = new WeakMap<object, StorageEntry[]>();
+
+function record(t: Tensor, scheme: string, targetStd: number, args: Record<string, number | string> = {}): void {
+  const fans = t.ndim >= 2 ? fanPair(t.shape) : null;
+  const rec: InitRecord = { scheme, targetStd, fanIn: fans ? fans[0] : null, fanOut: fans ? fans[1] : null, args };
+  byTensor.set(t, rec);
+  const list = (byStorage.get(t.storage) ?? []).filter((e) => !(e.offset === t.offset && shapesEqual(e.shape, t.shape)));
+  list.push({ offset: t.offset, shape: [...t.shape], rec });
+  byStorage.set(t.storage, list);
+}
+
+/**
+ * The record of the last nn.init function applied to `t` (or to a tensor sharing its storage, offset and shape,
+ * such as the tensor an nn.Parameter wraps), or undefined.
+ */
+export function initRecord(t: Tensor): InitRecord | undefined {
+  const direct = byTensor.get(t);
+  if (direct) return direct;
+  const e = byStorage.get(t.storage)?.find((x) => x.offset === t.offset && shapesEqual(x.shape, t.shape));
+  return e?.rec;
+}
+
+function checkTensor(fn: string, t: unknown): asserts t is Tensor {
+  if (!(t instanceof Tensor)) {
+    throw new TypeError(`nn.init.${fn}: expected a Tensor to initialise, got ${t === null ? 'null' : typeof t}; pass the weight itself, e.g. nn.init.${fn}(linear.weight)`);
+  }
+}
+
+function gen(opts: GenOpt | undefined): Generator { return opts?.generator ?? defaultGenerator; }
+
+// ---------------------------------------------------------------------------------------------------------
+// gain and fans
+
+const LINEAR_FNS = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d']);
+
+/**
+ * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain): linear, conv and sigmoid 1, tanh 5/3,
+ * relu √2, leaky_relu √(2/(1+slope²)) with slope = param ?? 0.01, selu 3/4.
+ */
+export function calculateGain(nonlinearity: Nonlinearity | string, param?: number | null): number {
+  if (LINEAR_FNS.has(nonlinearity) || nonlinearity === 'sigmoid') return 1;
+  if (nonlinearity === 'tanh') return 5.0 / 3;
+  if (nonlinearity === 'relu') return Math.sqrt(2.0);
+  if (nonlinearity === 'leaky_relu') {
+    let slope: number;
+    if (param === undefined || param === null) slope = 0.01;
+    else if (typeof param === 'number') slope = param;
+    else {
+      throw new InitError(`calculateGain: negative_slope ${String(param)} not a valid number; pass the leaky_relu negative slope as a number, e.g. calculateGain('leaky_relu', 0.2)`);
+    }
+    return Math.sqrt(2.0 / (1 + slope * slope));
+  }
+  if (nonlinearity === 'selu') return 3.0 / 4;
+  throw new InitError(`calculateGain: Unsupported nonlinearity ${String(nonlinearity)}; use one of ${[...LINEAR_FNS, 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}`);
+}
+
+function fanPair(shape: readonly number[]): [number, number] {
+  let receptive = 1;
+  for (let i = 2; i < shape.length; i++) receptive *= shape[i];
+  return [shape[1] * receptive, shape[0] * receptive];
+}
+
+/**
+ * `[fanIn, fanOut]` of a weight: fanIn = size(1)·prod(size[2:]), fanOut = size(0)·prod(size[2:]) (conv weights
+ * [out, in/groups, ...k]; ConvTranspose weights [in, out/groups, ...k] get PyTorch's swapped fans too).
+ */
+export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+  checkTensor('calculateFanInAndFanOut', t);
+  if (t.ndim < 2) {
+    throw new ShapeError(`nn.init: Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (got shape ${fmt(t.shape)}); fan-based inits (xavier*, kaiming*) need a weight matrix or conv kernel`);
+  }
+  return fanPair(t.shape);
+}
+
+function correctFan(t: Tensor, mode: string): number {
+  const m = String(mode).toLowerCase();
+  if (m !== 'fan_in' && m !== 'fan_out') {
+    throw new InitError(`nn.init: Mode ${String(mode)} not supported, please use one of ['fan_in', 'fan_out']`);
+  }
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return m === 'fan_in' ? fanIn : fanOut;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// plain distributions and fills
+
+/** Fill with U(a, b) (PyTorch's float32 arithmetic: bounds rounded to float32, fma(u, b - a, a)). */
+export function uniform_(t: Tensor, a = 0, b = 1, opts: GenOpt = {}): Tensor {
+  checkTensor('uniform_', t);
+  noGrad(() => t.uniform_(a, b, { generator: gen(opts) }));
+  record(t, 'uniform_', (b - a) / Math.sqrt(12), { a, b });
+  return t;
+}
+
+/** Fill with N(mean, std²) (Box-Muller fill path for >= 16 contiguous elements, per-element path otherwise). */
+export function normal_(t: Tensor, mean = 0, std = 1, opts: GenOpt = {}): Tensor {
+  checkTensor('normal_', t);
+  noGrad(() => t.normal_(mean, std, { generator: gen(opts) }));
+  record(t, 'normal_', Math.abs(std), { mean, std });
+  return t;
+}
+
+const SQRT1_2PI = 1 / Math.sqrt(2 * Math.PI);
+const phi = (x: number): number => (Number.isFinite(x) ? SQRT1_2PI * Math.exp(-0.5 * x * x) : 0);
+
+/** Std of N(mean, std²) truncated to [a, b] (for report()). */
+function truncatedStd(mean: number, std: number, a: number, b: number, l: number, u: number): number {
+  const z = u - l;
+  if (!(z > 0)) return 0;
+  const al = (a - mean) / std, be = (b - mean) / std;
+  const pa = phi(al), pb = phi(be);
+  const ta = Number.isFinite(al) ? al * pa : 0, tb = Number.isFinite(be) ? be * pb : 0;
+  const v = 1 + (ta - tb) / z - ((pa - pb) / z) ** 2;
+  return std * Math.sqrt(Math.max(v, 0));
+}
+
+let warnedTrunc = false;
+
+/**
+ * Fill with N(mean, std²) truncated to the absolute bounds [a, b] (inverse-CDF, as PyTorch: uniform_ between
+ * 2Φ(a')-1 and 2Φ(b')-1, erfinv, ×std√2, +mean, clamp). float32 tensors are bit-exact (PyTorch's float32
+ * erfinv); other dtypes compute erfinv in float64 (within a few ulp of PyTorch's double path).
+ */
+export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: GenOpt = {}): Tensor {
+  checkTensor('truncNormal_', t);
+  if ((mean < a - 2 * std || mean > b + 2 * std) && !warnedTrunc) {
+    warnedTrunc = true;
+    console.warn('nn.init.truncNormal_: mean is more than 2 std from [a, b]. The distribution of values may be incorrect.');
+  }
+  const cdf = (x: number): number => (1 + erfF64(x / Math.sqrt(2))) / 2;
+  const l = cdf((a - mean) / std);
+  const u = cdf((b - mean) / std);
+  noGrad(() => {
+    if (t.dtype === 'float32') {
+      const vals = rngTruncNormal_(gen(opts), new Float32Array(t.numel()), mean, std, a, b);
+      t.copy_(tensor(vals, { device: t.device }).reshape([...t.shape]));
+    } else {
+      t.uniform_(2 * l - 1, 2 * u - 1, { generator: gen(opts) });
+      t.copy_(t.erfinv().mul(std * Math.sqrt(2)).add(mean).clamp(a, b));
+    }
+  });
+  record(t, 'trunc_normal_', truncatedStd(mean, std, a, b, l, u), { mean, std, a, b });
+  return t;
+}
+
+/** Fill with `val`. */
+export function constant_(t: Tensor, val: number): Tensor {
+  checkTensor('constant_', t);
+  noGrad(() => t.fill_(val));
+  record(t, 'constant_', 0, { val });
+  return t;
+}
+/** Fill with 1. */
+export function ones_(t: Tensor): Tensor {
+  checkTensor('ones_', t);
+  noGrad(() => t.fill_(1));
+  record(t, 'ones_', 0);
+  return t;
+}
+/** Fill with 0. */
+export function zeros_(t: Tensor): Tensor {
+  checkTensor('zeros_', t);
+  noGrad(() => t.zero_());
+  record(t, 'zeros_', 0);
+  return t;
+}
+
+/** Sample std (correction 1, like Tensor.std()) of a tensor holding `k` ones and `n - k` zeros. */
+function patternStd(k: number, n: number): number {
+  if (n < 2) return 0;
+  const p = k / n;
+  return Math.sqrt((k * (1 - p) * (1 - p) + (n - k) * p * p) / (n - 1));
+}
+
+/** The 2-D identity (ones on the main diagonal of a possibly rectangular matrix), preserving the inputs' identity in Linear layers. */
+export function eye_(t: Tensor): Tensor {
+  checkTensor('eye_', t);
+  if (t.ndim !== 2) throw new ShapeError(`nn.init.eye_: Only tensors with 2 dimensions are supported (got shape ${fmt(t.shape)})`);
+  const [n, m] = t.shape;
+  noGrad(() => t.copy_(eye(n, m, { dtype: t.dtype, device: t.device })));
+  record(t, 'eye_', patternStd(Math.min(n, m), n * m));
+  return t;
+}
+
+/**
+ * The Dirac delta for 3/4/5-D conv weights: zero, then t[g·outPerGroup + d, d, k1//2, ...] = 1 for each group g
+ * and d < min(outPerGroup, size(1)), so the convolution preserves its input (per group).
+ */
+export function dirac_(t: Tensor, groups = 1): Tensor {
+  checkTensor('dirac_', t);
+  const dims = t.ndim;
+  if (dims < 3 || dims > 5) throw new ShapeError(`nn.init.dirac_: Only tensors with 3, 4, or 5 dimensions are supported (got shape ${fmt(t.shape)})`);
+  if (!Number.isInteger(groups) || groups < 1) throw new InitError(`nn.init.dirac_: groups must be a positive integer, got ${groups}`);
+  if (t.shape[0] % groups !== 0) throw new InitError(`nn.init.dirac_: dim 0 must be divisible by groups (size(0) = ${t.shape[0]}, groups = ${groups})`);
+  const outPerGroup = t.shape[0] / groups;
+  const minDim = Math.min(outPerGroup, t.shape[1]);
+  noGrad(() => {
+    t.zero_();
+    for (let g = 0; g < groups; g++) {
+      for (let d = 0; d < minDim; d++) {
+        let v = t.select(0, g * outPerGroup + d).select(0, d);
+        for (let k = 2; k < dims; k++) v = v.select(0, Math.floor(t.shape[k] / 2));
+        v.fill_(1);
+      }
+    }
+  });
+  record(t, 'dirac_', patternStd(groups * minDim, t.numel()), { groups });
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// fan-based schemes
+
+export interface GainOpts extends GenOpt { gain?: number }
+export interface KaimingOpts extends GenOpt {
+  /** Negative slope of the rectifier after this layer (leaky_relu only). Default 0. */
+  a?: number;
+  /** 'fan_in' (default) keeps the forward variance, 'fan_out' the backward variance. */
+  mode?: FanMode | string;
+  /** Default 'leaky_relu' (with a = 0 this is relu's gain √2). */
+  nonlinearity?: Nonlinearity | string;
+}
+
+/** U(-a, a) with a = gain·√(6/(fanIn + fanOut)) (Glorot & Bengio 2010). */
+export function xavierUniform_(t: Tensor, opts: GainOpts = {}): Tensor {
+  checkTensor('xavierUniform_', t);
+  const gain = opts.gain ?? 1.0;
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = gain * Math.sqrt(2.0 / divisor('xavierUniform_', fanIn + fanOut));
+  const a = Math.sqrt(3.0) * std;
+  noGrad(() => t.uniform_(-a, a, { generator: gen(opts) }));
+  record(t, 'xavier_uniform_', Math.abs(std), { gain });
+  return t;
+}
+
+/** N(0, std²) with std = gain·√(2/(fanIn + fanOut)). */
+export function xavierNormal_(t: Tensor, opts: GainOpts = {}): Tensor {
+  checkTensor('xavierNormal_', t);
+  const gain = opts.gain ?? 1.0;
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const std = gain * Math.sqrt(2.0 / divisor('xavierNormal_', fanIn + fanOut));
+  noGrad(() => t.normal_(0, std, { generator: gen(opts) }));
+  record(t, 'xavier_normal_', Math.abs(std), { gain });
+  return t;
+}
+
+function divisor(fn: string, v: number): number {
+  if (v === 0) throw new InitError(`nn.init.${fn}: float division by zero (fan is 0 for a tensor with a zero-sized dimension)`);
+  return v;
+}
+
+function kaimingStd(fn: string, t: Tensor, opts: KaimingOpts): { std: number; args: Record<string, number | string> } | null {
+  const a = opts.a ?? 0;
+  const mode = opts.mode ?? 'fan_in';
+  const nonlinearity = opts.nonlinearity ?? 'leaky_relu';
+  if (t.shape.includes(0)) {
+    console.warn(`nn.init.${fn}: Initializing zero-element tensors is a no-op`);
+    return null;
+  }
+  const fan = correctFan(t, mode);
+  const gain = calculateGain(nonlinearity, a);
+  return { std: gain / Math.sqrt(fan), args: { a, mode: String(mode).toLowerCase(), nonlinearity } };
+}
+
+/** U(-bound, bound) with bound = √3·gain/√fan (He et al. 2015); PyTorch's Linear/Conv default is a = √5. */
+export function kaimingUniform_(t: Tensor, opts: KaimingOpts = {}): Tensor {
+  checkTensor('kaimingUniform_', t);
+  const k = kaimingStd('kaimingUniform_', t, opts);
+  if (!k) return t;
+  const bound = Math.sqrt(3.0) * k.std;
+  noGrad(() => t.uniform_(-bound, bound, { generator: gen(opts) }));
+  record(t, 'kaiming_uniform_', k.std, k.args);
+  return t;
+}
+
+/** N(0, std²) with std = gain/√fan. */
+export function kaimingNormal_(t: Tensor, opts: KaimingOpts = {}): Tensor {
+  checkTensor('kaimingNormal_', t);
+  const k = kaimingStd('kaimingNormal_', t, opts);
+  if (!k) return t;
+  noGrad(() => t.normal_(0, k.std, { generator: gen(opts) }));
+  record(t, 'kaiming_normal_', k.std, k.args);
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// orthogonal_ and sparse_
+
+/**
+ * Householder QR of a row-major m×n matrix (m >= n), in float64. Returns the reduced Q (m×n, row-major) with its
+ * columns multiplied by sign(diag(R)), which makes the factorisation unique (what PyTorch's orthogonal_ does).
+ */
+export function householderQ(a: Float64Array, m: number, n: number): Float64Array {
+  const A = Float64Array.from(a);
+  const vs: Float64Array[] = [];
+  const rdiag = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let norm = 0;
+    for (let i = k; i < m; i++) norm = Math.hypot(norm, A[i * n + k]);
+    const v = new Float64Array(m - k);
+    if (norm === 0) { vs.push(v); rdiag[k] = 0; continue; }
+    const alpha = A[k * n + k] >= 0 ? -norm : norm; // LAPACK's choice: no cancellation in v[0]
+    for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
+    v[0] -= alpha;
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    for (let j = k; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k] * A[i * n + j];
+      const f = (2 * s) / vv;
+      for (let i = k; i < m; i++) A[i * n + j] -= f * v[i - k];
+    }
+    rdiag[k] = alpha;
+    vs.push(v);
+  }
+  // Q = H0 H1 ... H(n-1) applied to the first n columns of the identity.
+  const Q = new Float64Array(m * n);
+  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const v = vs[k];
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    if (vv === 0) continue;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k] * Q[i * n + j];
+      const f = (2 * s) / vv;
+      for (let i = k; i < m; i++) Q[i * n + j] -= f * v[i - k];
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    const sg = Math.sign(rdiag[j]);
+    for (let i = 0; i < m; i++) Q[i * n + j] *= sg;
+  }
+  return Q;
+}
+
+/**
+ * A (semi-)orthogonal matrix (Saxe et al. 2013): draw N(0, 1) of shape [rows, numel/rows] (the same draws as
+ * PyTorch), QR (of the transpose when rows < cols), fix signs by diag(R), scale by gain. Dims beyond 2 are
+ * flattened. Values agree with PyTorch's LAPACK float32 QR to within ~1e-6 (not bit for bit).
+ */
+export function orthogonal_(t: Tensor, opts: GainOpts = {}): Tensor {
+  checkTensor('orthogonal_', t);
+  const gain = opts.gain ?? 1;
+  if (t.ndim < 2) throw new ShapeError(`nn.init.orthogonal_: Only tensors with 2 or more dimensions are supported (got shape ${fmt(t.shape)})`);
+  if (t.numel() === 0) return t;
+  const rows = t.shape[0];
+  const cols = t.numel() / rows;
+  noGrad(() => {
+    const flat = empty([rows, cols], { dtype: t.dtype }).normal_(0, 1, { generator: gen(opts) });
+    const raw = flat.double().dataSync() as Float64Array;
+    const tall = rows >= cols;
+    const m = tall ? rows : cols, n = tall ? cols : rows;
+    const a = tall ? raw : transposeRM(raw, rows, cols);
+    const q = householderQ(a, m, n);
+    const out = tall ? q : transposeRM(q, m, n);
+    t.copy_(tensor(out, { dtype: 'float64', device: t.device }).reshape([...t.shape]));
+    t.mul_(gain);
+  });
+  record(t, 'orthogonal_', Math.abs(gain) * Math.sqrt(Math.min(rows, cols) / t.numel()), { gain });
+  return t;
+}
+
+function transposeRM(a: Float64Array, r: number, c: number): Float64Array {
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a[i * c + j];
+  return out;
+}
+
+export interface SparseOpts extends GenOpt { std?: number }
+
+/**
+ * A sparse 2-D matrix (Martens 2010): N(0, std²) (std default 0.01), then in each column ceil(sparsity·rows)
+ * entries, chosen by one randperm(rows) per column, set to zero.
+ */
+export function sparse_(t: Tensor, sparsity: number, opts: SparseOpts = {}): Tensor {
+  checkTensor('sparse_', t);
+  const std = opts.std ?? 0.01;
+  if (t.ndim !== 2) throw new ShapeError(`nn.init.sparse_: Only tensors with 2 dimensions are supported (got shape ${fmt(t.shape)})`);
+  const [rows, cols] = t.shape;
+  const numZeros = Math.ceil(sparsity * rows);
+  const take = numZeros >= 0 ? Math.min(numZeros, rows) : Math.max(0, rows + numZeros); // Python slice [:numZeros]
+  noGrad(() => {
+    t.normal_(0, std, { generator: gen(opts) });
+    const mask = new Uint8Array(rows * cols);
+    for (let c = 0; c < cols; c++) {
+      const perm = randperm(rows, { generator: gen(opts) }).dataSync();
+      for (let i = 0; i < take; i++) mask[Number(perm[i]) * cols + c] = 1;
+    }
+    t.maskedFill_(tensor(mask, { dtype: 'bool', device: t.device }).reshape([rows, cols]), 0);
+  });
+  record(t, 'sparse_', Math.abs(std) * Math.sqrt(rows > 0 ? 1 - take / rows : 0), { sparsity, std });
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// report
+
+/** Anything with PyTorch's `named_parameters()`: nn.Module, or a hand-made list. */
+export interface HasNamedParameters {
+  namedParameters(): Iterable<readonly [string, Tensor]>;
+}
+
+export interface InitReportRow {
+  name: string;
+  shape: number[];
+  numel: number;
+  fanIn: number | null;
+  fanOut: number | null;
+  /** The recorded scheme, or null when no nn.init function initialised this tensor. */
+  scheme: string | null;
+  targetStd: number | null;
+  measuredStd: number;
+  /** measuredStd / targetStd (null without a record or for a target of 0). */
+  ratio: number | null;
+  /** True when measured and target std differ by more than the tolerance (on a tensor large enough to tell). */
+  flagged: boolean;
+  note: string;
+}
+
+export interface ReportOptions {
+  /** Relative difference |measured - target| / target that flags a row (default 0.2). */
+  tolerance?: number;
+  /**
+   * Tensors with fewer elements are not flagged for a std difference (their sample std is too noisy: with 100
+   * elements its relative standard error is ~7 %); the row gets a note instead. Default 100.
+   */
+  minNumel?: number;
+}
+
+function measuredStd(t: Tensor): number {
+  if (t.numel() < 2) return 0;
+  return noGrad(() => t.detach().double().std().item());
+}
+
+function fmtNum(v: number | null): string {
+  if (v === null) return '-';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e4 ? v.toPrecision(4) : v.toExponential(3);
+}
+
+/** The result of report(): `rows` for code, `toString()` for people. */
+export class InitReport {
+  constructor(readonly rows: InitReportRow[], readonly tolerance: number) {}
+
+  get flagged(): InitReportRow[] { return this.rows.filter((r) => r.flagged); }
+
+  toString(): string {
+    const head = ['parameter', 'shape', 'fan_in', 'fan_out', 'scheme', 'target std', 'measured std', 'ratio', ''];
+    const body = this.rows.map((r) => [
+      r.name, fmt(r.shape), r.fanIn === null ? '-' : String(r.fanIn), r.fanOut === null ? '-' : String(r.fanOut),
+      r.scheme ?? '(unrecorded)', fmtNum(r.targetStd), fmtNum(r.measuredStd), r.ratio === null ? '-' : r.ratio.toFixed(3),
+      r.flagged ? `!! ${r.note}` : r.note,
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+    const right = new Set([2, 3, 5, 6, 7]);
+    const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    const n = this.flagged.length;
+    return [
+      line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line),
+      n === 0 ? `all ${this.rows.length} parameters within ${Math.round(this.tolerance * 100)}% of their scheme's std (or unrecorded)`
+        : `${n} of ${this.rows.length} parameters differ from their scheme's std by more than ${Math.round(this.tolerance * 100)}%`,
+    ].join('\n');
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
+}
+
+/**
+ * Per parameter of `model`: shape, fans, the scheme that last initialised it (via nn.init), the std that scheme
+ * aims for and the std measured now, flagging differences above `tolerance` (an init overridden by mistake, a
+ * copy from the wrong tensor, a scale applied twice).
+ */
+export function report(model: HasNamedParameters, opts: ReportOptions = {}): InitReport {
+  if (!model || typeof (model as HasNamedParameters).namedParameters !== 'function') {
+    throw new TypeError('nn.init.report: expected a module (an object with namedParameters()), e.g. nn.init.report(model)');
+  }
+  const tolerance = opts.tolerance ?? 0.2;
+  const minNumel = opts.minNumel ?? 100;
+  const rows: InitReportRow[] = [];
+  for (const [name, p] of model.namedParameters()) {
+    const rec = initRecord(p);
+    const fans = p.ndim >= 2 ? fanPair(p.shape) : null;
+    const measured = measuredStd(p);
+    let ratio: number | null = null;
+    let flagged = false;
+    let note = '';
+    if (!rec) {
+      note = 'not initialised by nn.init';
+    } else if (rec.targetStd === 0) {
+      flagged = measured > 0;
+      note = flagged ? 'expected a constant tensor' : '';
+    } else {
+      ratio = measured / rec.targetStd;
+      const off = Math.abs(ratio - 1) > tolerance;
+      if (off && p.numel() >= minNumel) { flagged = true; note = `std off by ${Math.round(Math.abs(ratio - 1) * 100)}%`; }
+      else if (off) note = `small sample (${p.numel()} elements)`;
+    }
+    rows.push({
+      name, shape: [...p.shape], numel: p.numel(), fanIn: fans ? fans[0] : null, fanOut: fans ? fans[1] : null,
+      scheme: rec ? rec.scheme : null, targetStd: rec ? rec.targetStd : null, measuredStd: measured, ratio, flagged, note,
+    });
+  }
+  return new InitReport(rows, tolerance);
+}
