@@ -34,8 +34,7 @@ export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
     const list = flatTensors(obj, 'save');
     const tensors = new Map<string, SafetensorsTensor>();
     for (const [k, t] of list) {
-      const c = t.contiguous();
-      const raw = getBackend(c.device).readSync(getBackend(c.device).contiguous(c, c.dtype));
+      const raw = getBackend(t.device).readSync(getBackend(t.device).contiguous(t, t.dtype));
       if (raw === null) throw new SerializationError(`save: tensor '${k}' is on ${t.device}; move it to the CPU first`);
       tensors.set(k, { dtype: t.dtype, shape: [...t.shape], data: hostToBytes(t.dtype, raw) });
     }
