@@ -3,7 +3,7 @@
  * Imports node:fs, node:path, node:crypto.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -37,25 +37,8 @@ export function atomicWrite(path: string, bytes: Uint8Array): void {
   } catch { /* folder fsync unsupported */ }
 }
 
-export type CheckpointFormat = 'torch-zip' | 'safetensors' | 'torch-legacy' | 'unknown';
-
-/**
- * Guess a checkpoint's format from its first bytes, falling back to the extension:
- * 'PK\x03\x04' -> torch zip; an 8-byte little-endian length followed by '{' -> safetensors;
- * a pickle protocol header (0x80 0x02) -> legacy torch.save (unsupported, but named).
- */
-export function detectFormat(bytes: Uint8Array, path = ''): CheckpointFormat {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
-  if (bytes.length >= 9 && bytes[8] === 0x7b) {
-    const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-    if (n > 0n && n <= BigInt(bytes.length - 8)) return 'safetensors';
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return 'torch-legacy';
-  const ext = extname(path).toLowerCase();
-  if (ext === '.safetensors') return 'safetensors';
-  if (ext === '.pt' || ext === '.pth' || ext === '.bin' || ext === '.ckpt') return 'torch-zip';
-  return 'unknown';
-}
+// Format detection is browser-safe and lives in format.ts; re-exported for Node callers.
+export { detectFormat, type CheckpointFormat } from './format.js';
 
 /** Read a whole checkpoint file, with an error that names the path and what to do. */
 export function readFileBytes(path: string): Uint8Array {
