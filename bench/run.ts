@@ -1,0 +1,75 @@
+/**
+ * @file `npm run bench`: runs every suite in one process, prints tables with ratios to each peer, writes
+ * bench/results.json. `npm run bench -- --quick` shortens repetitions; `--only gemm` runs one suite.
+ * To add a suite (e.g. the MLP / CNN training step once src/nn exists), add a file exporting
+ * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { machine, table, fmt, type Row, type SuiteResult } from './harness.js';
+
+const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (s: string) => void }) => Promise<SuiteResult> }>> = {
+  gemm: () => import('./gemm.js'),
+  elementwise: () => import('./elementwise.js'),
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? args[onlyIdx + 1]?.split(',') : null;
+
+const started = Date.now();
+const before = machine();
+console.log(`torchlet bench - ${before.cpu}, ${before.cores} cores, Node ${before.node}, load ${before.loadavg}`);
+const results: SuiteResult[] = [];
+for (const [name, load] of Object.entries(SUITES)) {
+  if (only && !only.includes(name)) continue;
+  console.log(`\n[${name}]`);
+  const mod = await load();
+  results.push(await mod.run({ quick, log: (s) => console.log(s) }));
+}
+
+const PEERS = ['tfjs-backend-wasm 4.22', 'tfjs-backend-cpu 4.22', 'TS reference (gemmReference)'];
+for (const r of results) {
+  console.log(`\n## ${r.suite}\n`);
+  const cases = [...new Set(r.rows.map((x) => x.case))];
+  const impls = [...new Set(r.rows.map((x) => `${x.impl}|${x.threads}`))];
+  const unit = r.rows[0]?.unit ?? '';
+  console.log(table(['implementation', 'threads', ...cases.map((c) => `${c} ${unit}`)], impls.map((key) => {
+    const [impl, threads] = key.split('|');
+    return [impl, threads, ...cases.map((c) => r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value ?? NaN)];
+  })));
+  if (r.suite === 'gemm') {
+    const ours = impls.filter((k) => k.startsWith('torchlet'));
+    for (const peer of PEERS) {
+      console.log(`\nratio to ${peer}:`);
+      console.log(table(['implementation', 'threads', ...cases], ours.map((key) => {
+        const [impl, threads] = key.split('|');
+        return [impl, threads, ...cases.map((c) => {
+          const a = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value;
+          const b = r.rows.find((x) => x.case === c && x.impl === peer)?.value;
+          return a && b ? `${fmt(a / b)}x` : 'n/a';
+        })];
+      })));
+    }
+    console.log('\ncopy share of wasm GEMM calls (copy in + out, % of call time):');
+    console.log(table(['implementation', 'threads', ...cases], ours.map((key) => {
+      const [impl, threads] = key.split('|');
+      return [impl, threads, ...cases.map((c) => `${r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.detail?.copyPct ?? 'n/a'}%`)];
+    })));
+  }
+  for (const n of r.notes) console.log(`note: ${n}`);
+}
+
+const after = machine();
+const out = {
+  command: 'npm run bench' + (args.length ? ' -- ' + args.join(' ') : ''),
+  date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000),
+  machine: { ...before, loadavgBefore: before.loadavg, loadavgAfter: after.loadavg },
+  suites: results,
+};
+const file = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+console.log(`\nload before ${before.loadavg}, after ${after.loadavg}; ${out.seconds} s; wrote ${file}`);
+export type { Row };
