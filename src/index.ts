@@ -11,6 +11,9 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from
 export * as autograd from './autograd/index.js';
 export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
 export * as memory from './backend/memory-api.js';
-export { setNumThreads, getNumThreads } from './backend/threads.js';
+export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
+import { enableWasmKernels } from './backend/wasm/index.js';
+// The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.
+enableWasmKernels();
 export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
 export * as nn from './nn/index.js';
