@@ -497,7 +497,7 @@ export class InitReport {
   get flagged(): InitReportRow[] { return this.rows.filter((r) => r.flagged); }
 
   toString(): string {
-    const head = ['parameter', 'shape', 'fan_in', 'fan_out', 'scheme', 'target std', 'measured std', 'ratio', ''];
+    const head = ['parameter', 'shape', 'fan_in', 'fan_out', 'scheme', 'target std', 'measured std', 'ratio', 'note'];
     const body = this.rows.map((r) => [
       r.name, fmt(r.shape), r.fanIn === null ? '-' : String(r.fanIn), r.fanOut === null ? '-' : String(r.fanOut),
       r.scheme ?? '(unrecorded)', fmtNum(r.targetStd), fmtNum(r.measuredStd), r.ratio === null ? '-' : r.ratio.toFixed(3),
