@@ -150,10 +150,18 @@ function asParameter(op: string, p: unknown): Parameter {
   throw new ModuleError(`${op}: expected an nn.Parameter (or a Tensor, which becomes one), got ${describe(p)}`);
 }
 
-function paramRepr(k: string, p: Parameter | null): string {
+/** torch.typename of a CPU tensor of each dtype (ParameterDict's repr prints it). */
+const TYPENAME: Record<string, string> = {
+  float32: 'FloatTensor', float64: 'DoubleTensor', float16: 'HalfTensor', bfloat16: 'BFloat16Tensor', int64: 'LongTensor',
+  int32: 'IntTensor', int8: 'CharTensor', uint8: 'ByteTensor', bool: 'BoolTensor',
+};
+
+/** PyTorch 1.13's child line: ParameterList prints the dtype, ParameterDict the tensor type name. */
+function paramRepr(k: string, p: Parameter | null, typename: boolean): string {
   if (!p) return `  (${k}): None`;
   const dev = p.device === 'cpu' ? '' : ` (${p.device})`;
-  return `  (${k}): Parameter containing: [torch.${p.dtype} of size ${p.shape.join('x')}${dev}]`;
+  const type = typename ? TYPENAME[p.dtype] ?? p.dtype : p.dtype;
+  return `  (${k}): Parameter containing: [torch.${type} of size ${p.shape.join('x')}${dev}]`;
 }
 
 /** Parameters registered under `0`, `1`, ...; plain Tensors are wrapped in nn.Parameter. */
@@ -168,7 +176,7 @@ export class ParameterList extends Module {
   append(p: Parameter | Tensor): this { this.registerParameter(String(this.length), asParameter('ParameterList.append', p)); return this; }
   extend(ps: Iterable<Parameter | Tensor>): this { for (const p of ps) this.append(p); return this; }
   [Symbol.iterator](): Iterator<Parameter> { return ([...this._parameters.values()] as Parameter[])[Symbol.iterator](); }
-  override extraRepr(): string { return [...this._parameters].map(([k, p]) => paramRepr(k, p)).join('\n'); }
+  override extraRepr(): string { return [...this._parameters].map(([k, p]) => paramRepr(k, p, false)).join('\n'); }
 }
 
 /** Parameters by name, in insertion order; plain Tensors are wrapped in nn.Parameter. Iterating yields the keys. */
@@ -197,5 +205,5 @@ export class ParameterDict extends Module {
   items(): [string, Parameter][] { return [...this._parameters] as [string, Parameter][]; }
   entries(): [string, Parameter][] { return this.items(); }
   [Symbol.iterator](): Iterator<string> { return this.keys()[Symbol.iterator](); }
-  override extraRepr(): string { return [...this._parameters].map(([k, p]) => paramRepr(k, p)).join('\n'); }
+  override extraRepr(): string { return [...this._parameters].map(([k, p]) => paramRepr(k, p, true)).join('\n'); }
 }

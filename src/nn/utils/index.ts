@@ -2,3 +2,4 @@
  * @file `nn.utils`: a plain list of re-exports.
  */
 export { consumePrefixInStateDict } from './state-dict.js';
+export { summary, graphMemory, ModelSummary, formatBytes, type GraphMemory, type SummaryModuleRow, type SummaryTensorRow, type SummaryTotals, type SummaryForward } from './summary.js';

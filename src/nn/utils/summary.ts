@@ -1,0 +1,212 @@
+/**
+ * @file Memory made visible: `summary(model, ...inputs)` (in the spirit of torchinfo) lists the module tree, every
+ * parameter and buffer (shape, dtype, device, trainable/frozen, persistent or not), counts and bytes of
+ * parameters, buffers and gradients, and runs one forward pass with and one without grad to show the bytes the
+ * autograd graph keeps alive. `graphMemory(output)` measures that figure by walking the graph: it is
+ * deterministic (unique storages referenced by the graph's nodes), not a reading of the garbage collector.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import type { Node } from '../../autograd/node.js';
+import { enableGrad, noGrad } from '../../autograd/grad-mode.js';
+import { clone } from '../../ops/movement.js';
+import { copy_ } from '../../ops/inplace.js';
+import { Module, type RemovableHandle } from '../module.js';
+
+export interface GraphMemory {
+  /** Autograd nodes reachable from the output(s). */
+  nodes: number;
+  /** Distinct storages the graph keeps alive beyond the leaves that require grad (parameters). */
+  storages: number;
+  /** Bytes of those storages: activations saved for backward and intermediate tensors held by nodes. */
+  bytes: number;
+  /** Bytes of storages of leaves requiring grad (parameters) that the graph references; alive anyway. */
+  leafBytes: number;
+}
+
+function storageBytes(t: Tensor): number { return t.storage.size * t.elementSize(); }
+
+/** Tensors found in a forward output: a Tensor, or arrays / plain objects / Maps of them. */
+export function tensorsIn(v: unknown, out: Tensor[] = [], depth = 0): Tensor[] {
+  if (v instanceof Tensor) out.push(v);
+  else if (depth < 4 && Array.isArray(v)) for (const x of v) tensorsIn(x, out, depth + 1);
+  else if (depth < 4 && v instanceof Map) for (const x of v.values()) tensorsIn(x, out, depth + 1);
+  else if (depth < 4 && v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) tensorsIn(x, out, depth + 1);
+  return out;
+}
+
+/**
+ * Bytes the autograd graph behind `output` keeps alive: walks every node reachable from the output(s) and sums
+ * the unique storages of the tensors the nodes saved for backward (`Node.saved`) and of the inputs they hold.
+ * Storages of leaves that require grad (parameters) are reported apart in `leafBytes`.
+ */
+export function graphMemory(output: Tensor | readonly Tensor[] | unknown): GraphMemory {
+  const roots = tensorsIn(output);
+  const seenNodes = new Set<Node>();
+  const counted = new Set<object>();
+  const leafStorages = new Set<object>();
+  let bytes = 0, leafBytes = 0, storages = 0;
+  const stack: Node[] = [];
+  for (const r of roots) if (r.gradFn && !seenNodes.has(r.gradFn)) { seenNodes.add(r.gradFn); stack.push(r.gradFn); }
+  const held: Tensor[] = [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (const s of n.saved) held.push(s.t);
+    for (const t of n.inputs) {
+      if (!t) continue;
+      held.push(t);
+      if (t.gradFn && !seenNodes.has(t.gradFn)) { seenNodes.add(t.gradFn); stack.push(t.gradFn); }
+    }
+  }
+  for (const t of held) if (t.isLeaf && t.requiresGrad) leafStorages.add(t.storage);
+  for (const t of held) {
+    if (counted.has(t.storage)) continue;
+    counted.add(t.storage);
+    if (leafStorages.has(t.storage)) leafBytes += storageBytes(t);
+    else { bytes += storageBytes(t); storages++; }
+  }
+  return { nodes: seenNodes.size, storages, bytes, leafBytes };
+}
+
+export interface SummaryModuleRow { name: string; type: string; depth: number; params: number; outputShape: number[][] | null }
+export interface SummaryTensorRow {
+  name: string; kind: 'parameter' | 'buffer'; shape: number[]; dtype: string; device: string;
+  /** Parameters: requiresGrad; buffers: null. */
+  trainable: boolean | null;
+  /** Buffers: saved by stateDict(); parameters: null (always saved). */
+  persistent: boolean | null;
+  numel: number; bytes: number; gradBytes: number;
+}
+export interface SummaryTotals {
+  params: number; trainableParams: number; frozenParams: number; paramBytes: number; trainableParamBytes: number;
+  buffers: number; bufferBytes: number; persistentBufferBytes: number; gradBytes: number;
+}
+export interface SummaryForward { inputShapes: number[][]; outputShapes: number[][]; outputBytes: number; withGrad: GraphMemory; noGrad: GraphMemory }
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024, i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
+}
+const num = (n: number) => n.toLocaleString('en-US');
+const shp = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** A printable report of a model: `console.log(String(nn.utils.summary(model, x)))`. */
+export class ModelSummary {
+  constructor(
+    readonly modelName: string,
+    readonly modules: SummaryModuleRow[],
+    readonly tensors: SummaryTensorRow[],
+    readonly totals: SummaryTotals,
+    readonly forward: SummaryForward | null,
+  ) {}
+
+  toString(): string {
+    const rule = (w: number, c = '=') => c.repeat(w);
+    const table = (head: string[], rows: string[][]): string[] => {
+      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+      const width = w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1);
+      return [rule(width), line(head), rule(width), ...rows.map(line), rule(width)];
+    };
+    const out: string[] = [];
+    const modRows = this.modules.map((m) => [
+      `${m.depth === 0 ? '' : `${'  '.repeat(m.depth - 1)}└─`}${m.depth === 0 ? m.type : `${m.name.split('.').pop()} (${m.type})`}`,
+      m.outputShape ? m.outputShape.map(shp).join(', ') : '--',
+      m.params ? num(m.params) : '--',
+    ]);
+    out.push(...table(['Layer (type)', 'Output Shape', 'Param #'], modRows), '');
+    const tRows = this.tensors.map((t) => [
+      t.name, t.kind, shp(t.shape), t.dtype, t.device,
+      t.trainable === null ? '-' : t.trainable ? 'trainable' : 'frozen',
+      t.persistent === null ? '-' : t.persistent ? 'persistent' : 'not saved',
+      formatBytes(t.bytes), t.gradBytes ? formatBytes(t.gradBytes) : '-',
+    ]);
+    out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Training', 'Saved', 'Bytes', 'Grad'], tRows), '');
+    const T = this.totals;
+    out.push(
+      `Total params: ${num(T.params)} (${formatBytes(T.paramBytes)})`,
+      `Trainable params: ${num(T.trainableParams)}`,
+      `Non-trainable params: ${num(T.frozenParams)}`,
+      `Buffers: ${num(T.buffers)} elements (${formatBytes(T.bufferBytes)}; saved in stateDict: ${formatBytes(T.persistentBufferBytes)})`,
+      `Gradients held: ${formatBytes(T.gradBytes)}`,
+    );
+    if (this.forward) {
+      const F = this.forward;
+      out.push('',
+        `Forward pass: input ${F.inputShapes.map(shp).join(', ')} -> output ${F.outputShapes.map(shp).join(', ')} (${formatBytes(F.outputBytes)})`,
+        `  with grad:   autograd graph of ${num(F.withGrad.nodes)} nodes keeps ${formatBytes(F.withGrad.bytes)} alive until backward ` +
+          `(${num(F.withGrad.storages)} tensors saved for backward or held by nodes; parameters referenced: ${formatBytes(F.withGrad.leafBytes)})`,
+        `  under noGrad: ${num(F.noGrad.nodes)} nodes, ${formatBytes(F.noGrad.bytes)} kept alive`,
+        `Estimated training step: params ${formatBytes(T.paramBytes)} + grads ${formatBytes(T.trainableParamBytes)} ` +
+          `+ buffers ${formatBytes(T.bufferBytes)} + graph ${formatBytes(F.withGrad.bytes)} (optimizer state not included)`);
+    }
+    return out.join('\n');
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
+}
+
+/**
+ * Summarize a model. With example inputs, runs forward once with grad and once under noGrad (buffers such as
+ * BatchNorm running statistics are restored afterwards) and reports output shapes per module and graph memory.
+ */
+export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummary {
+  const tensors: SummaryTensorRow[] = [];
+  for (const [name, p] of model.namedParameters()) {
+    tensors.push({ name, kind: 'parameter', shape: [...p.shape], dtype: p.dtype, device: p.device, trainable: p.requiresGrad, persistent: null,
+      numel: p.numel(), bytes: p.nbytes(), gradBytes: p.grad ? p.grad.nbytes() : 0 });
+  }
+  // persistence is per owning module
+  const persistent = new Map<Tensor, boolean>();
+  for (const [, m] of model.namedModules()) for (const [k, b] of m._buffers) if (b) persistent.set(b, !m._nonPersistentBuffers.has(k));
+  for (const [name, b] of model.namedBuffers()) {
+    tensors.push({ name, kind: 'buffer', shape: [...b.shape], dtype: b.dtype, device: b.device, trainable: null, persistent: persistent.get(b) ?? true,
+      numel: b.numel(), bytes: b.nbytes(), gradBytes: 0 });
+  }
+  const ps = tensors.filter((t) => t.kind === 'parameter'), bs = tensors.filter((t) => t.kind === 'buffer');
+  const sum = (rows: SummaryTensorRow[], f: (t: SummaryTensorRow) => number) => rows.reduce((a, t) => a + f(t), 0);
+  const totals: SummaryTotals = {
+    params: sum(ps, (t) => t.numel), trainableParams: sum(ps.filter((t) => t.trainable), (t) => t.numel),
+    frozenParams: sum(ps.filter((t) => !t.trainable), (t) => t.numel), paramBytes: sum(ps, (t) => t.bytes),
+    trainableParamBytes: sum(ps.filter((t) => t.trainable), (t) => t.bytes),
+    buffers: sum(bs, (t) => t.numel), bufferBytes: sum(bs, (t) => t.bytes), persistentBufferBytes: sum(bs.filter((t) => t.persistent), (t) => t.bytes),
+    gradBytes: sum(ps, (t) => t.gradBytes),
+  };
+
+  const named = model.namedModules();
+  const rows: SummaryModuleRow[] = named.map(([name, m]) => ({
+    name, type: m._getName(), depth: name === '' ? 0 : name.split('.').length, outputShape: null,
+    params: m.parameters({ recurse: name === '' }).reduce((a, p) => a + p.numel(), 0),
+  }));
+  for (let i = 1; i < rows.length; i++) {
+    // a container's own row shows the parameters below it
+    const [, m] = named[i];
+    if (m._modules.size) rows[i].params = m.parameters().reduce((a, p) => a + p.numel(), 0);
+  }
+
+  let forward: SummaryForward | null = null;
+  if (exampleInputs.length) {
+    const saved = noGrad(() => model.buffers().map((b) => [b, clone(b)] as const));
+    const handles: RemovableHandle[] = named.map(([, m], i) => m.registerForwardHook((_mod, _args, out) => {
+      rows[i].outputShape = tensorsIn(out).map((t) => [...t.shape]);
+    }));
+    const call = (model as unknown as { call(...a: unknown[]): unknown });
+    try {
+      const out = enableGrad(() => call.call(...exampleInputs));
+      const withGrad = graphMemory(out);
+      const outs = tensorsIn(out);
+      const noGradOut = noGrad(() => call.call(...exampleInputs));
+      forward = {
+        inputShapes: tensorsIn(exampleInputs).map((t) => [...t.shape]),
+        outputShapes: outs.map((t) => [...t.shape]),
+        outputBytes: outs.reduce((a, t) => a + t.nbytes(), 0),
+        withGrad, noGrad: graphMemory(noGradOut),
+      };
+    } finally {
+      for (const h of handles) h.remove();
+      noGrad(() => { for (const [b, c] of saved) if (b.shape.length === c.shape.length) copy_(b, c); });
+    }
+  }
+  return new ModelSummary(model._getName(), rows, tensors, totals, forward);
+}
