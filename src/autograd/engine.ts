@@ -57,8 +57,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
   for (const r of roots) if (r.gradFn && !deps.has(r.gradFn)) { deps.set(r.gradFn, 0); stack.push(r.gradFn); }
   while (stack.length) {
     const n = stack.pop()!;
-    for (const t of n.inputs) {
-      const c = t?.gradFn;
+    for (const c of n.edges) {
       if (!c) continue;
       if (!deps.has(c)) { deps.set(c, 0); stack.push(c); }
       deps.set(c, deps.get(c)! + 1);
@@ -75,14 +74,15 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
     if (leaf.grad === null) leaf.grad = o.clone(g);
     else o.addInPlace(leaf.grad, g);
   };
-  const send = (t: Tensor, g: Tensor) => {
-    if (t.gradFn) {
-      const prev = pending.get(t.gradFn);
-      pending.set(t.gradFn, prev ? o.add(prev, g) : g);
+  /** Route a gradient to the node that produced t (edge), or into t itself when it was a leaf. */
+  const send = (t: Tensor, edge: Node | null, g: Tensor) => {
+    if (edge) {
+      const prev = pending.get(edge);
+      pending.set(edge, prev ? o.add(prev, g) : g);
     } else if (t.requiresGrad) accumulateLeaf(t, g);
   };
 
-  roots.forEach((r, i) => send(r, rootGrads[i]));
+  roots.forEach((r, i) => send(r, r.gradFn, rootGrads[i]));
 
   const ready: Node[] = [];
   for (const [n, c] of deps) if (c === 0) ready.push(n);
@@ -111,11 +111,10 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
       node.inputs.forEach((inp, i) => {
         const gi = grads[i];
         if (!inp || !gi) return;
-        send(inp, fit(gi, inp, node));
+        send(inp, node.edges[i], fit(gi, inp, node));
       });
     }
-    for (const inp of node.inputs) {
-      const c = inp?.gradFn;
+    for (const c of node.edges) {
       if (!c) continue;
       const left = deps.get(c)! - 1;
       deps.set(c, left);

@@ -17,6 +17,11 @@ export class Node {
   retained: Tensor | null = null;
   /** Tensors saved for backward, with the storage version they had when saved. */
   saved: { t: Tensor; version: number }[];
+  /**
+   * The grad_fn of each input when the op ran (null for leaves and inputs that need no gradient). Captured here,
+   * not read from the input later, because an in-place op gives its tensor a new grad_fn afterwards.
+   */
+  readonly edges: (Node | null)[];
   freed = false;
 
   constructor(
@@ -28,6 +33,7 @@ export class Node {
     readonly outShape: readonly number[],
   ) {
     this.saved = saved.map((t) => ({ t, version: t.version }));
+    this.edges = inputs.map((t) => (t ? t.gradFn : null));
   }
 
   /** The name PyTorch prints for grad_fn, e.g. MulBackward0. */

@@ -30,38 +30,42 @@ export function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
   return make(be(x).unary(op, x, dt), x.shape);
 }
 
-function u(op: UnaryOp, bw: ((x: Tensor, out: Tensor, g: Tensor) => Tensor) | null, saveOut = false) {
+/**
+ * A unary op. `save` says which tensor the backward reads: its input ('in'), its result ('out') or neither
+ * ('none'); only that one is version-checked, so an in-place op on the other is allowed (as PyTorch).
+ */
+function u(op: UnaryOp, bw: ((x: Tensor, out: Tensor, g: Tensor) => Tensor) | null, save: 'in' | 'out' | 'none' = 'in') {
   return (x: Tensor): Tensor => {
     const out = unaryRaw(op, x);
     if (!bw) return out;
-    return record(out, op[0].toUpperCase() + op.slice(1), [x], (g) => [bw(x, out, g)], saveOut ? [x, out] : [x]);
+    return record(out, op[0].toUpperCase() + op.slice(1), [x], (g) => [bw(x, out, g)], save === 'in' ? [x] : save === 'out' ? [out] : []);
   };
 }
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-export const neg = u('neg', (_x, _o, g) => neg(g));
+export const neg = u('neg', (_x, _o, g) => neg(g), 'none');
 export const abs = u('abs', (x, _o, g) => mul(g, sign(x)));
-export const sqrt = u('sqrt', (_x, o, g) => div(g, mul(o, 2)), true);
-export const rsqrt = u('rsqrt', (_x, o, g) => mul(g, mul(pow(o, 3), -0.5)), true);
-export const exp = u('exp', (_x, o, g) => mul(g, o), true);
-export const expm1 = u('expm1', (_x, o, g) => mul(g, add(o, 1)), true);
+export const sqrt = u('sqrt', (_x, o, g) => div(g, mul(o, 2)), 'out');
+export const rsqrt = u('rsqrt', (_x, o, g) => mul(g, mul(pow(o, 3), -0.5)), 'out');
+export const exp = u('exp', (_x, o, g) => mul(g, o), 'out');
+export const expm1 = u('expm1', (_x, o, g) => mul(g, add(o, 1)), 'out');
 export const log = u('log', (x, _o, g) => div(g, x));
 export const log1p = u('log1p', (x, _o, g) => div(g, add(x, 1)));
 export const sin = u('sin', (x, _o, g) => mul(g, cos(x)));
 export const cos = u('cos', (x, _o, g) => mul(g, neg(sin(x))));
-export const tan = u('tan', (_x, o, g) => mul(g, add(mul(o, o), 1)), true);
-export const tanh = u('tanh', (_x, o, g) => mul(g, rsub(mul(o, o), 1)), true);
-export const sigmoid = u('sigmoid', (_x, o, g) => mul(g, mul(o, rsub(o, 1))), true);
-export const relu = u('relu', (_x, o, g) => binaryRaw('reluBackward', o, g), true);
+export const tan = u('tan', (_x, o, g) => mul(g, add(mul(o, o), 1)), 'out');
+export const tanh = u('tanh', (_x, o, g) => mul(g, rsub(mul(o, o), 1)), 'out');
+export const sigmoid = u('sigmoid', (_x, o, g) => mul(g, mul(o, rsub(o, 1))), 'out');
+export const relu = u('relu', (_x, o, g) => binaryRaw('reluBackward', o, g), 'out');
 export const erf = u('erf', (x, _o, g) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
-export const erfinv = u('erfinv', (_x, o, g) => binaryRaw('erfinvBackward', o, g), true);
-export const sign = u('sign', (x) => zerosOf(x));
-export const floor = u('floor', (x) => zerosOf(x));
-export const ceil = u('ceil', (x) => zerosOf(x));
-export const round = u('round', (x) => zerosOf(x));
-export const trunc = u('trunc', (x) => zerosOf(x));
-export const reciprocal = u('reciprocal', (_x, o, g) => mul(g, neg(mul(o, o))), true);
+export const erfinv = u('erfinv', (_x, o, g) => binaryRaw('erfinvBackward', o, g), 'out');
+export const sign = u('sign', (x) => zerosOf(x), 'none');
+export const floor = u('floor', (x) => zerosOf(x), 'none');
+export const ceil = u('ceil', (x) => zerosOf(x), 'none');
+export const round = u('round', (x) => zerosOf(x), 'none');
+export const trunc = u('trunc', (x) => zerosOf(x), 'none');
+export const reciprocal = u('reciprocal', (_x, o, g) => mul(g, neg(mul(o, o))), 'out');
 export const square = u('square', (x, _o, g) => mul(g, mul(x, 2)));
 export const silu = u('silu', (x, _o, g) => { const s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); });
 export const softplus = u('softplus', (x, _o, g) => mul(g, sigmoid(x)));
@@ -105,23 +109,30 @@ export function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, ou
   return make(be(x).binary(op, bview(x, shape), bview(y, shape), out), shape);
 }
 
-function bin(op: BinaryOp, name: string, bw: ((a: Tensor, b: Tensor, out: Tensor, g: Tensor) => [Tensor | null, Tensor | null]) | null, saveOut = false) {
+type Saves = (a: Tensor, b: Tensor, out: Tensor) => Tensor[];
+const BOTH: Saves = (a, b) => [a, b];
+
+/** A binary op; `save` lists the tensors its backward reads (version-checked at backward time). */
+function bin(op: BinaryOp, name: string, bw: ((a: Tensor, b: Tensor, out: Tensor, g: Tensor) => [Tensor | null, Tensor | null]) | null, save: Saves = BOTH) {
   return (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
     const [x, y] = operands(op, a, b);
     const out = binaryRaw(op, x, y);
     if (!bw) return out;
-    return record(out, name, [x, y], (g) => bw(x, y, out, g), saveOut ? [x, y, out] : [x, y]);
+    return record(out, name, [x, y], (g) => bw(x, y, out, g), save(x, y, out));
   };
 }
 
-export const add = bin('add', 'Add', (_a, _b, _o, g) => [g, g]);
-export const sub = bin('sub', 'Sub', (_a, _b, _o, g) => [g, neg(g)]);
-export const mul = bin('mul', 'Mul', (a, b, _o, g) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null]);
-export const div = bin('div', 'Div', (a, b, _o, g) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, a), mul(b, b))) : null]);
+export const add = bin('add', 'Add', (_a, _b, _o, g) => [g, g], () => []);
+export const sub = bin('sub', 'Sub', (_a, _b, _o, g) => [g, neg(g)], () => []);
+// each factor is needed only for the other's gradient
+const crossSaves: Saves = (a, b) => [...(b.requiresGrad ? [a] : []), ...(a.requiresGrad ? [b] : [])];
+export const mul = bin('mul', 'Mul', (a, b, _o, g) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null], crossSaves);
+export const div = bin('div', 'Div', (a, b, _o, g) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, a), mul(b, b))) : null],
+  (a, b) => [b, ...(b.requiresGrad ? [a] : [])]);
 export const pow = bin('pow', 'Pow', (a, b, o, g) => [
   a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
   b.requiresGrad ? mul(g, mul(o, where(eq(a, 0), 0, log(a)))) : null,
-], true);
+], (a, b, o) => [a, b, ...(b.requiresGrad ? [o] : [])]);
 export const atan2 = bin('atan2', 'Atan2', (a, b, _o, g) => {
   const den = add(mul(a, a), mul(b, b));
   return [mul(g, div(b, den)), mul(g, neg(div(a, den)))];

@@ -47,7 +47,7 @@ export function fill_(self: Tensor, value: number | boolean): Tensor {
   self.bumpVersion();
   return self;
 }
-export function zero_(self: Tensor): Tensor { return fill_(self, 0); }
+export function zero_(self: Tensor): Tensor { checkInplace(self, 'zero_'); return fill_(self, 0); }
 
 /** Copy src (broadcast, cast) into self; differentiable with respect to src. */
 export function copy_(self: Tensor, src: Tensor): Tensor {
