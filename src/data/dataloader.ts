@@ -1,0 +1,129 @@
+/**
+ * @file torch.utils.data.DataLoader (single process): batches of `batchSize` items collated by `collateFn`
+ * (default: stack tensors, numbers into tensors, recurse into arrays and objects), `shuffle` with the permutation
+ * PyTorch's RandomSampler draws, `dropLast`. The random draws match PyTorch 1.13 exactly: creating an iterator
+ * draws the base seed `random_()` (int64) from the loader's generator (or the default one), and a RandomSampler
+ * without a generator then draws a seed from the default generator and shuffles with a fresh Generator seeded by it.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { stack } from '../ops/movement.js';
+import { tensor } from '../ops/creation.js';
+import { defaultGenerator, Generator, randperm } from '../random/index.js';
+import { DataError, Dataset } from './dataset.js';
+
+const TWO_POW_63 = 1n << 63n;
+
+/** `torch.empty((), dtype=torch.int64).random_(generator=g).item()`: random64() mod 2^63. */
+function drawInt64(g: Generator): bigint { return g.random64() % TWO_POW_63; }
+
+/** Items in order. */
+export class SequentialSampler implements Iterable<number> {
+  constructor(readonly dataSource: { len(): number }) {}
+  *[Symbol.iterator](): Iterator<number> { const n = this.dataSource.len(); for (let i = 0; i < n; i++) yield i; }
+  len(): number { return this.dataSource.len(); }
+}
+
+/** A random permutation per pass, as torch.utils.data.RandomSampler (without replacement). */
+export class RandomSampler implements Iterable<number> {
+  constructor(readonly dataSource: { len(): number }, readonly generator: Generator | null = null) {}
+  *[Symbol.iterator](): Iterator<number> {
+    const n = this.dataSource.len();
+    let g = this.generator;
+    if (g === null) {
+      const seed = drawInt64(defaultGenerator);
+      g = new Generator(seed);
+    }
+    for (const i of randperm(g, n)) yield i;
+  }
+  len(): number { return this.dataSource.len(); }
+}
+
+export type CollateFn<T, B> = (batch: T[]) => B;
+
+/** Collate a list of samples: tensors stacked along a new dim 0, numbers into a tensor (all integers: int64,
+ *  else float64, as PyTorch's int/float), booleans into bool, strings kept as a list, arrays and objects per entry. */
+export function defaultCollate(batch: unknown[]): unknown {
+  if (batch.length === 0) throw new DataError('defaultCollate: got an empty batch');
+  const elem = batch[0];
+  if (elem instanceof Tensor) return stack(batch as Tensor[], 0);
+  if (typeof elem === 'number') {
+    const nums = batch as number[];
+    return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int64' : 'float64' });
+  }
+  if (typeof elem === 'boolean') return tensor(batch as boolean[], { dtype: 'bool' });
+  if (typeof elem === 'string') return batch;
+  if (Array.isArray(elem)) {
+    const len = elem.length;
+    for (const b of batch) if (!Array.isArray(b) || b.length !== len) throw new DataError('defaultCollate: each element in list of batch should be of equal size');
+    return elem.map((_, i) => defaultCollate(batch.map((b) => (b as unknown[])[i])));
+  }
+  if (elem !== null && typeof elem === 'object') {
+    return Object.fromEntries(Object.keys(elem).map((k) => [k, defaultCollate(batch.map((b) => (b as Record<string, unknown>)[k]))]));
+  }
+  throw new DataError(`defaultCollate: batch must contain tensors, numbers, booleans, strings, arrays or objects; found ${elem === null ? 'null' : typeof elem}`);
+}
+
+export interface DataLoaderOptions<T, B> {
+  batchSize?: number | null;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  collateFn?: CollateFn<T, B>;
+  generator?: Generator;
+  /** A custom index sampler (mutually exclusive with shuffle). */
+  sampler?: Iterable<number> & { len?(): number };
+}
+
+/** Iterate a dataset in batches: `for (const [x, y] of loader)`. */
+export class DataLoader<T = unknown, B = any> implements Iterable<B> {
+  readonly dataset: Dataset<T>;
+  readonly batchSize: number | null;
+  readonly dropLast: boolean;
+  readonly collateFn: CollateFn<T, B>;
+  readonly generator: Generator | null;
+  readonly sampler: Iterable<number> & { len?(): number };
+
+  constructor(dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+    const { batchSize = 1, shuffle = false, dropLast = false, generator, sampler } = opts;
+    if (!(dataset instanceof Dataset) && typeof (dataset as { getItem?: unknown })?.getItem !== 'function') {
+      throw new DataError('DataLoader: dataset must be a data.Dataset (with len() and getItem(i))');
+    }
+    if (batchSize !== null && (!Number.isInteger(batchSize) || batchSize <= 0)) {
+      throw new DataError(`DataLoader: batchSize should be a positive integer value, but got batchSize=${batchSize}`);
+    }
+    if (sampler && shuffle) throw new DataError('DataLoader: sampler option is mutually exclusive with shuffle');
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    this.dropLast = dropLast;
+    this.generator = generator ?? null;
+    this.sampler = sampler ?? (shuffle ? new RandomSampler(dataset, this.generator) : new SequentialSampler(dataset));
+    this.collateFn = opts.collateFn ?? (batchSize === null ? ((x: T[]) => x[0] as unknown as B) : (defaultCollate as CollateFn<T, B>));
+  }
+
+  /** Number of batches per pass. */
+  len(): number {
+    const n = this.sampler.len ? this.sampler.len() : this.dataset.len();
+    if (this.batchSize === null) return n;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+  get length(): number { return this.len(); }
+
+  [Symbol.iterator](): Iterator<B> {
+    // PyTorch's _BaseDataLoaderIter draws its base seed when the iterator is created
+    drawInt64(this.generator ?? defaultGenerator);
+    return this.batches();
+  }
+
+  private *batches(): IterableIterator<B> {
+    const bs = this.batchSize;
+    if (bs === null) {
+      for (const i of this.sampler) yield this.collateFn([this.dataset.getItem(i)]);
+      return;
+    }
+    let batch: T[] = [];
+    for (const i of this.sampler) {
+      batch.push(this.dataset.getItem(i));
+      if (batch.length === bs) { yield this.collateFn(batch); batch = []; }
+    }
+    if (batch.length > 0 && !this.dropLast) yield this.collateFn(batch);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * @file torch.optim.SGD: momentum, dampening, Nesterov, weight decay, maximize; PyTorch 1.13's single-tensor
+ * arithmetic order.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { checkNonNegative, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+  foreach?: boolean | null;
+  differentiable?: boolean;
+}
+
+export class SGD extends Optimizer {
+  constructor(params: ParamsInput, opts: SGDOptions = {}) {
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false, foreach = null, differentiable = false } = opts;
+    if (lr !== undefined) checkNonNegative('lr', 'learning rate', lr);
+    checkNonNegative('momentum', 'momentum value', momentum);
+    checkNonNegative('weightDecay', 'weight_decay value', weightDecay);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new OptimizerError('SGD: Nesterov momentum requires a momentum and zero dampening; pass {momentum: 0.9, dampening: 0} or drop nesterov');
+    }
+    super(params, { lr: lr ?? REQUIRED, momentum, dampening, weightDecay, nesterov, maximize, foreach, differentiable });
+  }
+
+  protected initState(): ParamState { return { momentum_buffer: null }; }
+
+  protected updateParam(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup): void {
+    const wd = g.weightDecay as number, momentum = g.momentum as number, dampening = g.dampening as number;
+    let d = g.maximize ? grad.neg() : grad;
+    if (wd !== 0) d = d.add(p, { alpha: wd });
+    if (momentum !== 0) {
+      let buf = st.momentum_buffer as Tensor | null;
+      if (buf === null || buf === undefined) {
+        buf = d.clone().detach();
+        st.momentum_buffer = buf;
+      } else {
+        buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+      }
+      d = g.nesterov ? d.add(buf, { alpha: momentum }) : buf;
+    } else {
+      st.momentum_buffer = null;
+    }
+    p.add_(d, { alpha: -g.lr });
+  }
+}
