@@ -17,3 +17,5 @@ import { enableWasmKernels } from './backend/wasm/index.js';
 enableWasmKernels();
 export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
