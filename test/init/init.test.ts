@@ -218,3 +218,18 @@ test('initRecord: scheme, target std and fans; found through an nn.Parameter wra
   assert.equal(init.initRecord(init.uniform_(empty([3]), 0, 6))!.fanIn, null);
   assert.throws(() => init.uniform_(null as unknown as torch.Tensor), /expected a Tensor/);
 });
+
+test('truncNormal_: bounds are absolute; a mean far outside [a, b] warns once (as PyTorch warns)', () => {
+  const warn = console.warn;
+  const warned: string[] = [];
+  console.warn = (m: string) => { warned.push(m); };
+  try {
+    manualSeed(0);
+    const t = init.truncNormal_(empty([1000]), 5, 1, -1, 1);
+    const v = t.dataSync();
+    assert.ok(Array.from(v).every((x) => x >= -1 && x <= 1));
+    init.truncNormal_(empty([10]), 5, 1, -1, 1);
+  } finally { console.warn = warn; }
+  assert.equal(warned.length, 1);
+  assert.match(warned[0], /mean is more than 2 std from \[a, b\]/);
+});
