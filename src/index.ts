@@ -19,3 +19,4 @@ export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/seriali
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export * as webgpu from './webgpu.js';
