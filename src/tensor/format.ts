@@ -8,25 +8,49 @@ import { isFloating } from '../core/dtype.js';
 
 const THRESHOLD = 1000, EDGE = 3, PRECISION = 4, LINE = 80;
 
-function floatFormatter(vals: number[]): (v: number) => string {
-  const finite = vals.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return (v) => String(v).replace('Infinity', 'inf').replace('NaN', 'nan');
-  const abs = finite.map(Math.abs).filter((v) => v !== 0);
-  const intMode = finite.every((v) => Number.isInteger(v));
-  const max = abs.length ? Math.max(...abs) : 0, min = abs.length ? Math.min(...abs) : 0;
+/**
+ * PyTorch's _Formatter for floats: the mode (integer-valued "1.", fixed "1.2500" or scientific "1.2500e+00") and
+ * the column width come from the nonzero finite values only; nan/inf print as such.
+ */
+function floatFormatter(vals: number[]): { f: (v: number) => string; width: number } {
   const special = (v: number) => (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
-  if (intMode) {
-    if (max > 1e8) return (v) => (Number.isFinite(v) ? sci(v) : special(v));
-    return (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
-  }
-  if (abs.length && (max / min > 1000 || max > 1e8 || min < 1e-4)) return (v) => (Number.isFinite(v) ? sci(v) : special(v));
-  return (v) => (Number.isFinite(v) ? v.toFixed(PRECISION) : special(v));
+  const nz = vals.filter((v) => Number.isFinite(v) && v !== 0);
+  const intStr = (v: number) => (Number.isFinite(v) ? `${negZero(v)}${v.toFixed(0)}.` : special(v));
+  if (nz.length === 0) return { f: intStr, width: 1 };
+  let max = 0, min = Infinity;
+  for (const v of nz) { const a = Math.abs(v); if (a > max) max = a; if (a < min) min = a; }
+  const intMode = nz.every((v) => Number.isInteger(v));
+  const sciMode = max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4);
+  const f = sciMode ? (v: number) => (Number.isFinite(v) ? sci(v) : special(v))
+    : intMode ? intStr : (v: number) => (Number.isFinite(v) ? fixed(v) : special(v));
+  let width = 1;
+  for (const v of nz) width = Math.max(width, f(v).length);
+  return { f, width };
 }
 
+/**
+ * Round the exact decimal expansion `digits` (as printed with 100 digits) to `keep` digits after the point the
+ * way Python's format does: half to even on exact ties. JS's toFixed/toExponential round ties away from zero.
+ */
+function halfEven(exact: string, rounded: string, keep: number): string {
+  const dot = exact.indexOf('.');
+  if (dot < 0) return rounded;
+  const rest = exact.slice(dot + 1 + keep).replace(/e.*$/, '');
+  if (!/^50*$/.test(rest)) return rounded;
+  const last = keep === 0 ? exact[dot - 1] : exact[dot + keep];
+  if (Number(last) % 2 === 1) return rounded;
+  // an exact tie below an even digit: truncate instead of rounding up
+  const e = exact.match(/e.*$/)?.[0] ?? '';
+  return exact.slice(0, keep === 0 ? dot : dot + 1 + keep) + e;
+}
+/** '-' for negative zero, which JS number formatting drops and Python keeps. */
+function negZero(v: number): string { return Object.is(v, -0) ? '-' : ''; }
+function fixed(v: number): string { return negZero(v) + halfEven(v.toFixed(100), v.toFixed(PRECISION), PRECISION); }
+
 function sci(v: number): string {
-  const [m, e] = v.toExponential(PRECISION).split('e');
+  const [m, e] = halfEven(v.toExponential(100), v.toExponential(PRECISION), PRECISION).split('e');
   const n = Number(e);
-  return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  return `${negZero(v)}${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
 }
 
 export function formatTensor(values: number[], shape: readonly number[], dtype: DType,
@@ -46,9 +70,12 @@ export function formatTensor(values: number[], shape: readonly number[], dtype: 
   };
   if (n > 0) walk(0, 0);
   const f = dtype === 'bool' ? (v: number) => (v ? 'True' : 'False')
-    : isFloating(dtype) ? floatFormatter(shown) : (v: number) => String(v);
-  const width = Math.max(1, ...shown.map((v) => f(v).length));
-  const cell = (v: number) => f(v).padStart(width);
+    : isFloating(dtype) ? null : (v: number) => String(v);
+  const ff = f === null ? floatFormatter(shown) : null;
+  const fmtv = f ?? ff!.f;
+  let width = ff ? ff.width : 1;
+  if (!ff) for (const v of shown) width = Math.max(width, fmtv(v).length);
+  const cell = (v: number) => fmtv(v).padStart(width);
 
   const indent = 'tensor('.length;
   const fmtDim = (d: number, off: number, ind: number): string => {
@@ -57,7 +84,8 @@ export function formatTensor(values: number[], shape: readonly number[], dtype: 
     const parts: string[] = [];
     const edge = summarize && s > 2 * EDGE;
     const idx = edge ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => s - EDGE + i)] : [...Array(s).keys()];
-    for (const i of idx) parts.push(i < 0 ? '...' : fmtDim(d + 1, off + i * strides[d], ind + 1));
+    // PyTorch's summarized rows hold ' ...' as one element; summarized outer dims a line of '...'
+    for (const i of idx) parts.push(i < 0 ? (d === shape.length - 1 ? ' ...' : '...') : fmtDim(d + 1, off + i * strides[d], ind + 1));
     if (d === shape.length - 1) {
       // wrap long rows
       const perLine = Math.max(1, Math.floor((LINE - ind) / (width + 2)));
@@ -70,12 +98,16 @@ export function formatTensor(values: number[], shape: readonly number[], dtype: 
   };
   let body: string;
   const suffix: string[] = [];
+  if (meta.device !== 'cpu') suffix.push(`device='${meta.device}'`);
   if (n === 0) {
     body = '[]';
     if (shape.length !== 1) suffix.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
-  } else body = shape.length === 0 ? f(values[0]) : fmtDim(0, 0, indent);
-  if (meta.device !== 'cpu') suffix.push(`device='${meta.device}'`);
-  if (dtype !== 'float32' && dtype !== 'int64' && dtype !== 'bool') suffix.push(`dtype=torch.${dtype}`);
+    // an empty tensor has no elements to infer int64/bool from: PyTorch names every non-default dtype
+    if (dtype !== 'float32') suffix.push(`dtype=torch.${dtype}`);
+  } else {
+    body = shape.length === 0 ? cell(values[0]) : fmtDim(0, 0, indent);
+    if (dtype !== 'float32' && dtype !== 'int64' && dtype !== 'bool') suffix.push(`dtype=torch.${dtype}`);
+  }
   if (meta.gradFn) suffix.push(`grad_fn=${meta.gradFn}`);
   else if (meta.requiresGrad) suffix.push('requires_grad=True');
   return `tensor(${body}${suffix.length ? ', ' + suffix.join(', ') : ''})`;
