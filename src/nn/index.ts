@@ -5,3 +5,4 @@ export { Module, IncompatibleKeys, type StateDict, type RemovableHandle, type Fo
 export { Parameter, Buffer, type BufferOptions } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js';
 export * as utils from './utils/index.js';
+export * as init from './init.js';
