@@ -239,7 +239,7 @@ export function toDtype(x: Tensor, dtype: DType, copy = false): Tensor {
 export function toDevice(x: Tensor, device: DeviceType): Tensor {
   if (x.device === device) return x;
   const src = getBackend(x.device);
-  const raw = src.readSync(src.contiguous(x, x.dtype));
+  const raw = src.readSync(x.storage) === null ? null : src.readSync(src.contiguous(x, x.dtype));
   if (raw === null) {
     throw new DeviceError(`to('${device}'): reading a ${x.device} tensor is asynchronous; use \`await t.toAsync('${device}')\``);
   }
@@ -250,7 +250,9 @@ export function toDevice(x: Tensor, device: DeviceType): Tensor {
 export async function toDeviceAsync(x: Tensor, device: DeviceType): Promise<Tensor> {
   if (x.device === device) return x;
   const src = getBackend(x.device);
-  const raw = await src.read(src.contiguous(x, x.dtype));
+  const tmp = src.contiguous(x, x.dtype);
+  let raw;
+  try { raw = await src.read(tmp); } finally { tmp.dispose?.(); } // GPU: free the staging copy now
   const out = make(getBackend(device).fromArray(x.dtype, raw.slice()), x.shape);
   return record(out, 'ToCopy', [x], (g) => [toDevice(g, x.device)]);
 }

@@ -109,7 +109,7 @@ export class Tensor implements View {
   /** Elements in row-major order as a fresh host array (CPU only: synchronous). */
   dataSync(): TypedArray {
     const be = getBackend(this.device);
-    const raw = be.readSync(be.contiguous(this, this.dtype));
+    const raw = be.readSync(this.storage) === null ? null : be.readSync(be.contiguous(this, this.dtype));
     if (raw === null) {
       throw new DeviceError(`dataSync(): tensor is on ${this.device}, whose reads are asynchronous; use \`await t.data()\` instead`);
     }
@@ -119,7 +119,8 @@ export class Tensor implements View {
   /** Elements in row-major order, on every device. */
   async data(): Promise<TypedArray> {
     const be = getBackend(this.device);
-    return be.read(be.contiguous(this, this.dtype));
+    const tmp = be.contiguous(this, this.dtype);
+    try { return await be.read(tmp); } finally { tmp.dispose?.(); } // GPU: free the staging copy now
   }
 
   /** Elements as JS numbers (16-bit floats decoded). */
@@ -155,7 +156,7 @@ export class Tensor implements View {
 
   toString(): string {
     const be = getBackend(this.device);
-    const raw = be.readSync(be.contiguous(this, this.dtype));
+    const raw = be.readSync(this.storage) === null ? null : be.readSync(be.contiguous(this, this.dtype));
     if (raw === null) return `tensor(<${this.numel()} elements on ${this.device}; read with await t.data()>, shape=${fmt(this.shape)}, dtype=torch.${this.dtype})`;
     return formatTensor(this.#numbers(raw), this.shape, this.dtype, {
       device: this.device, requiresGrad: this.requiresGrad, gradFn: this.gradFn ? this.gradFn.toString() : null,
