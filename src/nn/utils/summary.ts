@@ -104,9 +104,10 @@ export class ModelSummary {
 
   toString(): string {
     const rule = (w: number, c = '=') => c.repeat(w);
-    const table = (head: string[], rows: string[][]): string[] => {
+    /** `right` lists the numeric columns (right-aligned); the others are left-aligned. */
+    const table = (head: string[], rows: string[][], right: number[]): string[] => {
       const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+      const line = (r: string[]) => r.map((c, i) => (right.includes(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
       const width = w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1);
       return [rule(width), line(head), rule(width), ...rows.map(line), rule(width)];
     };
@@ -116,14 +117,14 @@ export class ModelSummary {
       m.outputShape ? m.outputShape.map(shp).join(', ') : '--',
       m.params ? num(m.params) : '--',
     ]);
-    out.push(...table(['Layer (type)', 'Output Shape', 'Param #'], modRows), '');
+    out.push(...table(['Layer (type)', 'Output Shape', 'Param #'], modRows, [2]), '');
     const tRows = this.tensors.map((t) => [
       t.name, t.kind, shp(t.shape), t.dtype, t.device,
       t.trainable === null ? '-' : t.trainable ? 'trainable' : 'frozen',
       t.persistent === null ? '-' : t.persistent ? 'persistent' : 'not saved',
       formatBytes(t.bytes), t.gradBytes ? formatBytes(t.gradBytes) : '-',
     ]);
-    out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Training', 'Saved', 'Bytes', 'Grad'], tRows), '');
+    out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Training', 'Saved', 'Bytes', 'Grad'], tRows, [7, 8]), '');
     const T = this.totals;
     out.push(
       `Total params: ${num(T.params)} (${formatBytes(T.paramBytes)})`,
