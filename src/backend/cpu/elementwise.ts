@@ -3,7 +3,7 @@
  * specialised for contiguous operands (the common case) and walk offset tables otherwise.
  */
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
-import { arrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import { arrayFor, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, type DType, type TypedArray } from '../../core/dtype.js';
 import { numel } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { viewOffsets } from './strided.js';
@@ -40,16 +40,27 @@ export function contiguous(x: View, dtype: DType): CpuStorage {
   const out = arrayFor(dtype, n);
   const src = dataOf(x.storage);
   const offs = viewOffsets(x);
+  const conv = converter(x.dtype, dtype);
   if (offs === null) {
-    if (x.dtype === dtype || sameRepr(x.dtype, dtype)) out.set(src.subarray(x.offset, x.offset + n) as never);
-    else for (let i = 0; i < n; i++) out[i] = cast(src[x.offset + i], dtype);
-  } else if (x.dtype === dtype) for (let i = 0; i < n; i++) out[i] = src[offs[i]];
-  else for (let i = 0; i < n; i++) out[i] = cast(src[offs[i]], dtype);
+    if (conv === null) out.set(src.subarray(x.offset, x.offset + n) as never);
+    else for (let i = 0; i < n; i++) out[i] = conv(src[x.offset + i]);
+  } else if (conv === null) for (let i = 0; i < n; i++) out[i] = src[offs[i]];
+  else for (let i = 0; i < n; i++) out[i] = conv(src[offs[i]]);
   return new CpuStorage(dtype, out);
 }
 
-function sameRepr(a: DType, b: DType): boolean {
-  return (a === 'float64' && b === 'int64') ? false : a === b;
+/**
+ * Stored element of dtype `from` -> stored element of dtype `to`, or null when the typed-array store alone is
+ * right (same dtype, or float/int widths whose conversion the store does). 16-bit floats are held as raw bits
+ * and decode/encode through float32, rounding to nearest even as PyTorch.
+ */
+export function converter(from: DType, to: DType): ((v: number) => number) | null {
+  const half = (d: DType) => d === 'float16' || d === 'bfloat16';
+  if (from === to) return null;
+  if (!half(from) && !half(to) && to !== 'bool' && to !== 'int64') return null;
+  const dec = from === 'float16' ? float16BitsToFloat32 : from === 'bfloat16' ? bfloat16BitsToFloat32 : null;
+  const enc = to === 'float16' ? float32ToFloat16Bits : to === 'bfloat16' ? float32ToBfloat16Bits : (v: number) => cast(v, to);
+  return dec ? (v) => enc(dec(v)) : enc;
 }
 
 /** Value conversion beyond what typed-array stores do: float -> int truncates toward zero; -> bool is != 0. */
@@ -65,21 +76,21 @@ export function copyInto(dst: View, src: View): void {
   const n = numel(dst.shape);
   const d = dataOf(dst.storage), s = dataOf(src.storage);
   const od = viewOffsets(dst), os = viewOffsets(src);
-  const needCast = dst.dtype === 'bool' || dst.dtype === 'int64';
+  const conv = converter(src.dtype, dst.dtype);
   const sameStorage = dst.storage === src.storage;
   // A copy from a view of the same storage reads everything first, so overlapping windows stay correct.
   const tmp: number[] | null = sameStorage ? new Array(n) : null;
   if (tmp) { for (let i = 0; i < n; i++) tmp[i] = s[os ? os[i] : src.offset + i]; }
   for (let i = 0; i < n; i++) {
     const v = tmp ? tmp[i] : s[os ? os[i] : src.offset + i];
-    d[od ? od[i] : dst.offset + i] = needCast ? cast(v, dst.dtype) : v;
+    d[od ? od[i] : dst.offset + i] = conv ? conv(v) : v;
   }
 }
 
 export function fill(dst: View, value: number): void {
   const d = dataOf(dst.storage);
   const n = numel(dst.shape);
-  const v = cast(value, dst.dtype);
+  const v = converter('float64', dst.dtype)?.(value) ?? value;
   const od = viewOffsets(dst);
   if (od === null) d.fill(v, dst.offset, dst.offset + n);
   else for (let i = 0; i < n; i++) d[od[i]] = v;
