@@ -23,19 +23,30 @@ export class SequentialSampler implements Iterable<number> {
   len(): number { return this.dataSource.len(); }
 }
 
-/** A random permutation per pass, as torch.utils.data.RandomSampler (without replacement). */
+/**
+ * A random permutation per pass, as torch.utils.data.RandomSampler without replacement: `numSamples // n` full
+ * permutations, then the first `numSamples % n` items of one more. That last randperm is drawn even when it
+ * contributes nothing (PyTorch draws it when the pass is exhausted), so generator states stay in step with PyTorch.
+ */
 export class RandomSampler implements Iterable<number> {
-  constructor(readonly dataSource: { len(): number }, readonly generator: Generator | null = null) {}
+  constructor(readonly dataSource: { len(): number }, readonly generator: Generator | null = null, readonly numSamples?: number) {
+    if (numSamples !== undefined && (!Number.isInteger(numSamples) || numSamples <= 0)) {
+      throw new DataError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${numSamples}`);
+    }
+  }
   *[Symbol.iterator](): Iterator<number> {
     const n = this.dataSource.len();
+    const total = this.numSamples ?? n;
+    if (n === 0) return;
     let g = this.generator;
     if (g === null) {
       const seed = drawInt64(defaultGenerator);
       g = new Generator(seed);
     }
-    for (const i of randperm(g, n)) yield i;
+    for (let k = 0; k < Math.floor(total / n); k++) yield* randperm(g, n);
+    yield* randperm(g, n).subarray(0, total % n);
   }
-  len(): number { return this.dataSource.len(); }
+  len(): number { return this.numSamples ?? this.dataSource.len(); }
 }
 
 export type CollateFn<T, B> = (batch: T[]) => B;
