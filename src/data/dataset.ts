@@ -84,7 +84,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     });
     const remainder = n - lens.reduce((a, b) => a + b, 0);
     for (let i = 0; i < remainder; i++) lens[i % lens.length] += 1;
-    lens.forEach((l, i) => { if (l === 0) process.emitWarning?.(`randomSplit: Length of split at index ${i} is 0. This might result in an empty dataset.`); });
+    lens.forEach((l, i) => { if (l === 0) (globalThis as { process?: { emitWarning?(m: string): void } }).process?.emitWarning?.(`randomSplit: Length of split at index ${i} is 0. This might result in an empty dataset.`); });
   }
   const sum = lens.reduce((a, b) => a + b, 0);
   if (sum !== n) throw new DataError(`randomSplit: Sum of input lengths (${sum}) does not equal the length of the input dataset (${n}); pass lengths that add up to ${n} or fractions that add up to 1`);

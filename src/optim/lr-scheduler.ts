@@ -63,7 +63,7 @@ export abstract class LRScheduler {
 
   step(epoch?: number): void {
     if (this.stepCount === 1 && this.optimizer.stepCount < 1) {
-      process.emitWarning?.('Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call optimizer.step() before lrScheduler.step(); ' +
+      (globalThis as { process?: { emitWarning?(m: string): void } }).process?.emitWarning?.('Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call optimizer.step() before lrScheduler.step(); ' +
         'otherwise the first value of the learning rate schedule is skipped.');
     }
     this.stepCount++;

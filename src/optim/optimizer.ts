@@ -99,7 +99,7 @@ export abstract class Optimizer {
       }
     }
     if (new Set(params).size !== params.length) {
-      process.emitWarning?.('optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information');
+      (globalThis as { process?: { emitWarning?(m: string): void } }).process?.emitWarning?.('optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information');
     }
     const existing = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => existing.has(p))) throw new OptimizerError('some parameters appear in more than one parameter group');
