@@ -141,7 +141,7 @@ test('registration error messages', () => {
   assert.equal(msg(() => m.registerParameter('lr', P())), "M.registerParameter: attribute 'lr' already exists");
   assert.equal(msg(() => m.registerParameter('child', P())), "M.registerParameter: attribute 'child' already exists");
   assert.equal(msg(() => m.registerParameter('train', P())), "M.registerParameter: attribute 'train' already exists");
-  assert.match(msg(() => m.registerParameter('x', torch.ones([1]) as nn.Parameter)),
+  assert.match(msg(() => m.registerParameter('x', torch.ones([1]) as torch.nn.Parameter)),
     /^M\.registerParameter: cannot assign Tensor \(float32 \[1\] on cpu\) object to parameter 'x' \(nn\.Parameter or null required\); wrap it: new nn\.Parameter\(t\)$/);
   const nonLeaf = new nn.Parameter(torch.ones([1]), false);
   nonLeaf.add_(torch.ones([1]).requiresGrad_());
@@ -151,7 +151,7 @@ test('registration error messages', () => {
   assert.equal(msg(() => m.registerBuffer('', torch.ones([1]))), 'M.registerBuffer: buffer name can\'t be empty string ""');
   assert.equal(msg(() => m.registerBuffer('p', torch.ones([1]))), "M.registerBuffer: attribute 'p' already exists");
   assert.equal(msg(() => m.registerBuffer('z', 5 as unknown as torch.Tensor)), "M.registerBuffer: cannot assign number object to buffer 'z' (Tensor or null required)");
-  assert.equal(msg(() => m.registerModule('x', {} as nn.Module)), 'M.registerModule: Object is not a Module subclass');
+  assert.equal(msg(() => m.registerModule('x', {} as torch.nn.Module)), 'M.registerModule: Object is not a Module subclass');
   assert.equal(msg(() => m.registerModule('a.b', new Lin(1, 1))), 'M.registerModule: module name can\'t contain ".", got: a.b');
   assert.equal(msg(() => m.registerModule('', new Lin(1, 1))), 'M.registerModule: module name can\'t be empty string ""');
   assert.equal(msg(() => m.registerModule('p', new Lin(1, 1))), "M.registerModule: attribute 'p' already exists");
@@ -197,9 +197,9 @@ test('weight tying: yielded once, under both keys in stateDict, tie kept through
   const sd = new Map([...m.stateDict()].map(([k, v]) => [k, torch.fullLike(v, k === 'head.weight' ? 7 : 5)]));
   m.loadStateDict(sd);
   assert.equal(m.head.weight, m.emb.weight);
-  assert.deepEqual(m.emb.weight.tolist()[0], [7, 7, 7]);
+  assert.deepEqual((m.emb.weight.tolist() as number[][])[0], [7, 7, 7]);
   torch.noGrad(() => m.emb.weight.sub_(1));
-  assert.deepEqual(m.head.weight.tolist()[0], [6, 6, 6]);
+  assert.deepEqual((m.head.weight.tolist() as number[][])[0], [6, 6, 6]);
 });
 
 test('call: forward pre-hooks, forward hooks, prepend, remove(); train/eval; requiresGrad_; zeroGrad; apply', () => {
@@ -223,7 +223,7 @@ test('call: forward pre-hooks, forward hooks, prepend, remove(); train/eval; req
   assert.ok(s.modules().every((m) => m.training === true));
   s.call(torch.ones([3, 2]));
   assert.equal(s.getBuffer('0.num_batches_tracked').item(), 1);
-  assert.deepEqual(s.getBuffer('1.0.running_mean').tolist().map((v) => Math.round((v as number) * 1e6) / 1e6), [0.09, 0.09]); // stats 0 updated first: its output is 1 - 0.1
+  assert.deepEqual((s.getBuffer('1.0.running_mean').tolist() as number[]).map((v) => Math.round(v * 1e6) / 1e6), [0.09, 0.09]); // stats 0 updated first: its output is 1 - 0.1
 
   s.requiresGrad_(false);
   assert.ok(s.parameters().every((p) => !p.requiresGrad));
@@ -312,7 +312,7 @@ test('containers: Sequential (varargs, record, at, length, iteration, append, in
   assert.deepEqual(tail.namedChildren().map(([k]) => k), ['1', '2']);
   const named = new nn.Sequential({ conv: new Lin(1, 1), act: new Stats(1) });
   assert.deepEqual([...named.stateDict().keys()], ['conv.weight', 'conv.bias', 'act.weight', 'act.bias', 'act.running_mean', 'act.running_var', 'act.num_batches_tracked']);
-  assert.match(msg(() => new nn.Sequential(new Lin(1, 1), 3 as unknown as nn.Module)), /^Sequential: argument 1: number is not a Module subclass/);
+  assert.match(msg(() => new nn.Sequential(new Lin(1, 1), 3 as unknown as torch.nn.Module)), /^Sequential: argument 1: number is not a Module subclass/);
 
   class Net extends nn.Module {
     layers = new nn.ModuleList([new Lin(1, 1), new Lin(1, 1)]);

@@ -60,7 +60,7 @@ test('loadStateDict is all-or-nothing: a size mismatch, a missing key or a bad v
   // the same dict without the faults loads everything, tie included
   net.counter.steps = 0;
   net.loadStateDict(new Map([...good].map(([k, v]) => [k, k === 'counter._extra_state' ? { steps: 4 } : v])));
-  assert.deepEqual(net.getParameter('encoder.0.weight').tolist()[0], [9, 9, 9, 9]);
+  assert.deepEqual((net.getParameter('encoder.0.weight').tolist() as number[][])[0], [9, 9, 9, 9]);
   assert.equal((net.tied as Lin).weight, (net.blocks.at(0) as Lin).weight);
   assert.equal(net.counter.steps, 4);
 });
