@@ -336,3 +336,17 @@ test('containers: Sequential (varargs, record, at, length, iteration, append, in
   assert.equal(msg(() => new nn.ModuleDict({ train: new Lin(1, 1) })), "ModuleDict.registerModule: attribute 'train' already exists");
   assert.match(msg(() => n.pl.append(new nn.Buffer(torch.ones([1])))), /^ParameterList\.append: got an nn\.Buffer/);
 });
+
+test('subclass #private fields hold non-state values (e.g. a cache) without registration', () => {
+  class C extends nn.Module {
+    #cache: torch.Tensor | null = null;
+    w = new nn.Parameter(torch.ones([2]));
+    forward(x: torch.Tensor) { this.#cache = x.mul(this.w); return this.#cache; }
+    get cached() { return this.#cache; }
+  }
+  const c = new C();
+  const y = c.call(torch.tensor([2, 3], { dtype: 'float32' }));
+  assert.equal(c.cached, y);
+  assert.deepEqual(c.namedParameters().map(([k]) => k), ['w']);
+  assert.deepEqual([...c.stateDict().keys()], ['w']);
+});
