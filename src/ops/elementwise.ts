@@ -137,15 +137,16 @@ export const atan2 = bin('atan2', 'Atan2', (a, b, _o, g) => {
   const den = add(mul(a, a), mul(b, b));
   return [mul(g, div(b, den)), mul(g, neg(div(a, den)))];
 });
-/** Elementwise max; ties split the gradient evenly, as PyTorch. */
-export const maximum = bin('maximum', 'Maximum', (a, b, _o, g) => {
-  const half = mul(eq(a, b), 0.5);
-  return [mul(g, add(gt(a, b), half)), mul(g, add(lt(a, b), half))];
-});
-export const minimum = bin('minimum', 'Minimum', (a, b, _o, g) => {
-  const half = mul(eq(a, b), 0.5);
-  return [mul(g, add(lt(a, b), half)), mul(g, add(gt(a, b), half))];
-});
+/**
+ * Elementwise max/min; ties split the gradient evenly, as PyTorch. Written as PyTorch's formula
+ * (where(a == b, g / 2, g) masked to zero where the other operand wins), so a NaN passes the gradient to both.
+ */
+function extremumGrads(a: Tensor, b: Tensor, g: Tensor, aLoses: Tensor, bLoses: Tensor): [Tensor | null, Tensor | null] {
+  const shared = where(eq(a, b), mul(g, 0.5), g);
+  return [a.requiresGrad ? where(aLoses, 0, shared) : null, b.requiresGrad ? where(bLoses, 0, shared) : null];
+}
+export const maximum = bin('maximum', 'Maximum', (a, b, _o, g) => extremumGrads(a, b, g, lt(a, b), gt(a, b)));
+export const minimum = bin('minimum', 'Minimum', (a, b, _o, g) => extremumGrads(a, b, g, gt(a, b), lt(a, b)));
 export const remainder = bin('remainder', 'Remainder', (a, b, _o, g) => [g, mul(neg(g), floorDivide(a, b))]);
 export const floorDivide = bin('floorDivide', 'FloorDivide', null);
 export const eq = bin('eq', 'Eq', null);

@@ -8,7 +8,7 @@ import { isFloating, type DType } from '../core/dtype.js';
 import { ShapeError } from '../core/errors.js';
 import { fmt, normDim, normDims, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, div, eq, exp, log, logicalAnd, mul, sqrt, sub, abs, pow, where } from './elementwise.js';
+import { add, div, eq, exp, isnan, log, logicalAnd, logicalOr, mul, sqrt, sub, abs, pow, where } from './elementwise.js';
 import { expand, reshape, unsqueeze, narrow, detach } from './movement.js';
 import { gather } from './indexing.js';
 import { be, computable, make } from './util.js';
@@ -66,15 +66,19 @@ export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Ten
   }, [x, out]);
 }
 
-/** amax/amin: the gradient is split evenly among tied maxima, as PyTorch. */
-function extremum(op: 'max' | 'min', name: string) {
+/**
+ * amax/amin: the gradient is split evenly among tied maxima, as PyTorch. With `nanAware` (max()/min() over all
+ * elements, PyTorch's evenly_distribute_backward) a NaN result sends the gradient to the NaN inputs.
+ */
+function extremum(op: 'max' | 'min', name: string, nanAware = false) {
   return (x: Tensor, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor => {
     const dims = normDims(name, dim, x.ndim);
     if (x.numel() === 0) throw new ShapeError(`${name}(): expected reduction dim to be specified for input.numel() == 0 (shape ${fmt(x.shape)})`);
     const keep = opts.keepdim ?? false;
     const out = reduceRaw(op, x, dims, keep, x.dtype);
     return record(out, name[0].toUpperCase() + name.slice(1), [x], (g) => {
-      const mask = eq(x, unreduce(out, x, dims, keep));
+      const full = unreduce(out, x, dims, keep);
+      const mask = nanAware ? logicalOr(eq(x, full), logicalAnd(isnan(x), isnan(full))) : eq(x, full);
       const count = unreduce(sum(mask, dims, { keepdim: true }), x, dims, true);
       return [div(mul(unreduce(g, x, dims, keep), mask), count)];
     }, [x, out]);
@@ -82,6 +86,8 @@ function extremum(op: 'max' | 'min', name: string) {
 }
 export const amax = extremum('max', 'amax');
 export const amin = extremum('min', 'amin');
+const maxAll = extremum('max', 'max', true);
+const minAll = extremum('min', 'min', true);
 
 export function argmax(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
   if (dim === undefined || dim === null) return reduceRaw('argmax', reshape(x, [-1]), [0], false, 'int64');
@@ -98,13 +104,13 @@ export function argmin(x: Tensor, dim?: number | null, opts: { keepdim?: boolean
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
 export function max(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return amax(x);
+  if (dim === undefined) return maxAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmax');
 }
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
 export function min(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return amin(x);
+  if (dim === undefined) return minAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmin');
 }
 

@@ -8,4 +8,6 @@ const rows = samples.map((s) => ({
   id: s.id, op: s.op, py: s.py, grad: s.grad ?? true,
   inputs: s.inputs.map((i) => ({ ...i, base: baseShape(i) })),
 }));
-process.stdout.write(JSON.stringify(rows));
+// NaN and infinities travel as strings (JSON has no literal for them)
+const special = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf') : v);
+process.stdout.write(JSON.stringify(rows, special));

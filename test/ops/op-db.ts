@@ -318,3 +318,29 @@ row('detach', 'then-mul', [F(3, 4)], (a) => a.detach().mul(a), 'a.detach() * a',
 // ---------------- composite (several ops, fan-out) ----------------
 row('composite', 'mlp', [F(3, 4), F(5, 4), F(5)], (x, w, b) => x.matmul(w.t()).add(b).tanh().mul(x.sum(1, { keepdim: true })).softmax(-1),
   'torch.softmax(torch.tanh(a @ b.t() + c) * a.sum(1, keepdim=True), -1)');
+
+// ---------------- special values (NaN, inf) and integer matmul ----------------
+const WITH_NAN = (): InputSpec => V([2, 3], [1, NaN, 3, 2, 5, 0], 'float32');
+row('max', 'nan', [WITH_NAN()], (a) => a.max(), 'a.max()', { gradcheck: false });
+row('max', 'nan-dim', [WITH_NAN()], (a) => a.max(1), 'a.max(1)', { gradcheck: false });
+row('amax', 'nan', [WITH_NAN()], (a) => a.amax(1), 'a.amax(1)', { gradcheck: false });
+row('amin', 'nan', [WITH_NAN()], (a) => a.amin(0), 'a.amin(0)', { gradcheck: false });
+row('argmax', 'nan', [WITH_NAN()], (a) => a.argmax(1), 'a.argmax(1)');
+row('argmin', 'nan', [WITH_NAN()], (a) => a.argmin(), 'a.argmin()');
+row('sort', 'nan', [WITH_NAN()], (a) => a.sort(1), 'torch.sort(a, 1)', { gradcheck: false });
+row('sort', 'nan-desc', [WITH_NAN()], (a) => a.sort(1, { descending: true }), 'torch.sort(a, 1, descending=True)', { gradcheck: false });
+row('maximum', 'nan', [WITH_NAN(), F(3)], (a, b) => torch.maximum(a, b), 'torch.maximum(a, b)', { gradcheck: false });
+row('clamp', 'nan', [WITH_NAN()], (a) => a.clamp(0.5, 2.5), 'torch.clamp(a, 0.5, 2.5)', { gradcheck: false });
+row('relu', 'nan', [WITH_NAN()], (a) => a.relu(), 'torch.relu(a)', { gradcheck: false });
+row('sum', 'nan', [WITH_NAN()], (a) => a.sum(1), 'a.sum(1)', { gradcheck: false });
+row('logsumexp', 'neg-inf', [V([2, 2], [-Infinity, -Infinity, 0, -Infinity], 'float32')], (a) => a.logsumexp(1), 'a.logsumexp(1)', { gradcheck: false });
+row('logsumexp', 'pos-inf', [V([2, 2], [Infinity, 1, 0, 2], 'float32')], (a) => a.logsumexp(1), 'a.logsumexp(1)', { gradcheck: false });
+row('softmax', 'neg-inf', [V([2, 3], [0, -Infinity, 1, -Infinity, -Infinity, 2], 'float32')], (a) => a.softmax(1), 'torch.softmax(a, 1)', { gradcheck: false });
+row('logSoftmax', 'neg-inf', [V([2, 3], [0, -Infinity, 1, -Infinity, -Infinity, 2], 'float32')], (a) => a.logSoftmax(1), 'torch.log_softmax(a, 1)', { gradcheck: false });
+row('div', 'by-zero', [V([4], [1, -1, 0, 2], 'float32'), V([4], [0, 0, 0, 4], 'float32')], (a, b) => a.div(b), 'a / b', { gradcheck: false });
+row('div', 'int', [V([4], [7, -7, 6, 1]), V([4], [2, 2, 3, 4])], (a, b) => a.div(b), 'a / b');
+row('matmul', 'int64', [I(2, 3), I(3, 2)], (a, b) => a.matmul(b), 'a @ b');
+row('matmul', 'int64-batched', [I(2, 2, 3), I(3)], (a, b) => a.matmul(b), 'a @ b');
+row('cat', 'promote', [F(2), I(3)], (a, b) => torch.cat([a, b]), 'torch.cat([a, b])');
+row('where', 'promote', [B(4), I(4), F(4)], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
+row('pow', 'int', [I(3, 4)], (a) => a.pow(2), 'a ** 2');

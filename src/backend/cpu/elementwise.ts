@@ -31,7 +31,8 @@ export const BINARY: Record<BinaryOp, F2> = {
   eq: (a, b) => (a === b ? 1 : 0), ne: (a, b) => (a !== b ? 1 : 0), lt: (a, b) => (a < b ? 1 : 0), le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0), ge: (a, b) => (a >= b ? 1 : 0),
   logicalAnd: (a, b) => (a && b ? 1 : 0), logicalOr: (a, b) => (a || b ? 1 : 0), logicalXor: (a, b) => (!a !== !b ? 1 : 0),
-  reluBackward: (x, g) => (x > 0 ? g : 0), geluBackward: (x, g) => g * geluGrad(x), geluTanhBackward: (x, g) => g * geluTanhGrad(x),
+  // reluBackward is PyTorch's threshold_backward: a NaN result passes the gradient
+  reluBackward: (y, g) => (y <= 0 ? 0 : g), geluBackward: (x, g) => g * geluGrad(x), geluTanhBackward: (x, g) => g * geluTanhGrad(x),
   erfinvBackward: (y, g) => g * 0.886226925452758 * Math.exp(y * y),
 };
 

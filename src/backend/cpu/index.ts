@@ -22,8 +22,15 @@ function gemmLayout(v: View): [boolean, number] | null {
 }
 
 function matmul(a: View, b: View, outDtype: DType): CpuStorage {
+  if (outDtype === 'int64' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8') {
+    // integer matmul (as PyTorch on the CPU): exact in float64 while the sums stay below 2^53
+    const f = dataOf(matmul(a, b, 'float64')) as Float64Array;
+    const out = arrayFor(outDtype, f.length);
+    for (let i = 0; i < f.length; i++) out[i] = outDtype === 'int64' ? Math.trunc(f[i]) : f[i];
+    return new CpuStorage(outDtype, out);
+  }
   if (outDtype !== 'float32' && outDtype !== 'float64') {
-    throw new DTypeError(`matmul: the CPU kernel takes float32 or float64, got ${outDtype}; cast with .float() first`);
+    throw new DTypeError(`matmul: the CPU kernel takes float or integer dtypes, got ${outDtype}; cast with .float() first`);
   }
   const [B, M, K] = a.shape, N = b.shape[2];
   let A = a, Bv = b;
