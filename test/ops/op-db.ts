@@ -34,8 +34,6 @@ export interface OpSample {
   grad?: boolean;
   /** Run the float64 gradient check (default: grad). Off where the op is not differentiable at the sample (ties). */
   gradcheck?: boolean;
-  /** Looser forward tolerance for float32 (default atol 1e-5, rtol 1e-4). */
-  atol?: number;
 }
 
 // ---------------- input shorthands ----------------
