@@ -74,6 +74,8 @@ export function normDims(op: string, dims: number | readonly number[] | undefine
   if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : [...dims];
   const out = list.map((d) => normDim(op, d, ndim));
+  // a 0-dim tensor accepts dim 0 / -1 (as PyTorch) and has nothing to reduce
+  if (ndim === 0) return [];
   if (new Set(out).size !== out.length) throw new ShapeError(`${op}: dim ${fmt(list)} appears multiple times in the list of dims`);
   return out.sort((a, b) => a - b);
 }

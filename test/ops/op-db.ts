@@ -342,3 +342,25 @@ row('matmul', 'int64-batched', [I(2, 2, 3), I(3)], (a, b) => a.matmul(b), 'a @ b
 row('cat', 'promote', [F(2), I(3)], (a, b) => torch.cat([a, b]), 'torch.cat([a, b])');
 row('where', 'promote', [B(4), I(4), F(4)], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
 row('pow', 'int', [I(3, 4)], (a) => a.pow(2), 'a ** 2');
+
+// ---------------- 0-dim and empty tensors ----------------
+row('add', '0dim+vec', [F(), F(3)], (a, b) => a.add(b), 'a + b');
+row('mul', '0dim*0dim', [F(), F()], (a, b) => a.mul(b), 'a * b');
+row('exp', '0dim', [F()], (a) => a.exp(), 'a.exp()');
+row('sum', '0dim', [F()], (a) => a.sum(), 'a.sum()');
+row('sum', '0dim-dim0', [F()], (a) => a.sum(0), 'a.sum(0)');
+row('mean', '0dim-keepdim', [F()], (a) => a.mean(-1, { keepdim: true }), 'a.mean(-1, keepdim=True)');
+row('softmax', '0dim', [F()], (a) => a.softmax(0), 'torch.softmax(a, 0)');
+row('max', '0dim-dim', [F()], (a) => a.max(0), 'a.max(0)');
+row('unsqueeze', '0dim', [F()], (a) => a.unsqueeze(0), 'a.unsqueeze(0)');
+row('reshape', '0dim', [F()], (a) => a.reshape([1, 1]), 'a.reshape(1, 1)');
+row('expand', '0dim', [F()], (a) => a.expand([2, 3]), 'a.expand(2, 3)');
+row('flatten', '0dim', [F()], (a) => a.flatten(), 'a.flatten()');
+row('where', '0dim-cond', [V([], [1], 'bool'), F(3), F()], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
+row('sum', 'empty', [F(0, 3)], (a) => a.sum(0), 'a.sum(0)');
+row('mean', 'empty', [F(0, 3)], (a) => a.mean(1), 'a.mean(1)');
+row('prod', 'empty', [F(0, 3)], (a) => a.prod(0), 'a.prod(0)');
+row('cat', 'empty', [F(0, 3), F(2, 3)], (a, b) => torch.cat([a, b]), 'torch.cat([a, b])');
+row('matmul', 'empty-inner', [F(2, 0), F(0, 3)], (a, b) => a.matmul(b), 'a @ b');
+row('cumsum', 'empty', [F(0, 3)], (a) => a.cumsum(0), 'a.cumsum(0)');
+row('sort', 'empty', [F(2, 0)], (a) => a.sort(1), 'torch.sort(a, 1)');
