@@ -48,6 +48,25 @@ fn erfinv_f(y: f32) -> f32 {
   x = x - (erf_f(x) - y) / (1.1283791670955126 * exp(-x * x));
   return x;
 }
+// sin/cos with Cody-Waite reduction by pi/4 and minimax polynomials (Cephes sinf/cosf): WGSL only promises
+// 2^-11 absolute error for its builtins.
+fn sincos_f(x: f32, want_cos: bool) -> f32 {
+  let ax = abs(x);
+  if (ax > 8192.0) { return select(sin(x), cos(x), want_cos); }
+  var j = i32(ax * 1.2732395447351628);
+  var y = f32(j);
+  if ((j & 1) == 1) { j += 1; y += 1.0; }
+  j = j & 7;
+  var sgn = select(1.0, -1.0, x < 0.0 && !want_cos);
+  if (j > 3) { sgn = -sgn; j -= 4; }
+  if (want_cos && j > 1) { sgn = -sgn; }
+  let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+  let zz = z * z;
+  let cp = ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0;
+  let sp = ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z;
+  let use_cos = (j == 1 || j == 2) != want_cos;
+  return sgn * select(sp, cp, use_cos);
+}
 fn tanh_f(x: f32) -> f32 {
   let a = abs(x);
   if (a < 0.55) { let x2 = x * x; return x * (1.0 + x2 * (-0.33333334 + x2 * (0.13333334 + x2 * (-0.053968254 + x2 * 0.021869488)))); }
@@ -135,7 +154,7 @@ fn ipow(a: i32, b: i32) -> i32 {
 
 const F_UNARY: Record<UnaryOp, string> = {
   neg: '-x', abs: 'abs(x)', sqrt: 'sqrt(x)', rsqrt: '1.0 / sqrt(x)', exp: 'exp(x)', expm1: 'expm1_f(x)', log: 'log(x)',
-  log1p: 'log1p_f(x)', sin: 'sin(x)', cos: 'cos(x)', tan: 'tan(x)', tanh: 'tanh_f(x)', sigmoid: 'sigmoid_f(x)',
+  log1p: 'log1p_f(x)', sin: 'sincos_f(x, false)', cos: 'sincos_f(x, true)', tan: 'sincos_f(x, false) / sincos_f(x, true)', tanh: 'tanh_f(x)', sigmoid: 'sigmoid_f(x)',
   relu: 'select(0.0, x, x > 0.0 || is_nan(x))', erf: 'erf_f(x)', erfinv: 'erfinv_f(x)',
   sign: 'select(select(select(nan_f(), 0.0, x == 0.0), -1.0, x < 0.0), 1.0, x > 0.0)', floor: 'floor(x)', ceil: 'ceil(x)',
   round: 'round(x)', trunc: 'trunc(x)', reciprocal: '1.0 / x', square: 'x * x', logicalNot: 'select(0.0, 1.0, x == 0.0)',
@@ -165,6 +184,9 @@ const I_BINARY: Partial<Record<BinaryOp, string>> = {
   logicalAnd: 'select(0, 1, a != 0 && b != 0)', logicalOr: 'select(0, 1, a != 0 || b != 0)', logicalXor: 'select(0, 1, (a != 0) != (b != 0))',
   reluBackward: 'select(0, b, a > 0)',
 };
+
+const NAN_AWARE_UNARY = new Set<UnaryOp>(['isnan', 'logicalNot', 'sign', 'relu', 'neg', 'abs']);
+const NAN_PROPAGATING_BINARY = new Set<BinaryOp>(['atan2', 'remainder', 'floorDivide', 'geluBackward', 'geluTanhBackward', 'erfinvBackward']);
 
 interface MapSpec {
   /** Unique name of the computation (part of the pipeline key). */
@@ -286,7 +308,9 @@ export function unary(op: UnaryOp, x: View, outDtype: DType): WebGPUStorage {
   const [s, o] = newOut(outDtype, x.shape);
   let ct: CT = isFloating(x.dtype) || isFloating(outDtype) ? 'f32' : 'i32';
   if (ct === 'i32' && I_UNARY[op] === undefined) ct = 'f32';
-  const expr = (ct === 'f32' ? F_UNARY[op] : I_UNARY[op]!).replace(/\bx\b/g, 'x0');
+  let expr = (ct === 'f32' ? F_UNARY[op] : I_UNARY[op]!).replace(/\bx\b/g, 'x0');
+  // NaN in, NaN out: GPU transcendentals may turn NaN into inf or a finite value
+  if (ct === 'f32' && !NAN_AWARE_UNARY.has(op)) expr = `select(${expr}, x0, is_nan(x0))`;
   runMap({ name: `u.${op}`, inputs: [x], inCt: [ct], ct, expr, out: o });
   return s;
 }
@@ -295,7 +319,8 @@ export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): WebGPUS
   const [s, o] = newOut(outDtype, a.shape);
   let ct: CT = isFloating(a.dtype) || isFloating(b.dtype) || isFloating(outDtype) ? 'f32' : 'i32';
   if (ct === 'i32' && I_BINARY[op] === undefined) ct = 'f32';
-  const expr = (ct === 'f32' ? F_BINARY[op] : I_BINARY[op]!).replace(/\ba\b/g, 'x0').replace(/\bb\b/g, 'x1');
+  let expr = (ct === 'f32' ? F_BINARY[op] : I_BINARY[op]!).replace(/\ba\b/g, 'x0').replace(/\bb\b/g, 'x1');
+  if (ct === 'f32' && NAN_PROPAGATING_BINARY.has(op)) expr = `select(${expr}, x0 + x1, is_nan(x0) || is_nan(x1))`;
   runMap({ name: `b.${op}`, inputs: [a, b], inCt: [ct, ct], ct, expr, out: o });
   return s;
 }

@@ -56,7 +56,7 @@ function combineFn(op: ReduceOp, ct: CT): string {
       const better = op === 'argmax' ? 'b.v > a.v' : 'b.v < a.v';
       body = `if (a.i < 0) { return b; } if (b.i < 0) { return a; }
   let an = ${nan('a.v')}; let bn = ${nan('b.v')};
-  if (an && bn) { return select(b, a, a.i < b.i); }
+  if (an && bn) { if (a.i < b.i) { return a; } return b; }
   if (an) { return a; } if (bn) { return b; }
   if (${better}) { return b; } if (b.v == a.v && b.i < a.i) { return b; } return a;`;
       break;
