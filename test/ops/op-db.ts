@@ -364,3 +364,9 @@ row('cat', 'empty', [F(0, 3), F(2, 3)], (a, b) => torch.cat([a, b]), 'torch.cat(
 row('matmul', 'empty-inner', [F(2, 0), F(0, 3)], (a, b) => a.matmul(b), 'a @ b');
 row('cumsum', 'empty', [F(0, 3)], (a) => a.cumsum(0), 'a.cumsum(0)');
 row('sort', 'empty', [F(2, 0)], (a) => a.sort(1), 'torch.sort(a, 1)');
+row('sort', 'stable-ties-desc', [V([6], [2, 1, 2, 0, 1, 2], 'float32')], (a) => torch.sort(a, -1, { descending: true }), 'torch.sort(a, descending=True, stable=True)', { gradcheck: false });
+row('slice', 'index-ellipsis', [F(2, 3, 4)], (a) => a.index('...', 1), 'a[..., 1]');
+row('slice', 'index-mixed', [T(F(2, 3, 4))], (a) => a.index(1, '...', [0, 3, 2]), 'a[1, ..., 0:3:2]');
+row('squeeze', 'dims-list', [F(1, 3, 1, 2)], (a) => a.squeeze([0, 2]), 'a.squeeze(0).squeeze(1)');
+row('split', 'uneven', [F(5, 2)], (a) => a.split(2), 'a.split(2)');
+row('chunk', 'more-than-size', [F(2, 3)], (a) => a.chunk(4, 1), 'a.chunk(4, 1)');
