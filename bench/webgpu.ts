@@ -1,0 +1,52 @@
+/**
+ * @file WebGPU GEMM throughput (float32, C = A·B through the device's tiled register-blocked kernel), wall clock
+ * from submit to queue idle, uploads excluded. List it in bench/run.ts SUITES as `webgpu: () => import('./webgpu.js')`.
+ * On a software adapter (SwiftShader, lavapipe: info().isFallbackAdapter) only the small shapes run, and the
+ * figures say nothing about GPUs; on a real GPU every shape runs.
+ */
+import { existsSync } from 'node:fs';
+import * as torch from '../src/index.js';
+import type { BenchContext, Row, SuiteResult } from './harness.js';
+
+const SHAPES: [number, number, number][] = [[256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [2048, 2048, 2048], [128, 784, 512]];
+
+export async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const rows: Row[] = [], notes: string[] = [];
+  const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
+  let info;
+  try { info = await torch.webgpu.init(); } catch (e) {
+    notes.push(`webgpu skipped: ${(e as Error).message}`);
+    return { suite: 'webgpu-gemm', rows, notes };
+  }
+  notes.push(`adapter: ${info.name}${info.isFallbackAdapter ? ' (software fallback adapter: CPU emulation, not a GPU figure)' : ''}`);
+  const shapes = info.isFallbackAdapter ? SHAPES.filter(([m, k, n]) => m * k * n <= 512 ** 3) : SHAPES;
+  for (const [m, k, n] of shapes) {
+    const name = m === k && k === n ? `${m}²` : `${m}x${k}·${k}x${n}`;
+    const a = torch.randn([m, k]).to('webgpu'), b = torch.randn([k, n]).to('webgpu');
+    torch.matmul(a, b).dispose();
+    await torch.webgpu.synchronize();
+    // calibrate: repetitions filling ~200 ms (at least 1)
+    let t0 = performance.now();
+    torch.matmul(a, b).dispose();
+    await torch.webgpu.synchronize();
+    const one = performance.now() - t0;
+    const reps = Math.max(1, Math.min(200, Math.round((ctx.quick ? 100 : 300) / Math.max(one, 0.01))));
+    const samples: number[] = [];
+    for (let s = 0; s < (ctx.quick ? 3 : 5); s++) {
+      t0 = performance.now();
+      for (let i = 0; i < reps; i++) torch.matmul(a, b).dispose();
+      await torch.webgpu.synchronize();
+      samples.push((performance.now() - t0) / reps / 1000);
+    }
+    samples.sort((x, y) => x - y);
+    const med = samples[samples.length >> 1];
+    const flops = 2 * m * n * k;
+    const row: Row = { suite: 'gemm', case: name, impl: `torchlet webgpu (${info.isFallbackAdapter ? 'software' : 'gpu'})`, threads: 'gpu', value: flops / med / 1e9, unit: 'GFLOPS',
+      detail: { reps: samples.length, perCallMs: +(med * 1000).toFixed(3), adapter: info.name } };
+    rows.push(row);
+    ctx.log(`  ${name.padEnd(16)} ${row.impl.padEnd(28)} ${row.value.toFixed(2)} GFLOPS`);
+    a.dispose(); b.dispose();
+  }
+  return { suite: 'webgpu-gemm', rows, notes };
+}
