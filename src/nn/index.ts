@@ -6,3 +6,5 @@ export { Parameter, Buffer, type BufferOptions } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js';
 export * as utils from './utils/index.js';
 export * as init from './init.js';
+export * as functional from './functional/index.js';
+export * from './modules/index.js';

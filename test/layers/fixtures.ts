@@ -14,6 +14,7 @@ export function fromFixture(t: FT): Tensor {
   if (t.b64 !== undefined) {
     const bytes = Buffer.from(t.b64, 'base64');
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    if (dtype === 'int64') return torch.tensor(Float64Array.from(new BigInt64Array(ab), Number), { dtype }).reshape(t.shape);
     const arr = dtype === 'float64' ? new Float64Array(ab) : new Float32Array(ab);
     return torch.tensor(arr, { dtype }).reshape(t.shape);
   }

@@ -1,0 +1,195 @@
+/**
+ * @file BatchNorm1d/2d (running_mean / running_var / num_batches_tracked buffers, momentum incl. null for a
+ * cumulative average, affine, track_running_stats, train vs eval), LayerNorm, GroupNorm (torch.nn).
+ */
+import { Module } from '../module.js';
+import { Buffer, Parameter } from '../parameter.js';
+import * as init from '../init.js';
+import * as F from '../functional/index.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { noGrad } from '../../autograd/grad-mode.js';
+import { ModuleError, ShapeError } from '../../core/errors.js';
+import { fmt } from '../../core/shape.js';
+import { empty, ones, zeros } from '../../ops/creation.js';
+import { pyBool, pyFloat, pyTuple, type FactoryKwargs } from './utils.js';
+
+export interface BatchNormOpts extends FactoryKwargs {
+  eps?: number;
+  /** Weight of each new batch in the running stats (default 0.1); null = cumulative moving average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormBase extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  readonly numFeatures: number;
+  readonly eps: number;
+  momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(numFeatures: number, opts: BatchNormOpts = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new ModuleError(`${this._getName()}: num_features must be a positive integer, got ${numFeatures}`);
+    this.numFeatures = numFeatures;
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    if (this.affine) {
+      this.weight = new Parameter(empty([numFeatures], fk));
+      this.bias = new Parameter(empty([numFeatures], fk));
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+    if (this.trackRunningStats) {
+      this.running_mean = new Buffer(zeros([numFeatures], fk));
+      this.running_var = new Buffer(ones([numFeatures], fk));
+      this.num_batches_tracked = new Buffer(zeros([], { dtype: 'int64', device: opts.device }));
+    } else {
+      this.registerBuffer('running_mean', null);
+      this.registerBuffer('running_var', null);
+      this.registerBuffer('num_batches_tracked', null);
+    }
+    this.resetParameters();
+  }
+
+  resetRunningStats(): void {
+    if (!this.trackRunningStats) return;
+    noGrad(() => {
+      this.running_mean!.zero_();
+      this.running_var!.fill_(1);
+      this.num_batches_tracked!.zero_();
+    });
+  }
+
+  /** Running stats reset; weight ones, bias zeros. */
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.affine) {
+      init.ones_(this.weight!);
+      init.zeros_(this.bias!);
+    }
+  }
+
+  protected abstract checkInputDim(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInputDim(x);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
+      const nbt = this.num_batches_tracked;
+      noGrad(() => nbt.add_(1));
+      factor = this.momentum === null ? 1 / nbt.item() : this.momentum;
+    }
+    const bnTraining = this.training ? true : this.running_mean === null && this.running_var === null;
+    const useRunning = !this.training || this.trackRunningStats;
+    return F.batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
+      weight: this.weight, bias: this.bias, training: bnTraining, momentum: factor, eps: this.eps,
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, ` +
+      `affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/** Batch normalization over [N, C] or [N, C, L]: statistics per channel C. */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInputDim(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input [N, C] or [N, C, L] (got ${x.ndim}D input of shape ${fmt(x.shape)})`);
+  }
+}
+
+/** Batch normalization over [N, C, H, W]: statistics per channel C. */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInputDim(x: Tensor): void {
+    if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input [N, C, H, W] (got ${x.ndim}D input of shape ${fmt(x.shape)})`);
+  }
+}
+
+export interface LayerNormOpts extends FactoryKwargs { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
+
+/** Normalizes over the trailing normalizedShape dims; weight (ones) and bias (zeros) of that shape. */
+export class LayerNorm extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+
+  constructor(normalizedShape: number | readonly number[], opts: LayerNormOpts = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.eps = opts.eps ?? 1e-5;
+    this.elementwiseAffine = opts.elementwiseAffine ?? true;
+    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    if (this.elementwiseAffine) {
+      this.weight = new Parameter(empty(this.normalizedShape, fk));
+      if (opts.bias ?? true) this.bias = new Parameter(empty(this.normalizedShape, fk));
+      else this.registerParameter('bias', null);
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+
+  forward(x: Tensor): Tensor { return F.layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps }); }
+
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}
+
+export interface GroupNormOpts extends FactoryKwargs { eps?: number; affine?: boolean }
+
+/** Normalizes each of numGroups channel groups per sample; per-channel weight (ones) and bias (zeros). */
+export class GroupNorm extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+
+  constructor(numGroups: number, numChannels: number, opts: GroupNormOpts = {}) {
+    super();
+    if (numChannels % numGroups !== 0) throw new ModuleError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    if (this.affine) {
+      this.weight = new Parameter(empty([numChannels], fk));
+      this.bias = new Parameter(empty([numChannels], fk));
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
+  }
+
+  forward(x: Tensor): Tensor { return F.groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }); }
+
+  override extraRepr(): string { return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`; }
+}
