@@ -24,6 +24,12 @@ type Fwd = (m: any, xs: Tensor[], c: Case) => unknown; // eslint-disable-line @t
 
 /** How each fixture case calls its layer (PyTorch's keyword arguments as options). */
 function forwardOf(c: Case): Fwd {
+  const f = forwardCall(c);
+  // a fixture seed means torch.manual_seed(seed) right before PyTorch's forward
+  return c.kwargs.seed === undefined ? f : (m, xs, cc) => { torch.manualSeed(c.kwargs.seed as number); return f(m, xs, cc); };
+}
+
+function forwardCall(c: Case): Fwd {
   if (c.cls === 'LSTM') return (m, [x, h, cc]) => (h ? m.call(x, [h, cc]) : m.call(x));
   if (c.cls === 'MultiheadAttention') {
     if (c.name.includes('masks')) return (m, [q, k, v, am, kp]) => m.call(q, k, v, { attnMask: am, keyPaddingMask: kp });
@@ -32,10 +38,10 @@ function forwardOf(c: Case): Fwd {
   }
   if (c.cls === 'TransformerEncoderLayer') {
     if (c.name.includes('norm_first')) return (m, [x, kp]) => m.call(x, { srcKeyPaddingMask: kp });
+    if (c.name.includes('dropout')) return (m, [x]) => m.call(x);
     return (m, [x, mask]) => m.call(x, { srcMask: mask });
   }
   if (c.name.includes('cumulative')) return (m, [a, b]) => [m.call(a), m.call(b)];
-  if (c.cls === 'Dropout') return (m, [x]) => { torch.manualSeed(c.kwargs.seed as number); return m.call(x); };
   return (m, xs) => m.call(...xs);
 }
 
