@@ -103,7 +103,7 @@ for (const c of cases) {
     c.grads.forEach((g, i) => {
       if (!g) return;
       const got = gs[k++];
-      assert.ok(got, `input ${i} got no gradient`);
+      if (!got) assert.fail(`input ${i} got no gradient`);
       assert.deepEqual([...got.shape], g.shape, `grad ${i} shape`);
       assertValuesClose(got.dataSync() as Float32Array, fromFixture(g).dataSync() as Float32Array, { atol: 1e-5, rtol: 1e-4 }, `grad of input ${i}`);
     });

@@ -95,14 +95,14 @@ for (const c of cases) {
     c.inputGrads.forEach((g, i) => {
       if (!g) return;
       const got = gs[k++];
-      assert.ok(got, `input ${i} got no gradient`);
+      if (!got) assert.fail(`input ${i} got no gradient`);
       close(got, g, `grad of input ${i}`);
     });
     named.forEach(([name], j) => {
       const exp = c.paramGrads[name];
       const got = gs[wrtInputs.length + j];
       if (!exp) { assert.ok(got === null || got.abs().max().item() === 0, `${name} should get no gradient`); return; }
-      assert.ok(got, `${name} got no gradient`);
+      if (!got) assert.fail(`${name} got no gradient`);
       close(got, exp, `grad of ${name}`);
     });
   });
