@@ -70,7 +70,7 @@ export function formatTensor(values: number[], shape: readonly number[], dtype: 
   };
   if (n > 0) walk(0, 0);
   const f = dtype === 'bool' ? (v: number) => (v ? 'True' : 'False')
-    : isFloating(dtype) ? null : (v: number) => String(v);
+    : isFloating(dtype) ? null : (v: number) => (Number.isSafeInteger(v) || !Number.isFinite(v) ? String(v) : BigInt(v).toString());
   const ff = f === null ? floatFormatter(shown) : null;
   const fmtv = f ?? ff!.f;
   let width = ff ? ff.width : 1;

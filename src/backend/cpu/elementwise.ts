@@ -17,7 +17,7 @@ export const UNARY: Record<UnaryOp, F1> = {
   log: Math.log, log1p: Math.log1p, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sigmoid,
   relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), erf, erfinv,
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), floor: Math.floor, ceil: Math.ceil, round: roundHalfEven,
-  trunc: Math.trunc, reciprocal: (x) => 1 / x, square: (x) => x * x, logicalNot: (x) => (x ? 0 : 1),
+  trunc: Math.trunc, reciprocal: (x) => 1 / x, square: (x) => x * x, logicalNot: (x) => (x !== 0 ? 0 : 1), // NaN is truthy, as in PyTorch
   isnan: (x) => (Number.isNaN(x) ? 1 : 0), gelu, geluTanh, silu: (x) => x * sigmoid(x), softplus,
 };
 
@@ -30,7 +30,8 @@ export const BINARY: Record<BinaryOp, F2> = {
   atan2: Math.atan2, remainder: pyMod, floorDivide: (a, b) => Math.floor(a / b),
   eq: (a, b) => (a === b ? 1 : 0), ne: (a, b) => (a !== b ? 1 : 0), lt: (a, b) => (a < b ? 1 : 0), le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0), ge: (a, b) => (a >= b ? 1 : 0),
-  logicalAnd: (a, b) => (a && b ? 1 : 0), logicalOr: (a, b) => (a || b ? 1 : 0), logicalXor: (a, b) => (!a !== !b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
   // reluBackward is PyTorch's threshold_backward: a NaN result passes the gradient
   reluBackward: (y, g) => (y <= 0 ? 0 : g), geluBackward: (x, g) => g * geluGrad(x), geluTanhBackward: (x, g) => g * geluTanhGrad(x),
   erfinvBackward: (y, g) => g * 0.886226925452758 * Math.exp(y * y),
@@ -67,8 +68,8 @@ export function converter(from: DType, to: DType): ((v: number) => number) | nul
 /** Value conversion beyond what typed-array stores do: float -> int truncates toward zero; -> bool is != 0. */
 export function cast(v: number, to: DType): number {
   switch (to) {
-    case 'bool': return v !== 0 && !Number.isNaN(v) ? 1 : 0;
-    case 'int64': return Math.trunc(v);
+    case 'bool': return v !== 0 ? 1 : 0; // NaN -> true, as PyTorch
+    case 'int64': return Number.isFinite(v) ? Math.trunc(v) : -9223372036854775808; // PyTorch's x86 result for NaN/inf
     default: return v;
   }
 }
