@@ -1,0 +1,109 @@
+/**
+ * @file Messages between the explorer page (app.ts) and its worker (worker.ts). Types only.
+ */
+
+export type Activation = 'relu' | 'tanh' | 'gelu';
+export type Scheme = 'default' | 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal' | 'normal' | 'zeros';
+
+/** How to initialise one layer type. Non-default schemes set the bias to zero. */
+export interface InitSpec {
+  scheme: Scheme;
+  /** kaiming: 'fan_in' | 'fan_out' */
+  mode: 'fan_in' | 'fan_out';
+  /** kaiming: the nonlinearity whose gain to use */
+  nonlinearity: 'relu' | 'leaky_relu' | 'tanh' | 'linear';
+  /** normal: the std */
+  std: number;
+}
+
+export interface Config {
+  model: 'mlp' | 'cnn';
+  /** MLP hidden layers (Linear + activation each) */
+  depth: number;
+  width: number;
+  activation: Activation;
+  init: { linear: InitSpec; conv: InitSpec };
+  seed: number;
+  /** digits in the analysis batch */
+  batch: number;
+  device: 'auto' | 'cpu';
+}
+
+/** Counts of equal-width bins over [lo, hi]. */
+export interface Histogram { lo: number; hi: number; counts: number[]; n: number; mean: number; std: number }
+
+export interface LayerStats {
+  /** module name, e.g. 'layers.0' or 'head' */
+  name: string;
+  /** 'Linear(784, 256)' */
+  kind: string;
+  weight: Histogram;
+  activation: Histogram;
+  /** null when the layer is frozen (no gradient) */
+  gradient: Histogram | null;
+}
+
+export interface StateRow {
+  name: string;
+  kind: 'parameter' | 'buffer';
+  shape: number[];
+  dtype: string;
+  trainable: boolean;
+  persistent: boolean;
+  device: string;
+  bytes: number;
+  /** max |change| of the last optimizer step, when one ran */
+  delta?: number;
+}
+
+export interface Analysis {
+  config: Config;
+  layers: LayerStats[];
+  activationStd: number[];
+  /** std of each layer's weight gradient (NaN when frozen) */
+  gradientStd: number[];
+  weightStd: number[];
+  loss: number;
+  state: StateRow[];
+  /** modules that the freeze toggles act on */
+  freezable: { name: string; frozen: boolean }[];
+  repr: string;
+  initReport: string;
+  device: string;
+  ms: number;
+}
+
+export interface LoadReport {
+  file: string;
+  format: string;
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+  mismatched: { key: string; expected: number[]; got: number[] }[];
+}
+
+export interface TrainRequest {
+  configs: [Config, Config];
+  steps: number;
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+  batch: number;
+}
+
+export type Request =
+  | { op: 'analyze'; config: Config }
+  | { op: 'train'; train: TrainRequest }
+  | { op: 'stop' }
+  | { op: 'freeze'; module: string; frozen: boolean; lr: number }
+  | { op: 'step'; lr: number }
+  | { op: 'save' }
+  | { op: 'load'; bytes: Uint8Array; name: string };
+
+export type Reply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { id: number; progress: { run: 0 | 1; step: number; loss: number } };
+
+export interface TrainResult { losses: [number[], number[]]; steps: number; ms: number; stopped: boolean }
+export interface StepResult { analysis: Analysis; deltas: Record<string, number> }
+export interface LoadResult { report: LoadReport; analysis: Analysis }
