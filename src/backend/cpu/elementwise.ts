@@ -4,7 +4,7 @@
  */
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
 import { arrayFor, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, type DType, type TypedArray } from '../../core/dtype.js';
-import { numel } from '../../core/shape.js';
+import { isContiguous, numel } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { viewOffsets } from './strided.js';
 import { erf, erfinv, gelu, geluGrad, geluTanh, geluTanhGrad, roundHalfEven, sigmoid, softplus } from './math.js';
@@ -80,6 +80,11 @@ export function copyInto(dst: View, src: View): void {
   const od = viewOffsets(dst), os = viewOffsets(src);
   const conv = converter(src.dtype, dst.dtype);
   const sameStorage = dst.storage === src.storage;
+  if (!sameStorage && !conv && od === null && os === null && d.constructor === s.constructor) {
+    // the common case (in-place ops, state-dict loads): one block copy
+    (d as Float32Array).set(s.subarray(src.offset, src.offset + n) as Float32Array, dst.offset);
+    return;
+  }
   // A copy from a view of the same storage reads everything first, so overlapping windows stay correct.
   const tmp: number[] | null = sameStorage ? new Array(n) : null;
   if (tmp) { for (let i = 0; i < n; i++) tmp[i] = s[os ? os[i] : src.offset + i]; }
@@ -117,13 +122,23 @@ export function unary(op: UnaryOp, x: View, outDtype: DType): CpuStorage {
   return new CpuStorage(outDtype, out);
 }
 
+function isScalarView(v: View): boolean {
+  for (let i = 0; i < v.shape.length; i++) if (v.shape[i] !== 1 && v.strides[i] !== 0) return false;
+  return true;
+}
+
 export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): CpuStorage {
   const n = numel(a.shape);
   const out = arrayFor(outDtype, n);
   const A = dataOf(a.storage), B = dataOf(b.storage);
-  const oa = viewOffsets(a), ob = viewOffsets(b);
   const castOut = outDtype === 'int64' || outDtype === 'bool' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8';
-  if (oa === null && ob === null && !castOut && fastBinary(op, A, a.offset, B, b.offset, out, n)) return new CpuStorage(outDtype, out);
+  if (!castOut) {
+    // Hot paths without offset tables: tensor (op) tensor and tensor (op) scalar, both unit-stride.
+    const aScalar = isScalarView(a), bScalar = isScalarView(b);
+    const aFlat = aScalar || isContiguous(a.shape, a.strides), bFlat = bScalar || isContiguous(b.shape, b.strides);
+    if (aFlat && bFlat && fastBinary(op, A, a.offset, aScalar, B, b.offset, bScalar, out, n)) return new CpuStorage(outDtype, out);
+  }
+  const oa = viewOffsets(a), ob = viewOffsets(b);
   const f = BINARY[op];
   const ao = a.offset, bo = b.offset;
   if (castOut) {
@@ -139,14 +154,47 @@ export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): CpuStor
   return new CpuStorage(outDtype, out);
 }
 
-/** Unit-stride loops for the hot arithmetic ops; returns false when not handled. */
-function fastBinary(op: BinaryOp, A: TypedArray, ao: number, B: TypedArray, bo: number, out: TypedArray, n: number): boolean {
+/**
+ * Unit-stride loops for the hot arithmetic ops, with either side possibly a broadcast scalar; returns false
+ * when not handled. Each op gets its own loop so V8 compiles the arithmetic inline (no per-element call).
+ */
+function fastBinary(op: BinaryOp, A: TypedArray, ao: number, aS: boolean, B: TypedArray, bo: number, bS: boolean, out: TypedArray, n: number): boolean {
+  if (aS && bS) {
+    const r = BINARY[op](A[ao], B[bo]);
+    out.fill(r);
+    return true;
+  }
+  if (bS) {
+    const c = B[bo];
+    switch (op) {
+      case 'add': for (let i = 0; i < n; i++) out[i] = A[ao + i] + c; return true;
+      case 'sub': for (let i = 0; i < n; i++) out[i] = A[ao + i] - c; return true;
+      case 'mul': for (let i = 0; i < n; i++) out[i] = A[ao + i] * c; return true;
+      case 'div': for (let i = 0; i < n; i++) out[i] = A[ao + i] / c; return true;
+      case 'pow':
+        if (c === 2) { for (let i = 0; i < n; i++) { const v = A[ao + i]; out[i] = v * v; } return true; }
+        for (let i = 0; i < n; i++) out[i] = Math.pow(A[ao + i], c);
+        return true;
+      default: { const f = BINARY[op]; for (let i = 0; i < n; i++) out[i] = f(A[ao + i], c); return true; }
+    }
+  }
+  if (aS) {
+    const c = A[ao];
+    switch (op) {
+      case 'add': for (let i = 0; i < n; i++) out[i] = c + B[bo + i]; return true;
+      case 'sub': for (let i = 0; i < n; i++) out[i] = c - B[bo + i]; return true;
+      case 'mul': for (let i = 0; i < n; i++) out[i] = c * B[bo + i]; return true;
+      case 'div': for (let i = 0; i < n; i++) out[i] = c / B[bo + i]; return true;
+      default: { const f = BINARY[op]; for (let i = 0; i < n; i++) out[i] = f(c, B[bo + i]); return true; }
+    }
+  }
   switch (op) {
     case 'add': for (let i = 0; i < n; i++) out[i] = A[ao + i] + B[bo + i]; return true;
     case 'sub': for (let i = 0; i < n; i++) out[i] = A[ao + i] - B[bo + i]; return true;
     case 'mul': for (let i = 0; i < n; i++) out[i] = A[ao + i] * B[bo + i]; return true;
     case 'div': for (let i = 0; i < n; i++) out[i] = A[ao + i] / B[bo + i]; return true;
-    default: return false;
+    case 'reluBackward': for (let i = 0; i < n; i++) out[i] = A[ao + i] <= 0 ? 0 : B[bo + i]; return true;
+    default: { const f = BINARY[op]; for (let i = 0; i < n; i++) out[i] = f(A[ao + i], B[bo + i]); return true; }
   }
 }
 
