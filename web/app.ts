@@ -136,7 +136,7 @@ function renderAnalysis(a: Analysis): void {
   $('std-chart').innerHTML = lineChartSvg([
     { values: a.activationStd, color: COLOR_A },
     { values: a.gradientStd, color: COLOR_B },
-  ], { log: true, xStart: 1, xLabel: 'layer', yLabel: 'std', height: 200 });
+  ], { log: true, xStart: 1, xLabel: 'layer', yLabel: 'std', width: 760, height: 170 });
   const first = a.activationStd[0], lastHidden = a.activationStd[Math.max(0, a.activationStd.length - 2)];
   $('summary').textContent = `${a.layers.length} weight layers on ${a.device}; cross-entropy on ${a.config.batch} digits = ${fmt(a.loss)}; `
     + `activation std layer 1 → ${a.layers.length > 1 ? a.layers.length - 1 : 1}: ${fmt(first)} → ${fmt(lastHidden)}`
@@ -177,7 +177,7 @@ function renderLoss(): void {
   $('loss-chart').innerHTML = lineChartSvg([
     { values: a, color: COLOR_A, width: 0.8 }, { values: b, color: COLOR_B, width: 0.8 },
     { values: ema(a), color: COLOR_A, dashed: true, width: 2 }, { values: ema(b), color: COLOR_B, dashed: true, width: 2 },
-  ], { xLabel: 'step', yLabel: 'loss', height: 200 });
+  ], { xLabel: 'step', yLabel: 'loss', width: 420, height: 190 });
 }
 
 function renderLoadReport(r: LoadReport): void {

@@ -139,7 +139,7 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
     freezable: ps.map((p) => ({ name: p.name, frozen: frozenOf(p.layer) })),
     repr: String(net),
     initReport,
-    device,
+    device: device === 'cpu' ? `cpu (WebAssembly, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})` : device,
     ms: performance.now() - t0,
   };
 }
