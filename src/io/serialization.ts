@@ -74,8 +74,46 @@ async function fileLayer(): Promise<typeof import('./file.js')> {
 export async function save(obj: unknown, path: string, opts: Omit<SaveOptions, 'format'> = {}): Promise<void> {
   const f = formatFromPath(path);
   if (f === 'unknown') throw new SerializationError(`save: cannot tell the format from '${path}': use a .safetensors or .pt/.pth/.bin/.ckpt extension`);
-  const bytes = saveBytes(obj, { ...opts, format: f === 'safetensors' ? 'safetensors' : 'pt' });
+  const bytes = saveBytes(await toHost(obj), { ...opts, format: f === 'safetensors' ? 'safetensors' : 'pt' });
   (await fileLayer()).atomicWrite(path, bytes);
+}
+
+/**
+ * A copy of `obj` (Maps, arrays, plain objects) in which tensors on a device whose reads are asynchronous
+ * (webgpu) are replaced by CPU tensors with the same shape, strides and offset; each storage is read once, so
+ * views of one storage stay views in the file. Anything else is kept as it is (obj itself when nothing moved).
+ */
+async function toHost(obj: unknown, storages = new Map<unknown, Promise<Tensor>>()): Promise<unknown> {
+  if (obj instanceof Tensor) {
+    const be = getBackend(obj.device);
+    if (be.readSync(obj.storage) !== null) return obj;
+    let base = storages.get(obj.storage);
+    if (!base) {
+      const st = obj.storage;
+      base = be.read(st).then((raw) => new Tensor(getBackend('cpu').fromArray(st.dtype, raw.slice()), [raw.length]));
+      storages.set(st, base);
+    }
+    const host = (await base).storage;
+    const t = new Tensor(host, obj.shape, obj.strides, obj.offset);
+    return t;
+  }
+  if (obj instanceof Map) {
+    const out = new Map();
+    let moved = false;
+    for (const [k, v] of obj) { const h = await toHost(v, storages); moved ||= h !== v; out.set(k, h); }
+    return moved ? out : obj;
+  }
+  if (Array.isArray(obj)) {
+    const out = await Promise.all(obj.map((v) => toHost(v, storages)));
+    return out.some((h, i) => h !== obj[i]) ? out : obj;
+  }
+  if (obj !== null && typeof obj === 'object' && Object.getPrototypeOf(obj) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    let moved = false;
+    for (const [k, v] of Object.entries(obj)) { const h = await toHost(v, storages); moved ||= h !== v; out[k] = h; }
+    return moved ? out : obj;
+  }
+  return obj;
 }
 
 /** torch.load(path): a state dict as Map<string, Tensor>, or the nested object saved (dicts as Maps). */

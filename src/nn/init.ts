@@ -404,7 +404,8 @@ export function orthogonal_(t: Tensor, opts: GainOpts = {}): Tensor {
     const a = tall ? raw : transposeRM(raw, rows, cols);
     const q = householderQ(a, m, n);
     const out = tall ? q : transposeRM(q, m, n);
-    t.copy_(tensor(out, { dtype: 'float64', device: t.device }).reshape([...t.shape]));
+    // built on the CPU and cast there, then uploaded: float64 does not exist on every device (webgpu)
+    t.copy_(tensor(out, { dtype: 'float64' }).to(t.dtype).reshape([...t.shape]));
     t.mul_(gain);
   });
   record(t, 'orthogonal_', Math.abs(gain) * Math.sqrt(Math.min(rows, cols) / t.numel()), { gain });

@@ -3,11 +3,13 @@
  */
 import { record } from '../autograd/node.js';
 import { isFloating } from '../core/dtype.js';
-import { DTypeError, IndexError, ShapeError } from '../core/errors.js';
+import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.js';
 import { fmt, normDim } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { be, make, sameDevice, scalarTensor } from './util.js';
-import { expand } from './movement.js';
+import { expand, toDtype, unsqueeze } from './movement.js';
+import { arange } from './creation.js';
+import { eq } from './elementwise.js';
 
 function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') {
@@ -78,6 +80,15 @@ export const triu = triangle('triu', true);
 /** One-hot encoding of int64 class indices: shape [..., numClasses], dtype int64 (as PyTorch). */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   if (isFloating(index.dtype)) throw new DTypeError(`oneHot: expected an integer tensor of class indices, got ${index.dtype}`);
+  if (be(index).readSync(index.storage) === null) {
+    // a device whose reads are asynchronous (webgpu): compare with 0..n-1 there; nothing is read back, so
+    // numClasses must be given and out-of-range values give all-zero rows instead of an error
+    if (numClasses < 0) {
+      throw new DeviceError(`oneHot: inferring numClasses reads the largest index, which is asynchronous on ${index.device}; pass numClasses (e.g. oneHot(t, 10))`);
+    }
+    const classes = arange(0, numClasses, 1, { dtype: index.dtype, device: index.device });
+    return toDtype(eq(unsqueeze(index, -1), classes), 'int64');
+  }
   const vals = index.numel() ? (index.dataSync() as ArrayLike<number>) : [];
   let n = numClasses;
   let maxv = -1;

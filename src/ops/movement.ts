@@ -235,7 +235,7 @@ export function toDtype(x: Tensor, dtype: DType, copy = false): Tensor {
   return record(out, 'ToCopy', [x], (g) => [toDtype(g, x.dtype)]);
 }
 
-/** Copy to another device (a copy; differentiable). GPU -> CPU goes through the asynchronous read. */
+/** Copy to another device (a copy; differentiable towards the CPU, detached onto webgpu). GPU -> CPU goes through the asynchronous read. */
 export function toDevice(x: Tensor, device: DeviceType): Tensor {
   if (x.device === device) return x;
   const src = getBackend(x.device);
@@ -244,6 +244,10 @@ export function toDevice(x: Tensor, device: DeviceType): Tensor {
     throw new DeviceError(`to('${device}'): reading a ${x.device} tensor is asynchronous; use \`await t.toAsync('${device}')\``);
   }
   const out = make(getBackend(device).fromArray(x.dtype, raw), x.shape);
+  // Its backward would read the gradient back from `device` synchronously, which a device with asynchronous
+  // reads (webgpu) cannot do: a copy onto such a device is a new leaf, detached from x (as module.to() does
+  // for parameters). Train it there with t.to('webgpu').requiresGrad_().
+  if (getBackend(device).readSync(out.storage) === null) return out;
   return record(out, 'ToCopy', [x], (g) => [toDevice(g, x.device)]);
 }
 

@@ -62,12 +62,38 @@ async function getGpu(opts: InitOptions): Promise<{ gpu: GPU; instance: unknown;
   return { gpu: instance, instance, runtime: 'node-dawn' };
 }
 
+/** Debian's SwiftShader Vulkan ICD (package chromium-common), when VK_ICD_FILENAMES is unset and it exists. */
+async function swiftShaderIcd(): Promise<string | null> {
+  const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return null;
+  const fsName = 'node:fs';
+  try {
+    const fs = await import(/* @vite-ignore */ fsName) as { existsSync(p: string): boolean };
+    for (const p of ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json']) if (fs.existsSync(p)) return p;
+  } catch { /* not Node */ }
+  return null;
+}
+
 export function init(opts: InitOptions = {}): Promise<Ctx> {
   if (ctx) return Promise.resolve(ctx);
   if (initPromise) return initPromise;
   initPromise = (async () => {
-    const { gpu: g, instance, runtime } = await getGpu(opts);
-    const adapter = await g.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined);
+    let { gpu: g, instance, runtime } = await getGpu(opts);
+    const adapterOpts = opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined;
+    let adapter = await g.requestAdapter(adapterOpts);
+    if (!adapter && runtime === 'node-dawn') {
+      // No Vulkan device (Linux without a GPU): fall back to the SwiftShader ICD that Debian's chromium-common
+      // ships, unless the user chose ICDs. The loader reads VK_ICD_FILENAMES when an instance is created.
+      const icd = await swiftShaderIcd();
+      if (icd) {
+        const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+        env.VK_ICD_FILENAMES = icd;
+        // the first instance stays referenced as well (Dawn instances must outlive anything made from them)
+        (globalThis as { __torchletDawnFirstInstance?: unknown }).__torchletDawnFirstInstance = instance;
+        ({ gpu: g, instance } = await getGpu(opts));
+        adapter = await g.requestAdapter(adapterOpts);
+      }
+    }
     if (!adapter) throw new DeviceError(NO_ADAPTER_MESSAGE);
     const L = adapter.limits;
     const device = await adapter.requestDevice({

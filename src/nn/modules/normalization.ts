@@ -87,6 +87,7 @@ abstract class BatchNormBase extends Module {
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       const nbt = this.num_batches_tracked;
       noGrad(() => nbt.add_(1));
+      if (this.momentum === null && nbt.device !== 'cpu') return this.cumulativeOnDevice(x, nbt);
       factor = this.momentum === null ? 1 / nbt.item() : this.momentum;
     }
     const bnTraining = this.training ? true : this.running_mean === null && this.running_var === null;
@@ -94,6 +95,23 @@ abstract class BatchNormBase extends Module {
     return F.batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
       weight: this.weight, bias: this.bias, training: bnTraining, momentum: factor, eps: this.eps,
     });
+  }
+
+  /**
+   * momentum: null (cumulative average) on a device whose reads are asynchronous (webgpu): the factor
+   * 1 / num_batches_tracked stays a tensor on the device instead of being read back; running stats become
+   * running + f * (batch - running) in the CPU's form f * batch + (1 - f) * running (unbiased batch variance).
+   */
+  private cumulativeOnDevice(x: Tensor, nbt: Tensor): Tensor {
+    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+    noGrad(() => {
+      const f = nbt.float().reciprocal();
+      const keep = f.neg().add(1);
+      const xd = x.detach();
+      if (this.running_mean) this.running_mean.copy_(xd.mean(dims).mul(f).add(this.running_mean.mul(keep)));
+      if (this.running_var) this.running_var.copy_(xd.var(dims, { correction: 1 }).mul(f).add(this.running_var.mul(keep)));
+    });
+    return F.batchNorm(x, null, null, { weight: this.weight, bias: this.bias, training: true, eps: this.eps });
   }
 
   override extraRepr(): string {

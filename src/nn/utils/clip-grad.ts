@@ -3,7 +3,8 @@
  * PyTorch's order (total norm = norm of the per-parameter norms; coefficient maxNorm / (total + 1e-6) clamped to 1).
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { TorchletError } from '../../core/errors.js';
+import { DeviceError, TorchletError } from '../../core/errors.js';
+import { getBackend } from '../../backend/backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { div } from '../../ops/elementwise.js';
@@ -27,27 +28,59 @@ function asList(parameters: Iterable<Tensor> | Tensor): Tensor[] {
  */
 export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
   const { normType = 2, errorIfNonfinite = false } = opts;
-  const grads = asList(parameters).map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
+  const total = totalNorm(grads, normType);
+  if (errorIfNonfinite) {
+    if (getBackend(total.device).readSync(total.storage) === null) {
+      throw new DeviceError(`clipGradNorm_: errorIfNonfinite reads the total norm, which is asynchronous on ${total.device}; use \`await nn.utils.clipGradNormAsync_(...)\` (or errorIfNonfinite: false)`);
+    }
+    checkFinite(total.item(), normType);
+  }
+  scale(grads, total, maxNorm);
+  return total;
+}
+
+/**
+ * clipGradNorm_ for gradients on any device: the same, with the total norm read asynchronously when
+ * errorIfNonfinite is set (webgpu), so the gradients are only scaled after the check passed.
+ */
+export async function clipGradNormAsync_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): Promise<Tensor> {
+  const { normType = 2, errorIfNonfinite = false } = opts;
+  const grads = gradsOf(parameters);
+  if (grads.length === 0) return tensor(0);
+  const total = totalNorm(grads, normType);
+  if (errorIfNonfinite) checkFinite(await total.itemAsync(), normType);
+  scale(grads, total, maxNorm);
+  return total;
+}
+
+function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
+  return asList(parameters).map((p) => p.grad).filter((g): g is Tensor => g !== null);
+}
+
+function totalNorm(grads: Tensor[], normType: number): Tensor {
   return noGrad(() => {
     const device = grads[0].device;
-    let total: Tensor;
     if (normType === Infinity) {
       const norms = grads.map((g) => g.detach().abs().max().to(device));
-      total = norms.length === 1 ? norms[0] : stack(norms).max();
-    } else {
-      total = stack(grads.map((g) => g.detach().norm(normType).to(device))).norm(normType);
+      return norms.length === 1 ? norms[0] : stack(norms).max();
     }
-    if (errorIfNonfinite) {
-      const v = total.item();
-      if (!Number.isFinite(v)) {
-        throw new TorchletError(`clipGradNorm_: The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. ` +
-          'To disable this error and scale the gradients by the non-finite norm anyway, set {errorIfNonfinite: false}');
-      }
-    }
+    return stack(grads.map((g) => g.detach().norm(normType).to(device))).norm(normType);
+  });
+}
+
+function checkFinite(v: number, normType: number): void {
+  if (!Number.isFinite(v)) {
+    throw new TorchletError(`clipGradNorm_: The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. ` +
+      'To disable this error and scale the gradients by the non-finite norm anyway, set {errorIfNonfinite: false}');
+  }
+}
+
+function scale(grads: Tensor[], total: Tensor, maxNorm: number): void {
+  noGrad(() => {
     const coef = div(maxNorm, total.add(1e-6)).clamp(null, 1.0);
     for (const g of grads) g.detach().mul_(coef.to(g.device));
-    return total;
   });
 }
 

@@ -3,5 +3,5 @@
  */
 export { consumePrefixInStateDict } from './state-dict.js';
 export { summary, graphMemory, ModelSummary, formatBytes, type GraphMemory, type SummaryModuleRow, type SummaryTensorRow, type SummaryTotals, type SummaryForward } from './summary.js';
-export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
+export { clipGradNorm_, clipGradNormAsync_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
 export { parametersToVector, vectorToParameters } from './vector.js';
