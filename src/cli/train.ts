@@ -84,8 +84,8 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
   let startEpoch = 0;
   if (resumeState) {
     model.loadStateDict(resumeState.get('model') as Map<string, torch.Tensor>);
-    opt.loadStateDict(resumeState.get('optimizer') as never);
-    sched.loadStateDict(Object.fromEntries(resumeState.get('scheduler') as Map<string, unknown>));
+    opt.loadStateDict(resumeState.get('optimizer') as Map<string, unknown>);
+    sched.loadStateDict(resumeState.get('scheduler') as Map<string, unknown>);
     startEpoch = resumeState.get('epoch') as number;
     torch.setRngState((resumeState.get('rng') as torch.Tensor).dataSync() as Uint8Array);
     console.log(`resumed ${opts.resume}: ${cfg.model}, epoch ${startEpoch} of ${cfg.epochs} done`);

@@ -11,6 +11,13 @@ import { Optimizer, OptimizerError, type ParamGroup } from './optimizer.js';
 type Json = unknown;
 export type SchedulerStateDict = Record<string, Json>;
 
+/** What torch.load gives (dicts as Maps, possibly nested) -> plain objects, so a loaded file's state loads as is. */
+function plain(v: Json): Json {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plain(x)]));
+  if (Array.isArray(v)) return v.map(plain);
+  return v;
+}
+
 function copy(v: Json): Json {
   if (Array.isArray(v)) return v.map(copy);
   if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, copy(x)]));
@@ -104,7 +111,8 @@ export abstract class LRScheduler {
   }
 
   /** Restore fields from stateDict() here or PyTorch's `scheduler.state_dict()`; unknown keys are ignored. */
-  loadStateDict(sd: SchedulerStateDict): void {
+  loadStateDict(input: SchedulerStateDict | Map<string, unknown>): void {
+    const sd = plain(input) as SchedulerStateDict;
     const self = this as unknown as Record<string, Json>;
     for (const [py, prop] of Object.entries(this.stateKeys())) if (py in sd) self[prop] = this.loadValue(py, copy(sd[py]));
   }
@@ -411,7 +419,8 @@ export class OneCycleLR extends LRScheduler {
     }));
   }
   override stateDict(): SchedulerStateDict { return { ...super.stateDict(), anneal_strategy: this.annealStrategy }; }
-  override loadStateDict(sd: SchedulerStateDict): void {
+  override loadStateDict(input: SchedulerStateDict | Map<string, unknown>): void {
+    const sd = plain(input) as SchedulerStateDict;
     super.loadStateDict(sd);
     if (sd.anneal_strategy === 'cos' || sd.anneal_strategy === 'linear') this.annealStrategy = sd.anneal_strategy;
   }
@@ -457,7 +466,8 @@ export class SequentialLR {
     return { _milestones: [...this.milestones], last_epoch: this.lastEpoch, _last_lr: [...this.lastLr], _schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
-  loadStateDict(sd: SchedulerStateDict): void {
+  loadStateDict(input: SchedulerStateDict | Map<string, unknown>): void {
+    const sd = plain(input) as SchedulerStateDict;
     if (Array.isArray(sd._milestones)) this.milestones = (sd._milestones as number[]).map(Number);
     if (typeof sd.last_epoch === 'number') this.lastEpoch = sd.last_epoch;
     if (Array.isArray(sd._last_lr)) this.lastLr = [...(sd._last_lr as number[])];
@@ -584,7 +594,8 @@ export class ReduceLROnPlateau {
     return Object.fromEntries(Object.entries(ReduceLROnPlateau.KEYS).map(([py, prop]) => [py, copy(self[prop])]));
   }
 
-  loadStateDict(sd: SchedulerStateDict): void {
+  loadStateDict(input: SchedulerStateDict | Map<string, unknown>): void {
+    const sd = plain(input) as SchedulerStateDict;
     const self = this as unknown as Record<string, Json>;
     for (const [py, prop] of Object.entries(ReduceLROnPlateau.KEYS)) if (py in sd) self[prop] = copy(sd[py]);
     this.initIsBetter();

@@ -38,6 +38,21 @@ export interface OptimizerStateDict {
 
 export class OptimizerError extends TorchletError {}
 
+const asRecord = (v: unknown): Record<string, unknown> => (v instanceof Map ? Object.fromEntries([...v].map(([k, x]) => [String(k), x])) : (v as Record<string, unknown>));
+
+/**
+ * `torch.load` returns Python dicts as Maps: accept `{state, param_groups}` either as an object or as the Map a
+ * checkpoint file gives (groups and per-parameter state as Maps too).
+ */
+function normalizeLoaded(sd: unknown): { state: Map<unknown, Record<string, StateValue>> | Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] } {
+  if (!(sd instanceof Map)) return sd as { state: Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] };
+  const groups = sd.get('param_groups');
+  const state = sd.get('state');
+  const st = new Map<unknown, Record<string, StateValue>>();
+  if (state instanceof Map) for (const [k, v] of state) st.set(k, asRecord(v) as Record<string, StateValue>);
+  return { state: st, param_groups: Array.isArray(groups) ? groups.map(asRecord) : (groups as Record<string, unknown>[]) };
+}
+
 /** camelCase option name -> PyTorch's snake_case key in the state dict (weightDecay -> weight_decay). */
 export function toSnake(k: string): string { return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`); }
 /** PyTorch's snake_case key -> camelCase option name (initial_lr -> initialLr). */
@@ -178,7 +193,8 @@ export abstract class Optimizer {
    * Load a state dict (from stateDict() here or PyTorch's `optimizer.state_dict()`). State tensors are copied and
    * cast to their parameter's dtype and device (except `step`); group options replace the current ones.
    */
-  loadStateDict(sd: OptimizerStateDict | { state: Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] }): void {
+  loadStateDict(input: OptimizerStateDict | { state: Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] } | Map<unknown, unknown>): void {
+    const sd = normalizeLoaded(input);
     const saved = sd.param_groups;
     if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
       throw new OptimizerError(`loaded state dict has a different number of parameter groups (${Array.isArray(saved) ? saved.length : 'none'} saved, ${this.paramGroups.length} here); build the optimizer with the same groups before loading`);
