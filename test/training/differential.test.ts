@@ -52,7 +52,7 @@ class CNN extends nn.Module {
 
 type ModelName = 'mlp' | 'cnn';
 type OptName = 'sgd' | 'adamw';
-const MODELS: Record<ModelName, () => torch.nn.Module> = { mlp: () => new MLP(), cnn: () => new CNN() };
+const MODELS: Record<ModelName, () => MLP | CNN> = { mlp: () => new MLP(), cnn: () => new CNN() };
 
 interface Run { losses: number[]; lrs: number[]; batchX0: number[][]; batchY: number[][]; initial: Map<string, Tensor>; final: Map<string, Tensor> }
 
