@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as torch from '../helpers/torch.js';
 import type { Tensor, DType } from '../helpers/torch.js';
 import { assertValuesClose, flat, loadFixture, maxRelErr, outputsOf } from '../helpers/index.js';
-import { samples, applyLayout } from './op-db.js';
+import { samples, applyLayout, type OpSample } from './op-db.js';
+import { deviceTests, testDevices, unsupportedDtype, type TestDevice } from '../helpers/devices.js';
 
 interface Arr { shape: number[]; dtype: DType; values: number[] }
 interface Fixture { id: string; inputs: Arr[]; outputs: Arr[]; upstream: (number[] | null)[]; grads: (number[] | null)[] }
@@ -19,7 +20,10 @@ const byId = new Map(fx.samples.map((s) => [s.id, s]));
 // tightened from the issue's float32 1e-5/1e-4 (forward) and 1e-4 (grads): reached 1.9e-7 and 8.6e-6 (relative)
 const FWD = { float32: { atol: 1e-6, rtol: 1e-5 }, float64: { atol: 1e-12, rtol: 1e-10 } };
 const GRAD = { float32: { atol: 3e-5, rtol: 3e-5 }, float64: { atol: 1e-12, rtol: 1e-10 } };
-const reached = { fwd: 0, grad: 0 };
+// webgpu (float32 only; the GPU accumulates reductions and matmuls in float32 in another order, and its
+// transcendental functions are not correctly rounded): defaults for every row, looser per row in op-db.ts
+const WEBGPU = { fwd: { atol: 1e-5, rtol: 1e-5 }, grad: { atol: 5e-5, rtol: 5e-5 } };
+const reached: Record<string, { fwd: number; grad: number }> = {};
 
 function build(a: Arr): Tensor {
   const t = torch.tensor(a.values.length === 1 && a.shape.length === 0 ? a.values : a.values, { dtype: a.dtype });
@@ -31,56 +35,74 @@ test('every op-table sample has a PyTorch fixture (regenerate with scripts/fixtu
   assert.deepEqual(missing, []);
 });
 
-for (const s of samples) {
-  test(`${s.id} matches PyTorch`, () => {
-    const f = byId.get(s.id);
-    assert.ok(f, `no fixture for ${s.id}`);
-    const wantGrad = s.grad ?? true;
-    const bases = f.inputs.map((a) => {
-      const t = build(a);
-      if (wantGrad && (a.dtype === 'float32' || a.dtype === 'float64')) t.requiresGrad_(true);
-      return t;
-    });
-    const xs = bases.map((b, i) => applyLayout(b, s.inputs[i]));
-    const outs = outputsOf(s.ts(...xs));
-    assert.equal(outs.length, f.outputs.length, `${s.id}: ${outs.length} outputs, PyTorch gives ${f.outputs.length}`);
-    outs.forEach((o, k) => {
-      const e = f.outputs[k];
-      assert.deepEqual([...o.shape], e.shape, `${s.id} output ${k}: shape ${JSON.stringify(o.shape)}, PyTorch ${JSON.stringify(e.shape)}`);
-      assert.equal(o.dtype, e.dtype, `${s.id} output ${k}: dtype ${o.dtype}, PyTorch ${e.dtype}`);
-      const got = flat(o.tolist());
-      if (e.dtype === 'float32' || e.dtype === 'float64') {
-        const tol = FWD[e.dtype];
-        assertValuesClose(got, e.values, tol, `${s.id} output ${k}`);
-        if (e.dtype === 'float32') reached.fwd = Math.max(reached.fwd, maxRelErr(got, e.values));
-      } else assert.deepEqual(got, e.values, `${s.id} output ${k} (${e.dtype}) differs`);
-    });
+/** One sample on one device: inputs moved there, results read back (asynchronously) and compared. */
+async function runSample(s: OpSample, f: Fixture, dev: TestDevice): Promise<void> {
+  const gpu = dev.name !== 'cpu';
+  const fwdTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.fwd ?? WEBGPU.fwd : FWD[dt]);
+  const gradTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.grad ?? WEBGPU.grad : GRAD[dt]);
+  const r = (reached[dev.name] ??= { fwd: 0, grad: 0 });
+  const wantGrad = s.grad ?? true;
+  const bases = f.inputs.map((a) => {
+    const t = build(a).to(dev.name);
+    if (wantGrad && (a.dtype === 'float32' || a.dtype === 'float64')) t.requiresGrad_(true);
+    return t;
+  });
+  const xs = bases.map((b, i) => applyLayout(b, s.inputs[i]));
+  const outs = outputsOf(s.ts(...xs));
+  assert.equal(outs.length, f.outputs.length, `${s.id}: ${outs.length} outputs, PyTorch gives ${f.outputs.length}`);
+  for (const [k, o] of outs.entries()) {
+    const e = f.outputs[k];
+    assert.deepEqual([...o.shape], e.shape, `${s.id} output ${k}: shape ${JSON.stringify(o.shape)}, PyTorch ${JSON.stringify(e.shape)}`);
+    assert.equal(o.dtype, e.dtype, `${s.id} output ${k}: dtype ${o.dtype}, PyTorch ${e.dtype}`);
+    assert.equal(o.device, dev.name, `${s.id} output ${k}: on ${o.device}, expected ${dev.name}`);
+    const got = flat(await o.tolistAsync());
+    if (e.dtype === 'float32' || e.dtype === 'float64') {
+      assertValuesClose(got, e.values, fwdTol(e.dtype), `${s.id} output ${k}`);
+      if (e.dtype === 'float32') r.fwd = Math.max(r.fwd, maxRelErr(got, e.values));
+    } else assert.deepEqual(got, e.values, `${s.id} output ${k} (${e.dtype}) differs`);
+  }
 
-    // gradients of the base inputs for PyTorch's upstream gradient
-    const diff = outs.map((o, k) => [o, f.upstream[k]] as const).filter(([, g]) => g !== null);
-    assert.equal(outs.filter((o) => o.requiresGrad).length, diff.length, `${s.id}: outputs requiring grad differ from PyTorch's`);
-    if (diff.length === 0) return;
-    const leaves = bases.filter((b) => b.requiresGrad);
-    const gs = torch.autograd.grad(diff.map(([o]) => o), leaves, diff.map(([o, g]) => torch.tensor(g!, { dtype: o.dtype }).reshape([...o.shape])), { allowUnused: true });
-    let li = 0;
-    bases.forEach((b, i) => {
-      const want = f.grads[i];
-      if (!b.requiresGrad) { assert.equal(want, null); return; }
-      const g = gs[li++];
-      assert.ok(want, `${s.id}: PyTorch has no gradient for input ${i}`);
-      const got = g === null ? new Array(b.numel()).fill(0) : flat(g.tolist());
-      if (g !== null) {
-        assert.deepEqual([...g.shape], [...b.shape], `${s.id}: grad ${i} shape`);
-        assert.equal(g.dtype, b.dtype, `${s.id}: grad ${i} dtype`);
-      }
-      assertValuesClose(got, want, GRAD[b.dtype as 'float32' | 'float64'], `${s.id} grad of input ${i}`);
-      if (b.dtype === 'float32') reached.grad = Math.max(reached.grad, maxRelErr(got, want));
-    });
+  // gradients of the base inputs for PyTorch's upstream gradient
+  const diff = outs.map((o, k) => [o, f.upstream[k]] as const).filter(([, g]) => g !== null);
+  assert.equal(outs.filter((o) => o.requiresGrad).length, diff.length, `${s.id}: outputs requiring grad differ from PyTorch's`);
+  if (diff.length === 0) return;
+  const leaves = bases.filter((b) => b.requiresGrad);
+  const gs = torch.autograd.grad(diff.map(([o]) => o), leaves, diff.map(([o, g]) => torch.tensor(g!, { dtype: o.dtype }).reshape([...o.shape]).to(dev.name)), { allowUnused: true });
+  let li = 0;
+  for (const [i, b] of bases.entries()) {
+    const want = f.grads[i];
+    if (!b.requiresGrad) { assert.equal(want, null); continue; }
+    const g = gs[li++];
+    assert.ok(want, `${s.id}: PyTorch has no gradient for input ${i}`);
+    const got = g === null ? new Array(b.numel()).fill(0) : flat(await g.tolistAsync());
+    if (g !== null) {
+      assert.deepEqual([...g.shape], [...b.shape], `${s.id}: grad ${i} shape`);
+      assert.equal(g.dtype, b.dtype, `${s.id}: grad ${i} dtype`);
+      assert.equal(g.device, dev.name, `${s.id}: grad ${i} device`);
+    }
+    assertValuesClose(got, want, gradTol(b.dtype as 'float32' | 'float64'), `${s.id} grad of input ${i}`);
+    if (b.dtype === 'float32') r.grad = Math.max(r.grad, maxRelErr(got, want));
+  }
+}
+
+for (const dev of await testDevices()) {
+  deviceTests(dev, 'op table vs PyTorch fixtures', () => {
+    for (const s of samples) {
+      const f = byId.get(s.id);
+      const dtypes = f ? [...f.inputs, ...f.outputs].map((a) => a.dtype) : [];
+      const skip = dev.name === 'webgpu' ? unsupportedDtype(dev, dtypes) ?? s.webgpu?.skip ?? null : null;
+      test(`${dev.prefix}${s.id} matches PyTorch`, async (t) => {
+        if (skip) { t.skip(skip); return; }
+        assert.ok(f, `no fixture for ${s.id}`);
+        await runSample(s, f, dev);
+      });
+    }
   });
 }
 
 test('report tolerances reached', () => {
-  if (process.env.OPS_REPORT) console.log(`float32 max |err|/(1+|want|): forward ${reached.fwd.toExponential(2)}, grads ${reached.grad.toExponential(2)}`);
+  if (!process.env.OPS_REPORT) return;
+  for (const [d, r] of Object.entries(reached)) console.log(`${d}: float32 max |err|/(1+|want|): forward ${r.fwd.toExponential(2)}, grads ${r.grad.toExponential(2)}`);
 });
 
 // ---------------- dtype promotion ----------------

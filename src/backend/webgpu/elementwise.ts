@@ -153,7 +153,9 @@ fn ipow(a: i32, b: i32) -> i32 {
 `;
 
 const F_UNARY: Record<UnaryOp, string> = {
-  neg: '-x', abs: 'abs(x)', sqrt: 'sqrt(x)', rsqrt: '1.0 / sqrt(x)', exp: 'exp(x)', expm1: 'expm1_f(x)', log: 'log(x)',
+  neg: '-x', abs: 'abs(x)', sqrt: 'sqrt(x)', rsqrt: '1.0 / sqrt(x)', exp: 'exp(x)', expm1: 'expm1_f(x)',
+  // WGSL leaves log(0) and log(x < 0) to the implementation (SwiftShader gives -88.03 for log(0)): PyTorch's -inf / NaN
+  log: 'select(select(log(x), -inf_f(), x == 0.0), nan_f(), x < 0.0)',
   log1p: 'log1p_f(x)', sin: 'sincos_f(x, false)', cos: 'sincos_f(x, true)', tan: 'sincos_f(x, false) / sincos_f(x, true)', tanh: 'tanh_f(x)', sigmoid: 'sigmoid_f(x)',
   relu: 'select(0.0, x, x > 0.0 || is_nan(x))', erf: 'erf_f(x)', erfinv: 'erfinv_f(x)',
   sign: 'select(select(select(nan_f(), 0.0, x == 0.0), -1.0, x < 0.0), 1.0, x > 0.0)', floor: 'floor(x)', ceil: 'ceil(x)',
@@ -173,7 +175,8 @@ const F_BINARY: Record<BinaryOp, string> = {
   gt: 'select(0.0, 1.0, a > b)', ge: 'select(0.0, 1.0, a >= b)',
   logicalAnd: 'select(0.0, 1.0, a != 0.0 && b != 0.0)', logicalOr: 'select(0.0, 1.0, a != 0.0 || b != 0.0)',
   logicalXor: 'select(0.0, 1.0, (a != 0.0) != (b != 0.0))',
-  reluBackward: 'select(0.0, b, a > 0.0)', geluBackward: 'b * gelu_grad_f(a)', geluTanhBackward: 'b * gelu_tanh_grad_f(a)',
+  // reluBackward is threshold_backward: a NaN result passes the gradient
+  reluBackward: 'select(0.0, b, a > 0.0 || is_nan(a))', geluBackward: 'b * gelu_grad_f(a)', geluTanhBackward: 'b * gelu_tanh_grad_f(a)',
   erfinvBackward: 'b * 0.886226925452758 * exp(a * a)',
 };
 const I_BINARY: Partial<Record<BinaryOp, string>> = {
