@@ -3,6 +3,8 @@
  * with loadStateDict, the same inputs give the same outputs (float32, atol 1e-5 / rtol 1e-4), the same upstream
  * gradient gives the same input and parameter gradients, buffers after the forward match (BatchNorm running
  * stats, num_batches_tracked, Embedding maxNorm), and String(layer) is PyTorch's repr.
+ * Every case runs on each device of test/helpers/devices.ts: on webgpu the layer is loaded on the CPU, moved
+ * with m.to('webgpu'), fed inputs moved there, and read back asynchronously (float64 cases are skipped there).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import type { Module } from '../../src/nn/index.js';
 import { assertValuesClose } from '../helpers/index.js';
 import { fromFixture, layersFixture, type FT } from './fixtures.js';
 import { build } from './build.js';
+import { deviceTests, testDevices, type TestDevice } from '../helpers/devices.js';
 
 interface Case {
   name: string; cls: string; args: unknown[]; kwargs: Record<string, unknown>; training: boolean;
@@ -52,59 +55,79 @@ function flatOutputs(o: unknown, acc: Tensor[] = []): Tensor[] {
   return acc;
 }
 
-function close(actual: Tensor, expected: FT, what: string): void {
+// the same tolerance on every device (webgpu, SwiftShader: every case passes it, recurrent and attention layers included)
+const TOL = { atol: 1e-5, rtol: 1e-4 };
+
+async function close(actual: Tensor, expected: FT, what: string, tol = TOL): Promise<void> {
   assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
   if (expected.dtype === 'int64' || expected.dtype === 'bool') {
-    assert.deepEqual(Array.from(actual.dataSync()), expected.data!.map(Number), `${what}: exact`);
+    assert.deepEqual(Array.from(await actual.data()), expected.data!.map(Number), `${what}: exact`);
     return;
   }
-  assertValuesClose(actual.dataSync() as Float32Array, fromFixture(expected).dataSync() as Float32Array, { atol: 1e-5, rtol: 1e-4 }, what);
+  assertValuesClose(await actual.data() as Float32Array, fromFixture(expected).dataSync() as Float32Array, tol, what);
 }
 
 const { cases } = layersFixture<{ cases: Case[] }>('modules.json');
 
-for (const c of cases) {
-  test(`nn.${c.cls}: ${c.name}`, () => {
-    const m: Module = build(c.cls, c.args, c.kwargs);
-    assert.equal(String(m), c.repr, 'repr');
-    const sd = new Map(Object.entries(c.state).map(([k, v]) => [k, fromFixture(v)]));
-    assert.deepEqual([...m.stateDict().keys()], [...sd.keys()], 'state-dict keys (PyTorch order)');
-    const r = m.loadStateDict(sd);
-    assert.deepEqual([r.missingKeys, r.unexpectedKeys], [[], []]);
-    m.train(c.training);
+const float64Case = (c: Case): boolean =>
+  [...Object.values(c.state), ...c.inputs, ...c.outputs].some((t) => t.dtype === 'float64');
 
-    const xs = c.inputs.map(fromFixture);
-    xs.forEach((x, i) => { if (c.inputGrads[i]) x.requiresGrad_(true); });
-    const outs = flatOutputs(forwardOf(c)(m, xs, c));
-    assert.equal(outs.length, c.outputs.length, 'number of outputs');
-    outs.forEach((o, i) => {
-      if (c.cls === 'Dropout') assert.deepEqual(Array.from(o.dataSync()), Array.from(fromFixture(c.outputs[i]).dataSync()), 'dropout output bit for bit');
-      else close(o, c.outputs[i], `output ${i}`);
-    });
+async function runCase(c: Case, dev: TestDevice): Promise<void> {
+  const tol = TOL;
+  const m: Module = build(c.cls, c.args, c.kwargs);
+  assert.equal(String(m), c.repr, 'repr');
+  const sd = new Map(Object.entries(c.state).map(([k, v]) => [k, fromFixture(v)]));
+  assert.deepEqual([...m.stateDict().keys()], [...sd.keys()], 'state-dict keys (PyTorch order)');
+  const r = m.loadStateDict(sd);
+  assert.deepEqual([r.missingKeys, r.unexpectedKeys], [[], []]);
+  m.train(c.training);
+  m.to(dev.name);
 
-    for (const [k, v] of Object.entries(c.buffersAfter)) close(m.getBuffer(k), v, `buffer ${k} after forward`);
-    if (c.weightAfter) close(m.getParameter('weight'), c.weightAfter, 'weight after maxNorm renorm');
+  const xs = c.inputs.map((t) => fromFixture(t).to(dev.name));
+  xs.forEach((x, i) => { if (c.inputGrads[i]) x.requiresGrad_(true); });
+  const outs = flatOutputs(forwardOf(c)(m, xs, c));
+  assert.equal(outs.length, c.outputs.length, 'number of outputs');
+  for (const [i, o] of outs.entries()) {
+    assert.equal(o.device, dev.name, `output ${i} device`);
+    if (c.cls === 'Dropout') assert.deepEqual(Array.from(await o.data()), Array.from(fromFixture(c.outputs[i]).dataSync()), 'dropout output bit for bit');
+    else await close(o, c.outputs[i], `output ${i}`, tol);
+  }
 
-    const diff = outs.filter((o) => o.requiresGrad);
-    assert.equal(diff.length, c.gouts.length, 'number of differentiable outputs');
-    if (!diff.length) return;
-    const named = m.namedParameters();
-    const wrtInputs = xs.filter((_, i) => c.inputGrads[i]);
-    const gs = torch.autograd.grad(diff, [...wrtInputs, ...named.map(([, p]) => p)], c.gouts.map(fromFixture), { allowUnused: true });
-    let k = 0;
-    c.inputGrads.forEach((g, i) => {
-      if (!g) return;
-      const got = gs[k++];
-      if (!got) assert.fail(`input ${i} got no gradient`);
-      close(got, g, `grad of input ${i}`);
-    });
-    named.forEach(([name], j) => {
-      const exp = c.paramGrads[name];
-      const got = gs[wrtInputs.length + j];
-      if (!exp) { assert.ok(got === null || got.abs().max().item() === 0, `${name} should get no gradient`); return; }
-      if (!got) assert.fail(`${name} got no gradient`);
-      close(got, exp, `grad of ${name}`);
-    });
+  for (const [k, v] of Object.entries(c.buffersAfter)) await close(m.getBuffer(k), v, `buffer ${k} after forward`, tol);
+  if (c.weightAfter) await close(m.getParameter('weight'), c.weightAfter, 'weight after maxNorm renorm', tol);
+
+  const diff = outs.filter((o) => o.requiresGrad);
+  assert.equal(diff.length, c.gouts.length, 'number of differentiable outputs');
+  if (!diff.length) return;
+  const named = m.namedParameters();
+  const wrtInputs = xs.filter((_, i) => c.inputGrads[i]);
+  const gs = torch.autograd.grad(diff, [...wrtInputs, ...named.map(([, p]) => p)], c.gouts.map((g) => fromFixture(g).to(dev.name)), { allowUnused: true });
+  let k = 0;
+  for (const [i, g] of c.inputGrads.entries()) {
+    if (!g) continue;
+    const got = gs[k++];
+    if (!got) assert.fail(`input ${i} got no gradient`);
+    await close(got, g, `grad of input ${i}`, tol);
+  }
+  for (const [j, [name]] of named.entries()) {
+    const exp = c.paramGrads[name];
+    const got = gs[wrtInputs.length + j];
+    if (!exp) { assert.ok(got === null || await got.abs().max().itemAsync() === 0, `${name} should get no gradient`); continue; }
+    if (!got) assert.fail(`${name} got no gradient`);
+    assert.equal(got.device, dev.name, `grad of ${name} device`);
+    await close(got, exp, `grad of ${name}`, tol);
+  }
+}
+
+for (const dev of await testDevices()) {
+  deviceTests(dev, 'layers vs PyTorch fixtures', () => {
+    for (const c of cases) {
+      const skip = dev.name === 'cpu' ? null : float64Case(c) ? 'float64 is not supported on webgpu (WGSL has no 64-bit floats)' : null;
+      test(`${dev.prefix}nn.${c.cls}: ${c.name}`, async (t) => {
+        if (skip) { t.skip(skip); return; }
+        await runCase(c, dev);
+      });
+    }
   });
 }
 
