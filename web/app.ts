@@ -289,6 +289,16 @@ buildInitFieldset('linear', DEFAULT_SPEC);
 buildInitFieldset('conv', DEFAULT_SPEC);
 buildInitFieldset('b', { ...DEFAULT_SPEC, scheme: 'normal', std: 0.01 });
 
+// Controls can be preset from the address: ?model=mlp&depth=20&linear-scheme=kaiming_normal&auto=0
+for (const [k, v] of new URLSearchParams(location.search)) {
+  const el = document.getElementById(k);
+  if (el instanceof HTMLInputElement && el.type === 'checkbox') el.checked = v !== '0' && v !== 'false';
+  else if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) {
+    el.value = v;
+    el.dispatchEvent(new Event('change'));
+  }
+}
+
 const form = $<HTMLFormElement>('config');
 form.addEventListener('submit', (e) => { e.preventDefault(); void apply(); });
 form.addEventListener('change', () => { if ($<HTMLInputElement>('auto').checked) void apply(); });

@@ -70,15 +70,19 @@ export function lineChartSvg(series: Series[], opts: { width?: number; height?: 
   const py = (v: number) => T + (1 - (tf(v) - lo) / (hi - lo)) * (H - T - B);
   const parts: string[] = [];
   // y grid and ticks
-  const yt = log
-    ? Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, k) => Math.ceil(lo) + k)
-        .filter((_, k, arr) => arr.length <= 8 || k % Math.ceil(arr.length / 8) === 0).map((e) => 10 ** e)
-    : niceTicks(lo, hi);
+  // log: powers of ten (every k-th when many); over less than ~1.5 decades also 2× and 5×
+  const yt = !log ? niceTicks(lo, hi)
+    : hi - lo < 1.5
+      ? Array.from({ length: Math.floor(hi) - Math.floor(lo) + 1 }, (_, k) => Math.floor(lo) + k)
+          .flatMap((e) => [1, 2, 5].map((m) => m * 10 ** e)).filter((v) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9)
+      : Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, k) => Math.ceil(lo) + k)
+          .filter((_, k, arr) => arr.length <= 8 || k % Math.ceil(arr.length / 8) === 0).map((e) => 10 ** e);
   for (const v of yt) {
     const y = py(v);
     if (y < T - 0.5 || y > H - B + 0.5) continue;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eef0f3"/>`);
-    parts.push(`<text x="${L - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end">${esc(log ? `1e${Math.round(Math.log10(v))}` : fmt(v))}</text>`);
+    const isPow = log && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+    parts.push(`<text x="${L - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end">${esc(isPow && (Math.abs(Math.log10(v)) > 2) ? `1e${Math.round(Math.log10(v))}` : fmt(v))}</text>`);
   }
   // x ticks
   for (const t of niceTicks(0, n - 1, 8)) {

@@ -146,6 +146,15 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
 
 let lastInitReport = '';
 
+/** nn.init.report of the net; on the GPU (whose reads are asynchronous) of CPU copies, which carry no init record. */
+async function initReport(net: Net): Promise<string> {
+  const params = net.namedParameters();
+  if (params.every(([, p]) => p.device === 'cpu')) return String(nn.init.report(net));
+  const copies: [string, torch.Tensor][] = [];
+  for (const [k, p] of params) copies.push([k, await p.detach().toAsync('cpu')]);
+  return String(nn.init.report({ namedParameters: () => copies })) + '\n(measured on CPU copies of the webgpu parameters: init records stay with the originals)';
+}
+
 async function opAnalyze(c: Config): Promise<Analysis> {
   await pickDevice(c.device);
   const net = buildNet(c);
@@ -239,7 +248,7 @@ async function opLoad(bytes: Uint8Array, name: string): Promise<LoadResult> {
     unexpected: r.unexpectedKeys,
     mismatched,
   };
-  lastInitReport = String(nn.init.report(net));
+  lastInitReport = await initReport(net);
   return { report, analysis: await analyze(net, c, lastInitReport) };
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { startExplorer, type ExplorerServer } from '../../src/cli/explore.js';
 import * as torch from '../../src/index.js';
 import type { ExplorerState } from '../../web/app.js';
@@ -60,51 +61,74 @@ test('explore server: builds the page, serves it cross-origin isolated, refuses 
   });
 });
 
-test('explorer page in Chromium: init theory, training, freezing, download, .pt load report', { timeout: 150_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) { t.skip(`chromium not installed: ${CHROMIUM} is missing (apt-get install chromium)`); return; }
-  let chromium: typeof import('playwright-core').chromium;
-  try { ({ chromium } = await import('playwright-core')); } catch (e) { t.skip(`playwright-core not installed: ${(e as Error).message}`); return; }
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+/** WebGPU on SwiftShader's Vulkan (shipped with Debian's chromium): a real adapter on a machine without a GPU. */
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
 
+interface ApplyOpts { depth?: number; width?: number; activation?: string; scheme?: string; mode?: string; nonlinearity?: string; std?: number; device?: string }
+
+async function openPage(url: string, args: string[]) {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'torchlet-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1440, height: 1000 }, acceptDownloads: true, args,
+  });
+  const errors: string[] = [];
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.setDefaultTimeout(45_000);
+  await page.goto(url);
+  await page.waitForFunction(() => window.__explorer?.ready === true);
+  const X = () => page.evaluate(() => window.__explorer) as Promise<ExplorerState>;
+  await page.uncheck('#auto');
+  /** Set controls, press apply, wait for the new measurement. */
+  const apply = async (c: ApplyOpts) => {
+    await page.selectOption('#model', 'mlp');
+    if (c.depth !== undefined) await page.fill('#depth', String(c.depth));
+    if (c.width !== undefined) await page.fill('#width', String(c.width));
+    if (c.activation) await page.selectOption('#activation', c.activation);
+    if (c.scheme) await page.selectOption('#linear-scheme', c.scheme);
+    if (c.mode) await page.selectOption('#linear-mode', c.mode);
+    if (c.nonlinearity) await page.selectOption('#linear-nonlinearity', c.nonlinearity);
+    if (c.std !== undefined) await page.fill('#linear-std', String(c.std));
+    if (c.device) await page.selectOption('#device', c.device);
+    const before = (await X()).analyses;
+    await page.click('#apply');
+    await page.waitForFunction((n) => (window.__explorer.analyses > n && !window.__explorer.busy) || window.__explorer.error !== null, before);
+    const r = await X();
+    assert.equal(r.error, null);
+    return r;
+  };
+  /** Choose FIXTURE in the upload box, wait for the report. */
+  const upload = async () => {
+    const n = (await X()).analyses;
+    await page.setInputFiles('#upload', FIXTURE);
+    await page.waitForFunction((k) => (window.__explorer.analyses > k && !window.__explorer.busy) || window.__explorer.error !== null, n);
+    const r = await X();
+    assert.equal(r.error, null);
+    return r;
+  };
+  const close = async () => { await ctx.close(); rmSync(profile, { recursive: true, force: true }); };
+  return { page, profile, errors, X, apply, upload, close };
+}
+
+function chromiumMissing(): string | null {
+  if (!existsSync(CHROMIUM)) return `chromium not installed: ${CHROMIUM} is missing (apt-get install chromium)`;
+  try { createRequire(import.meta.url).resolve('playwright-core'); } catch { return 'playwright-core not installed (npm ci)'; }
+  return null;
+}
+
+test('explorer page in Chromium: init theory, training, freezing, download, .pt load report', { timeout: 150_000 }, async (t) => {
+  const why = chromiumMissing();
+  if (why) { t.skip(why); return; }
   await withServer(async (s) => {
-    const profile = mkdtempSync(join(tmpdir(), 'torchlet-chromium-'));
-    const ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 1000 },
-      acceptDownloads: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    const errors: string[] = [];
+    const { page, profile, errors, X, apply, upload, close } = await openPage(s.url, [...BASE_ARGS, '--disable-gpu']);
     try {
-      const page = ctx.pages()[0] ?? await ctx.newPage();
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.setDefaultTimeout(45_000);
-      await page.goto(s.url);
-      await page.waitForFunction(() => window.__explorer?.ready === true);
-      const X = () => page.evaluate(() => window.__explorer) as Promise<ExplorerState>;
       let x = await X();
       assert.equal(x.error, null, `first analysis failed: ${x.error}`);
       assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
-      await page.uncheck('#auto');
-
-      /** Set controls, press apply, wait for the new measurement. */
-      const apply = async (c: { depth?: number; width?: number; activation?: string; scheme?: string; mode?: string; nonlinearity?: string; std?: number }) => {
-        await page.selectOption('#model', 'mlp');
-        if (c.depth !== undefined) await page.fill('#depth', String(c.depth));
-        if (c.width !== undefined) await page.fill('#width', String(c.width));
-        if (c.activation) await page.selectOption('#activation', c.activation);
-        if (c.scheme) await page.selectOption('#linear-scheme', c.scheme);
-        if (c.mode) await page.selectOption('#linear-mode', c.mode);
-        if (c.nonlinearity) await page.selectOption('#linear-nonlinearity', c.nonlinearity);
-        if (c.std !== undefined) await page.fill('#linear-std', String(c.std));
-        const before = (await X()).analyses;
-        await page.click('#apply');
-        await page.waitForFunction((n) => window.__explorer.analyses > n && !window.__explorer.busy, before);
-        const r = await X();
-        assert.equal(r.error, null);
-        return r;
-      };
+      assert.match(x.device, /^cpu/);
 
       await t.test('kaiming normal (fan_in, relu) keeps the activation std within a factor 2 over 20 ReLU layers', async () => {
         x = await apply({ depth: 20, width: 256, activation: 'relu', scheme: 'kaiming_normal', mode: 'fan_in', nonlinearity: 'relu' });
@@ -196,14 +220,6 @@ test('explorer page in Chromium: init theory, training, freezing, download, .pt 
       await t.test('upload a PyTorch .pt: the load report lists the missing and unexpected keys', async () => {
         x = await apply({});
         const fixture = (torch.loadBytes(new Uint8Array(readFileSync(FIXTURE))) as Map<string, torch.Tensor>);
-        const upload = async () => {
-          const n = (await X()).analyses;
-          await page.setInputFiles('#upload', FIXTURE);
-          await page.waitForFunction((k) => window.__explorer.analyses > k && !window.__explorer.busy, n);
-          const r = await X();
-          assert.equal(r.error, null);
-          return r;
-        };
         x = await upload();
         const r = x.loadReport!;
         t.diagnostic(`load report: ${JSON.stringify({ missing: r.missing, unexpected: r.unexpected, mismatched: r.mismatched.length, loaded: r.loaded.length })}`);
@@ -232,8 +248,76 @@ test('explorer page in Chromium: init theory, training, freezing, download, .pt 
       });
       assert.deepEqual(errors, [], 'no uncaught errors in the page');
     } finally {
-      await ctx.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
+    }
+  });
+});
+
+test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU, a short run, freeze, save, load', { timeout: 120_000 }, async (t) => {
+  const why = chromiumMissing();
+  if (why) { t.skip(why); return; }
+  await withServer(async (s) => {
+    let t0 = Date.now();
+    const lap = (what: string) => { t.diagnostic(`webgpu: ${what} ${Date.now() - t0} ms`); t0 = Date.now(); };
+    // a small first network (controls preset from the address): SwiftShader runs kernels on the CPU
+    const { page, errors, X, apply, upload, close } = await openPage(`${s.url}?depth=3&width=32`, [...BASE_ARGS, ...WEBGPU_ARGS]);
+    lap('page ready');
+    try {
+      let x = await X();
+      if (!x.device.startsWith('webgpu')) { t.skip(`no WebGPU adapter in this chromium (the page runs on ${x.device})`); return; }
+      assert.equal(x.error, null);
+      const cfg = { depth: 6, width: 48, scheme: 'kaiming_normal', mode: 'fan_in', nonlinearity: 'relu' };
+      const gpu = await apply({ ...cfg, device: 'auto' });
+      assert.equal(gpu.device, 'webgpu');
+      assert.ok(gpu.state.every((r) => r.device === 'webgpu'), 'parameters and buffers live on webgpu');
+      lap('analysis');
+      const cpu = await apply({ ...cfg, device: 'cpu' });
+      lap('cpu analysis');
+      assert.match(cpu.device, /^cpu/);
+      const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v / b[i] - 1)));
+      t.diagnostic(`webgpu vs cpu: activation std max rel diff ${rel(gpu.activationStd, cpu.activationStd).toExponential(2)}, gradient std ${rel(gpu.gradientStd, cpu.gradientStd).toExponential(2)}`);
+      assert.ok(rel(gpu.weightStd, cpu.weightStd) < 1e-6, 'same init on both devices');
+      assert.ok(rel(gpu.activationStd, cpu.activationStd) < 1e-3);
+      assert.ok(rel(gpu.gradientStd, cpu.gradientStd) < 1e-3);
+
+      x = await apply({ device: 'auto' });
+      await page.fill('#steps', '4');
+      await page.fill('#train-batch', '32');
+      const runs = x.train.runs;
+      await page.click('#train');
+      await page.waitForFunction((n) => window.__explorer.train.runs > n, runs, { timeout: 90_000 });
+      lap('train');
+      x = await X();
+      assert.equal(x.error, null);
+      assert.equal(x.train.losses[0].length, 4);
+      assert.ok(x.train.losses.flat().every(Number.isFinite));
+
+      const before = x.analyses;
+      await page.check('#freeze input[data-module="layers.0"]');
+      await page.waitForFunction((n) => window.__explorer.analyses > n && !window.__explorer.busy, before);
+      lap('freeze + step');
+      x = await X();
+      assert.equal(x.deltas!['layers.0.weight'], 0);
+      assert.ok(x.deltas!['layers.2.weight'] > 0);
+
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      const file = join(tmpdir(), `torchlet-explore-${process.pid}.safetensors`);
+      await dl.saveAs(file);
+      const sd = torch.loadBytes(new Uint8Array(readFileSync(file))) as Map<string, torch.Tensor>;
+      rmSync(file, { force: true });
+      lap('download');
+      assert.equal(sd.size, 14);
+      assert.ok(Math.abs(sd.get('head.weight')!.double().std().item() / x.weightStd[6] - 1) < 1e-6);
+
+      x = await apply({ depth: 2, width: 32, scheme: 'default', device: 'auto' });
+      x = await upload();
+      lap('apply + upload');
+      assert.deepEqual(x.loadReport!.missing, ['head.bias']);
+      assert.deepEqual(x.loadReport!.unexpected, ['layers.4.weight']);
+      assert.equal(x.device, 'webgpu');
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
     }
   });
 });
