@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { Lin, Stats } from './module-models.js';
+import { deviceTests, testDevices, valuesOf } from '../helpers/devices.js';
 
 const { nn } = torch;
 const msg = (fn: () => unknown): string => { try { fn(); } catch (e) { return (e as Error).message; } assert.fail('expected a throw'); };
@@ -350,3 +351,41 @@ test('subclass #private fields hold non-state values (e.g. a cache) without regi
   assert.deepEqual(c.namedParameters().map(([k]) => k), ['w']);
   assert.deepEqual([...c.stateDict().keys()], ['w']);
 });
+
+// ---- device moves, on every device of test/helpers/devices.ts (webgpu: skipped with the reason when absent) ----
+for (const dev of await testDevices()) {
+  deviceTests(dev, 'module.to(device)', () => {
+    test(`${dev.prefix}module.to('${dev.name}'): parameters, buffers and gradients move in place, ties kept, gradients flow on the device`, async () => {
+      class TiedStats extends nn.Module {
+        emb = new Lin(3, 4);
+        head = new Lin(3, 4);
+        bn = new Stats(4);
+        constructor() { super(); this.head.weight = this.emb.weight; }
+        forward(x: torch.Tensor): torch.Tensor { return this.emb.call(x).add(this.head.call(x)).mul(this.bn.weight).add(this.bn.bias).add(this.bn.running_mean); }
+      }
+      const m = new TiedStats();
+      torch.manualSeed(3);
+      torch.noGrad(() => { for (const p of m.parameters()) p.copy_(torch.randn([...p.shape])); });
+      const x = torch.randn([5, 3]);
+      m.call(x).square().sum().backward();
+      const params = m.parameters(), buffers = m.buffers();
+      const before = await Promise.all(params.map((p) => valuesOf(p.grad!)));
+      assert.equal(m.to(dev.name), m, 'returns itself');
+      assert.deepEqual(m.parameters(), params, 'the same Parameter objects');
+      assert.deepEqual(m.buffers(), buffers, 'the same Buffer objects');
+      for (const [k, p] of m.namedParameters()) {
+        assert.equal(p.device, dev.name, `${k} on ${dev.name}`);
+        assert.ok(p.isLeaf && p.gradFn === null && p.requiresGrad, `${k} is still a trainable leaf`);
+        assert.equal(p.grad!.device, dev.name, `${k}.grad moved`);
+      }
+      for (const [k, b] of m.namedBuffers()) assert.equal(b.device, dev.name, `${k} on ${dev.name}`);
+      assert.equal(m.getBuffer('bn.num_batches_tracked').dtype, 'int64', 'integer buffer keeps int64');
+      assert.equal(m.head.weight, m.emb.weight, 'tie kept');
+      assert.deepEqual(await Promise.all(params.map((p) => valuesOf(p.grad!))), before, 'gradients moved unchanged');
+      // a second backward on the device accumulates into the moved gradients: twice the CPU gradients
+      m.call(x.to(dev.name)).square().sum().backward();
+      const after = await Promise.all(params.map((p) => valuesOf(p.grad!)));
+      after.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - 2 * before[i][j]) <= 1e-4 * (1 + Math.abs(v)), `grad ${i}[${j}]: ${v} vs 2 x ${before[i][j]}`)));
+    });
+  });
+}

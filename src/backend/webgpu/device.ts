@@ -64,8 +64,8 @@ async function getGpu(opts: InitOptions): Promise<{ gpu: GPU; instance: unknown;
 
 /** Debian's SwiftShader Vulkan ICD (package chromium-common), when VK_ICD_FILENAMES is unset and it exists. */
 async function swiftShaderIcd(): Promise<string | null> {
-  const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
-  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return null;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined>; versions?: { node?: string } } }).process;
+  if (!env?.versions?.node || !env.env || env.env.VK_ICD_FILENAMES || env.env.VK_DRIVER_FILES) return null;
   const fsName = 'node:fs';
   try {
     const fs = await import(/* @vite-ignore */ fsName) as { existsSync(p: string): boolean };
@@ -74,20 +74,35 @@ async function swiftShaderIcd(): Promise<string | null> {
   return null;
 }
 
+/** Whether a Vulkan driver manifest is installed system-wide (a GPU's, or Mesa's lavapipe). */
+async function hasSystemIcd(): Promise<boolean> {
+  const fsName = 'node:fs';
+  try {
+    const fs = await import(/* @vite-ignore */ fsName) as { readdirSync(p: string): string[] };
+    for (const d of ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d']) {
+      try { if (fs.readdirSync(d).some((f) => f.endsWith('.json'))) return true; } catch { /* no such directory */ }
+    }
+  } catch { /* not Node */ }
+  return false;
+}
+
 export function init(opts: InitOptions = {}): Promise<Ctx> {
   if (ctx) return Promise.resolve(ctx);
   if (initPromise) return initPromise;
   initPromise = (async () => {
+    // Linux without any Vulkan driver installed: go straight to SwiftShader (no "Found no drivers" warning)
+    const envOf = () => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+    const inBrowser = Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
+    const icd = inBrowser ? null : await swiftShaderIcd();
+    if (icd && !(await hasSystemIcd())) envOf().VK_ICD_FILENAMES = icd;
     let { gpu: g, instance, runtime } = await getGpu(opts);
     const adapterOpts = opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined;
     let adapter = await g.requestAdapter(adapterOpts);
-    if (!adapter && runtime === 'node-dawn') {
+    if (!adapter && runtime === 'node-dawn' && !envOf().VK_ICD_FILENAMES) {
       // No Vulkan device (Linux without a GPU): fall back to the SwiftShader ICD that Debian's chromium-common
       // ships, unless the user chose ICDs. The loader reads VK_ICD_FILENAMES when an instance is created.
-      const icd = await swiftShaderIcd();
       if (icd) {
-        const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
-        env.VK_ICD_FILENAMES = icd;
+        envOf().VK_ICD_FILENAMES = icd;
         // the first instance stays referenced as well (Dawn instances must outlive anything made from them)
         (globalThis as { __torchletDawnFirstInstance?: unknown }).__torchletDawnFirstInstance = instance;
         ({ gpu: g, instance } = await getGpu(opts));
