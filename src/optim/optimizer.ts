@@ -9,6 +9,7 @@ import { TorchletError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import '../ops/methods.js';
+import { keep } from '../backend/webgpu/tidy.js';
 
 /** A value of per-parameter optimizer state (PyTorch stores None for an absent momentum buffer). */
 export type StateValue = Tensor | number | null;
@@ -153,6 +154,7 @@ export abstract class Optimizer {
             this.followDevice(p, st);
           }
           this.updateParam(p, p.grad, st, group);
+          keepState(st);
         }
       }
     });
@@ -228,6 +230,7 @@ export abstract class Optimizer {
         }
       }
       this.normalizeLoadedState(copy);
+      keepState(copy);
       state.set(p, copy);
     }
     this.state = state;
@@ -238,6 +241,14 @@ export abstract class Optimizer {
       return out;
     });
   }
+}
+
+/**
+ * Optimizer state outlives the step that created it: exempt its tensors from an enclosing torch.webgpu.tidy()
+ * scope (a training step wrapped in tidy would otherwise dispose exp_avg & co. created at the first step).
+ */
+function keepState(st: ParamState): void {
+  for (const v of Object.values(st)) if (isTensor(v)) keep(v);
 }
 
 /** Marks an option without a default (PyTorch's `required`). */
