@@ -26,16 +26,19 @@ function checkDevice(device: string): torch.DeviceType {
   return device;
 }
 
-function accuracy(model: torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor }, x: torch.Tensor, y: torch.Tensor): { acc: number; preds: Float64Array } {
+/** fn inside torch.webgpu.tidy on webgpu (its intermediates freed at once), plainly on the CPU. */
+function scoped<T>(device: torch.DeviceType, fn: () => T): T { return device === 'webgpu' ? torch.webgpu.tidy(fn) : fn(); }
+
+async function accuracy(model: torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor }, x: torch.Tensor, y: torch.Tensor): Promise<{ acc: number; preds: Float64Array }> {
   model.eval();
+  const device = model.parameters()[0].device; // x and y stay on the CPU; chunks go to the model's device
   const preds = new Float64Array(x.shape[0]);
-  torch.noGrad(() => {
-    for (let s = 0; s < x.shape[0]; s += 500) {
-      const n = Math.min(500, x.shape[0] - s);
-      const p = model.call(x.narrow(0, s, n)).argmax(1).dataSync();
-      preds.set(p as Float64Array, s);
-    }
-  });
+  for (let s = 0; s < x.shape[0]; s += 500) {
+    const n = Math.min(500, x.shape[0] - s);
+    const p = scoped(device, () => torch.noGrad(() => model.call(x.narrow(0, s, n).to(device)).argmax(1)));
+    preds.set(await p.data() as Float64Array, s); // asynchronous read (webgpu); immediate on the CPU
+    p.dispose();
+  }
   const labels = y.dataSync();
   let ok = 0;
   for (let i = 0; i < preds.length; i++) if (preds[i] === labels[i]) ok++;
@@ -106,20 +109,24 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
     let seen = 0, lossSum = 0, correct = 0;
     for (const [xb, yb] of loader as Iterable<[torch.Tensor, torch.Tensor]>) {
       const x = xb.to(device), y = yb.to(device);
-      opt.zeroGrad();
-      const logits = model.call(x);
-      const loss = lossFn.call(logits, y);
-      loss.backward();
-      opt.step();
-      sched.step();
+      const [loss, hits] = scoped(device, () => {
+        opt.zeroGrad();
+        const logits = model.call(x);
+        const loss = lossFn.call(logits, y);
+        loss.backward();
+        opt.step();
+        sched.step();
+        return [loss.detach(), torch.noGrad(() => logits.argmax(1).eq(y).sum())];
+      });
       const n = x.shape[0];
       seen += n;
-      lossSum += loss.item() * n;
-      correct += torch.noGrad(() => logits.argmax(1).eq(y).sum().item());
+      lossSum += (await loss.itemAsync()) * n; // asynchronous reads (webgpu); immediate on the CPU
+      correct += await hits.itemAsync();
+      if (device === 'webgpu') { for (const t of [x, y, loss, hits]) t.dispose(); opt.zeroGrad(); } // the step's gradients went with its scope
       bar?.increment(1, { loss: (lossSum / seen).toFixed(4), acc: (correct / seen).toFixed(3), speed: Math.round(seen / ((performance.now() - t0) / 1000)) });
     }
     bar?.stop();
-    const test = accuracy(model, xTest, yTest);
+    const test = await accuracy(model, xTest, yTest);
     const ck = new Map<string, unknown>([
       ['model', model.stateDict()],
       ['optimizer', opt.stateDict()],
@@ -134,21 +141,25 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
   }
   if (runEpochs < cfg.epochs) {
     console.log(`stopped after epoch ${runEpochs} (--stop-after); continue with --resume ${ckptPath}`);
-    return { testAccuracy: accuracy(model, xTest, yTest).acc, checkpoint: ckptPath };
+    return { testAccuracy: (await accuracy(model, xTest, yTest)).acc, checkpoint: ckptPath };
   }
 
   // Prove the checkpoint: a fresh model loaded from the saved file predicts exactly the same.
-  const final = accuracy(model, xTest, yTest);
+  const final = await accuracy(model, xTest, yTest);
   const weightsPath = join(outDir, `${cfg.model}.safetensors`);
   await torch.save(model.stateDict(), weightsPath);
   const fresh = buildModel(cfg.model);
   fresh.loadStateDict((await torch.load(weightsPath)) as Map<string, torch.Tensor>);
-  const again = accuracy(fresh, xTest, yTest);
-  let same = again.preds.length === final.preds.length;
-  for (let i = 0; same && i < final.preds.length; i++) same = again.preds[i] === final.preds[i];
-  if (!same) throw new Error(`the model reloaded from ${weightsPath} predicts differently from the trained model`);
+  const again = await accuracy(fresh, xTest, yTest);
+  let agree = 0;
+  for (let i = 0; i < final.preds.length; i++) if (again.preds[i] === final.preds[i]) agree++;
+  const same = agree === final.preds.length;
+  // webgpu -> CPU reload: the same weights, but float32 sums in another order may flip a near-tie argmax
+  if (!same && (device === 'cpu' || agree < 0.999 * final.preds.length)) {
+    throw new Error(`the model reloaded from ${weightsPath} predicts differently from the trained model (${agree}/${final.preds.length} test digits agree)`);
+  }
 
-  const example = xTrain.narrow(0, 0, cfg.batchSize).clone(); // its own storage: the graph measure counts storages
+  const example = xTrain.narrow(0, 0, cfg.batchSize).clone().to(device); // its own storage: the graph measure counts storages
   const report = nn.utils.summary(model.train(), example);
   console.log('');
   console.log(String(report));
@@ -156,6 +167,7 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
   console.log(`test accuracy: ${(final.acc * 100).toFixed(2)}% on ${xTest.shape[0]} held-out digits`);
   console.log(`time: ${fmtTime(performance.now() - started)}`);
   console.log(`checkpoint: ${ckptPath} (model, optimizer, scheduler, epoch, generator state); weights: ${weightsPath}`);
-  console.log(`verified: a fresh ${cfg.model} loaded from ${weightsPath} gives identical predictions on all ${xTest.shape[0]} test digits`);
+  if (device === 'cpu') console.log(`verified: a fresh ${cfg.model} loaded from ${weightsPath} gives identical predictions on all ${xTest.shape[0]} test digits`);
+  else console.log(`verified: a fresh ${cfg.model} loaded on the CPU from ${weightsPath} agrees with the ${device} model's predictions (argmax) on ${agree}/${xTest.shape[0]} test digits${same ? ' (all identical)' : ''}`);
   return { testAccuracy: final.acc, checkpoint: ckptPath };
 }
