@@ -1,7 +1,7 @@
 /**
  * @file `npm run bench`: runs every suite in one process, prints tables with ratios to each peer, writes
  * bench/results.json. `npm run bench -- --quick` shortens repetitions; `--only gemm` runs one suite.
- * To add a suite (e.g. the MLP / CNN training step once src/nn exists), add a file exporting
+ * Suites: gemm, elementwise, train (MLP / CNN / digits training steps). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { machine, table, fmt, type Row, type SuiteResult } from './harness.js';
 const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (s: string) => void }) => Promise<SuiteResult> }>> = {
   gemm: () => import('./gemm.js'),
   elementwise: () => import('./elementwise.js'),
+  train: () => import('./train.js'),
 };
 
 const args = process.argv.slice(2);
@@ -57,6 +58,26 @@ for (const r of results) {
     console.log(table(['implementation', 'threads', ...cases], ours.map((key) => {
       const [impl, threads] = key.split('|');
       return [impl, threads, ...cases.map((c) => `${r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.detail?.copyPct ?? 'n/a'}%`)];
+    })));
+  }
+  if (r.suite === 'train') {
+    // ms per step: a ratio > 1 means torchlet is faster than the peer
+    const ours = impls.filter((k) => k.startsWith('torchlet'));
+    const peers = [...new Set(r.rows.filter((x) => !x.impl.startsWith('torchlet')).map((x) => `${x.impl}|${x.threads}`))];
+    console.log('\nspeedup of torchlet (peer ms / torchlet ms):');
+    console.log(table(['implementation', 'threads', 'vs', ...cases], ours.flatMap((key) => peers.map((pk) => {
+      const [impl, threads] = key.split('|');
+      const [pimpl, pthreads] = pk.split('|');
+      return [impl, threads, `${pimpl} x${pthreads}`, ...cases.map((c) => {
+        const a = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value;
+        const b = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === pk)?.value;
+        return a && b ? `${fmt(b / a)}x` : 'n/a';
+      })];
+    }))));
+    console.log('\neffective GFLOPS (GEMM flops of the step / step time):');
+    console.log(table(['implementation', 'threads', ...cases], impls.map((key) => {
+      const [impl, threads] = key.split('|');
+      return [impl, threads, ...cases.map((c) => r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.detail?.GFLOPS ?? 'n/a')];
     })));
   }
   for (const n of r.notes) console.log(`note: ${n}`);
