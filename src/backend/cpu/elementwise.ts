@@ -7,6 +7,7 @@ import { arrayFor, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat1
 import { isContiguous, numel } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { viewOffsets } from './strided.js';
+import { binaryF32, copyStrided, unaryF32 } from './f32.js';
 import { erf, erfinv, gelu, geluGrad, geluTanh, geluTanhGrad, roundHalfEven, sigmoid, softplus } from './math.js';
 
 type F1 = (x: number) => number;
@@ -41,6 +42,10 @@ export function contiguous(x: View, dtype: DType): CpuStorage {
   const n = numel(x.shape);
   const out = arrayFor(dtype, n);
   const src = dataOf(x.storage);
+  if (dtype === 'float32' && x.dtype === 'float32') {
+    copyStrided(src as Float32Array, x.offset, x.shape, x.strides, out as Float32Array, 0);
+    return new CpuStorage(dtype, out);
+  }
   const offs = viewOffsets(x);
   const conv = converter(x.dtype, dtype);
   if (offs === null) {
@@ -85,6 +90,10 @@ export function copyInto(dst: View, src: View): void {
     (d as Float32Array).set(s.subarray(src.offset, src.offset + n) as Float32Array, dst.offset);
     return;
   }
+  if (!sameStorage && dst.dtype === 'float32' && src.dtype === 'float32' && od === null) {
+    copyStrided(s as Float32Array, src.offset, src.shape, src.strides, d as Float32Array, dst.offset);
+    return;
+  }
   // A copy from a view of the same storage reads everything first, so overlapping windows stay correct.
   const tmp: number[] | null = sameStorage ? new Array(n) : null;
   if (tmp) { for (let i = 0; i < n; i++) tmp[i] = s[os ? os[i] : src.offset + i]; }
@@ -110,6 +119,15 @@ export function unary(op: UnaryOp, x: View, outDtype: DType): CpuStorage {
   const offs = viewOffsets(x);
   const o = x.offset;
   const castOut = outDtype === 'int64' || outDtype === 'bool';
+  if (outDtype === 'float32' && x.dtype === 'float32') {
+    if (offs === null) unaryF32(op, src as Float32Array, o, out as Float32Array, n);
+    else {
+      const tmp = new Float32Array(n);
+      copyStrided(src as Float32Array, o, x.shape, x.strides, tmp, 0);
+      unaryF32(op, tmp, 0, out as Float32Array, n);
+    }
+    return new CpuStorage(outDtype, out);
+  }
   if (op === 'relu' && offs === null) {
     for (let i = 0; i < n; i++) { const v = src[o + i]; out[i] = v > 0 ? v : v !== v ? v : 0; }
   } else {
@@ -132,6 +150,10 @@ export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): CpuStor
   const out = arrayFor(outDtype, n);
   const A = dataOf(a.storage), B = dataOf(b.storage);
   const castOut = outDtype === 'int64' || outDtype === 'bool' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8';
+  if (outDtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32') {
+    binaryF32(op, A as Float32Array, a.offset, a.strides, B as Float32Array, b.offset, b.strides, a.shape, out as Float32Array);
+    return new CpuStorage(outDtype, out);
+  }
   if (!castOut) {
     // Hot paths without offset tables: tensor (op) tensor and tensor (op) scalar, both unit-stride.
     const aScalar = isScalarView(a), bScalar = isScalarView(b);

@@ -7,6 +7,7 @@ import { arrayFor, type DType } from '../../core/dtype.js';
 import { numel } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { offsetsOf, permuteView } from './strided.js';
+import { sumF32 } from './f32.js';
 
 export function reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype: DType): CpuStorage {
   const keep = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
@@ -14,6 +15,11 @@ export function reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype:
   const outN = numel(keep.map((d) => x.shape[d]));
   const r = numel(dims.map((d) => x.shape[d]));
   const src = dataOf(x.storage);
+  if (op === 'sum' && x.dtype === 'float32' && outDtype === 'float32') {
+    const o32 = new Float32Array(outN);
+    sumF32(src as Float32Array, x.offset, x.shape, x.strides, dims, o32);
+    return new CpuStorage(outDtype, o32);
+  }
   let offs = offsetsOf(p.shape, p.strides, p.offset);
   const at = offs ? (i: number) => src[offs![i]] : (i: number) => src[p.offset + i];
   const out = arrayFor(outDtype, outN);

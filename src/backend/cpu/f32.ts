@@ -1,0 +1,207 @@
+/**
+ * @file Float32 fast paths of the CPU kernels. Every function here only ever sees Float32Array operands, so V8's
+ * element accesses stay monomorphic (the generic kernels in elementwise.ts / reduce.ts see every typed-array
+ * class and go megamorphic). Strided operands are walked row by row with an odometer over the outer dims after
+ * merging dims that are contiguous for every operand: no per-element offset tables. Results are exactly those of
+ * the generic kernels (same operation per element, computed in float64 and stored to float32); the reductions
+ * accumulate in float64 like the generic ones, in the same element order per output.
+ */
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { BINARY, UNARY } from './elementwise.js';
+
+/**
+ * Merge adjacent dims that are contiguous with respect to each other in every stride list, and drop size-1
+ * dims. Returns the collapsed shape and one stride list per operand (at least one dim, possibly [1]).
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = sh.length - 1;
+    if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
+      sh[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      sh.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  if (sh.length === 0) { sh.push(1); for (const s of st) s.push(1); }
+  return { shape: sh, strides: st };
+}
+
+/** Calls row(offsets..., k) for every row (last dim) of the collapsed iteration space, k = row index * inner. */
+function forRows(shape: readonly number[], strides: readonly number[][], offsets: number[], row: (o: number[], k: number) => void): void {
+  const nd = shape.length, inner = shape[nd - 1];
+  const rows = shape.reduce((a, b) => a * b, 1) / inner;
+  const idx = new Array<number>(nd).fill(0);
+  const o = offsets.slice();
+  for (let r = 0; r < rows; r++) {
+    row(o, r * inner);
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      for (let k = 0; k < o.length; k++) o[k] += strides[k][d];
+      if (idx[d] < shape[d]) break;
+      for (let k = 0; k < o.length; k++) o[k] -= strides[k][d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// ---------------- copy ----------------
+
+/** dst[dOff + row-major i] = src[view element i] for a strided float32 view (dst contiguous). */
+export function copyStrided(src: Float32Array, offset: number, shape: readonly number[], strides: readonly number[], dst: Float32Array, dOff: number): void {
+  const c = collapse(shape, [strides]);
+  const s = c.strides[0], nd = c.shape.length;
+  if (nd === 1 && s[0] === 1) { dst.set(src.subarray(offset, offset + c.shape[0]), dOff); return; }
+  if (nd === 2 && s[0] === 1) {
+    // a transpose: copy in tiles so that both sides stay in cache
+    const R = c.shape[0], C = c.shape[1], sc = s[1];
+    const T = 32;
+    for (let i0 = 0; i0 < R; i0 += T) {
+      const i1 = Math.min(R, i0 + T);
+      for (let j0 = 0; j0 < C; j0 += T) {
+        const j1 = Math.min(C, j0 + T);
+        for (let i = i0; i < i1; i++) {
+          const d = dOff + i * C;
+          for (let j = j0; j < j1; j++) dst[d + j] = src[offset + i + j * sc];
+        }
+      }
+    }
+    return;
+  }
+  const inner = c.shape[nd - 1], is = s[nd - 1];
+  forRows(c.shape, [s], [offset], (o, k) => {
+    const a = o[0], d = dOff + k;
+    if (is === 1) for (let j = 0; j < inner; j++) dst[d + j] = src[a + j];
+    else for (let j = 0; j < inner; j++) dst[d + j] = src[a + j * is];
+  });
+}
+
+// ---------------- unary ----------------
+
+/** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. */
+export function unaryF32(op: UnaryOp, X: Float32Array, xo: number, out: Float32Array, n: number): void {
+  switch (op) {
+    case 'relu': for (let i = 0; i < n; i++) { const v = X[xo + i]; out[i] = v > 0 ? v : v !== v ? v : 0; } return;
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -X[xo + i]; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(X[xo + i]); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(X[xo + i]); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(X[xo + i]); return;
+    case 'square': for (let i = 0; i < n; i++) { const v = X[xo + i]; out[i] = v * v; } return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(X[xo + i]); return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(X[xo + i]); return;
+    default: { const f = UNARY[op]; for (let i = 0; i < n; i++) out[i] = f(X[xo + i]); }
+  }
+}
+
+// ---------------- binary ----------------
+
+/** One row: out[k + j] = A[a + j*sa] (op) B[b + j*sb], j < n. */
+function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Float32Array, b: number, sb: number, out: Float32Array, k: number, n: number): void {
+  if (sa === 1 && sb === 1) {
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[k + j] = A[a + j] + B[b + j]; return;
+      case 'sub': for (let j = 0; j < n; j++) out[k + j] = A[a + j] - B[b + j]; return;
+      case 'mul': for (let j = 0; j < n; j++) out[k + j] = A[a + j] * B[b + j]; return;
+      case 'div': for (let j = 0; j < n; j++) out[k + j] = A[a + j] / B[b + j]; return;
+      case 'reluBackward': for (let j = 0; j < n; j++) out[k + j] = A[a + j] <= 0 ? 0 : B[b + j]; return;
+      default: { const f = BINARY[op]; for (let j = 0; j < n; j++) out[k + j] = f(A[a + j], B[b + j]); return; }
+    }
+  }
+  if (sa === 1 && sb === 0) {
+    const c = B[b];
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[k + j] = A[a + j] + c; return;
+      case 'sub': for (let j = 0; j < n; j++) out[k + j] = A[a + j] - c; return;
+      case 'mul': for (let j = 0; j < n; j++) out[k + j] = A[a + j] * c; return;
+      case 'div': for (let j = 0; j < n; j++) out[k + j] = A[a + j] / c; return;
+      case 'pow':
+        if (c === 2) { for (let j = 0; j < n; j++) { const v = A[a + j]; out[k + j] = v * v; } return; }
+        for (let j = 0; j < n; j++) out[k + j] = Math.pow(A[a + j], c);
+        return;
+      default: { const f = BINARY[op]; for (let j = 0; j < n; j++) out[k + j] = f(A[a + j], c); return; }
+    }
+  }
+  if (sa === 0 && sb === 1) {
+    const c = A[a];
+    switch (op) {
+      case 'add': for (let j = 0; j < n; j++) out[k + j] = c + B[b + j]; return;
+      case 'sub': for (let j = 0; j < n; j++) out[k + j] = c - B[b + j]; return;
+      case 'mul': for (let j = 0; j < n; j++) out[k + j] = c * B[b + j]; return;
+      case 'div': for (let j = 0; j < n; j++) out[k + j] = c / B[b + j]; return;
+      default: { const f = BINARY[op]; for (let j = 0; j < n; j++) out[k + j] = f(c, B[b + j]); return; }
+    }
+  }
+  const f = BINARY[op];
+  switch (op) {
+    case 'add': for (let j = 0; j < n; j++) out[k + j] = A[a + j * sa] + B[b + j * sb]; return;
+    case 'mul': for (let j = 0; j < n; j++) out[k + j] = A[a + j * sa] * B[b + j * sb]; return;
+    default: for (let j = 0; j < n; j++) out[k + j] = f(A[a + j * sa], B[b + j * sb]);
+  }
+}
+
+/** out (contiguous, row-major over shape) = A-view (op) B-view, both float32 with the output's shape. */
+export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonly number[], B: Float32Array, bo: number, bs: readonly number[], shape: readonly number[], out: Float32Array): void {
+  // the output is contiguous: include its strides so that only dims contiguous for all three merge
+  const os = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) { os[d] = acc; acc *= shape[d]; }
+  const c = collapse(shape, [as, bs, os]);
+  const nd = c.shape.length, inner = c.shape[nd - 1];
+  const sa = c.strides[0][nd - 1], sb = c.strides[1][nd - 1];
+  if (nd === 1) { binaryRow(op, A, ao, sa, B, bo, sb, out, 0, inner); return; }
+  forRows(c.shape, [c.strides[0], c.strides[1]], [ao, bo], (o, k) => binaryRow(op, A, o[0], sa, B, o[1], sb, out, k, inner));
+}
+
+// ---------------- reductions ----------------
+
+/**
+ * Sum of a float32 view over `dims` into out (row-major over the kept dims), accumulating in float64 in the
+ * order of the reduced elements (as the generic kernel). Two small offset tables (kept outputs and reduced
+ * elements) replace the generic kernel's table of every element.
+ */
+export function sumF32(X: Float32Array, offset: number, shape: readonly number[], strides: readonly number[], dims: readonly number[], out: Float32Array): void {
+  const keep: number[] = [];
+  for (let d = 0; d < shape.length; d++) if (!dims.includes(d)) keep.push(d);
+  const kc = collapse(keep.map((d) => shape[d]), [keep.map((d) => strides[d])]);
+  const rc = collapse(dims.map((d) => shape[d]), [dims.map((d) => strides[d])]);
+  const outN = out.length;
+  const rN = dims.reduce((a, d) => a * shape[d], 1);
+  if (outN === 0) return;
+  if (rN === 0) { out.fill(0); return; }
+  const keptOff = tableOf(kc.shape, kc.strides[0], outN);
+  const redOff = tableOf(rc.shape, rc.strides[0], rN);
+  const kInner = kc.strides[0][kc.shape.length - 1], rInner = rc.strides[0][rc.shape.length - 1];
+  if (rInner === 1 || kInner !== 1 || outN === 1) {
+    // per output: fold its reduced elements
+    const rContig = rc.shape.length === 1 && rInner === 1;
+    for (let o = 0; o < outN; o++) {
+      const base = offset + keptOff[o];
+      let s = 0;
+      if (rContig) for (let j = 0; j < rN; j++) s += X[base + j];
+      else for (let j = 0; j < rN; j++) s += X[base + redOff[j]];
+      out[o] = s;
+    }
+    return;
+  }
+  // kept dims are the fast axis (e.g. a bias gradient: sum over the batch): accumulate whole rows
+  const acc = new Float64Array(outN);
+  const kContig = kc.shape.length === 1;
+  for (let j = 0; j < rN; j++) {
+    const base = offset + redOff[j];
+    if (kContig) for (let o = 0; o < outN; o++) acc[o] += X[base + o];
+    else for (let o = 0; o < outN; o++) acc[o] += X[base + keptOff[o]];
+  }
+  for (let o = 0; o < outN; o++) out[o] = acc[o];
+}
+
+function tableOf(shape: readonly number[], strides: readonly number[], n: number): Int32Array {
+  const t = new Int32Array(n);
+  const nd = shape.length, inner = shape[nd - 1], is = strides[nd - 1];
+  let k = 0;
+  forRows(shape, [strides as number[]], [0], (o) => { for (let j = 0; j < inner; j++) t[k++] = o[0] + j * is; });
+  return t;
+}
