@@ -40,6 +40,15 @@ export type BinaryOp =
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'all' | 'any';
 
+/**
+ * Scalars of one fused Adam/AdamW update (PyTorch 1.13's single-tensor arithmetic, see optim/adam.ts), with the
+ * step's bias corrections already folded: stepSize = lr / (1 - beta1^step), bc2Sqrt = sqrt(1 - beta2^step).
+ */
+export interface AdamStepArgs {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  decoupled: boolean; maximize: boolean; stepSize: number; bc2Sqrt: number;
+}
+
 export interface Backend {
   readonly name: DeviceType;
   /** Wrap a host array as a storage (the CPU takes ownership; a GPU uploads). */
@@ -88,6 +97,15 @@ export interface Backend {
   maxPool(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): [Storage, Storage];
   /** Scatter-add grad of max pooling back into [N, C, ...spatial] using the flat indices. */
   maxPoolBackward(grad: View, indices: View, spatial: readonly number[]): Storage;
+
+  /**
+   * Optional fused optimizer updates (as PyTorch's fused/foreach optimizers), in place on contiguous views of one
+   * float dtype and one size; each element gets exactly the roundings of the op-by-op update. Callers bump the
+   * version counters. Plain SGD: param += -lr * grad.
+   */
+  sgdStep?(param: View, grad: View, lr: number): void;
+  /** Fused Adam/AdamW (no amsgrad) on param, grad, exp_avg, exp_avg_sq. */
+  adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void;
 }
 
 const registry = new Map<DeviceType, Backend>();

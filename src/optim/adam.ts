@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 import {
-  addcdivInto, addcmulInto, checkNonNegative, Optimizer, OptimizerError, stepTensor, stepValue,
+  addcdivInto, addcmulInto, checkNonNegative, fusedBackend, Optimizer, OptimizerError, stepTensor, stepValue,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -50,6 +50,18 @@ abstract class AdamBase extends Optimizer {
     if (g.amsgrad && !(st.max_exp_avg_sq instanceof Tensor)) st.max_exp_avg_sq = zerosLike(p);
     const stepT = st.step as Tensor;
     const expAvg = st.exp_avg as Tensor, expAvgSq = st.exp_avg_sq as Tensor;
+    const fb = g.amsgrad || g.differentiable ? null : fusedBackend([p, grad, expAvg, expAvgSq]);
+    if (fb?.adamStep) {
+      // one fused pass (bit-identical to the op-by-op update below)
+      stepT.add_(1);
+      const step = stepT.item();
+      fb.adamStep(p, grad, expAvg, expAvgSq, {
+        lr, beta1, beta2, eps, weightDecay: wd, decoupled: this.decoupled, maximize: !!g.maximize,
+        stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+      });
+      p.bumpVersion(); expAvg.bumpVersion(); expAvgSq.bumpVersion();
+      return;
+    }
     let gr = g.maximize ? grad.neg() : grad;
     stepT.add_(1);
     if (this.decoupled) p.mul_(1 - lr * wd);

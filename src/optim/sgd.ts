@@ -3,7 +3,7 @@
  * arithmetic order.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { checkNonNegative, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { checkNonNegative, fusedBackend, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -32,6 +32,16 @@ export class SGD extends Optimizer {
 
   protected updateParam(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup): void {
     const wd = g.weightDecay as number, momentum = g.momentum as number, dampening = g.dampening as number;
+    if (wd === 0 && momentum === 0 && !g.maximize && !g.differentiable) {
+      // plain SGD: one fused pass where the backend has it (same roundings as p.add_(grad, {alpha: -lr}))
+      const fb = fusedBackend([p, grad]);
+      if (fb?.sgdStep) {
+        st.momentum_buffer = null;
+        fb.sgdStep(p, grad, g.lr);
+        p.bumpVersion();
+        return;
+      }
+    }
     let d = g.maximize ? grad.neg() : grad;
     if (wd !== 0) d = d.add(p, { alpha: wd });
     if (momentum !== 0) {

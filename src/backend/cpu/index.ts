@@ -11,6 +11,7 @@ import { reduce, cumsum, sort } from './reduce.js';
 import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
 import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
 import { gemm } from './gemm.js';
+import { sgdStep, adamStep } from './optim.js';
 
 /** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
 function gemmLayout(v: View): [boolean, number] | null {
@@ -60,6 +61,7 @@ export const cpuBackend: Backend = {
   read: async (s) => dataOf(s),
   contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
+  sgdStep, adamStep,
 };
 
 registerBackend(cpuBackend);

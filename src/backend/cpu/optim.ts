@@ -1,0 +1,80 @@
+/**
+ * @file Fused optimizer updates for the CPU (Backend.sgdStep / adamStep): one pass over the parameter and its
+ * state instead of a dozen elementwise ops with a fresh array each. Every intermediate is rounded to the storage
+ * dtype exactly where the op-by-op update (optim/sgd.ts, optim/adam.ts) stores a tensor, and scalars are rounded
+ * as the op layer wraps them (a float32 scalar tensor), so results are bit-identical to the unfused path.
+ */
+import type { AdamStepArgs, View } from '../backend.js';
+import { dataOf } from './storage.js';
+
+const id = (x: number) => x;
+
+function arrays(...vs: View[]): (Float32Array | Float64Array)[] {
+  return vs.map((v) => dataOf(v.storage) as Float32Array | Float64Array);
+}
+
+export function sgdStep(param: View, grad: View, lr: number): void {
+  const [P, G] = arrays(param, grad);
+  const n = param.shape.reduce((a, b) => a * b, 1);
+  const po = param.offset, go = grad.offset;
+  if (P instanceof Float32Array) {
+    const nlr = Math.fround(-lr);
+    const G32 = G as Float32Array;
+    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + Math.fround(G32[go + i] * nlr);
+  } else {
+    const nlr = -lr;
+    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + G[go + i] * nlr;
+  }
+}
+
+export function adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
+  if (dataOf(param.storage) instanceof Float32Array) adamKernel32(param, grad, expAvg, expAvgSq, a);
+  else adamKernel64(param, grad, expAvg, expAvgSq, a);
+}
+
+// Two copies of one loop (float32 with Math.fround, float64 without) so that each stays monomorphic.
+function adamKernel32(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
+  const [P, G, M, V] = arrays(param, grad, expAvg, expAvgSq) as Float32Array[];
+  const R = Math.fround;
+  const n = param.shape.reduce((x, y) => x * y, 1);
+  const po = param.offset, go = grad.offset, mo = expAvg.offset, vo = expAvgSq.offset;
+  const decay = R(1 - a.lr * a.weightDecay), wd = R(a.weightDecay);
+  const b1 = R(a.beta1), c1 = R(1 - a.beta1), b2 = R(a.beta2), c2 = R(1 - a.beta2);
+  const bc2 = R(a.bc2Sqrt), eps = R(a.eps), nss = R(-a.stepSize);
+  const l2 = !a.decoupled && a.weightDecay !== 0;
+  for (let i = 0; i < n; i++) {
+    let p = P[po + i];
+    let g = G[go + i];
+    if (a.maximize) g = -g;
+    if (a.decoupled) p = R(p * decay);
+    else if (l2) g = R(g + R(p * wd));
+    const m = R(R(M[mo + i] * b1) + R(g * c1));
+    const v = R(R(V[vo + i] * b2) + R(R(g * c2) * g));
+    const d = R(R(R(Math.sqrt(v)) / bc2) + eps);
+    M[mo + i] = m; V[vo + i] = v;
+    P[po + i] = p + R(R(m * nss) / d);
+  }
+}
+
+function adamKernel64(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
+  const [P, G, M, V] = arrays(param, grad, expAvg, expAvgSq) as Float64Array[];
+  const R = id;
+  const n = param.shape.reduce((x, y) => x * y, 1);
+  const po = param.offset, go = grad.offset, mo = expAvg.offset, vo = expAvgSq.offset;
+  const decay = 1 - a.lr * a.weightDecay, wd = a.weightDecay;
+  const b1 = a.beta1, c1 = 1 - a.beta1, b2 = a.beta2, c2 = 1 - a.beta2;
+  const bc2 = a.bc2Sqrt, eps = a.eps, nss = -a.stepSize;
+  const l2 = !a.decoupled && a.weightDecay !== 0;
+  for (let i = 0; i < n; i++) {
+    let p = P[po + i];
+    let g = G[go + i];
+    if (a.maximize) g = -g;
+    if (a.decoupled) p = p * decay;
+    else if (l2) g = g + p * wd;
+    const m = M[mo + i] * b1 + g * c1;
+    const v = V[vo + i] * b2 + R(g * c2) * g;
+    const d = Math.sqrt(v) / bc2 + eps;
+    M[mo + i] = m; V[vo + i] = v;
+    P[po + i] = p + (m * nss) / d;
+  }
+}
