@@ -85,7 +85,7 @@ export function copyStrided(src: Float32Array, offset: number, shape: readonly n
 /** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. */
 export function unaryF32(op: UnaryOp, X: Float32Array, xo: number, out: Float32Array, n: number): void {
   switch (op) {
-    case 'relu': for (let i = 0; i < n; i++) { const v = X[xo + i]; out[i] = v > 0 ? v : v !== v ? v : 0; } return;
+    case 'relu': reluBits(X, xo, out, n); return;
     case 'neg': for (let i = 0; i < n; i++) out[i] = -X[xo + i]; return;
     case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(X[xo + i]); return;
     case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(X[xo + i]); return;
@@ -94,6 +94,30 @@ export function unaryF32(op: UnaryOp, X: Float32Array, xo: number, out: Float32A
     case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(X[xo + i]); return;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(X[xo + i]); return;
     default: { const f = UNARY[op]; for (let i = 0; i < n; i++) out[i] = f(X[xo + i]); }
+  }
+}
+
+/*
+ * ReLU and its gradient on the float bits, without a data-dependent branch: with random signs, `v > 0 ? v : 0`
+ * mispredicts half the time (about 3x slower here). The only branch left is the NaN test, which is never taken
+ * on real data. Results are identical to the float formulas: relu(v) = v > 0 ? v : (NaN ? v : +0) and
+ * reluBackward(y, g) = y <= 0 ? +0 : g (a NaN y passes g).
+ */
+function reluBits(X: Float32Array, xo: number, out: Float32Array, n: number): void {
+  const xi = new Int32Array(X.buffer, X.byteOffset + xo * 4, n), oi = new Int32Array(out.buffer, out.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const b = xi[i];
+    oi[i] = (b & 0x7fffffff) > 0x7f800000 ? b : b & ~(b >> 31);
+  }
+}
+
+function reluBackwardBits(Y: Float32Array, yo: number, G: Float32Array, go: number, out: Float32Array, k: number, n: number): void {
+  const yi = new Int32Array(Y.buffer, Y.byteOffset + yo * 4, n), gi = new Int32Array(G.buffer, G.byteOffset + go * 4, n);
+  const oi = new Int32Array(out.buffer, out.byteOffset + k * 4, n);
+  for (let i = 0; i < n; i++) {
+    const b = yi[i];
+    // (~b & -b) has its sign bit set exactly when b > 0 as an int32, i.e. y > +0 (or y is a positive NaN)
+    oi[i] = (b & 0x7fffffff) > 0x7f800000 ? gi[i] : gi[i] & ((~b & -b) >> 31);
   }
 }
 
@@ -107,7 +131,7 @@ function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Floa
       case 'sub': for (let j = 0; j < n; j++) out[k + j] = A[a + j] - B[b + j]; return;
       case 'mul': for (let j = 0; j < n; j++) out[k + j] = A[a + j] * B[b + j]; return;
       case 'div': for (let j = 0; j < n; j++) out[k + j] = A[a + j] / B[b + j]; return;
-      case 'reluBackward': for (let j = 0; j < n; j++) out[k + j] = A[a + j] <= 0 ? 0 : B[b + j]; return;
+      case 'reluBackward': reluBackwardBits(A, a, B, b, out, k, n); return;
       default: { const f = BINARY[op]; for (let j = 0; j < n; j++) out[k + j] = f(A[a + j], B[b + j]); return; }
     }
   }
