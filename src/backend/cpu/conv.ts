@@ -4,9 +4,23 @@
  */
 import type { View } from '../backend.js';
 import { arrayFor } from '../../core/dtype.js';
-import { numel } from '../../core/shape.js';
+import { isContiguous, numel } from '../../core/shape.js';
 import { contiguous } from './elementwise.js';
 import { CpuStorage, dataOf } from './storage.js';
+
+/** The elements of a view in row-major order and where they start: the storage itself when contiguous, else a copy. */
+function dense(x: View): { d: TypedArrayLike; o: number } {
+  if (isContiguous(x.shape, x.strides)) return { d: dataOf(x.storage), o: x.offset };
+  return { d: contiguous(x, x.dtype).data, o: 0 };
+}
+type TypedArrayLike = ReturnType<typeof dataOf>;
+
+/** The output positions o in [0, len) whose input coordinate o*s - p + k*d lies in [0, size). */
+function validRange(len: number, size: number, s: number, p: number, kd: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((p - kd) / s));
+  const hi = Math.min(len, Math.floor((size - 1 + p - kd) / s) + 1);
+  return [lo, Math.max(lo, hi)];
+}
 
 type Geo = { H: number; W: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; oh: number; ow: number };
 
@@ -17,26 +31,27 @@ function geo(spatial: readonly number[], k: readonly number[], s: readonly numbe
 }
 
 export function im2col(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): CpuStorage {
-  const X = contiguous(x, x.dtype).data;
+  const { d: X, o: x0 } = dense(x);
   const [N, C] = x.shape;
   const g = geo(x.shape.slice(2), kernel, stride, padding, dilation, outSpatial);
   const K = C * g.kh * g.kw, L = g.oh * g.ow;
   const out = arrayFor(x.dtype, N * K * L);
+  const sw = g.sw;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const xb = (n * C + c) * g.H * g.W;
+      const xb = x0 + (n * C + c) * g.H * g.W;
       for (let i = 0; i < g.kh; i++) {
+        const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
         for (let j = 0; j < g.kw; j++) {
           const row = ((n * K) + (c * g.kh + i) * g.kw + j) * L;
-          for (let oy = 0; oy < g.oh; oy++) {
-            const y = oy * g.sh - g.ph + i * g.dh;
+          // columns whose input x lies inside the image; the rest stay zero (padding)
+          const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
+          const shift = j * g.dw - g.pw;
+          for (let oy = y0; oy < y1; oy++) {
+            const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
             const ob = row + oy * g.ow;
-            if (y < 0 || y >= g.H) continue;
-            const xr = xb + y * g.W;
-            for (let ox = 0; ox < g.ow; ox++) {
-              const xx = ox * g.sw - g.pw + j * g.dw;
-              if (xx >= 0 && xx < g.W) out[ob + ox] = X[xr + xx];
-            }
+            if (sw === 1) for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox];
+            else for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox * sw];
           }
         }
       }
@@ -46,25 +61,26 @@ export function im2col(x: View, kernel: readonly number[], stride: readonly numb
 }
 
 export function col2im(cols: View, channels: number, spatial: readonly number[], kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): CpuStorage {
-  const Cc = contiguous(cols, cols.dtype).data;
+  const { d: Cc, o: c0 } = dense(cols);
   const N = cols.shape[0], C = channels;
   const g = geo(spatial, kernel, stride, padding, dilation, outSpatial);
   const K = C * g.kh * g.kw, L = g.oh * g.ow;
   const out = arrayFor(cols.dtype, N * C * numel(spatial));
+  const sw = g.sw;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const xb = (n * C + c) * g.H * g.W;
       for (let i = 0; i < g.kh; i++) {
+        const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
         for (let j = 0; j < g.kw; j++) {
-          const row = ((n * K) + (c * g.kh + i) * g.kw + j) * L;
-          for (let oy = 0; oy < g.oh; oy++) {
-            const y = oy * g.sh - g.ph + i * g.dh;
-            if (y < 0 || y >= g.H) continue;
-            const ob = row + oy * g.ow, xr = xb + y * g.W;
-            for (let ox = 0; ox < g.ow; ox++) {
-              const xx = ox * g.sw - g.pw + j * g.dw;
-              if (xx >= 0 && xx < g.W) out[xr + xx] += Cc[ob + ox];
-            }
+          const row = c0 + ((n * K) + (c * g.kh + i) * g.kw + j) * L;
+          const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
+          const shift = j * g.dw - g.pw;
+          for (let oy = y0; oy < y1; oy++) {
+            const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
+            const ob = row + oy * g.ow;
+            if (sw === 1) for (let ox = lo; ox < hi; ox++) out[xr + ox] += Cc[ob + ox];
+            else for (let ox = lo; ox < hi; ox++) out[xr + ox * sw] += Cc[ob + ox];
           }
         }
       }
@@ -74,14 +90,14 @@ export function col2im(cols: View, channels: number, spatial: readonly number[],
 }
 
 export function maxPool(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): [CpuStorage, CpuStorage] {
-  const X = contiguous(x, x.dtype).data;
+  const { d: X, o: x0 } = dense(x);
   const [N, C] = x.shape;
   const g = geo(x.shape.slice(2), kernel, stride, padding, dilation, outSpatial);
   const L = g.oh * g.ow;
   const vals = arrayFor(x.dtype, N * C * L);
   const idx = new Float64Array(N * C * L);
   for (let nc = 0; nc < N * C; nc++) {
-    const xb = nc * g.H * g.W;
+    const xb = x0 + nc * g.H * g.W;
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++) {
         let best = -Infinity, bi = -1;
@@ -104,10 +120,11 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
 }
 
 export function maxPoolBackward(grad: View, indices: View, spatial: readonly number[]): CpuStorage {
-  const G = contiguous(grad, grad.dtype).data, I = dataOf(contiguous(indices, 'int64'));
+  const { d: G, o: g0 } = dense(grad);
+  const { d: I, o: i0 } = indices.dtype === 'int64' ? dense(indices) : { d: dataOf(contiguous(indices, 'int64')), o: 0 };
   const [N, C] = grad.shape;
   const L = numel(grad.shape.slice(2)), S = numel(spatial);
   const out = arrayFor(grad.dtype, N * C * S);
-  for (let nc = 0; nc < N * C; nc++) for (let l = 0; l < L; l++) out[nc * S + I[nc * L + l]] += G[nc * L + l];
+  for (let nc = 0; nc < N * C; nc++) for (let l = 0; l < L; l++) out[nc * S + I[i0 + nc * L + l]] += G[g0 + nc * L + l];
   return new CpuStorage(grad.dtype, out);
 }
