@@ -7,9 +7,10 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../ops/movement.js';
+import { indexSelect } from '../ops/indexing.js';
 import { tensor } from '../ops/creation.js';
 import { defaultGenerator, Generator, randperm } from '../random/index.js';
-import { DataError, Dataset } from './dataset.js';
+import { DataError, Dataset, TensorDataset } from './dataset.js';
 
 const TWO_POW_63 = 1n << 63n;
 
@@ -124,10 +125,34 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
     return this.batches();
   }
 
+  /** A plain TensorDataset on the CPU, the default collate and a built-in sampler (whose indices are in range). */
+  private rowsFastPath(): boolean {
+    const ds = this.dataset as unknown;
+    return ds instanceof TensorDataset && ds.constructor === TensorDataset && this.collateFn === (defaultCollate as unknown)
+      && (this.sampler instanceof RandomSampler || this.sampler instanceof SequentialSampler)
+      && ds.tensors.every((t) => t.device === 'cpu');
+  }
+
   private *batches(): IterableIterator<B> {
     const bs = this.batchSize;
     if (bs === null) {
       for (const i of this.sampler) yield this.collateFn([this.dataset.getItem(i)]);
+      return;
+    }
+    if (this.rowsFastPath()) {
+      // TensorDataset + default collate: gather each batch with one indexSelect per tensor (the same values,
+      // dtypes and shapes as stacking the per-item rows), in the sampler's order
+      const tensors = (this.dataset as unknown as TensorDataset).tensors;
+      const rows = (idx: number[]) => {
+        const index = tensor(idx, { dtype: 'int64' });
+        return tensors.map((t) => indexSelect(t, 0, index)) as B;
+      };
+      let idx: number[] = [];
+      for (const i of this.sampler) {
+        idx.push(i);
+        if (idx.length === bs) { yield rows(idx); idx = []; }
+      }
+      if (idx.length > 0 && !this.dropLast) yield rows(idx);
       return;
     }
     let batch: T[] = [];

@@ -4,7 +4,7 @@
 import type { View } from '../backend.js';
 import { arrayFor, type DType } from '../../core/dtype.js';
 import { IndexError } from '../../core/errors.js';
-import { contiguousStrides, numel } from '../../core/shape.js';
+import { contiguousStrides, isContiguous, numel } from '../../core/shape.js';
 import { contiguous } from './elementwise.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { offsetsOf, viewOffsets } from './strided.js';
@@ -61,8 +61,16 @@ export function indexSelect(x: View, dim: number, index: View): CpuStorage {
   const io = viewOffsets(index);
   const idx = new Int32Array(len);
   for (let j = 0; j < len; j++) idx[j] = checkIndex('index_select()', I[io ? io[j] : index.offset + j], x.shape[dim], dim);
-  const base = offsetsWithZeroAt(outShape, x.strides, x.offset, dim);
   const inner = numel(outShape.slice(dim + 1));
+  if (dim === 0 && isContiguous(x.shape, x.strides)) {
+    // rows of a contiguous tensor (DataLoader batches, embeddings): one block copy per index
+    for (let j = 0; j < len; j++) {
+      const s0 = x.offset + idx[j] * inner;
+      out.set(X.subarray(s0, s0 + inner) as never, j * inner);
+    }
+    return new CpuStorage(x.dtype, out);
+  }
+  const base = offsetsWithZeroAt(outShape, x.strides, x.offset, dim);
   const st = x.strides[dim];
   for (let k = 0; k < n; k++) out[k] = X[base[k] + idx[Math.floor(k / inner) % len] * st];
   return new CpuStorage(x.dtype, out);
