@@ -4,7 +4,7 @@
  * Suites: gemm, elementwise, train (MLP / CNN / digits training steps). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { machine, table, fmt, type Row, type SuiteResult } from './harness.js';
@@ -84,13 +84,23 @@ for (const r of results) {
 }
 
 const after = machine();
-const out = {
-  command: 'npm run bench' + (args.length ? ' -- ' + args.join(' ') : ''),
-  date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000),
-  machine: { ...before, loadavgBefore: before.loadavg, loadavgAfter: after.loadavg },
-  suites: results,
-};
+const command = 'npm run bench' + (args.length ? ' -- ' + args.join(' ') : '');
+const date = new Date().toISOString();
 const file = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+// With --only, keep the other suites' earlier results (each suite records the command, date and machine it ran on).
+let kept: (SuiteResult & { command?: string; date?: string; machine?: unknown })[] = [];
+if (only && existsSync(file)) {
+  try {
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as { command?: string; date?: string; machine?: unknown; suites?: (SuiteResult & { command?: string; date?: string; machine?: unknown })[] };
+    kept = (prev.suites ?? []).filter((s) => !results.some((r) => r.suite === s.suite))
+      .map((s) => ({ command: s.command ?? prev.command, date: s.date ?? prev.date, machine: s.machine ?? prev.machine, ...s }));
+  } catch { /* unreadable: start over */ }
+}
+const out = {
+  command, date, seconds: Math.round((Date.now() - started) / 1000),
+  machine: { ...before, loadavgBefore: before.loadavg, loadavgAfter: after.loadavg },
+  suites: [...kept, ...results.map((r) => ({ command, date, machine: { ...before, loadavgAfter: after.loadavg }, ...r }))],
+};
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(`\nload before ${before.loadavg}, after ${after.loadavg}; ${out.seconds} s; wrote ${file}`);
 export type { Row };
