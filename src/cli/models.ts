@@ -20,10 +20,10 @@ export class DigitsMLP extends nn.Module {
 
 export class DigitsCNN extends nn.Module {
   features = new nn.Sequential(
-    new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
   );
-  head = new nn.Sequential(new nn.Flatten(), new nn.Dropout(0.1), new nn.Linear(32 * 7 * 7, 10));
+  head = new nn.Sequential(new nn.Flatten(), new nn.Dropout(0.1), new nn.Linear(16 * 7 * 7, 10));
   forward(x: torch.Tensor): torch.Tensor {
     return this.head.call(this.features.call(x));
   }
@@ -38,5 +38,5 @@ export function buildModel(kind: ModelKind): torch.nn.Module & { forward(x: torc
 
 export const DEFAULTS: Record<ModelKind, { epochs: number; batchSize: number; lr: number }> = {
   mlp: { epochs: 8, batchSize: 64, lr: 2e-3 },
-  cnn: { epochs: 6, batchSize: 64, lr: 3e-3 },
+  cnn: { epochs: 4, batchSize: 64, lr: 4e-3 },
 };
