@@ -6,7 +6,7 @@
  * Tensor or a plain array/object of Modules/Parameters attached to a module is an error at the assignment.
  * Traversal order, state-dict keys and messages follow PyTorch.
  */
-import type { DeviceType } from '../backend/backend.js';
+import { getBackend, type DeviceType } from '../backend/backend.js';
 import { isFloating, type DType } from '../core/dtype.js';
 import { ModuleError, StateDictError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
@@ -457,6 +457,13 @@ export class Module {
       throw new ModuleError(`${this._path()}.to: nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}; ` +
         'integer buffers keep their dtype on float casts, and parameters must stay floating point');
     }
+    if (device !== undefined) {
+      const from = this._ownedTensors().find((t) => t.device !== device && getBackend(t.device).readSync(t.storage) === null);
+      if (from) {
+        throw new ModuleError(`${this._path()}.to('${device}'): its tensors are on ${from.device}, whose reads are asynchronous; ` +
+          `use \`await model.toAsync('${device}')\``);
+      }
+    }
     return this._apply((t) => {
       let r = t;
       if (device !== undefined) r = toDevice(r, device);
@@ -477,25 +484,44 @@ export class Module {
    * first, then parameters, then buffers, as PyTorch; a shared tensor is converted once.
    */
   _apply(fn: (t: Tensor) => Tensor): this {
-    const seen = new Set<Tensor>();
-    const conv = (t: Tensor) => {
-      if (seen.has(t)) return;
-      seen.add(t);
-      const r = fn(t);
-      if (r !== t) t.setData_(r);
-    };
     noGrad(() => {
-      const visit = (m: Module) => {
-        for (const c of m.children()) visit(c);
-        for (const p of m._parameters.values()) {
-          if (!p) continue;
-          conv(p);
-          if (p.grad) conv(p.grad);
-        }
-        for (const b of m._buffers.values()) if (b) conv(b);
-      };
-      visit(this._self());
+      for (const t of this._ownedTensors()) {
+        const r = fn(t);
+        if (r !== t) t.setData_(r);
+      }
     });
+    return this;
+  }
+
+  /**
+   * Every parameter, gradient and buffer, once each (shared tensors once), in PyTorch's _apply order: children
+   * first, then parameters (each followed by its gradient), then buffers.
+   */
+  private _ownedTensors(): Tensor[] {
+    const seen = new Set<Tensor>();
+    const out: Tensor[] = [];
+    const add = (t: Tensor) => { if (!seen.has(t)) { seen.add(t); out.push(t); } };
+    const visit = (m: Module) => {
+      for (const c of m.children()) visit(c);
+      for (const p of m._parameters.values()) {
+        if (!p) continue;
+        add(p);
+        if (p.grad) add(p.grad);
+      }
+      for (const b of m._buffers.values()) if (b) add(b);
+    };
+    visit(this._self());
+    return out;
+  }
+
+  /**
+   * Move to a device whose reads are asynchronous (e.g. back from 'webgpu' to 'cpu'): the same objects as
+   * `to()`, with the copies awaited. `await model.toAsync('cpu')`.
+   */
+  async toAsync(device: DeviceType): Promise<this> {
+    const tensors = this._ownedTensors();
+    const moved = await Promise.all(tensors.map((t) => t.toAsync(device)));
+    noGrad(() => tensors.forEach((t, i) => { if (moved[i] !== t) t.setData_(moved[i].detach()); }));
     return this;
   }
 
