@@ -14,6 +14,13 @@ import { deviceTests, testDevices, unsupportedDtype, type TestDevice } from '../
 interface Arr { shape: number[]; dtype: DType; values: number[] }
 interface Fixture { id: string; inputs: Arr[]; outputs: Arr[]; upstream: (number[] | null)[]; grads: (number[] | null)[] }
 
+// The child run of reference-kernels.test.ts asks that the reference GEMM is really the one in use.
+test('GEMM implementation in use', async () => {
+  const { gemmF32Backend } = await import('../../src/backend/cpu/gemm.js');
+  if (process.env.TORCHLET_EXPECT_GEMM === 'reference') assert.match(gemmF32Backend(), /^reference/);
+  else assert.ok(gemmF32Backend().length > 0);
+});
+
 const fx = loadFixture<{ torch: string; samples: Fixture[] }>('ops/ops.json');
 const byId = new Map(fx.samples.map((s) => [s.id, s]));
 
