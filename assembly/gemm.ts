@@ -4,15 +4,20 @@
 // No runtime, no GC: the host passes byte addresses into linear memory.
 //
 // GEMM: C[b] = op(A[b]) * op(B[b]), row-major, BLIS loop nest (NC -> KC -> MC), B packed into NR-wide k-major
-// slivers and A into MR-row k-major slivers (packing absorbs the transposes), 4x8 register tile = 8 v128
-// accumulators (V8 gives wasm 15 xmm registers; larger tiles spill). Ragged edges are zero-padded in the packed
-// panels and written through a small tile buffer.
+// slivers and A into MR-row k-major slivers (packing absorbs the transposes), 6x8 register tile = 12 v128
+// accumulators. Ragged edges are zero-padded in the packed panels and written through a small tile buffer.
 
-const MR: i32 = 4;
+const MR: i32 = 6;
 const NR: i32 = 8;
 const KC: i32 = 256;
-const MC: i32 = 96;
-const NC: i32 = 1024;
+const MC: i32 = 96;   // multiple of MR
+const NC: i32 = 1024; // multiple of NR
+/** Rows of op(A) packed per step when A or B is read across its stored rows (p-major), see packA/packB. */
+const PG: i32 = 8;
+
+/** Register tile, exported for the host's chunking (rows of C per micro-tile, columns per micro-tile). */
+export const GEMM_MR: i32 = MR;
+export const GEMM_NR: i32 = NR;
 
 /** Bytes of per-thread scratch the host must reserve for gemm_task. */
 export const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
@@ -38,94 +43,109 @@ export const TASK_BYTES: i32 = 128;
 }
 
 /**
- * 4x8 micro-kernel over kc steps of packed A (4 floats per step) and packed B (8 floats per step), k unrolled by
- * two (measured best of 4x8/2x16/3x12/6x8 x unroll 1/2/4 on a Skylake-SP guest: the loop is issue-bound, and the
- * unroll halves the per-step index and loop overhead without spilling).
+ * 6x8 micro-kernel over kc steps of packed A (6 floats per step) and packed B (8 floats per step).
+ * Why this shape and this loop (V8 TurboFan on x64, checked with --print-wasm-code and a kernel-only bench on a
+ * Cascade Lake guest): V8 allocates 15 xmm registers and places each broadcast right before its two FMAs, so
+ * 12 accumulators + 2 B vectors + 1 broadcast fit without spills; unrolling k makes TurboFan hoist the next
+ * step's loads and spill. The 4x8 tile it replaces (k unrolled by 2) spilled three accumulators per step.
+ * Kernel-only, L1-resident: relaxed 38 GFLOPS (4x8: 22-27), plain 24 (4x8: 24, the mul+add port limit).
+ * The loop runs on the B pointer alone (no separate counter).
  */
 function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let a: v128, b0: v128, b1: v128;
-  const kc2 = kc & ~1;
-  for (let p = 0; p < kc2; p += 2) {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  let s: v128, b0: v128, b1: v128;
+  const pbEnd = pb + (<usize>kc << 5);
+  while (pb < pbEnd) {
     b0 = v128.load(pb); b1 = v128.load(pb, 16);
-    a = v128.load32_splat(pa); c00 = acc(c00, a, b0); c01 = acc(c01, a, b1);
-    a = v128.load32_splat(pa, 4); c10 = acc(c10, a, b0); c11 = acc(c11, a, b1);
-    a = v128.load32_splat(pa, 8); c20 = acc(c20, a, b0); c21 = acc(c21, a, b1);
-    a = v128.load32_splat(pa, 12); c30 = acc(c30, a, b0); c31 = acc(c31, a, b1);
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    a = v128.load32_splat(pa, 16); c00 = acc(c00, a, b0); c01 = acc(c01, a, b1);
-    a = v128.load32_splat(pa, 20); c10 = acc(c10, a, b0); c11 = acc(c11, a, b1);
-    a = v128.load32_splat(pa, 24); c20 = acc(c20, a, b0); c21 = acc(c21, a, b1);
-    a = v128.load32_splat(pa, 28); c30 = acc(c30, a, b0); c31 = acc(c31, a, b1);
-    pa += 32; pb += 64;
+    s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
+    s = v128.load32_splat(pa, 4); c10 = acc(c10, s, b0); c11 = acc(c11, s, b1);
+    s = v128.load32_splat(pa, 8); c20 = acc(c20, s, b0); c21 = acc(c21, s, b1);
+    s = v128.load32_splat(pa, 12); c30 = acc(c30, s, b0); c31 = acc(c31, s, b1);
+    s = v128.load32_splat(pa, 16); c40 = acc(c40, s, b0); c41 = acc(c41, s, b1);
+    s = v128.load32_splat(pa, 20); c50 = acc(c50, s, b0); c51 = acc(c51, s, b1);
+    pa += 24; pb += 32;
   }
-  if (kc & 1) {
-    b0 = v128.load(pb); b1 = v128.load(pb, 16);
-    a = v128.load32_splat(pa); c00 = acc(c00, a, b0); c01 = acc(c01, a, b1);
-    a = v128.load32_splat(pa, 4); c10 = acc(c10, a, b0); c11 = acc(c11, a, b1);
-    a = v128.load32_splat(pa, 8); c20 = acc(c20, a, b0); c21 = acc(c21, a, b1);
-    a = v128.load32_splat(pa, 12); c30 = acc(c30, a, b0); c31 = acc(c31, a, b1);
-  }
+  // Two separate store paths: merging the accumulate case into one (phis after the loop) made V8 spill three
+  // accumulators inside the loop.
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16)); c += ldcB;
-    c10 = f32x4.add(c10, v128.load(c)); c11 = f32x4.add(c11, v128.load(c, 16)); c += ldcB;
-    c20 = f32x4.add(c20, v128.load(c)); c21 = f32x4.add(c21, v128.load(c, 16)); c += ldcB;
-    c30 = f32x4.add(c30, v128.load(c)); c31 = f32x4.add(c31, v128.load(c, 16));
-    c -= 3 * ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c20)); v128.store(c, f32x4.add(v128.load(c, 16), c21), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c30)); v128.store(c, f32x4.add(v128.load(c, 16), c31), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c40)); v128.store(c, f32x4.add(v128.load(c, 16), c41), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c50)); v128.store(c, f32x4.add(v128.load(c, 16), c51), 16);
+    return;
   }
   v128.store(c, c00); v128.store(c, c01, 16); c += ldcB;
   v128.store(c, c10); v128.store(c, c11, 16); c += ldcB;
   v128.store(c, c20); v128.store(c, c21, 16); c += ldcB;
-  v128.store(c, c30); v128.store(c, c31, 16);
+  v128.store(c, c30); v128.store(c, c31, 16); c += ldcB;
+  v128.store(c, c40); v128.store(c, c41, 16); c += ldcB;
+  v128.store(c, c50); v128.store(c, c51, 16);
 }
 
 /** Pack op(A)[i0:i0+mc, p0:p0+kc] into MR-row slivers, k-major, zero-padded to a multiple of MR rows. */
 function packA(a: usize, lda: i32, trans: bool, i0: i32, p0: i32, mc: i32, kc: i32, dst: usize): void {
+  const ldaB = <usize>lda * 4;
+  if (trans) {
+    // op(A)[i][p] = A[p*lda + i]: each k step of a sliver is MR contiguous floats of stored row p. PG stored rows
+    // at a time, all slivers: every stored row is read once and sequentially (reading one sliver down all kc rows
+    // touched a new line, often a new page, per step and thrashed L1 sets for power-of-two lda).
+    for (let pg = 0; pg < kc; pg += PG) {
+      const pe = min(kc, pg + PG);
+      for (let r = 0; r < mc; r += MR) {
+        const rows = min(MR, mc - r);
+        let d = dst + <usize>(r * kc + pg * MR) * 4;
+        let src = a + (<usize>(p0 + pg) * lda + i0 + r) * 4;
+        if (rows == MR) {
+          for (let p = pg; p < pe; p++) {
+            v128.store(d, v128.load(src)); store<u64>(d, load<u64>(src, 16), 16);
+            d += MR * 4; src += ldaB;
+          }
+        } else {
+          for (let p = pg; p < pe; p++) {
+            for (let ii = 0; ii < MR; ii++) store<f32>(d + (<usize>ii << 2), ii < rows ? load<f32>(src + (<usize>ii << 2)) : 0);
+            d += MR * 4; src += ldaB;
+          }
+        }
+      }
+    }
+    return;
+  }
+  // op(A)[i][p] = A[i*lda + p]: gather MR rows; 4x4 transposes in registers for rows 0-3 and a zip for rows 4-5,
+  // whole groups of 4 k steps.
   for (let r = 0; r < mc; r += MR) {
     const rows = min(MR, mc - r);
     const d0 = dst + <usize>(r * kc) * 4;
-    if (trans) {
-      // op(A)[i][p] = A[p*lda + i]: each k step is MR contiguous floats.
-      let src = a + (<usize>p0 * lda + i0 + r) * 4;
-      if (rows == MR) {
-        for (let p = 0; p < kc; p++) { v128.store(d0 + (<usize>p << 4), v128.load(src)); src += <usize>lda * 4; }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = d0 + (<usize>p << 4);
-          for (let ii = 0; ii < MR; ii++) store<f32>(d + (<usize>ii << 2), ii < rows ? load<f32>(src + (<usize>ii << 2)) : 0);
-          src += <usize>lda * 4;
-        }
+    const s0 = a + (<usize>(i0 + r) * lda + p0) * 4;
+    if (rows == MR) {
+      const s1 = s0 + ldaB, s2 = s1 + ldaB, s3 = s2 + ldaB, s4 = s3 + ldaB, s5 = s4 + ldaB;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const r4 = v128.load(s4 + o), r5 = v128.load(s5 + o);
+        const u0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), u1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+        const d = d0 + <usize>p * (MR * 4);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)); v128.store64_lane(d, u0, 0, 16);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 24); v128.store64_lane(d, u0, 1, 40);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 48); v128.store64_lane(d, u1, 0, 64);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 72); v128.store64_lane(d, u1, 1, 88);
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2, d = d0 + <usize>p * (MR * 4);
+        store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
+        store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
+        store<f32>(d, load<f32>(s4 + o), 16); store<f32>(d, load<f32>(s5 + o), 20);
       }
     } else {
-      // op(A)[i][p] = A[i*lda + p]: gather MR rows; 4x4 transposes in registers for whole groups of 4 k steps.
-      const ldaB = <usize>lda * 4;
-      const s0 = a + (<usize>(i0 + r) * lda + p0) * 4;
-      if (rows == MR) {
-        const s1 = s0 + ldaB, s2 = s1 + ldaB, s3 = s2 + ldaB;
-        let p = 0;
-        for (; p + 4 <= kc; p += 4) {
-          const o = <usize>p << 2;
-          const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
-          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-          const d = d0 + (<usize>p << 4);
-          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-          v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-          v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-          v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-        }
-        for (; p < kc; p++) {
-          const o = <usize>p << 2, d = d0 + (<usize>p << 4);
-          store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
-          store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = d0 + (<usize>p << 4);
-          for (let ii = 0; ii < MR; ii++) {
-            store<f32>(d + (<usize>ii << 2), ii < rows ? load<f32>(s0 + <usize>ii * ldaB + (<usize>p << 2)) : 0);
-          }
+      for (let p = 0; p < kc; p++) {
+        const d = d0 + <usize>p * (MR * 4);
+        for (let ii = 0; ii < MR; ii++) {
+          store<f32>(d + (<usize>ii << 2), ii < rows ? load<f32>(s0 + <usize>ii * ldaB + (<usize>p << 2)) : 0);
         }
       }
     }
@@ -135,54 +155,60 @@ function packA(a: usize, lda: i32, trans: bool, i0: i32, p0: i32, mc: i32, kc: i
 /** Pack op(B)[p0:p0+kc, j0:j0+nc] into NR-column slivers, k-major, zero-padded to a multiple of NR columns. */
 function packB(b: usize, ldb: i32, trans: bool, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
   const ldbB = <usize>ldb * 4;
+  if (!trans) {
+    // op(B)[p][j] = B[p*ldb + j]: each k step of a sliver is NR contiguous floats of stored row p. PG rows at a
+    // time across all slivers, as in packA's transposed case.
+    for (let pg = 0; pg < kc; pg += PG) {
+      const pe = min(kc, pg + PG);
+      for (let s = 0; s < nc; s += NR) {
+        const cols = min(NR, nc - s);
+        let d = dst + <usize>(s * kc + pg * NR) * 4;
+        let src = b + (<usize>(p0 + pg) * ldb + j0 + s) * 4;
+        if (cols == NR) {
+          for (let p = pg; p < pe; p++) {
+            v128.store(d, v128.load(src)); v128.store(d, v128.load(src, 16), 16);
+            d += NR * 4; src += ldbB;
+          }
+        } else {
+          for (let p = pg; p < pe; p++) {
+            for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), jj < cols ? load<f32>(src + (<usize>jj << 2)) : 0);
+            d += NR * 4; src += ldbB;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let s = 0; s < nc; s += NR) {
     const cols = min(NR, nc - s);
     const d0 = dst + <usize>(s * kc) * 4;
-    if (!trans) {
-      // op(B)[p][j] = B[p*ldb + j]: each k step is NR contiguous floats.
-      let src = b + (<usize>p0 * ldb + j0 + s) * 4;
-      if (cols == NR) {
-        for (let p = 0; p < kc; p++) {
-          const d = d0 + (<usize>p << 5);
-          v128.store(d, v128.load(src)); v128.store(d, v128.load(src, 16), 16);
-          src += ldbB;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = d0 + (<usize>p << 5);
-          for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), jj < cols ? load<f32>(src + (<usize>jj << 2)) : 0);
-          src += ldbB;
+    // op(B)[p][j] = B[j*ldb + p]: NR rows of B, transposed 4x4 at a time.
+    const s0 = b + (<usize>(j0 + s) * ldb + p0) * 4;
+    if (cols == NR) {
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2, d = d0 + (<usize>p << 5);
+        for (let h = 0; h < 2; h++) {
+          const q = s0 + <usize>(h * 4) * ldbB + o;
+          const r0 = v128.load(q), r1 = v128.load(q + ldbB), r2 = v128.load(q + 2 * ldbB), r3 = v128.load(q + 3 * ldbB);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const dh = d + (<usize>h << 4);
+          v128.store(dh, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(dh, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+          v128.store(dh, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+          v128.store(dh, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
         }
       }
+      for (; p < kc; p++) {
+        const d = d0 + (<usize>p << 5);
+        for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s0 + <usize>jj * ldbB + (<usize>p << 2)));
+      }
     } else {
-      // op(B)[p][j] = B[j*ldb + p]: NR rows of B, transposed 4x4 at a time.
-      const s0 = b + (<usize>(j0 + s) * ldb + p0) * 4;
-      if (cols == NR) {
-        let p = 0;
-        for (; p + 4 <= kc; p += 4) {
-          const o = <usize>p << 2, d = d0 + (<usize>p << 5);
-          for (let h = 0; h < 2; h++) {
-            const q = s0 + <usize>(h * 4) * ldbB + o;
-            const r0 = v128.load(q), r1 = v128.load(q + ldbB), r2 = v128.load(q + 2 * ldbB), r3 = v128.load(q + 3 * ldbB);
-            const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-            const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-            const dh = d + (<usize>h << 4);
-            v128.store(dh, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-            v128.store(dh, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
-            v128.store(dh, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
-            v128.store(dh, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
-          }
-        }
-        for (; p < kc; p++) {
-          const d = d0 + (<usize>p << 5);
-          for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s0 + <usize>jj * ldbB + (<usize>p << 2)));
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = d0 + (<usize>p << 5);
-          for (let jj = 0; jj < NR; jj++) {
-            store<f32>(d + (<usize>jj << 2), jj < cols ? load<f32>(s0 + <usize>jj * ldbB + (<usize>p << 2)) : 0);
-          }
+      for (let p = 0; p < kc; p++) {
+        const d = d0 + (<usize>p << 5);
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(d + (<usize>jj << 2), jj < cols ? load<f32>(s0 + <usize>jj * ldbB + (<usize>p << 2)) : 0);
         }
       }
     }

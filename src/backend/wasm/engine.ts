@@ -19,6 +19,8 @@ export type WasmVariant = 'simd' | 'relaxed';
 
 interface KernelExports {
   SCRATCH_BYTES: WebAssembly.Global;
+  GEMM_MR: WebAssembly.Global;
+  GEMM_NR: WebAssembly.Global;
   TASK_BYTES: WebAssembly.Global;
   gemm_task(task: number, scratch: number): number;
   add_f32(x: number, y: number, out: number, n: number): void;
@@ -41,7 +43,6 @@ const CTL_EPOCH = 0, CTL_BUSY = 1, CTL_TASK = 2, CTL_SCRATCH = 3, CTL_SCRATCH_ST
 const T_M = 0, T_N = 1, T_K = 2, T_TA = 3, T_TB = 4, T_A = 5, T_LDA = 6, T_B = 7, T_LDB = 8, T_C = 9, T_LDC = 10,
   T_BATCH = 11, T_SA = 12, T_SB = 13, T_SC = 14, T_SPLIT = 15, T_CHUNK = 16, T_NCHUNKS = 17, T_NEXT = 18, T_DONE = 19;
 const SPLIT_BATCH = 0, SPLIT_M = 1, SPLIT_N = 2;
-const MR = 4, NR = 8;
 
 /** Below this many multiply-adds (m*n*k*batch) a GEMM stays on the calling thread. */
 export const PARALLEL_MIN_WORK = 96 * 96 * 96;
@@ -142,6 +143,8 @@ export class WasmEngine {
   private readonly module: WebAssembly.Module;
   private readonly ex: KernelExports;
   private readonly scratchBytes: number;
+  /** Register tile of the kernel (rows x columns of C per micro-kernel call); chunks of C are cut to multiples. */
+  readonly tile: { mr: number; nr: number };
   private f32!: Float32Array;
   private i32!: Int32Array;
   private numThreads: number;
@@ -162,6 +165,7 @@ export class WasmEngine {
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.ex = inst.exports as unknown as KernelExports;
     this.scratchBytes = align(this.ex.SCRATCH_BYTES.value as number);
+    this.tile = { mr: this.ex.GEMM_MR.value as number, nr: this.ex.GEMM_NR.value as number };
     this.refreshViews();
     this.numThreads = 1;
     this.setNumThreads(opts.threads ?? (this.shared ? hardwareThreads() : 1));
@@ -306,7 +310,7 @@ export class WasmEngine {
   private run(m: number, n: number, k: number, batch: number): void {
     const i32 = this.i32, T = TASK >> 2, C = CTL >> 2;
     const work = m * n * k * batch;
-    const threads = this.numThreads;
+    const threads = this.numThreads, { mr: MR, nr: NR } = this.tile;
     let split = SPLIT_M, chunk = m, nchunks = 1;
     if (this.workersBroken) { this.stopWorkers(); this.numThreads = 1; this.workersBroken = false; }
     const parallel = threads > 1 && work >= PARALLEL_MIN_WORK && this.spawnWorkers() > 0;

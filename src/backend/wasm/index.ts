@@ -62,7 +62,7 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
     return null;
   }
   const t = engine.threads;
-  setGemmF32(gemmWasm, `wasm ${variant === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, 4x8 packed, ${t} thread${t > 1 ? 's' : ''}`);
+  setGemmF32(gemmWasm, `wasm ${variant === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
   return variant;
 }
 
@@ -80,7 +80,7 @@ export function setNumThreads(n: number): void {
   if (engine) {
     engine.setNumThreads(n);
     const t = engine.threads, v = engine.variant;
-    setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, 4x8 packed, ${t} thread${t > 1 ? 's' : ''}`);
+    setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
   }
 }
 
