@@ -12,7 +12,7 @@ function start(d) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
   const gemmTask = inst.exports.gemm_task;
   const ctl = new Int32Array(d.memory.buffer, d.ctl, 16);
-  const id = d.id, spin = d.spin, gen = d.gen;
+  const id = d.id, spinMs = d.spinMs, gen = d.gen;
   Atomics.add(ctl, 5, 1);
   let handled = 0;
   for (;;) {
@@ -29,7 +29,12 @@ function start(d) {
       continue;
     }
     let changed = false;
-    for (let i = 0; i < spin; i++) { if (Atomics.load(ctl, 0) !== e) { changed = true; break; } }
+    // Poll for spinMs before sleeping: a futex wake-up costs far more than polling on a VM.
+    const t0 = performance.now();
+    for (let i = 1; ; i++) {
+      if (Atomics.load(ctl, 0) !== e) { changed = true; break; }
+      if ((i & 255) === 0 && performance.now() - t0 > spinMs) break;
+    }
     if (!changed) Atomics.wait(ctl, 0, e);
   }
   Atomics.sub(ctl, 5, 1);
