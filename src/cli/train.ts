@@ -50,7 +50,7 @@ function fmtTime(ms: number): string { return ms < 60_000 ? `${(ms / 1000).toFix
 export async function train(opts: TrainOptions): Promise<{ testAccuracy: number; checkpoint: string }> {
   const started = performance.now();
   const device = checkDevice(opts.device ?? 'cpu');
-  if (device === 'webgpu') await (torch as unknown as { webgpu: { init(): Promise<unknown> } }).webgpu.init();
+  if (device === 'webgpu') await torch.webgpu.init();
   const quiet = opts.quiet || !process.stdout.isTTY;
   const outDir = opts.out ?? 'checkpoints';
   mkdirSync(outDir, { recursive: true });
