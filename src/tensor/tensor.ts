@@ -4,7 +4,7 @@
  */
 import type { Storage, View, DeviceType } from '../backend/backend.js';
 import { getBackend } from '../backend/backend.js';
-import { isFloating, type DType, type TypedArray, bfloat16BitsToFloat32, float16BitsToFloat32 } from '../core/dtype.js';
+import { ITEM_SIZE, isFloating, type DType, type TypedArray, bfloat16BitsToFloat32, float16BitsToFloat32 } from '../core/dtype.js';
 import { AutogradError, DeviceError, DTypeError } from '../core/errors.js';
 import { contiguousStrides, fmt, isContiguous, numel } from '../core/shape.js';
 import type { Node } from '../autograd/node.js';
@@ -50,7 +50,7 @@ export class Tensor implements View {
   storageOffset(): number { return this.offset; }
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
   isFloatingPoint(): boolean { return isFloating(this.dtype); }
-  elementSize(): number { return ({ float32: 4, float64: 8, float16: 2, bfloat16: 2, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1 } as const)[this.dtype]; }
+  elementSize(): number { return ITEM_SIZE[this.dtype]; }
   /** Bytes of this tensor's elements (not of the whole storage). */
   nbytes(): number { return this.numel() * this.elementSize(); }
 
@@ -167,9 +167,4 @@ export class Tensor implements View {
   /** Free device memory now (GPU). On the CPU memory is garbage-collected and this only drops the reference. */
   dispose(): void { this.storage.dispose?.(); }
   [Symbol.dispose](): void { this.dispose(); }
-}
-
-/** Make a tensor of a fresh storage. */
-export function fromStorage(storage: Storage, shape: readonly number[]): Tensor {
-  return new Tensor(storage, [...shape]);
 }
