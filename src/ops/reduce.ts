@@ -3,6 +3,7 @@
  * argmax/argmin, var/std with correction, logsumexp, norm, all/any), softmax/logSoftmax, cumsum, sort/topk.
  */
 import { record } from '../autograd/node.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import type { ReduceOp } from '../backend/backend.js';
 import { isFloating, type DType } from '../core/dtype.js';
 import { ShapeError } from '../core/errors.js';
@@ -46,7 +47,10 @@ export function mean(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
   }
   const dims = normDims('mean', dim, x.ndim);
   const n = numel(dims.map((d) => x.shape[d]));
-  return div(sum(x, dims, opts), n);
+  const keep = opts.keepdim ?? false;
+  // one graph node named as PyTorch's (MeanBackward0), not Sum followed by Div
+  const out = noGrad(() => div(sum(x, dims, opts), n));
+  return record(out, 'Mean', [x], (g) => [div(unreduce(g, x, dims, keep), n)]);
 }
 
 export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Tensor {
