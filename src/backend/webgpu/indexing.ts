@@ -11,18 +11,7 @@ import { dispatch, pipeline, clearBuffer } from './device.js';
 import { COMMON_WGSL, computeType, loadAs, storeAs, wordType } from './dtypes.js';
 import { WG, contiguous } from './elementwise.js';
 import { WebGPUStorage, gpuStorage } from './storage.js';
-import { coalesce } from './strided.js';
-
-/** WGSL: add the offset of linear `lin` over shape at md[sh..] with strides at md[st..] to `name`. */
-function walk(name: string, lin: string, nd: number, sh: number, st: number): string {
-  const lines = [`{ var r = ${lin};`];
-  for (let d = nd - 1; d >= 0; d--) {
-    if (d === 0) lines.push(`${name} += r * md[${st}];`);
-    else lines.push(`${name} += (r % md[${sh + d}]) * md[${st + d}]; r = r / md[${sh + d}];`);
-  }
-  lines.push('}');
-  return lines.join(' ');
-}
+import { coalesce, walkCode } from './strided.js';
 
 const ATOMIC_F32 = /* wgsl */ `
 fn atomic_add_f32(i: i32, v: f32) {
@@ -69,8 +58,8 @@ export function gather(x: View, dim: number, index: View): WebGPUStorage {
 @group(0) @binding(1) var<storage, read> I: array<i32>;
 @group(0) @binding(2) var<storage, read_write> O: array<${t}>;
 @group(0) @binding(3) var<storage, read> md: array<i32>;
-${HEAD(`var xo = md[3]; ${walk('xo', 'k', nd, S, XS)}
-  var io = md[4]; ${walk('io', 'k', nd, S, IS)}
+${HEAD(`var xo = md[3]; ${walkCode('xo', 'k', nd, S, XS)}
+  var io = md[4]; ${walkCode('io', 'k', nd, S, IS)}
   let iv = ${fixIndex('I[io]', 'md[1]')};
   if (iv < 0 || iv >= md[1]) { O[k] = ${t}(0); return; }
   O[k] = X[xo + iv * md[2]];`)}`,
@@ -88,9 +77,9 @@ export function scatter(self: View, dim: number, index: View, src: View, reduce:
   // meta: 0 n, 1 size, 2 ostDim, 3 iOff, 4 sOff, shape, os, is, ss
   const S = 5, OS = S + nd, IS = OS + nd, SS = IS + nd;
   const ct = computeType(self.dtype);
-  const body = (store: string) => `var oo = 0; ${walk('oo', 'k', nd, S, OS)}
-  var io = md[3]; ${walk('io', 'k', nd, S, IS)}
-  var so = md[4]; ${walk('so', 'k', nd, S, SS)}
+  const body = (store: string) => `var oo = 0; ${walkCode('oo', 'k', nd, S, OS)}
+  var io = md[3]; ${walkCode('io', 'k', nd, S, IS)}
+  var so = md[4]; ${walkCode('so', 'k', nd, S, SS)}
   let iv = ${fixIndex('I[io]', 'md[1]')};
   if (iv < 0 || iv >= md[1]) { return; }
   let v = ${loadAs(src.dtype, ct, 'Sv[so]')};
@@ -130,7 +119,7 @@ export function indexSelect(x: View, dim: number, index: View): WebGPUStorage {
 @group(0) @binding(1) var<storage, read> I: array<i32>;
 @group(0) @binding(2) var<storage, read_write> O: array<${t}>;
 @group(0) @binding(3) var<storage, read> md: array<i32>;
-${HEAD(`var xo = md[3]; ${walk('xo', 'k', nd, S, XS)}
+${HEAD(`var xo = md[3]; ${walkCode('xo', 'k', nd, S, XS)}
   let j = (k / md[6]) % md[7];
   let iv = ${fixIndex('I[md[4] + j * md[5]]', 'md[1]')};
   if (iv < 0 || iv >= md[1]) { O[k] = ${t}(0); return; }
@@ -158,8 +147,8 @@ export function indexAdd(shape: readonly number[], dtype: DType, dim: number, in
 @group(0) @binding(1) var<storage, read> Sv: array<${wordType(src.dtype)}>;
 ${accumDecl(dtype, 2)}
 @group(0) @binding(3) var<storage, read> md: array<i32>;
-${HEAD(`var oo = 0; ${walk('oo', 'k', nd, S, OS)}
-  var so = md[3]; ${walk('so', 'k', nd, S, SS)}
+${HEAD(`var oo = 0; ${walkCode('oo', 'k', nd, S, OS)}
+  var so = md[3]; ${walkCode('so', 'k', nd, S, SS)}
   let j = (k / md[6]) % md[7];
   let iv = ${fixIndex('I[md[4] + j * md[5]]', 'md[1]')};
   if (iv < 0 || iv >= md[1]) { return; }
@@ -183,7 +172,7 @@ export function triangle(x: View, k: number, upper: boolean): WebGPUStorage {
 @group(0) @binding(0) var<storage, read> X: array<${t}>;
 @group(0) @binding(1) var<storage, read_write> O: array<${t}>;
 @group(0) @binding(2) var<storage, read> md: array<i32>;
-${HEAD(`var xo = md[4]; ${walk('xo', 'k', nd, S, XS)}
+${HEAD(`var xo = md[4]; ${walkCode('xo', 'k', nd, S, XS)}
   let c = k % md[2]; let r = (k / md[2]) % md[1];
   let keep = ${upper ? 'c - r >= md[3]' : 'c - r <= md[3]'};
   O[k] = select(${t}(0), X[xo], keep);`)}`,

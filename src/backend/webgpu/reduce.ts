@@ -12,19 +12,7 @@ import { dispatch, pipeline } from './device.js';
 import { COMMON_WGSL, type CT, computeType, loadAs, storeAs, wordType } from './dtypes.js';
 import { WG, fill } from './elementwise.js';
 import { WebGPUStorage, gpuStorage } from './storage.js';
-import { coalesce } from './strided.js';
-
-/** WGSL: storage offset `name` of linear index `lin` in a (shape, strides) space whose words start at sh/st. */
-function walk(name: string, lin: string, nd: number, sh: number, st: number): string {
-  if (nd === 1) return `${name} += (${lin}) * md[${st}];`;
-  const lines = [`{ var r = ${lin};`];
-  for (let d = nd - 1; d >= 0; d--) {
-    if (d === 0) lines.push(`${name} += r * md[${st}];`);
-    else lines.push(`${name} += (r % md[${sh + d}]) * md[${st + d}]; r = r / md[${sh + d}];`);
-  }
-  lines.push('}');
-  return lines.join(' ');
-}
+import { coalesce, walkCode } from './strided.js';
 
 function identity(op: ReduceOp, ct: CT): string {
   const f = ct === 'f32';
@@ -98,8 +86,8 @@ export function reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype:
 @group(0) @binding(1) var<storage, read_write> O: array<${wordType(outDtype)}>;
 @group(0) @binding(2) var<storage, read> md: array<i32>;
 ${combineFn(op, ct)}
-fn base_of(o: i32) -> i32 { var b = md[2]; ${walk('b', 'o', ndk, KS, KT)} return b; }
-fn elem(b: i32, j: i32) -> i32 { var off = b; ${walk('off', 'j', ndr, RS, RT)} return off; }`;
+fn base_of(o: i32) -> i32 { var b = md[2]; ${walkCode('b', 'o', ndk, KS, KT)} return b; }
+fn elem(b: i32, j: i32) -> i32 { var off = b; ${walkCode('off', 'j', ndr, RS, RT)} return off; }`;
     if (!perGroup) {
       return `${head}
 @compute @workgroup_size(${WG})
@@ -166,8 +154,8 @@ function lineMeta(x: View, L: ReturnType<typeof lines>, extra: number[]): Int32A
 }
 
 function lineBases(nd: number): string {
-  return `fn in_base(l: i32) -> i32 { var b = md[2]; ${walk('b', 'l', nd, 5, 5 + nd)} return b; }
-fn out_base(l: i32) -> i32 { var b = 0; ${walk('b', 'l', nd, 5, 5 + 2 * nd)} return b; }`;
+  return `fn in_base(l: i32) -> i32 { var b = md[2]; ${walkCode('b', 'l', nd, 5, 5 + nd)} return b; }
+fn out_base(l: i32) -> i32 { var b = 0; ${walkCode('b', 'l', nd, 5, 5 + 2 * nd)} return b; }`;
 }
 
 export function cumsum(x: View, dim: number, outDtype: DType): WebGPUStorage {

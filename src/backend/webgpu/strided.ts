@@ -32,16 +32,22 @@ export function isRowMajor(shape: readonly number[], strides: readonly number[])
   return shape.every((s, i) => s === 1 || strides[i] === c[i]);
 }
 
-/** WGSL statements computing `name` = storage offset of linear element `lin` for an operand whose meta starts at `base`. */
-export function offsetCode(name: string, lin: string, nd: number, shapeBase: number, base: number, rowMajor: boolean): string {
-  if (rowMajor) return `let ${name} = md[${base}] + ${lin};`;
-  const lines = [`var ${name} = md[${base}];`, `{ var r = ${lin};`];
+/** WGSL: add to `name` the storage offset of linear element `lin` in a (shape, strides) space whose words start at sh/st in md. */
+export function walkCode(name: string, lin: string, nd: number, sh: number, st: number): string {
+  if (nd === 1) return `${name} += (${lin}) * md[${st}];`;
+  const lines = [`{ var r = ${lin};`];
   for (let d = nd - 1; d >= 0; d--) {
-    if (d === 0) lines.push(`${name} += r * md[${base + 1 + d}];`);
-    else lines.push(`${name} += (r % md[${shapeBase + d}]) * md[${base + 1 + d}]; r = r / md[${shapeBase + d}];`);
+    if (d === 0) lines.push(`${name} += r * md[${st}];`);
+    else lines.push(`${name} += (r % md[${sh + d}]) * md[${st + d}]; r = r / md[${sh + d}];`);
   }
   lines.push('}');
   return lines.join(' ');
+}
+
+/** WGSL statements computing `name` = storage offset of linear element `lin` for an operand whose meta starts at `base`. */
+export function offsetCode(name: string, lin: string, nd: number, shapeBase: number, base: number, rowMajor: boolean): string {
+  if (rowMajor) return `let ${name} = md[${base}] + ${lin};`;
+  return `var ${name} = md[${base}]; ${walkCode(name, lin, nd, shapeBase, base + 1)}`;
 }
 
 export function viewNumel(v: View): number { return numel(v.shape); }
