@@ -16,7 +16,7 @@ PKGS=python3-torch,python3-torchvision,python3-safetensors,python3-numpy,libopen
 MIRROR="${TORCHLET_DEBIAN_MIRROR:-}"
 if [ -z "$MIRROR" ]; then
   MIRROR=$(grep -rhoE '^(URIs:|deb) +\S+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-    | grep -v security | head -1 | awk '{print $2}')
+    | awk '{print $2}' | grep -E '/debian/?$' | head -1 || true)
   MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 fi
 
