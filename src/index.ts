@@ -20,5 +20,6 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as webgpu from './webgpu.js';
+export * as backends from './backends.js';
 // torch.tidy(fn) / torch.keep(t): free the device memory of intermediates (a no-op for garbage-collected CPU storages).
 export { tidy, keep } from './backend/webgpu/tidy.js';

@@ -66,6 +66,15 @@ export function buildProgram(): Command {
     .description("a checkpoint's parameter table by module, without building the model")
     .action((file: string) => { console.log(summarizeFile(file)); });
 
+  program.command('env')
+    .description("what runs here and why (like PyTorch's collect_env): CPU kernels, threads, WebGPU adapter, versions")
+    .option('--json', 'machine-readable output')
+    .option('--no-webgpu', 'do not try to bring up the WebGPU device')
+    .action(async (opts: { json?: boolean; webgpu: boolean }) => {
+      const { envReport } = await import('./env.js');
+      console.log(await envReport(opts));
+    });
+
   program.command('explore')
     .description('serve the initialization explorer page on localhost')
     .option('--port <n>', 'port (0 = any free port)', nonNegInt('--port'), 5173)

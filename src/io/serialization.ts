@@ -63,6 +63,10 @@ export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unkn
 // The file layer is Node-only; a computed specifier keeps bundlers from pulling node:fs into browser builds.
 const FILE_MODULE = './file.js';
 async function fileLayer(): Promise<typeof import('./file.js')> {
+  // Outside Node there is no file system: say so at once, without requesting ./file.js from the server.
+  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
+    throw new SerializationError('file paths need Node.js; in the browser use torch.saveBytes(obj) (then a Blob download) and torch.loadBytes(new Uint8Array(await file.arrayBuffer())) with the File API');
+  }
   try {
     return await import(/* @vite-ignore */ FILE_MODULE);
   } catch (e) {

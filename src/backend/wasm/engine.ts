@@ -111,13 +111,28 @@ export function variantSupported(variant: WasmVariant, allowFlag = true): boolea
 
 /** True where threads can be used: SharedArrayBuffer, shared wasm memory, and a thread allowed to Atomics.wait. */
 export function sharedMemorySupported(): boolean {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  return sharedMemoryProblem() === null;
+}
+
+/** Why threads cannot be used here (with the fix), or null when they can. */
+export function sharedMemoryProblem(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    const g = globalThis as { crossOriginIsolated?: boolean };
+    return g.crossOriginIsolated === false
+      ? 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated: serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
+      : 'SharedArrayBuffer is unavailable in this runtime';
+  }
+  let mem: WebAssembly.Memory;
   try {
-    const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    if (!(mem.buffer instanceof SharedArrayBuffer)) return false;
+    mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    if (!(mem.buffer instanceof SharedArrayBuffer)) return 'shared WebAssembly memory is unavailable in this runtime';
+  } catch (e) { return `shared WebAssembly memory is unavailable: ${(e as Error).message}`; }
+  try {
     Atomics.wait(new Int32Array(mem.buffer, 0, 1), 0, 1, 0); // throws on a browser main thread
-    return true;
-  } catch { return false; }
+  } catch {
+    return "this is a browser's main thread, where Atomics.wait is forbidden: run torchlet inside a Web Worker to use threads";
+  }
+  return null;
 }
 
 /** Cores of this machine (os.availableParallelism in Node, navigator.hardwareConcurrency in browsers). */
@@ -158,6 +173,10 @@ export class WasmEngine {
   private epoch = 0;
   private disposed = false;
   private workersBroken = false;
+  /** Why worker threads could not start or died (null while none failed). */
+  workerFailure: string | null = null;
+  /** Called once when workers fail (the public layer warns). */
+  onWorkerFailure: ((reason: string) => void) | null = null;
   profile: GemmProfile | null = null;
 
   constructor(opts: EngineOptions) {
@@ -221,18 +240,46 @@ export class WasmEngine {
             Worker?: new (url: string) => WorkerHandle & { postMessage(d: unknown): void };
             Blob: typeof Blob; URL: typeof URL;
           };
-          if (!g.Worker) break;
+          if (!g.Worker) { this.failWorkers('this runtime has no Worker constructor'); break; }
           const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-          const ww = new g.Worker(url);
+          const ww = new g.Worker(url) as WorkerHandle & { postMessage(d: unknown): void; addEventListener?(ev: string, fn: (e: unknown) => void): void };
+          ww.addEventListener?.('error', (e) => { this.workersBroken = true; this.failWorkers(`a Web Worker could not start (${(e as { message?: string }).message ?? 'its error event carries no message, as when a Content-Security-Policy refuses blob: workers'})`, 0); });
           ww.postMessage(data);
           w = ww;
         }
-      } catch { break; }
+      } catch (e) {
+        this.failWorkers(`starting a worker threw: ${(e as Error).message}`);
+        break;
+      }
       w.unref?.();
-      w.on?.('error', () => { this.workersBroken = true; });
+      w.on?.('error', (e) => { this.workersBroken = true; this.failWorkers(`a worker thread failed: ${(e as Error).message}`, 0); });
       this.workers.push(w);
     }
     return this.workers.length;
+  }
+
+  /** Record a worker failure: from now on only the threads that run are reported and used. */
+  private failWorkers(reason: string, alive = this.workers.length): void {
+    const first = this.workerFailure === null;
+    this.workerFailure = reason;
+    this.numThreads = 1 + alive;
+    if (first) this.onWorkerFailure?.(reason);
+  }
+
+  /** Start the workers now (instead of at the first large GEMM), so failures show before they matter. */
+  startWorkers(): number { return this.numThreads > 1 ? this.spawnWorkers() : 0; }
+
+  /**
+   * Resolves with the threads that run once every started worker has reported ready or failed (or after
+   * `timeoutMs`, with the threads ready by then).
+   */
+  async whenWorkersReady(timeoutMs = 10_000): Promise<number> {
+    this.startWorkers();
+    const t0 = Date.now();
+    while (this.numThreads > 1 && this.readyWorkers < this.numThreads - 1 && Date.now() - t0 < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return Math.min(this.numThreads, 1 + this.readyWorkers);
   }
 
   private stopWorkers(): void {
@@ -243,6 +290,7 @@ export class WasmEngine {
     Atomics.notify(this.i32, CTL / 4 + CTL_EPOCH);
     for (const w of this.workers) w.terminate();
     this.workers = [];
+    Atomics.store(this.i32, CTL / 4 + CTL_READY, 0);
   }
 
   /** Stop the workers; the engine still works single-threaded afterwards. */
@@ -316,9 +364,9 @@ export class WasmEngine {
   private run(m: number, n: number, k: number, batch: number): void {
     const i32 = this.i32, T = TASK >> 2, C = CTL >> 2;
     const work = m * n * k * batch;
+    if (this.workersBroken) { this.stopWorkers(); this.numThreads = 1; this.workersBroken = false; }
     const threads = this.numThreads, { mr: MR, nr: NR } = this.tile;
     let split = SPLIT_M, chunk = m, nchunks = 1;
-    if (this.workersBroken) { this.stopWorkers(); this.numThreads = 1; this.workersBroken = false; }
     const parallel = threads > 1 && work >= PARALLEL_MIN_WORK && this.spawnWorkers() > 0;
     if (parallel) {
       const target = 2 * threads;

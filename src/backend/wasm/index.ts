@@ -9,13 +9,29 @@
  * Environment overrides (Node): TORCHLET_WASM=off|simd|relaxed, TORCHLET_NUM_THREADS=n.
  */
 import { setGemmF32, gemmReference, type GemmArgs } from '../cpu/gemm.js';
-import { WasmEngine, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './engine.js';
+import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
-export { WasmEngine, variantSupported, sharedMemorySupported, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
+export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
 export type { WasmVariant, EngineOptions, GemmProfile } from './engine.js';
 
 let engine: WasmEngine | null = null;
 let requestedThreads: number | null = null;
+/** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
+let kernelReason = 'enableWasmKernels() has not run';
+const warned = new Set<string>();
+
+/** Warn once per distinct message (a fallback that costs speed must never be silent). */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  const c = (globalThis as { console?: { warn(m: string): void } }).console;
+  c?.warn(`torchlet: ${message}`);
+}
+
+/** Why the current kernel set is in use (for torch.backends.info()). */
+export function cpuKernelReason(): string { return kernelReason; }
+
+const CSP_HINT = /unsafe-eval|content security policy|csp|refused to compile/i;
 
 function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -50,7 +66,17 @@ export function gemmWasm(args: GemmArgs<Float32Array>): void {
 export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVariant | null {
   const variant = opts.variant ?? bestVariant();
   if (engine && engine.variant === variant) return variant;
-  if (!variant || !variantSupported(variant)) return null;
+  if (!variant || !variantSupported(variant)) {
+    const forced = env('TORCHLET_WASM');
+    if (forced === 'off' || forced === '0') kernelReason = `TORCHLET_WASM=${forced} chose the TypeScript kernels`;
+    else {
+      kernelReason = typeof WebAssembly !== 'object'
+        ? 'this runtime has no WebAssembly'
+        : `this runtime does not support WebAssembly ${variant ?? 'SIMD128'} (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+ do)`;
+      warnOnce(`the CPU runs the TypeScript kernels (about 4x slower): ${kernelReason}`);
+    }
+    return null;
+  }
   let threads = requestedThreads;
   const envThreads = Number(env('TORCHLET_NUM_THREADS'));
   if (threads === null && Number.isInteger(envThreads) && envThreads > 0) threads = envThreads;
@@ -58,18 +84,38 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
     const next = new WasmEngine({ variant, threads: threads ?? undefined });
     engine?.dispose();
     engine = next;
-  } catch {
+  } catch (e) {
+    const msg = (e as Error).message;
+    kernelReason = `compiling the WebAssembly kernels failed: ${msg}`;
+    warnOnce(`the CPU runs the TypeScript kernels (about 4x slower): ${kernelReason}${CSP_HINT.test(msg)
+      ? ". The page's Content-Security-Policy forbids WebAssembly compilation: add 'wasm-unsafe-eval' to its script-src directive" : ''}`);
     return null;
   }
-  const t = engine.threads;
-  setGemmF32(gemmWasm, `wasm ${variant === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
+  kernelReason = variant === 'relaxed'
+    ? 'the runtime accepts relaxed SIMD (f32x4.relaxed_madd)'
+    : 'the runtime accepts SIMD128 but not relaxed SIMD';
+  const problem = engine.shared ? null : sharedMemoryProblem();
+  if (problem && (threads ?? 2) > 1 && hardwareThreads() > 1) warnOnce(`the CPU kernels run on 1 thread: ${problem}`);
+  engine.onWorkerFailure = (reason) => {
+    warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
+      "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
+    describeGemm();
+  };
+  describeGemm();
   return variant;
+}
+
+function describeGemm(): void {
+  if (!engine) return;
+  const t = engine.threads, v = engine.variant;
+  setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
 }
 
 /** Put the reference GEMM back and stop the worker threads. */
 export function disableWasmKernels(): void {
   engine?.dispose();
   engine = null;
+  kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)');
 }
 
@@ -79,14 +125,29 @@ export function setNumThreads(n: number): void {
   requestedThreads = n;
   if (engine) {
     engine.setNumThreads(n);
-    const t = engine.threads, v = engine.variant;
-    setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
+    describeGemm();
   }
 }
 
-/** Threads large GEMMs use now (the machine's cores by default where shared memory is available). */
+/** The threads requested (setNumThreads, TORCHLET_NUM_THREADS, else the machine's cores). */
+export function requestedNumThreads(): number {
+  return requestedThreads ?? (Number(env('TORCHLET_NUM_THREADS')) || hardwareThreads());
+}
+
+/**
+ * Threads large GEMMs really use: workers are started here (not only at the first large GEMM) so that a
+ * runtime that refuses them (a CSP without worker-src blob:, no Worker) is reported now, not after the fact.
+ */
 export function getNumThreads(): number {
-  if (engine) return engine.threads;
+  if (engine) { engine.startWorkers(); return engine.threads; }
   if (requestedThreads !== null) return sharedMemorySupported() ? requestedThreads : 1;
   return sharedMemorySupported() ? hardwareThreads() : 1;
+}
+
+/**
+ * Waits until the worker threads have started or failed and resolves with the threads that run. Browsers start
+ * workers (and refuse them under a Content-Security-Policy) asynchronously, so this is the reliable figure there.
+ */
+export async function threadsReady(timeoutMs?: number): Promise<number> {
+  return engine ? engine.whenWorkersReady(timeoutMs) : 1;
 }
