@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file The WebGPU device context: adapter/device init (browser `navigator.gpu`, or Dawn through the `webgpu`
  * npm package loaded lazily in Node), a size-classed buffer pool, a pipeline cache keyed by shader key, and

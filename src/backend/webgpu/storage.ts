@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file WebGPU storage: a pooled GPU buffer of 32-bit words. `dispose()` returns the buffer to the pool at once
  * and reports the free to the memory counters; a FinalizationRegistry returns buffers of storages that were
