@@ -1,7 +1,7 @@
 /**
  * @file `npm run bench`: runs every suite in one process, prints tables with ratios to each peer, writes
  * bench/results.json. `npm run bench -- --quick` shortens repetitions; `--only gemm` runs one suite.
- * Suites: gemm, elementwise, train (MLP / CNN / digits training steps), webgpu (GEMM on the WebGPU device). To add one, add a file exporting
+ * Suites: gemm, elementwise, train (MLP / CNN / digits training steps), webgpu (GEMM on the WebGPU device), browser (the same work in headless Chromium and in Node). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (
   elementwise: () => import('./elementwise.js'),
   train: () => import('./train.js'),
   webgpu: () => import('./webgpu.js'),
+  browser: () => import('./browser.js'),
 };
 
 const args = process.argv.slice(2);

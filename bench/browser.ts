@@ -1,0 +1,87 @@
+/**
+ * @file The same work in headless Chromium (Debian's chromium, driven by playwright-core; the browser bundle of
+ * scripts/bundle-browser.mjs served from 127.0.0.1 with COOP/COEP) and in Node, 1 thread on both sides,
+ * interleaved: each repetition times a block in Node, then the same block in the page. Cases: an MLP training
+ * step (784-512-512-10, batch 128, SGD), a million-element add and a 16x512 sigmoid.
+ * List it in bench/run.ts SUITES as `browser: () => import('./browser.js')`.
+ */
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as torch from '../src/index.js';
+import type { BenchContext, Row, SuiteResult } from './harness.js';
+// @ts-expect-error plain ESM script without types
+import { bundleBrowser } from '../scripts/bundle-browser.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Runs in both places: `setup(torch)` returns named blocks; each block runs its case `inner` times. */
+const CASES = `
+export function setup(torch) {
+  torch.setNumThreads(1);
+  torch.manualSeed(0);
+  const { nn, optim } = torch;
+  const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+  const x = torch.randn([128, 784]), y = torch.randint(0, 10, [128]);
+  const a = torch.randn([1000000]), b = torch.randn([1000000]), s = torch.randn([16, 512]);
+  const blocks = {
+    'MLP 784-512-512-10 step b128': [() => { opt.zeroGrad(); nn.functional.crossEntropy(model.call(x), y).backward(); opt.step(); }, 3],
+    'add 1M': [() => a.add(b), 20],
+    'sigmoid 16x512': [() => s.sigmoid(), 200],
+  };
+  return (name) => { const [fn, inner] = blocks[name]; const t0 = performance.now(); for (let i = 0; i < inner; i++) fn(); return (performance.now() - t0) / inner; };
+}`;
+const NAMES = ['MLP 784-512-512-10 step b128', 'add 1M', 'sigmoid 16x512'];
+
+function stats(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((p, q) => p - q);
+  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
+}
+
+export async function run(ctx: BenchContext): Promise<SuiteResult> {
+  const rows: Row[] = [], notes: string[] = [];
+  if (!existsSync(CHROMIUM)) { notes.push(`browser suite skipped: ${CHROMIUM} is missing (apt-get install chromium)`); return { suite: 'browser', rows, notes }; }
+  const js = (await bundleBrowser({ write: false })).outputFiles[0].text as string;
+  const COI = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+  const server = createServer((req, res) => {
+    if (req.url === '/t.js') { res.writeHead(200, { 'content-type': 'text/javascript', ...COI }); res.end(js); return; }
+    if (req.url === '/c.js') { res.writeHead(200, { 'content-type': 'text/javascript', ...COI }); res.end(CASES); return; }
+    res.writeHead(200, { 'content-type': 'text/html', ...COI });
+    res.end(`<script type="module">import * as torch from '/t.js'; import { setup } from '/c.js'; window.__sample = setup(torch); window.__kernels = torch.backends.info().cpu.kernels;</script>`);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const threadsBefore = torch.getNumThreads();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => (window as unknown as { __sample?: unknown }).__sample !== undefined, null, { timeout: 120_000 });
+    const kernels = await page.evaluate(() => (window as unknown as { __kernels: string }).__kernels);
+    const mod = await import(`data:text/javascript,${encodeURIComponent(CASES)}`) as { setup(t: typeof torch): (name: string) => number };
+    const nodeSample = mod.setup(torch);
+    const reps = ctx.quick ? 5 : 9;
+    for (const name of NAMES) {
+      for (let w = 0; w < 2; w++) { nodeSample(name); await page.evaluate((n) => (window as unknown as { __sample(n: string): number }).__sample(n), name); }
+      const node: number[] = [], web: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        node.push(nodeSample(name));
+        web.push(await page.evaluate((n) => (window as unknown as { __sample(n: string): number }).__sample(n), name));
+      }
+      const n = stats(node), b = stats(web);
+      const spread = (s: { median: number; min: number; max: number }) => (s.max - s.min) / s.median;
+      rows.push({ suite: 'browser', case: name, impl: 'torchlet node', threads: 1, value: n.median, unit: 'ms', detail: { min: n.min, max: n.max, reps } });
+      rows.push({ suite: 'browser', case: name, impl: `torchlet chromium (${kernels})`, threads: 1, value: b.median, unit: 'ms', detail: { min: b.min, max: b.max, reps } });
+      const noisy = spread(n) > 0.2 || spread(b) > 0.2 ? ' (noisy: spread over 20%)' : '';
+      const line = `${name}: chromium/node = ${(b.median / n.median).toFixed(2)}x (node ${n.median.toFixed(3)} ms [${n.min.toFixed(3)}–${n.max.toFixed(3)}], chromium ${b.median.toFixed(3)} ms [${b.min.toFixed(3)}–${b.max.toFixed(3)}], ${reps} interleaved reps)${noisy}`;
+      notes.push(line);
+      ctx.log(`  ${line}`);
+    }
+  } finally {
+    torch.setNumThreads(threadsBefore);
+    await browser.close();
+    server.close();
+  }
+  return { suite: 'browser', rows, notes };
+}
