@@ -72,14 +72,14 @@ function parseArray(fn: string, pos: number, a: IndexArray): Parsed {
   const flat: number[] = [];
   let kind: 'int' | 'bool' | null = null;
   const bad = (why: string): never => { throw new ArgumentError(`${fn}: index ${pos} (an array) ${why}; an array is one advanced index: integers (nested arrays allowed) or booleans (a mask)`); };
+  for (let v: unknown = a; Array.isArray(v); v = v[0]) shape.push(v.length);
   const walk = (v: unknown, d: number) => {
-    if (Array.isArray(v)) {
-      if (shape.length === d) shape.push(v.length);
-      else if (shape.length < d || shape[d] !== v.length) bad(`is ragged (a sub-array of length ${v.length} where ${shape[d] ?? 'a number'} was expected at depth ${d})`);
-      for (const e of v) walk(e, d + 1);
+    if (d < shape.length) {
+      if (!Array.isArray(v) || v.length !== shape[d]) bad(`is ragged (${Array.isArray(v) ? `a sub-array of length ${v.length}` : describeValue(v)} at depth ${d} where arrays of length ${shape[d]} were expected)`);
+      for (const e of v as unknown[]) walk(e, d + 1);
       return;
     }
-    if (shape.length !== d) bad(`is ragged (a value at depth ${d} where arrays of length ${shape[d]} were expected)`);
+    if (Array.isArray(v)) bad(`is ragged (an array at depth ${d} where values were expected)`);
     let k: 'int' | 'bool';
     if (typeof v === 'boolean') { k = 'bool'; flat.push(v ? 1 : 0); }
     else if (typeof v === 'bigint') { k = 'int'; flat.push(Number(v)); }

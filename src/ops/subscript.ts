@@ -10,6 +10,7 @@
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { ArgumentError, checkOptions, describeValue } from '../core/args.js';
+import { isFloating } from '../core/dtype.js';
 import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.js';
 import { broadcastShapes, fmt, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -180,7 +181,10 @@ export function index(x: Tensor, ...items: IndexItem[]): Tensor {
 /** The value of a setter as a tensor of x's dtype and device, broadcast to `shape` (PyTorch's setitem rules). */
 function valueFor(fn: string, x: Tensor, value: unknown, shape: readonly number[], castDtype: boolean): Tensor {
   let v: Tensor;
-  if (typeof value === 'number' || typeof value === 'boolean') v = scalarTensor(+value, x.dtype, x.device);
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    // a number converts as PyTorch converts it: truncated towards zero for integer dtypes
+    v = scalarTensor(isFloating(x.dtype) || x.dtype === 'bool' ? +value : Math.trunc(+value), x.dtype, x.device);
+  }
   else if (value instanceof Tensor) v = value;
   else {
     throw new ArgumentError(`${fn}: the value is ${describeValue(value)}; expected a Tensor or a number` +
