@@ -14,7 +14,7 @@ import { isFloating } from '../core/dtype.js';
 import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.js';
 import { broadcastShapes, fmt, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, eq, ge, logicalOr, lt, mul, sub, where } from './elementwise.js';
+import { add, ge, logicalOr, lt, mul, where } from './elementwise.js';
 import { assign, checkInplace } from './inplace.js';
 import { indexSelect, scatter, scatterAdd } from './indexing.js';
 import { clone, expand, permute, reshape, select, slice, squeeze, toDevice, toDtype, unsqueeze } from './movement.js';
@@ -178,13 +178,15 @@ export function index(x: Tensor, ...items: IndexItem[]): Tensor {
   return applyIndex('index', x, parseIndex('index', items, x.ndim));
 }
 
+/** A number as PyTorch converts it into x's dtype: truncated towards zero for integer dtypes. */
+function numberFor(x: Tensor, value: number | boolean): number {
+  return isFloating(x.dtype) || x.dtype === 'bool' ? +value : Math.trunc(+value);
+}
+
 /** The value of a setter as a tensor of x's dtype and device, broadcast to `shape` (PyTorch's setitem rules). */
 function valueFor(fn: string, x: Tensor, value: unknown, shape: readonly number[], castDtype: boolean): Tensor {
   let v: Tensor;
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    // a number converts as PyTorch converts it: truncated towards zero for integer dtypes
-    v = scalarTensor(isFloating(x.dtype) || x.dtype === 'bool' ? +value : Math.trunc(+value), x.dtype, x.device);
-  }
+  if (typeof value === 'number' || typeof value === 'boolean') v = scalarTensor(numberFor(x, value), x.dtype, x.device);
   else if (value instanceof Tensor) v = value;
   else {
     throw new ArgumentError(`${fn}: the value is ${describeValue(value)}; expected a Tensor or a number` +
@@ -207,17 +209,52 @@ function valueFor(fn: string, x: Tensor, value: unknown, shape: readonly number[
   return v;
 }
 
+/** An int64 tensor of `shape` on `device` holding `start + i * step` along dim `at` (size 1 elsewhere). */
+function ramp(device: Tensor['device'], size: number, step: number, at: number, nd: number): Tensor {
+  const a = new Float64Array(size);
+  for (let i = 0; i < size; i++) a[i] = i * step;
+  const shape = new Array<number>(nd).fill(1);
+  shape[at] = size;
+  return make(be(device).fromArray('int64', a), shape);
+}
+
+/**
+ * The flat (row-major) position in x of every element x[items] selects, in the getter's result layout, computed
+ * from the geometry of the basic view and the advanced indices alone (O(result), not O(x)). An advanced index
+ * only the device can read maps out-of-range entries to x.numel(), which the scatter kernels skip.
+ */
+function positions(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
+  const device = x.device;
+  // the basic items applied to a shadow of x with contiguous strides: only its geometry is used
+  const { r, adv } = applyBasic(fn, new Tensor(x.storage, x.shape), parsed);
+  let B: number[] = [];
+  if (adv.length) {
+    try { B = broadcastShapes(fn, ...adv.map((a) => a.shape)); } catch {
+      throw new IndexError(`${fn}: shape mismatch: indexing tensors could not be broadcast together with shapes ${adv.map((a) => fmt(a.shape)).join(', ')}`);
+    }
+  }
+  const dims = adv.map((a) => a.dim);
+  const rest = r.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const adjacent = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
+  const at = adv.length === 0 ? 0 : adjacent ? rest.filter((d) => d < dims[0]).length : 0; // where B goes
+  const nd = B.length + rest.length;
+  const outShape = [...rest.slice(0, at).map((d) => r.shape[d]), ...B, ...rest.slice(at).map((d) => r.shape[d])];
+  let pos: Tensor = make(be(device).fromArray('int64', Float64Array.of(r.offset)), new Array<number>(nd).fill(1));
+  rest.forEach((d, k) => { pos = add(pos, ramp(device, r.shape[d], r.strides[d], k < at ? k : k + B.length, nd)); });
+  let oob: Tensor | null = null;
+  adv.forEach((a) => {
+    const size = r.shape[a.dim];
+    const I = reshape(indexTensor(a, device), [...new Array<number>(at).fill(1), ...new Array<number>(B.length - a.shape.length).fill(1), ...a.shape, ...new Array<number>(rest.length - at).fill(1)]);
+    pos = add(pos, mul(where(lt(I, 0), add(I, size), I), r.strides[a.dim]));
+    if (a.t !== null) { const bad = logicalOr(ge(I, size), lt(I, -size)); oob = oob ? logicalOr(oob, bad) : bad; }
+  });
+  pos = expand(pos, outShape);
+  return oob ? where(oob, x.numel(), pos) : pos;
+}
+
 /** Out-of-place x with x[items] = value (or += value with accumulate): a scatter at the flat positions. */
 function put(fn: string, x: Tensor, parsed: Parsed[], value: unknown, accumulate: boolean, castDtype: boolean): Tensor {
-  const n = x.numel();
-  const device = x.device;
-  const sync = readable(x);
-  // positions of the selected elements: the getter applied to 0..n-1 (1..n on devices that cannot raise,
-  // where an out-of-range index reads 0: it then maps to n, which the scatter skips)
-  const ramp = new Float64Array(n);
-  for (let i = 0; i < n; i++) ramp[i] = sync ? i : i + 1;
-  let pos = applyIndex(fn, make(be(device).fromArray('int64', ramp), x.shape), parsed);
-  if (!sync) pos = where(eq(pos, 0), n, sub(pos, 1));
+  const pos = positions(fn, x, parsed);
   const v = valueFor(fn, x, value, pos.shape, castDtype);
   const flatX = reshape(x, [-1]);
   const idx = reshape(pos, [-1]), src = reshape(v, [-1]);
@@ -240,7 +277,8 @@ export function setIndex_(x: Tensor, ...args: unknown[]): Tensor {
     // basic indices only and no graph: write through the view
     checkInplace(x, fn);
     const view = applyIndex(fn, x, parsed);
-    be(x).copyInto(view, valueFor(fn, x, value, view.shape, true));
+    if (typeof value === 'number' || typeof value === 'boolean') be(x).fill(view, numberFor(x, value));
+    else be(x).copyInto(view, valueFor(fn, x, value, view.shape, true));
     x.bumpVersion();
     return x;
   }
