@@ -269,7 +269,10 @@ function put(fn: string, x: Tensor, parsed: Parsed[], value: unknown, accumulate
  */
 export function setIndex_(x: Tensor, ...args: unknown[]): Tensor {
   const fn = 'setIndex_';
-  if (args.length === 0) throw new ArgumentError(`${fn}: expected the index items and then the value, as x[items] = value (x.setIndex_(':', 0, value)); got nothing`);
+  if (args.length < 2) {
+    throw new ArgumentError(`${fn}: expected the index items and then the value, as x[items] = value (x.setIndex_(':', 0, value)); ` +
+      `got ${args.length === 0 ? 'nothing' : `only ${describeValue(args[0])}`}. For the whole tensor write x.setIndex_('...', value) or x.fill_(value)`);
+  }
   const value = args[args.length - 1];
   const parsed = parseIndex(fn, args.slice(0, -1), x.ndim);
   const graph = isGradEnabled() && (x.requiresGrad || (value instanceof Tensor && value.requiresGrad));

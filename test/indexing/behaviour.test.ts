@@ -103,6 +103,7 @@ test('setter errors: a leaf that requires grad, no value, value shapes, indexPut
   assert.deepEqual(w.index(0).tolist(), [1, 1, 1, 1]);
   const x = arange([3, 4]);
   assertThrowsWith(() => (x.setIndex_ as (...a: unknown[]) => Tensor)(), ['setIndex_', 'value']);
+  assertThrowsWith(() => x.setIndex_(0), ['setIndex_', 'only 0', "x.setIndex_('...', value)"]); // a forgotten value never fills x
   assertThrowsWith(() => (x.setIndex_ as (...a: unknown[]) => Tensor)(0, [1, 2, 3, 4]), ['setIndex_', 'torch.tensor']);
   assertThrowsWith(() => x.setIndex_(0, torch.ones([2])), ['shape mismatch', '[2]', '[4]'], torch.ShapeError);
   assertThrowsWith(() => x.indexPut_([null as never, i64([0])], 1), ['indexPut_', 'indices[0]', "setIndex_(':', idx, v)"], ArgumentError);
