@@ -1,7 +1,7 @@
 /**
  * @file PyTorch's `__getitem__` / `__setitem__` / `index_put_`: `x.index(...items)`, `x.setIndex_(...items, value)`
  * and `x.indexPut_(indices, values, { accumulate })`. Composites over existing ops (select, slice, unsqueeze,
- * permute, reshape, indexSelect, scatter/scatterAdd), so every device runs them and autograd needs no new rule.
+ * reshape, indexSelect, scatter/scatterAdd over flat positions), so every device runs them and autograd needs no new rule.
  *
  * Combination rule (PyTorch's, which is NumPy's): integers, slices, new axes and the ellipsis apply first as a
  * view; the advanced indices (integer tensors/arrays, and bool masks expanded to their nonzero positions)
@@ -12,12 +12,12 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { ArgumentError, checkOptions, describeValue } from '../core/args.js';
 import { isFloating } from '../core/dtype.js';
 import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.js';
-import { broadcastShapes, fmt, numel } from '../core/shape.js';
+import { broadcastShapes, fmt } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, ge, logicalOr, lt, mul, where } from './elementwise.js';
 import { assign, checkInplace } from './inplace.js';
 import { indexSelect, scatter, scatterAdd } from './indexing.js';
-import { clone, expand, permute, reshape, select, slice, squeeze, toDevice, toDtype, unsqueeze } from './movement.js';
+import { clone, contiguous, expand, reshape, select, slice, squeeze, toDevice, toDtype, unsqueeze } from './movement.js';
 import { parseIndex, type IndexItem, type Parsed } from './index-spec.js';
 import { be, make, scalarTensor } from './util.js';
 
@@ -125,48 +125,18 @@ function indexTensor(a: Adv, device: Tensor['device']): Tensor {
 
 /** Apply a parsed index expression to x (the getter). */
 function applyIndex(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
-  const { r, adv } = applyBasic(fn, x, parsed);
-  if (adv.length === 0) return r;
-  let B: number[];
-  try { B = broadcastShapes(fn, ...adv.map((a) => a.shape)); } catch {
-    throw new IndexError(`${fn}: shape mismatch: indexing tensors could not be broadcast together with shapes ${adv.map((a) => fmt(a.shape)).join(', ')}`);
+  const advanced = parsed.reduce((n, p) => n + (p.k === 'mask' ? Math.max(1, p.shape.length) : p.k === 'tensor' ? 1 : 0), 0);
+  if (advanced < 2) {
+    const { r, adv } = applyBasic(fn, x, parsed);
+    if (adv.length === 0) return r;
+    const a = adv[0];
+    const out = indexSelect(r, a.dim, reshape(indexTensor(a, x.device), [-1]));
+    return reshape(out, [...r.shape.slice(0, a.dim), ...a.shape, ...r.shape.slice(a.dim + 1)]);
   }
-  if (adv.length === 1) {
-    const { dim } = adv[0];
-    const out = indexSelect(r, dim, reshape(indexTensor(adv[0], x.device), [-1]));
-    return reshape(out, [...r.shape.slice(0, dim), ...B, ...r.shape.slice(dim + 1)]);
-  }
-  const dims = adv.map((a) => a.dim);
-  const adjacent = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
-  const rest = r.shape.map((_, i) => i).filter((i) => !dims.includes(i));
-  const sizes = dims.map((d) => r.shape[d]);
-  const total = numel(sizes);
-  const flat = reshape(permute(r, [...dims, ...rest]), [total, ...rest.map((d) => r.shape[d])]);
-  // the row of each selected element in `flat`: sum_j idx_j * stride_j, negatives wrapped
-  let lin: Tensor | null = null;
-  let oob: Tensor | null = null;
-  let stride = total;
-  adv.forEach((a, j) => {
-    stride /= sizes[j] || 1;
-    const I = expand(indexTensor(a, x.device), B);
-    const term = mul(where(lt(I, 0), add(I, sizes[j]), I), stride);
-    lin = lin ? add(lin, term) : term;
-    if (a.t !== null) {
-      // a tensor only the device can read: no error can be raised, so an out-of-range index reads 0 (as the
-      // device's index kernels do) instead of wrapping into another row
-      const bad = logicalOr(ge(I, sizes[j]), lt(I, -sizes[j]));
-      oob = oob ? logicalOr(oob, bad) : bad;
-    }
-  });
-  let rows = lin as unknown as Tensor;
-  if (oob) rows = where(oob, total, rows);
-  const out = reshape(indexSelect(flat, 0, reshape(rows, [-1])), [...B, ...rest.map((d) => r.shape[d])]);
-  if (!adjacent || dims[0] === 0) return out;
-  // adjacent advanced indices keep their place: move B after the first dims[0] remaining dims
-  const nb = B.length, p = dims[0];
-  const order = [...Array.from({ length: p }, (_, i) => nb + i), ...Array.from({ length: nb }, (_, i) => i),
-    ...Array.from({ length: out.ndim - nb - p }, (_, i) => nb + p + i)];
-  return permute(out, order);
+  // several advanced indices: gather x's elements, flattened, at their positions
+  const xc = contiguous(x);
+  const pos = positionsOf(fn, xc, applyBasic(fn, xc, parsed));
+  return reshape(indexSelect(reshape(xc, [-1]), 0, reshape(pos, [-1])), pos.shape);
 }
 
 /**
@@ -219,14 +189,13 @@ function ramp(device: Tensor['device'], size: number, step: number, at: number, 
 }
 
 /**
- * The flat (row-major) position in x of every element x[items] selects, in the getter's result layout, computed
- * from the geometry of the basic view and the advanced indices alone (O(result), not O(x)). An advanced index
- * only the device can read maps out-of-range entries to x.numel(), which the scatter kernels skip.
+ * The flat (row-major) position in `base` (a contiguous tensor) of every element that the index selects, in the
+ * getter's result layout (PyTorch's placement rule lives here), computed from the geometry of the basic view `r`
+ * and the advanced indices alone: O(result), never O(base). An advanced index only the device can read maps
+ * out-of-range entries to base.numel(), which the device's index kernels skip (read 0, write nothing).
  */
-function positions(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
-  const device = x.device;
-  // the basic items applied to a shadow of x with contiguous strides: only its geometry is used
-  const { r, adv } = applyBasic(fn, new Tensor(x.storage, x.shape), parsed);
+function positionsOf(fn: string, base: Tensor, { r, adv }: { r: Tensor; adv: Adv[] }): Tensor {
+  const device = base.device;
   let B: number[] = [];
   if (adv.length) {
     try { B = broadcastShapes(fn, ...adv.map((a) => a.shape)); } catch {
@@ -239,7 +208,7 @@ function positions(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
   const at = adv.length === 0 ? 0 : adjacent ? rest.filter((d) => d < dims[0]).length : 0; // where B goes
   const nd = B.length + rest.length;
   const outShape = [...rest.slice(0, at).map((d) => r.shape[d]), ...B, ...rest.slice(at).map((d) => r.shape[d])];
-  let pos: Tensor = make(be(device).fromArray('int64', Float64Array.of(r.offset)), new Array<number>(nd).fill(1));
+  let pos: Tensor = make(be(device).fromArray('int64', Float64Array.of(r.offset - base.offset)), new Array<number>(nd).fill(1));
   rest.forEach((d, k) => { pos = add(pos, ramp(device, r.shape[d], r.strides[d], k < at ? k : k + B.length, nd)); });
   let oob: Tensor | null = null;
   adv.forEach((a) => {
@@ -249,12 +218,14 @@ function positions(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
     if (a.t !== null) { const bad = logicalOr(ge(I, size), lt(I, -size)); oob = oob ? logicalOr(oob, bad) : bad; }
   });
   pos = expand(pos, outShape);
-  return oob ? where(oob, x.numel(), pos) : pos;
+  return oob ? where(oob, base.numel(), pos) : pos;
 }
 
 /** Out-of-place x with x[items] = value (or += value with accumulate): a scatter at the flat positions. */
 function put(fn: string, x: Tensor, parsed: Parsed[], value: unknown, accumulate: boolean, castDtype: boolean): Tensor {
-  const pos = positions(fn, x, parsed);
+  // the basic items applied to a shadow of x with contiguous strides: only its geometry is used
+  const shadow = new Tensor(x.storage, x.shape);
+  const pos = positionsOf(fn, shadow, applyBasic(fn, shadow, parsed));
   const v = valueFor(fn, x, value, pos.shape, castDtype);
   const flatX = reshape(x, [-1]);
   const idx = reshape(pos, [-1]), src = reshape(v, [-1]);
