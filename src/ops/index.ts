@@ -16,7 +16,8 @@ export {
 export { matmul, mm, bmm, mv, dot } from './linalg.js';
 export { gather, scatter, scatterAdd, indexSelect, tril, triu, oneHot } from './indexing.js';
 export {
-  view, reshape, transpose, permute, t, squeeze, unsqueeze, expand, broadcastTo, narrow, select, slice, index, flatten, unflatten,
-  contiguous, clone, detach, cat, stack, split, chunk, type IndexSpec,
+  view, reshape, transpose, permute, t, squeeze, unsqueeze, expand, broadcastTo, narrow, select, slice, flatten, unflatten,
+  contiguous, clone, detach, cat, stack, split, chunk,
 } from './movement.js';
+export { index, indexPut, indexPut_, type IndexItem, type IndexSpec, type IndexArray, type IndexPutOpts } from './subscript.js';
 export { to } from './methods.js';

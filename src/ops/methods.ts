@@ -13,6 +13,7 @@ import * as R from './reduce.js';
 import * as L from './linalg.js';
 import * as I from './indexing.js';
 import * as P from './inplace.js';
+import * as S from './subscript.js';
 import { onesLike } from './creation.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
@@ -76,7 +77,12 @@ declare module '../tensor/tensor.js' {
     expand(...shape: number[] | [readonly number[]]): Tensor; expandAs(other: Tensor): Tensor;
     narrow(dim: number, start: number, length: number): Tensor; select(dim: number, index: number): Tensor;
     slice(dim: number, start?: number, end?: number | null, step?: number): Tensor;
-    index(...spec: M.IndexSpec[]): Tensor;
+    /** x[items] (PyTorch's __getitem__): integers, slice strings (':', '1:3', '::2'), null (new axis), '...', integer tensors/arrays and bool masks. */
+    index(...items: S.IndexItem[]): Tensor;
+    /** x[items] = value, in place (PyTorch's __setitem__): the index items, then the value. */
+    setIndex_(...args: [...items: S.IndexItem[], value: Tensor | number | boolean]): Tensor;
+    indexPut(indices: readonly S.IndexItem[], values: Tensor | number, opts?: S.IndexPutOpts): Tensor;
+    indexPut_(indices: readonly S.IndexItem[], values: Tensor | number, opts?: S.IndexPutOpts): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor; unflatten(dim: number, sizes: readonly number[]): Tensor;
     contiguous(): Tensor; clone(): Tensor; detach(): Tensor; detach_(): Tensor;
     split(size: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
@@ -163,7 +169,10 @@ def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
 def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
 def('select', function (d: number, i: number) { return M.select(this, d, i); });
 def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
-def('index', function (...spec: M.IndexSpec[]) { return M.index(this, ...spec); });
+def('index', function (...items: S.IndexItem[]) { return S.index(this, ...items); });
+def('setIndex_', function (...args: unknown[]) { return S.setIndex_(this, ...args); });
+def('indexPut', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut(this, i, v, o); });
+def('indexPut_', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut_(this, i, v, o); });
 def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
 def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
 def('contiguous', function () { return M.contiguous(this); });

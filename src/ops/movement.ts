@@ -193,27 +193,6 @@ export function slice(x: Tensor, dim: number, start = 0, end: number | null = nu
   return record(out, 'Slice', [x], (g) => [intoZeros(g, x, apply)]);
 }
 
-export type IndexSpec = number | null | [number | null, number | null] | [number | null, number | null, number] | '...';
-
-/**
- * Basic indexing like Python's x[...]: one entry per dim, a number selects, [start, end(, step)] slices,
- * null keeps the dim whole, '...' stands for the remaining dims.
- */
-export function index(x: Tensor, ...spec: IndexSpec[]): Tensor {
-  const ell = spec.indexOf('...');
-  let full: IndexSpec[] = spec;
-  if (ell >= 0) full = [...spec.slice(0, ell), ...Array(x.ndim - (spec.length - 1)).fill(null), ...spec.slice(ell + 1)];
-  if (full.length > x.ndim) throw new IndexError(`index: too many indices for tensor of dimension ${x.ndim} (got ${full.length})`);
-  let out = x;
-  let dim = 0;
-  for (const s of full) {
-    if (s === null) { dim++; continue; }
-    if (typeof s === 'number') { out = select(out, dim, s); continue; }
-    if (Array.isArray(s)) { out = slice(out, dim, s[0] ?? 0, s[1], s[2] ?? 1); dim++; continue; }
-  }
-  return out;
-}
-
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim('flatten', startDim, x.ndim), e = normDim('flatten', endDim, x.ndim);
