@@ -6,6 +6,7 @@ export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType } from './core/dtype.js';
 export type { DeviceType } from './backend/backend.js';
 export * from './core/errors.js';
+export { ArgumentError } from './core/args.js';
 export * from './ops/index.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export * as autograd from './autograd/index.js';
