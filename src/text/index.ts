@@ -5,6 +5,7 @@
  *   const gpt = models.gpt2({ nLayer: 2, nEmbd: 64, nHead: 4 });   // defaults: GPT-2 small (124M)
  *   const out = gpt.generate(torch.tensor([[464, 3290]], { dtype: 'int64' }), { maxNewTokens: 20 });
  */
+import '../index.js'; // the devices and the wasm GEMM, as `import 'torchlet'` sets them up
 import { GPT2LMHeadModel, type GPT2Config } from './gpt2.js';
 
 export {
