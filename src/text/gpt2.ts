@@ -224,6 +224,22 @@ export class GPT2LMHeadModel extends Module {
   /** Logits [B, T, vocabSize] for inputIds [B, T] (int64). */
   forward(inputIds: Tensor): Tensor { return this.forwardWithPast(inputIds, null).logits; }
 
+  /**
+   * Load a GPT-2 checkpoint as the Hugging Face hub stores it (`model.safetensors` of openai-community/gpt2):
+   * keys without the `transformer.` prefix (GPT2Model's), the old `attn.bias` / `attn.masked_bias` mask buffers, and
+   * no `lm_head.weight` (tied). Those differences are mapped; everything else must match (strict).
+   */
+  loadHfStateDict(stateDict: Map<string, Tensor>): void {
+    if (!(stateDict instanceof Map)) throw new ArgumentError(`GPT2LMHeadModel.loadHfStateDict: expected a Map of tensors (torch.load's result), got ${typeof stateDict}`);
+    const sd = new Map<string, Tensor>();
+    for (const [k, v] of stateDict) {
+      if (/(^|\.)attn\.(bias|masked_bias)$/.test(k)) continue;
+      sd.set(k.startsWith('transformer.') || k === 'lm_head.weight' ? k : `transformer.${k}`, v);
+    }
+    if (!sd.has('lm_head.weight') && sd.has('transformer.wte.weight')) sd.set('lm_head.weight', sd.get('transformer.wte.weight')!);
+    this.loadStateDict(sd, { strict: true });
+  }
+
   /** Greedy or sampled continuation of inputIds (see generate.ts): prompt + new tokens, int64. */
   generate(inputIds: Tensor, opts: GenerateOpts = {}): Tensor { return generate(this, inputIds, opts); }
 

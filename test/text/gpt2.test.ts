@@ -136,6 +136,19 @@ test('sampling (temperature 0.8, top-k 10) with a seeded Generator matches torch
   assert.deepEqual(flat(again.tolist()), flat(out.tolist()));
 });
 
+test('a hub-style checkpoint (no transformer. prefix, attn.bias buffers, no lm_head) loads with loadHfStateDict', () => {
+  const ref = sdFile('gpt2-init.safetensors');
+  const hub = new Map<string, torch.Tensor>();
+  for (const [k, v] of ref) if (k !== 'lm_head.weight') hub.set(k.replace(/^transformer\./, ''), v);
+  hub.set('h.0.attn.bias', torch.ones([1, 1, 32, 32]));
+  hub.set('h.1.attn.masked_bias', torch.tensor(-1e4));
+  const m = models.gpt2(CFG);
+  m.loadHfStateDict(hub);
+  for (const [k, v] of m.stateDict()) assert.deepEqual(values(v), values(ref.get(k)!), k);
+  hub.set('h.0.extra', torch.ones([1]));
+  assertThrowsWith(() => m.loadHfStateDict(hub), ['Unexpected key(s)', 'transformer.h.0.extra']);
+});
+
 test('the KV cache gives the logits of the full forward', () => {
   const m = models.gpt2(CFG);
   m.eval();
