@@ -2,7 +2,8 @@
  * @file torchlet/text's GPT-2 against the PyTorch reference GPT-2 of scripts/fixtures/gpt2.py (written from the
  * published architecture with transformers' module tree, keys and init order; transformers itself is not
  * installed), at a small config (2 layers, nEmbd 32, 4 heads, vocab 64, 32 positions, dropout 0). Committed
- * fixtures from PyTorch 2.6 (test/fixtures/text/); the round trip into the reference runs live (torch26()).
+ * fixtures from PyTorch 2.6 (test/fixtures/text/); the round trip into the reference runs live (torch26(), and the
+ * .pt file also on torch113()).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/index.js';
 import { models, GPT2LMHeadModel, type GPT2Config } from '../../src/text/index.js';
 import { assertThrowsWith, assertValuesClose, flat, loadFixture, maxRelErr } from '../helpers/index.js';
-import { requireOrSkip, torch26 } from '../helpers/python.js';
+import { requireOrSkip, torch113, torch26 } from '../helpers/python.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIX = join(HERE, '..', 'fixtures', 'text');
@@ -96,11 +97,11 @@ test('three AdamW steps agree with PyTorch\'s (losses and logits after)', () => 
     // the key bias has a zero gradient in exact arithmetic (softmax ignores a constant per row): both libraries
     // feed Adam float32 noise of ~1e-9 there, so its steps have arbitrary signs; it does not change any output
     if (k.endsWith('attn.c_attn.bias')) { a = [...a.slice(0, 32), ...a.slice(64)]; e = [...e.slice(0, 32), ...e.slice(64)]; }
-    assertValuesClose(a, e, { atol: 1e-5, rtol: 1e-4 }, `${k} after 3 steps`);
+    assertValuesClose(a, e, { atol: 5e-5, rtol: 1e-4 }, `${k} after 3 steps`);
     worst = Math.max(worst, maxRelErr(a, e));
   }
   const got = values(torch.noGrad(() => m.call(ids(fx.ids))));
-  assertValuesClose(got, fx.trainedLogits, { atol: 1e-5, rtol: 1e-4 }, 'logits after training');
+  assertValuesClose(got, fx.trainedLogits, { atol: 5e-6, rtol: 5e-5 }, 'logits after training');
   if (process.env.TEXT_REPORT) console.log(`AdamW x3: loss err ${maxRelErr(losses, fx.train.losses).toExponential(2)}, weights ${worst.toExponential(2)}, logits ${maxRelErr(got, fx.trainedLogits).toExponential(2)}`);
 });
 
@@ -181,9 +182,8 @@ test('GPT-2 small defaults: 124M parameters (the 124,439,808 of Hugging Face\'s 
   assert.equal(small.transformer.h.at(0).mlp.c_fc.weight.shape[1], 4 * 48);
 });
 
-for (const fmtName of ['pt', 'safetensors'] as const) {
-  test(`torchlet-trained weights saved as .${fmtName} load strictly into the PyTorch 2.6 reference with equal logits (live)`, async (t) => {
-    const py = torch26();
+for (const [fmtName, py] of [['pt', torch26()], ['safetensors', torch26()], ['pt', torch113()]] as const) {
+  test(`torchlet-trained weights saved as .${fmtName} load strictly into the reference on ${py.label} with equal logits (live)`, async (t) => {
     if (requireOrSkip(t, py.skip)) return;
     const m = models.gpt2(CFG);
     m.loadStateDict(sdFile('gpt2-init.safetensors'));
