@@ -22,6 +22,7 @@ const SCRIPT = join(HERE, '..', '..', 'scripts', 'fixtures', 'gpt2.py');
 interface Gpt2Fixture {
   torch: string;
   ids: number[][]; logits: number[]; prompt: number[][]; greedy: number[][]; gaps: number[]; sampled: number[][];
+  greedyWide: { seed: number; initializerRange: number; ids: number[][]; gaps: number[] };
   sample: { temperature: number; topK: number; seed: number };
   train: { ids: number[][]; lr: number; weightDecay: number; losses: number[] };
   trainedLogits: number[];
@@ -105,25 +106,39 @@ test('three AdamW steps agree with PyTorch\'s (losses and logits after)', () => 
   if (process.env.TEXT_REPORT) console.log(`AdamW x3: loss err ${maxRelErr(losses, fx.train.losses).toExponential(2)}, weights ${worst.toExponential(2)}, logits ${maxRelErr(got, fx.trainedLogits).toExponential(2)}`);
 });
 
-test('greedy generation of 20 tokens matches the reference token for token (near-ties reported)', () => {
-  const m = models.gpt2(CFG);
-  m.loadStateDict(sdFile('gpt2-init.safetensors'));
-  const out = m.generate(ids(fx.prompt), { maxNewTokens: 20 });
-  const got = flat(out.tolist()), want = flat(fx.greedy);
-  const P = fx.prompt[0].length;
+function compareGreedy(got: number[], want: number[], gaps: number[], P: number, what: string): void {
   assert.deepEqual(got.slice(0, P), want.slice(0, P));
   for (let i = P; i < want.length; i++) {
     if (got[i] === want[i]) continue;
-    const gap = fx.gaps[i - P];
+    const gap = gaps[i - P];
     if (gap < 1e-5) {
-      console.log(`greedy step ${i - P}: torchlet chose ${got[i]}, PyTorch ${want[i]}; PyTorch's top-two logits differ by ${gap.toExponential(2)} (a tie within 1e-5); later steps not compared`);
+      console.log(`${what}, step ${i - P}: torchlet chose ${got[i]}, PyTorch ${want[i]}; PyTorch's top-two logits differ by ${gap.toExponential(2)} (a tie within 1e-5); later steps not compared`);
       return;
     }
-    assert.fail(`greedy step ${i - P}: token ${got[i]}, PyTorch ${want[i]} (PyTorch's top-two gap ${gap.toExponential(2)})`);
+    assert.fail(`${what}, step ${i - P}: token ${got[i]}, PyTorch ${want[i]} (PyTorch's top-two gap ${gap.toExponential(2)})`);
   }
-  // the cache changes nothing
-  assert.deepEqual(flat(m.generate(ids(fx.prompt), { maxNewTokens: 20, useCache: false }).tolist()), got);
-  if (process.env.TEXT_REPORT) console.log(`greedy: 20/20 tokens equal; smallest top-two gap ${Math.min(...fx.gaps).toExponential(2)}`);
+}
+
+test('greedy generation of 20 tokens matches the reference token for token (near-ties reported)', () => {
+  const P = fx.prompt[0].length;
+  // a model with initializerRange 1.0 (seed 1, built by both libraries): a varied continuation
+  torch.manualSeed(fx.greedyWide.seed);
+  const wide = models.gpt2({ ...CFG, initializerRange: fx.greedyWide.initializerRange });
+  const wideIds = flat(wide.generate(ids(fx.prompt), { maxNewTokens: 20 }).tolist());
+  compareGreedy(wideIds, flat(fx.greedyWide.ids), fx.greedyWide.gaps, P, 'greedy (initializerRange 1.0)');
+  assert.ok(new Set(wideIds.slice(P)).size > 5, 'the continuation is varied');
+  // the model of the other tests (HF's init repeats one token)
+  const m = models.gpt2(CFG);
+  m.loadStateDict(sdFile('gpt2-init.safetensors'));
+  const got = flat(m.generate(ids(fx.prompt), { maxNewTokens: 20 }).tolist()), want = flat(fx.greedy);
+  compareGreedy(got, want, fx.gaps, P, 'greedy');
+  // the cache changes nothing; an eos token ends the sequence after it; a 1-D prompt gives a 1-D result
+  assert.deepEqual(flat(wide.generate(ids(fx.prompt), { maxNewTokens: 20, useCache: false }).tolist()), wideIds);
+  assert.deepEqual(flat(wide.generate(ids(fx.prompt), { maxNewTokens: 20, eosTokenId: wideIds[P + 3] }).tolist()), wideIds.slice(0, P + 4));
+  const one = wide.generate(torch.tensor(fx.prompt[0], { dtype: 'int64' }), { maxNewTokens: 3 });
+  assert.deepEqual([...one.shape], [P + 3]);
+  assert.deepEqual(flat(one.tolist()), wideIds.slice(0, P + 3));
+  if (process.env.TEXT_REPORT) console.log(`greedy: 20/20 tokens equal; smallest top-two gap ${Math.min(...fx.greedyWide.gaps).toExponential(2)}`);
 });
 
 test('sampling (temperature 0.8, top-k 10) with a seeded Generator matches torch.multinomial\'s draws', () => {
