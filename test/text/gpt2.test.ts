@@ -14,6 +14,7 @@ import * as torch from '../../src/index.js';
 import { models, GPT2LMHeadModel, type GPT2Config } from '../../src/text/index.js';
 import { assertThrowsWith, assertValuesClose, flat, loadFixture, maxRelErr } from '../helpers/index.js';
 import { requireOrSkip, torch113, torch26 } from '../helpers/python.js';
+import { deviceTests, valuesOf, webgpuDevice } from '../helpers/devices.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIX = join(HERE, '..', 'fixtures', 'text');
@@ -216,3 +217,20 @@ for (const [fmtName, py] of [['pt', torch26()], ['safetensors', torch26()], ['pt
     writeFileSync(join(dir, 'done'), '');
   });
 }
+
+const gpu = await webgpuDevice();
+deviceTests(gpu, 'GPT-2 on webgpu', () => {
+  test('[webgpu] GPT-2: eval logits equal the CPU\'s and greedy generation gives the same tokens', async () => {
+    const m = models.gpt2(CFG);
+    m.loadStateDict(sdFile('gpt2-init.safetensors'));
+    m.eval();
+    const x = ids(fx.ids).slice(0, 0, 1);
+    const want = values(torch.noGrad(() => m.call(x)));
+    const cpuTokens = flat(m.generate(ids(fx.prompt), { maxNewTokens: 4 }).tolist());
+    m.to('webgpu');
+    const got = await valuesOf(torch.noGrad(() => m.call(x.to('webgpu'))));
+    assertValuesClose(got, want, { atol: 1e-5, rtol: 1e-4 }, 'webgpu logits');
+    const gpuTokens = await valuesOf(m.generate(ids(fx.prompt).to('webgpu'), { maxNewTokens: 4 }));
+    assert.deepEqual(gpuTokens, cpuTokens);
+  });
+});
