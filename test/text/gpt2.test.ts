@@ -198,6 +198,13 @@ test('GPT-2 small defaults: 124M parameters (the 124,439,808 of Hugging Face\'s 
   assert.equal(small.transformer.h.at(0).mlp.c_fc.weight.shape[1], 4 * 48);
 });
 
+test('nn.utils.summary works on GPT-2 (the tied weight counted once, graph memory for one batch)', () => {
+  const m = models.gpt2(CFG);
+  const s = torch.nn.utils.summary(m, ids([[1, 2, 3]]));
+  assert.equal(s.totals.params, 28544);
+  assert.match(String(s), /c_attn \(Conv1D\)\s+\[1, 3, 96\]/);
+});
+
 for (const [fmtName, py] of [['pt', torch26()], ['safetensors', torch26()], ['pt', torch113()]] as const) {
   test(`torchlet-trained weights saved as .${fmtName} load strictly into the reference on ${py.label} with equal logits (live)`, async (t) => {
     if (requireOrSkip(t, py.skip)) return;
