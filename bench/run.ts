@@ -1,7 +1,9 @@
 /**
  * @file `npm run bench`: runs every suite in one process, prints tables with ratios to each peer, writes
  * bench/results.json. `npm run bench -- --quick` shortens repetitions; `--only gemm` runs one suite.
- * Suites: gemm, elementwise, train (MLP / CNN / digits training steps), webgpu (GEMM on the WebGPU device), browser (the same work in headless Chromium and in Node). To add one, add a file exporting
+ * Suites: gemm, elementwise, train (MLP / CNN / digits training steps), webgpu (GEMM and training steps on the WebGPU
+ * device), browser (the same work in headless Chromium and in Node), models
+ * (ResNet-18, ViT-B/16, GPT-2 generation vs PyTorch 2.6 and 1.13). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (
   train: () => import('./train.js'),
   webgpu: () => import('./webgpu.js'),
   browser: () => import('./browser.js'),
+  models: () => import('./models.js'),
 };
 
 const args = process.argv.slice(2);
@@ -38,8 +41,8 @@ for (const r of results) {
   console.log(`\n## ${r.suite}\n`);
   const cases = [...new Set(r.rows.map((x) => x.case))];
   const impls = [...new Set(r.rows.map((x) => `${x.impl}|${x.threads}`))];
-  const unit = r.rows[0]?.unit ?? '';
-  console.log(table(['implementation', 'threads', ...cases.map((c) => `${c} ${unit}`)], impls.map((key) => {
+  const unitOf = (c: string) => r.rows.find((x) => x.case === c)?.unit ?? '';
+  console.log(table(['implementation', 'threads', ...cases.map((c) => `${c} ${unitOf(c)}`)], impls.map((key) => {
     const [impl, threads] = key.split('|');
     return [impl, threads, ...cases.map((c) => r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value ?? NaN)];
   })));
@@ -81,6 +84,13 @@ for (const r of results) {
       const [impl, threads] = key.split('|');
       return [impl, threads, ...cases.map((c) => r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.detail?.GFLOPS ?? 'n/a')];
     })));
+  }
+  if (r.suite === 'models') {
+    const { ratios } = await import('./models.js');
+    const rs = ratios(r.rows);
+    const peers = [...new Set(rs.flatMap((x) => Object.keys(x.ratios)))];
+    console.log('\ntorchlet speed / PyTorch speed (> 1: torchlet is faster):');
+    console.log(table(['case', ...peers], rs.map((x) => [x.case, ...peers.map((p) => (x.ratios[p] ? `${fmt(x.ratios[p])}x` : 'n/a'))])));
   }
   for (const n of r.notes) console.log(`note: ${n}`);
 }

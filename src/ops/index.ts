@@ -21,3 +21,4 @@ export {
 } from './movement.js';
 export { index, indexPut, indexPut_, type IndexItem, type IndexSpec, type IndexArray, type IndexPutOpts } from './subscript.js';
 export { to } from './methods.js';
+export { multinomial, type MultinomialOpts } from './sampling.js';

@@ -15,6 +15,7 @@ import * as I from './indexing.js';
 import * as P from './inplace.js';
 import * as S from './subscript.js';
 import { onesLike } from './creation.js';
+import { multinomial, type MultinomialOpts } from './sampling.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 
@@ -107,6 +108,7 @@ declare module '../tensor/tensor.js' {
     uniform_(from?: number, to?: number, opts?: P.GenOpt): Tensor; normal_(mean?: number, std?: number, opts?: P.GenOpt): Tensor;
     exponential_(lambd?: number, opts?: P.GenOpt): Tensor; bernoulli_(p?: number, opts?: P.GenOpt): Tensor;
     random_(from: number, to: number, opts?: P.GenOpt): Tensor;
+    multinomial(numSamples: number, opts?: MultinomialOpts): Tensor;
   }
 }
 
@@ -216,6 +218,7 @@ def('normal_', function (a?: number, b?: number, o?: P.GenOpt) { return P.normal
 def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(this, l, o); });
 def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
+def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
 
 installGradOps({
   sumToShape(g, shape) {

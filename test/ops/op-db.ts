@@ -9,6 +9,7 @@
  * Gradients are taken with respect to the base tensors (so view backward is exercised too).
  */
 import * as torch from '../helpers/torch.js';
+import { scaledDotProductAttention as sdpa } from '../../src/nn/functional/sdpa.js';
 import type { Tensor, DType } from '../helpers/torch.js';
 import type { OpOut, Tol } from '../helpers/index.js';
 
@@ -322,6 +323,12 @@ row('detach', 'then-mul', [F(3, 4)], (a) => a.detach().mul(a), 'a.detach() * a',
 // ---------------- composite (several ops, fan-out) ----------------
 row('composite', 'mlp', [F(3, 4), F(5, 4), F(5)], (x, w, b) => x.matmul(w.t()).add(b).tanh().mul(x.sum(1, { keepdim: true })).softmax(-1),
   'torch.softmax(torch.tanh(a @ b.t() + c) * a.sum(1, keepdim=True), -1)');
+
+// ---------------- attention (PyTorch 2's F.scaled_dot_product_attention; `sdpa` in scripts/fixtures/ops.py) ----------------
+row('scaledDotProductAttention', 'plain', [F(2, 3, 4), F(2, 5, 4), F(2, 5, 3)], (q, k, v) => sdpa(q, k, v), 'sdpa(a, b, c)');
+row('scaledDotProductAttention', 'causal-T', [F(2, 2, 4, 4), T(F(2, 2, 4, 4)), F(2, 2, 4, 3)], (q, k, v) => sdpa(q, k, v, { isCausal: true }), 'sdpa(a, b, c, is_causal=True)');
+row('scaledDotProductAttention', 'bool-mask', [F(1, 3, 4), F(1, 5, 4), F(1, 5, 4), B(3, 5)], (q, k, v, m) => sdpa(q, k, v, { attnMask: m }), 'sdpa(a, b, c, attn_mask=d)');
+row('scaledDotProductAttention', 'float-mask-scale', [F(2, 3, 4), F(2, 4, 4), F(2, 4, 2), F(3, 4)], (q, k, v, m) => sdpa(q, k, v, { attnMask: m, scale: 0.3 }), 'sdpa(a, b, c, attn_mask=d, scale=0.3)');
 
 // ---------------- special values (NaN, inf) and integer matmul ----------------
 const WITH_NAN = (): InputSpec => V([2, 3], [1, NaN, 3, 2, 5, 0], 'float32');

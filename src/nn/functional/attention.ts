@@ -1,6 +1,6 @@
 /**
- * @file Multi-head attention (F.multi_head_attention_forward of PyTorch 1.13/2.x slow path) and scaled
- * dot-product attention, composed from ops. Sequence-first layout: query [L, N, E], key/value [S, N, E].
+ * @file Multi-head attention (F.multi_head_attention_forward of PyTorch 1.13/2.x slow path), composed from ops.
+ * Sequence-first layout: query [L, N, E], key/value [S, N, E]. PyTorch 2's F.scaled_dot_product_attention is in sdpa.ts.
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { DTypeError, ShapeError } from '../../core/errors.js';
@@ -20,13 +20,13 @@ function toFloatMask(mask: Tensor, dtype: Tensor['dtype']): Tensor {
   return maskedFill(zeros([...mask.shape], { dtype, device: mask.device }), mask, -Infinity);
 }
 
-export interface SdpaOpts { attnMask?: Tensor | null; dropoutP?: number; generator?: Generator }
+interface WeightsOpts { attnMask?: Tensor | null; dropoutP?: number; generator?: Generator }
 
 /**
- * softmax(q kᵀ / sqrt(d) + mask) v over q [..., L, d], k [..., S, d], v [..., S, dv]; returns the output and
- * the attention weights (after dropout, as PyTorch 1.13's _scaled_dot_product_attention).
+ * multi_head_attention_forward's attention (PyTorch 1.13's _scaled_dot_product_attention): softmax(q kᵀ / sqrt(d)
+ * + mask) v with a boolean mask meaning true = NOT allowed; returns the output and the weights after dropout.
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: SdpaOpts = {}): { output: Tensor; weights: Tensor } {
+function attentionWithWeights(q: Tensor, k: Tensor, v: Tensor, opts: WeightsOpts = {}): { output: Tensor; weights: Tensor } {
   const d = q.shape[q.ndim - 1];
   const qs = div(q, Math.sqrt(d));
   let scores = matmul(qs, transpose(k, -2, -1));
@@ -111,7 +111,7 @@ export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Ten
 
   const heads = (t: Tensor, len: number) => transpose(reshape(t, [len, N * H, hd]), 0, 1);
   const p = opts.training === false ? 0 : opts.dropoutP ?? 0;
-  const { output, weights } = scaledDotProductAttention(heads(q, L), heads(k, S), heads(v, S), { attnMask: mask, dropoutP: p, generator: opts.generator });
+  const { output, weights } = attentionWithWeights(heads(q, L), heads(k, S), heads(v, S), { attnMask: mask, dropoutP: p, generator: opts.generator });
   const merged = reshape(contiguous(transpose(output, 0, 1)), [L * N, E]);
   const out = reshape(linear(merged, opts.outProjWeight, opts.outProjBias), [L, N, E]);
   if (opts.needWeights === false) return { output: out, weights: null };

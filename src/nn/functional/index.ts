@@ -19,4 +19,5 @@ export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, nllLoss, crossEntropy, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
   type Reduction, type NllOpts, type CrossEntropyOpts, type WeightedOpts,
 } from './loss.js';
-export { multiHeadAttentionForward, scaledDotProductAttention, type MultiHeadAttentionOpts, type SdpaOpts } from './attention.js';
+export { multiHeadAttentionForward, type MultiHeadAttentionOpts } from './attention.js';
+export { scaledDotProductAttention, type SdpaOpts } from './sdpa.js';

@@ -1,0 +1,4 @@
+/**
+ * @file The `torchlet/text` entry (package.json exports "./text" → dist/text.js): GPT-2 and generation, see src/text/.
+ */
+export * from './text/index.js';
