@@ -2,6 +2,7 @@
  * @file torchlet's public surface: `import * as torch from 'torchlet'`. Explicit re-exports only.
  */
 import './backend/cpu/index.js';
+import './backend/meta/index.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType } from './core/dtype.js';
 export type { DeviceType } from './backend/backend.js';
@@ -11,6 +12,7 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from
 export * as autograd from './autograd/index.js';
 export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
 export * as memory from './backend/memory-api.js';
+export { getDefaultDevice, setDefaultDevice, withDevice } from './backend/default-device.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
 import { enableWasmKernels } from './backend/wasm/index.js';
 // The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.

@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { detach, toDevice, toDtype } from '../ops/movement.js';
 import { copy_ } from '../ops/inplace.js';
 import { Buffer, Parameter, describe } from './parameter.js';
+import { checkToEmpty, emptyOn } from './meta.js';
 
 /** A state dict: PyTorch's keys in PyTorch's order. `_extra_state` entries hold whatever getExtraState returned. */
 export type StateDict = Map<string, Tensor>;
@@ -41,7 +42,7 @@ export class IncompatibleKeys {
   }
 }
 
-const DEVICES = new Set<string>(['cpu', 'webgpu']);
+const DEVICES = new Set<string>(['cpu', 'webgpu', 'meta']);
 let nextHookId = 0;
 
 /** Modules whose call() is running, outermost first (for the module path in forward errors). */
@@ -457,6 +458,10 @@ export class Module {
       throw new ModuleError(`${this._path()}.to: nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}; ` +
         'integer buffers keep their dtype on float casts, and parameters must stay floating point');
     }
+    if (device !== undefined && device !== 'meta' && this._ownedTensors().some((t) => t.device === 'meta')) {
+      throw new ModuleError(`${this._path()}.to('${device}'): Cannot copy out of meta tensor; no data! Please use nn.Module.toEmpty() instead of ` +
+        'nn.Module.to() when moving module from meta to a different device (then load weights: loadStateDict(sd, { assign: true }), or initialize them)');
+    }
     if (device !== undefined) {
       const from = this._ownedTensors().find((t) => t.device !== device && getBackend(t.device).readSync(t.storage) === null);
       if (from) {
@@ -470,6 +475,15 @@ export class Module {
       if (dtype !== undefined && isFloating(r.dtype)) r = toDtype(r, dtype);
       return r;
     });
+  }
+  /**
+   * Give every parameter and buffer new, uninitialized storage on `device` (same objects, shapes and dtypes): the
+   * way out of the meta device (PyTorch's to_empty). Values are whatever the device's fresh memory holds (zeros
+   * here); load or initialize them next. Returns this.
+   */
+  toEmpty(opts: { device: DeviceType; recurse?: boolean }): this {
+    const device = checkToEmpty(this, opts);
+    return this._apply((t) => emptyOn(t, device));
   }
   float(): this { return this._castFloat('float32'); }
   double(): this { return this._castFloat('float64'); }
