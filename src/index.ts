@@ -20,6 +20,7 @@ enableWasmKernels();
 export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
 export * as nn from './nn/index.js';
 export * as func from './func/index.js';
+export * as utils from './utils/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as webgpu from './webgpu.js';
