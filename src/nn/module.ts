@@ -16,6 +16,7 @@ import { detach, toDevice, toDtype } from '../ops/movement.js';
 import { copy_ } from '../ops/inplace.js';
 import { Buffer, Parameter, describe } from './parameter.js';
 import { checkToEmpty, emptyOn } from './meta.js';
+import { globalHooks, runLoadPostHooks, runLoadPreHooks, runRegistrationHooks, runStateDictPostHooks, runStateDictPreHooks } from './hook-registry.js';
 
 /** A state dict: PyTorch's keys in PyTorch's order. `_extra_state` entries hold whatever getExtraState returned. */
 export type StateDict = Map<string, Tensor>;
@@ -233,6 +234,7 @@ export class Module {
       throw new ModuleError(`${this._path()}.registerParameter: Cannot assign non-leaf Tensor to parameter '${name}'. Model parameters must be created explicitly. ` +
         `To express '${name}' as a function of another Tensor, compute the value in the forward() method.`);
     }
+    param = runRegistrationHooks(globalHooks.parameterRegistration, this._self(), name, param) as Parameter | null;
     dropPlain(this, name);
     this._parameters.set(name, param);
   }
@@ -249,6 +251,7 @@ export class Module {
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new ModuleError(`${this._path()}.registerBuffer: cannot assign ${describe(tensor)} object to buffer '${name}' (Tensor or null required)`);
     }
+    tensor = runRegistrationHooks(globalHooks.bufferRegistration, this._self(), name, tensor) as T;
     dropPlain(this, name);
     this._buffers.set(name, tensor);
     const persistent = opts.persistent ?? (tensor instanceof Buffer ? tensor.persistent : true);
@@ -262,6 +265,7 @@ export class Module {
       throw new ModuleError(`${this._path()}.registerModule: ${describe(module)} is not a Module subclass`);
     }
     checkName(this, 'module', name, 'registerModule');
+    module = runRegistrationHooks(globalHooks.moduleRegistration, this._self(), name, module);
     dropPlain(this, name);
     this._modules.set(name, module);
     if (module && !module._origin && module !== this) module._origin = { parent: proxyOf.get(this) ?? this, name };
@@ -372,12 +376,12 @@ export class Module {
         throw new ModuleError(`${self._getName()} has no forward(): define forward(...) in the subclass (containers such as ModuleList and ModuleDict are not callable)`);
       }
       let a = args as unknown[];
-      for (const hook of [...self._forwardPreHooks.values()]) {
+      for (const hook of [...globalHooks.forwardPre.values(), ...self._forwardPreHooks.values()]) {
         const r = hook(self, a);
         if (r !== undefined) a = Array.isArray(r) ? r : [r];
       }
       let out = fwd.apply(self, a);
-      for (const hook of [...self._forwardHooks.values()]) {
+      for (const hook of [...globalHooks.forward.values(), ...self._forwardHooks.values()]) {
         const r = hook(self, a, out);
         if (r !== undefined) out = r;
       }
@@ -570,10 +574,12 @@ export class Module {
       return d;
     };
     const visit = (m: Module, prefix: string) => {
+      runStateDictPreHooks(m, prefix, keepVars);
       for (const [k, p] of m._parameters) if (p) dest.set(prefix + k, value(p));
       for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) dest.set(prefix + k, value(b));
       if (m._hasExtraState()) dest.set(`${prefix}_extra_state`, m.getExtraState() as Tensor);
       for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
+      runStateDictPostHooks(m, dest, prefix);
     };
     visit(this._self(), opts.prefix ?? '');
     return dest;
@@ -589,7 +595,7 @@ export class Module {
     const strict = opts.strict ?? true;
     const assign = opts.assign ?? false;
     let sd: Map<string, unknown>;
-    if (stateDict instanceof Map) sd = stateDict;
+    if (stateDict instanceof Map) sd = new Map(stateDict); // a shallow copy, as PyTorch (hooks may edit it)
     else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) sd = new Map(Object.entries(stateDict));
     else throw new StateDictError(`loadStateDict: Expected state_dict to be dict-like (a Map or a plain object), got ${describe(stateDict)}.`);
 
@@ -597,6 +603,7 @@ export class Module {
     const copies: { dst: Tensor; src: Tensor }[] = [];
     const extras: { m: Module; v: unknown }[] = [];
     const visit = (m: Module, prefix: string) => {
+      runLoadPreHooks(m, sd, prefix, strict, missing, unexpected, errors);
       const local = new Map<string, Tensor>();
       for (const [k, p] of m._parameters) if (p) local.set(k, p);
       for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) local.set(k, b);
@@ -628,6 +635,7 @@ export class Module {
       for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
     };
     visit(this._self(), '');
+    if (!errors.length) runLoadPostHooks(this._self(), new IncompatibleKeys(missing, unexpected)); // before the copy: all-or-nothing holds
 
     if (strict) {
       if (unexpected.length) errors.unshift(`Unexpected key(s) in state_dict: ${unexpected.map((k) => `"${k}"`).join(', ')}.`);
