@@ -620,6 +620,15 @@ export class Module {
           errors.push(`size mismatch for ${key}: copying a param with shape ${fmt(src.shape)} from checkpoint, the shape in current model is ${fmt(dst.shape)}.`);
           continue;
         }
+        if (assign && dst instanceof Parameter && dst.requiresGrad && !isFloating(src.dtype)) {
+          errors.push(`While assigning the parameter named "${key}": the checkpoint holds ${src.dtype}, and only Tensors of floating point dtype can require gradients; ` +
+            'cast it in the state dict (.float()) or load without assign');
+          continue;
+        }
+        if (!assign && dst.device === 'meta' && src.device !== 'meta') {
+          errors.push(`While copying the parameter named "${key}": it is on meta, where copying values in is a no-op; load with { assign: true } or call toEmpty({ device }) first`);
+          continue;
+        }
         copies.push({ dst, src });
       }
       const extraKey = `${prefix}_extra_state`;
@@ -652,7 +661,6 @@ export class Module {
         if (assign) {
           const s = src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src;
           dst.setData_(s);
-          if (dst.requiresGrad && !isFloating(dst.dtype)) dst.requiresGrad_(false);
         } else copy_(dst, src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src);
       }
     });
