@@ -11,3 +11,4 @@ export * as utils from './utils/index.js';
 export * as init from './init.js';
 export * as functional from './functional/index.js';
 export * from './modules/index.js';
+export { LazyLinear, LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d, UninitializedParameter, UninitializedBuffer, hasUninitializedParams } from './lazy.js';
