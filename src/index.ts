@@ -17,7 +17,7 @@ export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
 import { enableWasmKernels } from './backend/wasm/index.js';
 // The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.
 enableWasmKernels();
-export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
+export { save, load, saveBytes, loadBytes, type SaveOptions, type FileSaveOptions, type LoadOptions } from './io/serialization.js';
 export * as nn from './nn/index.js';
 export * as func from './func/index.js';
 export * as utils from './utils/index.js';
