@@ -95,8 +95,9 @@ export function functionalCall(module: Module, parameterAndBufferDicts: Dict | D
   const missing = names.filter((k) => !subs.has(k));
   if (strict && (missing.length || unexpected.length)) {
     const msgs: string[] = [];
-    if (unexpected.length) msgs.push(`Unexpected key(s): ${unexpected.map((k) => `'${k}'`).join(', ')}.`);
-    if (missing.length) msgs.push(`Missing key(s): ${missing.map((k) => `'${k}'`).join(', ')}.`);
+    const q = (ks: string[]) => [...ks].sort().map((k) => `'${k}'`).join(', '); // sorted, as PyTorch
+    if (unexpected.length) msgs.push(`Unexpected key(s): ${q(unexpected)}.`);
+    if (missing.length) msgs.push(`Missing key(s): ${q(missing)}.`);
     throw new ArgumentError(`Error(s) in reparametrizing for ${module._getName()}:\n\t${msgs.join('\n\t')}`);
   }
   if (unexpected.length) {

@@ -50,6 +50,15 @@ test('assign: the semantics PyTorch 2.6 has (fixture, or live)', (t) => {
   const mine = ours();
   for (const k of Object.keys(mine)) assert.deepEqual(mine[k], ref[k], k);
   assert.match(String(ref.int_into_param), /Only Tensors of floating point/);
+  // torch.func.functional_call's wording, which func.functionalCall keeps (camelCase option names)
+  assert.deepEqual(ref.func_tied_one, [[4, 4]]);
+  assert.match(String(ref.func_tied_two), /functional_call got multiple values for keys \['a.weight', 'b.weight'\], which are tied/);
+  class MLP extends nn.Module {
+    fc1 = new nn.Linear(4, 8); fc2 = new nn.Linear(8, 3);
+    forward(x: Tensor): Tensor { return this.fc2.call(torch.tanh(this.fc1.call(x))); }
+  }
+  assert.throws(() => torch.func.functionalCall(new MLP(), { 'fc1.weight': torch.zeros([8, 4]) }, torch.ones([1, 4]), { strict: true }),
+    (e: Error) => `RuntimeError: ${e.message}` === ref!.func_strict);
   assert.match(String(ref.to_from_meta), /Please use torch.nn.Module.to_empty\(\) instead of torch.nn.Module.to\(\) when moving module from meta to a different device/);
 });
 

@@ -55,7 +55,7 @@ export function listZipEntries(bytes: Uint8Array, name?: string, large = false):
   let zip64 = false;
   // ZIP64 end record, located as fflate locates it (it reads 32-bit fields; larger values are refused).
   if (e >= 20 && u32(bytes, e - 20) === 0x07064b50) {
-    const ze = u32(bytes, e - 12);
+    const ze = large ? u64(bytes, e - 12) : u32(bytes, e - 12); // fflate reads 32 bits; a zip64 end record past 4 GiB needs 64
     if (u32(bytes, ze) === 0x06064b50) {
       if (ze + 56 > len) fail('zip64 end-of-central-directory record lies outside the file; the file is truncated');
       zip64 = true;
