@@ -18,6 +18,7 @@ import { enableWasmKernels } from './backend/wasm/index.js';
 // The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.
 enableWasmKernels();
 export { save, load, saveBytes, loadBytes, type SaveOptions, type FileSaveOptions, type LoadOptions } from './io/serialization.js';
+export { loadBlob } from './io/big-files.js';
 export * as nn from './nn/index.js';
 export * as func from './func/index.js';
 export * as utils from './utils/index.js';

@@ -98,3 +98,29 @@ export function shardNames(path: string, count: number): { files: string[]; inde
   const pad = (i: number) => String(i).padStart(5, '0');
   return { files: Array.from({ length: count }, (_, i) => `${stem}-${pad(i + 1)}-of-${pad(count)}.safetensors`), index: `${path}.index.json` };
 }
+
+/**
+ * torch.loadBlob(blob): a checkpoint from a Blob / File (browsers: `<input type=file>`, drag and drop; Node 20's
+ * Blob too). Safetensors files are read tensor by tensor with `blob.slice(...)` (any size; each tensor adopts its
+ * buffer); a torch.save zip is read whole, so it must be under 2 GiB here (use safetensors for larger ones).
+ */
+export async function loadBlob(blob: Blob, opts: { name?: string } = {}): Promise<unknown> {
+  if (typeof Blob === 'undefined' || !(blob instanceof Blob)) throw new SerializationError(`loadBlob: expected a Blob or File, got ${blob === null ? 'null' : typeof blob}`);
+  const name = opts.name ?? ((blob as { name?: string }).name || '<blob>');
+  const read = async (a: number, b: number) => new Uint8Array(await blob.slice(a, b).arrayBuffer());
+  const head = await read(0, Math.min(16, blob.size));
+  const format = detectFormat(head, name);
+  if (format === 'safetensors') {
+    const n = safetensorsHeaderLength(head.subarray(0, 8), blob.size, { name });
+    const { entries, dataStart } = parseSafetensorsHeader(await read(0, 8 + n), blob.size, { name });
+    const out = new Map<string, Tensor>();
+    for (const e of entries) {
+      const bytes = await read(dataStart + e.begin, dataStart + e.end);
+      out.set(e.key, new Tensor(getBackend('cpu').fromArray(e.dtype, bytesToHost(e.dtype, bytes, true)), e.shape));
+    }
+    return out;
+  }
+  if (blob.size > 0x7fffffff) throw new SerializationError(`loadBlob: ${name} is a ${blob.size}-byte torch.save file; from a Blob only safetensors files may exceed 2 GiB (convert it: torchlet convert in.pt out.safetensors)`);
+  const { loadBytes } = await import('./serialization.js');
+  return loadBytes(new Uint8Array(await blob.arrayBuffer()), { name });
+}

@@ -63,6 +63,15 @@ test('sharded safetensors: save with maxShardSize writes Hugging Face\'s layout;
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('loadBlob: a Blob/File of safetensors (read by slices) or .pt gives what torch.load gives', async () => {
+  for (const f of ['model.safetensors', 'dtypes.safetensors', 'model.pt', 'nested.pt']) {
+    const a = await torch.load(join(FIX, f)) as Map<string, unknown>;
+    const b = await torch.loadBlob(new Blob([readFileSync(join(FIX, f))])) as Map<string, unknown>;
+    same(b, a);
+  }
+  await assert.rejects(() => torch.loadBlob('x' as never), /expected a Blob or File/);
+});
+
 const BIG = IN_CI || process.env.TORCHLET_BIG_FILES === '1';
 
 test('a > 2 GiB safetensors file (sparse, made here) loads tensor by tensor', async (t) => {
