@@ -72,6 +72,21 @@ test('loadBlob: a Blob/File of safetensors (read by slices) or .pt gives what to
   await assert.rejects(() => torch.loadBlob('x' as never), /expected a Blob or File/);
 });
 
+test('API.md: a model built on meta loads a sharded checkpoint with assign', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'torchlet-shards-'));
+  try {
+    const build = () => new torch.nn.Sequential(new torch.nn.Linear(32, 64), new torch.nn.LayerNorm(64), new torch.nn.Linear(64, 8));
+    torch.manualSeed(5);
+    const src = build();
+    await torch.save(src.stateDict(), join(dir, 'model.safetensors'), { maxShardSize: 4096 });
+    const big = torch.withDevice('meta', build);
+    big.loadStateDict(await torch.load(join(dir, 'model.safetensors.index.json')) as Map<string, Tensor>, { assign: true });
+    const x = torch.randn([2, 32]);
+    assert.deepEqual((big.call(x) as Tensor).tolist(), (torch.noGrad(() => src.call(x)) as Tensor).tolist());
+    for (const p of big.parameters()) assert.ok(p.device === 'cpu' && p.requiresGrad);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 const BIG = IN_CI || process.env.TORCHLET_BIG_FILES === '1';
 
 test('a > 2 GiB safetensors file (sparse, made here) loads tensor by tensor', async (t) => {
