@@ -2,6 +2,7 @@
  * @file torchlet's public surface: `import * as torch from 'torchlet'`. Explicit re-exports only.
  */
 import './backend/cpu/index.js';
+import './backend/meta/index.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType } from './core/dtype.js';
 export type { DeviceType } from './backend/backend.js';
@@ -12,12 +13,16 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from
 export * as autograd from './autograd/index.js';
 export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
 export * as memory from './backend/memory-api.js';
+export { getDefaultDevice, setDefaultDevice, withDevice } from './backend/default-device.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
 import { enableWasmKernels } from './backend/wasm/index.js';
 // The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.
 enableWasmKernels();
-export { save, load, saveBytes, loadBytes, type SaveOptions } from './io/serialization.js';
+export { save, load, saveBytes, loadBytes, type SaveOptions, type FileSaveOptions, type LoadOptions } from './io/serialization.js';
+export { loadBlob } from './io/big-files.js';
 export * as nn from './nn/index.js';
+export * as func from './func/index.js';
+export * as utils from './utils/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as webgpu from './webgpu.js';

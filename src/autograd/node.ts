@@ -11,6 +11,9 @@ import { isGradEnabled } from './grad-mode.js';
 export type BackwardFn = (grad: Tensor) => (Tensor | null | undefined)[];
 
 export class Node {
+  /** Nodes created so far (each node's `seq` is its creation index; utils/checkpoint tells its own nodes apart). */
+  static created = 0;
+  readonly seq = Node.created++;
   /** Hooks registered on the non-leaf output tensor; applied to the incoming gradient before backward runs. */
   hooks: ((g: Tensor) => Tensor | void)[] = [];
   /** Set when the output called retainGrad(): receives the gradient. */

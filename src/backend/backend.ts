@@ -6,7 +6,11 @@
 import type { DType, TypedArray } from '../core/dtype.js';
 import { DeviceError } from '../core/errors.js';
 
-export type DeviceType = 'cpu' | 'webgpu';
+/**
+ * The devices: 'cpu' (typed arrays, the reference), 'webgpu' (WGSL kernels, asynchronous reads) and 'meta'
+ * (shapes and dtypes only: no storage, no values; backend/meta).
+ */
+export type DeviceType = 'cpu' | 'webgpu' | 'meta';
 
 /** A flat buffer of `size` elements of `dtype` on a device. `version` counts in-place writes (autograd checks it). */
 export interface Storage {

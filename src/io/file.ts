@@ -2,7 +2,7 @@
  * @file Checkpoint files on disk (Node only): crash-safe atomic writes and format detection.
  * Imports node:fs, node:path, node:crypto.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -50,3 +50,41 @@ export function readFileBytes(path: string): Uint8Array {
     throw new Error(`load: cannot read '${path}': ${why}`);
   }
 }
+
+/** A file read with positioned reads (no size limit; nothing is held but what each read returns). */
+export interface FileRandomAccess { readonly length: number; read(offset: number, length: number): Uint8Array; close(): void }
+
+/** Open `path` for positioned reads (torch.load with mmap, big and sharded checkpoints). */
+export function openRandomAccess(path: string): FileRandomAccess {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new Error(`load: cannot read '${path}': ${why}`);
+  }
+  const length = fstatSync(fd).size;
+  return {
+    length,
+    read(offset: number, n: number): Uint8Array {
+      if (offset < 0 || n < 0 || offset + n > length) throw new RangeError(`read: bytes [${offset}, ${offset + n}) lie outside '${path}' (${length} bytes)`);
+      const out = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const got = readSync(fd, out, done, Math.min(n - done, 1 << 30), offset + done);
+        if (got === 0) throw new Error(`load: '${path}' ended at byte ${offset + done} while ${n - done} more bytes were expected (was it truncated while reading?)`);
+        done += got;
+      }
+      return out;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** Whether `path` exists (for shard checks). */
+export function fileSize(path: string): number | null {
+  try { return statSync(path).size; } catch { return null; }
+}
+
+export { readFileSync as readTextFileSync };

@@ -10,6 +10,8 @@ import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type S
 import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
 import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
+import { checkOptions } from '../core/args.js';
+import { loadSharded, loadStreaming, parseShardSize, planShards, shardNames } from './big-files.js';
 
 export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }
 
@@ -74,12 +76,41 @@ async function fileLayer(): Promise<typeof import('./file.js')> {
   }
 }
 
+export interface FileSaveOptions {
+  metadata?: Record<string, string>;
+  /**
+   * .safetensors only: when the tensors exceed this size (bytes, or '5GB' / '500MiB'), write Hugging Face's
+   * sharded layout: <stem>-00001-of-0000N.safetensors plus <path>.index.json (metadata.total_size, weight_map).
+   */
+  maxShardSize?: number | string;
+}
+
 /** torch.save(obj, path): the format comes from the extension (.safetensors, or .pt/.pth/.bin/.ckpt). */
-export async function save(obj: unknown, path: string, opts: Omit<SaveOptions, 'format'> = {}): Promise<void> {
+export async function save(obj: unknown, path: string, opts: FileSaveOptions = {}): Promise<void> {
+  const o = checkOptions<FileSaveOptions>('save', opts, ['metadata', 'maxShardSize']);
   const f = formatFromPath(path);
   if (f === 'unknown') throw new SerializationError(`save: cannot tell the format from '${path}': use a .safetensors or .pt/.pth/.bin/.ckpt extension`);
-  const bytes = saveBytes(await toHost(obj), { ...opts, format: f === 'safetensors' ? 'safetensors' : 'pt' });
-  (await fileLayer()).atomicWrite(path, bytes);
+  const files = await fileLayer();
+  const host = await toHost(obj);
+  if (o.maxShardSize !== undefined) {
+    if (f !== 'safetensors') throw new SerializationError(`save: maxShardSize writes Hugging Face's sharded safetensors layout; '${path}' is not a .safetensors path`);
+    const list = flatTensors(host, 'save');
+    const shards = planShards(list, parseShardSize(o.maxShardSize));
+    if (shards.length > 1) {
+      const { files: names, index } = shardNames(path, shards.length);
+      const weightMap: Record<string, string> = {};
+      shards.forEach((shard, i) => {
+        files.atomicWrite(names[i], saveBytes(new Map(shard), { format: 'safetensors', metadata: { format: 'pt', ...o.metadata } }));
+        for (const [k] of shard) weightMap[k] = names[i].slice(names[i].lastIndexOf('/') + 1);
+      });
+      const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const totalSize = list.reduce((a, [, t]) => a + t.nbytes(), 0);
+      files.atomicWrite(index, new TextEncoder().encode(JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sorted }, null, 2) + '\n'));
+      return;
+    }
+  }
+  const bytes = saveBytes(host, { metadata: o.metadata, format: f === 'safetensors' ? 'safetensors' : 'pt' });
+  files.atomicWrite(path, bytes);
 }
 
 /**
@@ -120,8 +151,24 @@ async function toHost(obj: unknown, storages = new Map<unknown, Promise<Tensor>>
   return obj;
 }
 
-/** torch.load(path): a state dict as Map<string, Tensor>, or the nested object saved (dicts as Maps). */
-export async function load(path: string): Promise<unknown> {
-  const bytes = (await fileLayer()).readFileBytes(path);
+export interface LoadOptions {
+  /**
+   * Read the file piece by piece with positioned reads (PyTorch 2.1's flag): each tensor is read into its own
+   * buffer and adopted, so the checkpoint is held once. Files over 2 GiB are always read this way.
+   */
+  mmap?: boolean;
+}
+
+/**
+ * torch.load(path): a state dict as Map<string, Tensor>, or the nested object saved (dicts as Maps). A path
+ * ending in `.index.json` loads a Hugging Face sharded checkpoint (the shards its weight_map names).
+ */
+export async function load(path: string, opts: LoadOptions = {}): Promise<unknown> {
+  const o = checkOptions<LoadOptions>('load', opts, ['mmap']);
+  const files = await fileLayer();
+  if (path.endsWith('.index.json')) return loadSharded(files, path);
+  const size = files.fileSize(path);
+  if (o.mmap === true || (size !== null && size > 0x7fffffff)) return loadStreaming(files, path);
+  const bytes = files.readFileBytes(path);
   return loadBytes(bytes, { name: path });
 }

@@ -19,10 +19,23 @@ export function hostToBytes(dtype: DType, data: TypedArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
 }
 
-/** Host array of `dtype` from little-endian bytes (copies, so the result is aligned and owned). */
-export function bytesToHost(dtype: DType, bytes: Uint8Array): TypedArray {
+/**
+ * Host array of `dtype` from little-endian bytes: a copy (aligned and owned), or, with `owned` (a fresh buffer
+ * read for this storage alone), the same memory reinterpreted (int64 converted to float64 in place): no copy.
+ */
+export function bytesToHost(dtype: DType, bytes: Uint8Array, owned = false): TypedArray {
   const n = bytes.length / ITEM_SIZE[dtype];
   if (!Number.isInteger(n)) throw new SerializationError(`storage of dtype ${dtype} has ${bytes.length} bytes, not a multiple of ${ITEM_SIZE[dtype]}`);
+  if (owned && bytes.byteOffset % ITEM_SIZE[dtype] === 0) {
+    if (dtype === 'int64') {
+      const b = new BigInt64Array(bytes.buffer, bytes.byteOffset, n);
+      const f = new Float64Array(bytes.buffer, bytes.byteOffset, n);
+      for (let i = 0; i < n; i++) f[i] = Number(b[i]);
+      return f;
+    }
+    const Ctor = arrayFor(dtype, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
+    return new Ctor(bytes.buffer, bytes.byteOffset, n);
+  }
   const copy = new Uint8Array(bytes); // a real copy (Node Buffers' slice() would alias)
   if (dtype === 'int64') {
     const b = new BigInt64Array(copy.buffer, 0, n);
@@ -60,7 +73,7 @@ export class TensorDecoder {
   decode(r: RawTensor): Tensor {
     let s = this.#storages.get(r.storage);
     if (!s) {
-      s = getBackend('cpu').fromArray(r.storage.dtype, bytesToHost(r.storage.dtype, r.storage.bytes));
+      s = getBackend('cpu').fromArray(r.storage.dtype, bytesToHost(r.storage.dtype, r.storage.bytes, r.storage.owned === true));
       this.#storages.set(r.storage, s);
     }
     return new Tensor(s, [...r.shape], [...r.strides], r.offset);

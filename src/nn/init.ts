@@ -180,6 +180,7 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: 
   const l = cdf((a - mean) / std);
   const u = cdf((b - mean) / std);
   noGrad(() => {
+    if (t.device === 'meta') return; // shapes only: nothing drawn, as PyTorch's meta kernels
     if (t.dtype === 'float32') {
       const vals = rngTruncNormal_(gen(opts), new Float32Array(t.numel()), mean, std, a, b);
       t.copy_(tensor(vals, { device: t.device }).reshape([...t.shape]));

@@ -15,6 +15,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { detach, toDevice, toDtype } from '../ops/movement.js';
 import { copy_ } from '../ops/inplace.js';
 import { Buffer, Parameter, describe } from './parameter.js';
+import { checkToEmpty, emptyOn } from './meta.js';
+import { globalHooks, runLoadPostHooks, runLoadPreHooks, runRegistrationHooks, runStateDictPostHooks, runStateDictPreHooks } from './hook-registry.js';
 
 /** A state dict: PyTorch's keys in PyTorch's order. `_extra_state` entries hold whatever getExtraState returned. */
 export type StateDict = Map<string, Tensor>;
@@ -41,7 +43,7 @@ export class IncompatibleKeys {
   }
 }
 
-const DEVICES = new Set<string>(['cpu', 'webgpu']);
+const DEVICES = new Set<string>(['cpu', 'webgpu', 'meta']);
 let nextHookId = 0;
 
 /** Modules whose call() is running, outermost first (for the module path in forward errors). */
@@ -232,6 +234,7 @@ export class Module {
       throw new ModuleError(`${this._path()}.registerParameter: Cannot assign non-leaf Tensor to parameter '${name}'. Model parameters must be created explicitly. ` +
         `To express '${name}' as a function of another Tensor, compute the value in the forward() method.`);
     }
+    param = runRegistrationHooks(globalHooks.parameterRegistration, this._self(), name, param) as Parameter | null;
     dropPlain(this, name);
     this._parameters.set(name, param);
   }
@@ -248,6 +251,7 @@ export class Module {
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new ModuleError(`${this._path()}.registerBuffer: cannot assign ${describe(tensor)} object to buffer '${name}' (Tensor or null required)`);
     }
+    tensor = runRegistrationHooks(globalHooks.bufferRegistration, this._self(), name, tensor) as T;
     dropPlain(this, name);
     this._buffers.set(name, tensor);
     const persistent = opts.persistent ?? (tensor instanceof Buffer ? tensor.persistent : true);
@@ -261,6 +265,7 @@ export class Module {
       throw new ModuleError(`${this._path()}.registerModule: ${describe(module)} is not a Module subclass`);
     }
     checkName(this, 'module', name, 'registerModule');
+    module = runRegistrationHooks(globalHooks.moduleRegistration, this._self(), name, module);
     dropPlain(this, name);
     this._modules.set(name, module);
     if (module && !module._origin && module !== this) module._origin = { parent: proxyOf.get(this) ?? this, name };
@@ -371,12 +376,12 @@ export class Module {
         throw new ModuleError(`${self._getName()} has no forward(): define forward(...) in the subclass (containers such as ModuleList and ModuleDict are not callable)`);
       }
       let a = args as unknown[];
-      for (const hook of [...self._forwardPreHooks.values()]) {
+      for (const hook of [...globalHooks.forwardPre.values(), ...self._forwardPreHooks.values()]) {
         const r = hook(self, a);
         if (r !== undefined) a = Array.isArray(r) ? r : [r];
       }
       let out = fwd.apply(self, a);
-      for (const hook of [...self._forwardHooks.values()]) {
+      for (const hook of [...globalHooks.forward.values(), ...self._forwardHooks.values()]) {
         const r = hook(self, a, out);
         if (r !== undefined) out = r;
       }
@@ -457,6 +462,10 @@ export class Module {
       throw new ModuleError(`${this._path()}.to: nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}; ` +
         'integer buffers keep their dtype on float casts, and parameters must stay floating point');
     }
+    if (device !== undefined && device !== 'meta' && this._ownedTensors().some((t) => t.device === 'meta')) {
+      throw new ModuleError(`${this._path()}.to('${device}'): Cannot copy out of meta tensor; no data! Please use nn.Module.toEmpty() instead of ` +
+        'nn.Module.to() when moving module from meta to a different device (then load weights: loadStateDict(sd, { assign: true }), or initialize them)');
+    }
     if (device !== undefined) {
       const from = this._ownedTensors().find((t) => t.device !== device && getBackend(t.device).readSync(t.storage) === null);
       if (from) {
@@ -470,6 +479,15 @@ export class Module {
       if (dtype !== undefined && isFloating(r.dtype)) r = toDtype(r, dtype);
       return r;
     });
+  }
+  /**
+   * Give every parameter and buffer new, uninitialized storage on `device` (same objects, shapes and dtypes): the
+   * way out of the meta device (PyTorch's to_empty). Values are whatever the device's fresh memory holds (zeros
+   * here); load or initialize them next. Returns this.
+   */
+  toEmpty(opts: { device: DeviceType; recurse?: boolean }): this {
+    const device = checkToEmpty(this, opts);
+    return this._apply((t) => emptyOn(t, device));
   }
   float(): this { return this._castFloat('float32'); }
   double(): this { return this._castFloat('float64'); }
@@ -556,10 +574,12 @@ export class Module {
       return d;
     };
     const visit = (m: Module, prefix: string) => {
+      runStateDictPreHooks(m, prefix, keepVars);
       for (const [k, p] of m._parameters) if (p) dest.set(prefix + k, value(p));
       for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) dest.set(prefix + k, value(b));
       if (m._hasExtraState()) dest.set(`${prefix}_extra_state`, m.getExtraState() as Tensor);
       for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
+      runStateDictPostHooks(m, dest, prefix);
     };
     visit(this._self(), opts.prefix ?? '');
     return dest;
@@ -575,7 +595,7 @@ export class Module {
     const strict = opts.strict ?? true;
     const assign = opts.assign ?? false;
     let sd: Map<string, unknown>;
-    if (stateDict instanceof Map) sd = stateDict;
+    if (stateDict instanceof Map) sd = new Map(stateDict); // a shallow copy, as PyTorch (hooks may edit it)
     else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) sd = new Map(Object.entries(stateDict));
     else throw new StateDictError(`loadStateDict: Expected state_dict to be dict-like (a Map or a plain object), got ${describe(stateDict)}.`);
 
@@ -583,6 +603,7 @@ export class Module {
     const copies: { dst: Tensor; src: Tensor }[] = [];
     const extras: { m: Module; v: unknown }[] = [];
     const visit = (m: Module, prefix: string) => {
+      runLoadPreHooks(m, sd, prefix, strict, missing, unexpected, errors);
       const local = new Map<string, Tensor>();
       for (const [k, p] of m._parameters) if (p) local.set(k, p);
       for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) local.set(k, b);
@@ -597,6 +618,15 @@ export class Module {
         const srcShape = dst.ndim === 0 && src.ndim === 1 && src.numel() === 1 ? [] : src.shape;
         if (!shapesEqual(srcShape, dst.shape)) {
           errors.push(`size mismatch for ${key}: copying a param with shape ${fmt(src.shape)} from checkpoint, the shape in current model is ${fmt(dst.shape)}.`);
+          continue;
+        }
+        if (assign && dst instanceof Parameter && dst.requiresGrad && !isFloating(src.dtype)) {
+          errors.push(`While assigning the parameter named "${key}": the checkpoint holds ${src.dtype}, and only Tensors of floating point dtype can require gradients; ` +
+            'cast it in the state dict (.float()) or load without assign');
+          continue;
+        }
+        if (!assign && dst.device === 'meta' && src.device !== 'meta') {
+          errors.push(`While copying the parameter named "${key}": it is on meta, where copying values in is a no-op; load with { assign: true } or call toEmpty({ device }) first`);
           continue;
         }
         copies.push({ dst, src });
@@ -614,6 +644,7 @@ export class Module {
       for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
     };
     visit(this._self(), '');
+    if (!errors.length) runLoadPostHooks(this._self(), new IncompatibleKeys(missing, unexpected)); // before the copy: all-or-nothing holds
 
     if (strict) {
       if (unexpected.length) errors.unshift(`Unexpected key(s) in state_dict: ${unexpected.map((k) => `"${k}"`).join(', ')}.`);
@@ -630,7 +661,6 @@ export class Module {
         if (assign) {
           const s = src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src;
           dst.setData_(s);
-          if (dst.requiresGrad && !isFloating(dst.dtype)) dst.requiresGrad_(false);
         } else copy_(dst, src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src);
       }
     });

@@ -4,6 +4,7 @@
  * the same numbers on every device: values are generated on the CPU and uploaded.
  */
 import { getBackend, type DeviceType } from '../backend/backend.js';
+import { getDefaultDevice } from '../backend/default-device.js';
 import { arrayFor, float32ToBfloat16Bits, float32ToFloat16Bits, isFloating, type DType, type TypedArray } from '../core/dtype.js';
 import { DTypeError, ShapeError } from '../core/errors.js';
 import { fmt, numel } from '../core/shape.js';
@@ -19,7 +20,7 @@ function finish(t: Tensor, opts: FactoryOpts): Tensor {
   return t;
 }
 
-function fromHost(data: TypedArray, dtype: DType, shape: readonly number[], device: DeviceType = 'cpu'): Tensor {
+function fromHost(data: TypedArray, dtype: DType, shape: readonly number[], device: DeviceType = getDefaultDevice()): Tensor {
   return make(getBackend(device).fromArray(dtype, data), shape);
 }
 
@@ -86,7 +87,7 @@ function checkShape(op: string, shape: readonly number[]): number[] {
 export function full(shape: readonly number[], value: number | boolean, opts: FactoryOpts = {}): Tensor {
   const s = checkShape('full', shape);
   const dt = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : 'float32');
-  const b = getBackend(opts.device ?? 'cpu');
+  const b = getBackend(opts.device ?? getDefaultDevice());
   const t = make(b.alloc(dt, numel(s)), s);
   if (value !== 0 && value !== false) b.fill(t, +value);
   return finish(t, opts);
@@ -136,6 +137,9 @@ export function eye(n: number, m: number = n, opts: FactoryOpts = {}): Tensor {
 
 function gen(opts: RandomOpts): rng.Generator { return opts.generator ?? rng.defaultGenerator; }
 
+/** On the meta device a random factory draws nothing (as PyTorch's meta kernels): shape and dtype only. */
+function onMeta(opts: FactoryOpts): boolean { return (opts.device ?? getDefaultDevice()) === 'meta'; }
+
 function floatOut(op: string, dt: DType): 'float32' | 'float64' {
   if (dt !== 'float32' && dt !== 'float64') throw new DTypeError(`${op}: expected dtype float32 or float64, got ${dt}`);
   return dt;
@@ -145,7 +149,7 @@ function floatOut(op: string, dt: DType): 'float32' | 'float64' {
 export function rand(shape: readonly number[], opts: RandomOpts = {}): Tensor {
   const dt = floatOut('rand', opts.dtype ?? 'float32');
   const a = arrayFor(dt, numel(checkShape('rand', shape))) as Float32Array | Float64Array;
-  rng.uniform_(gen(opts), a, 0, 1);
+  if (!onMeta(opts)) rng.uniform_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 
@@ -153,7 +157,7 @@ export function rand(shape: readonly number[], opts: RandomOpts = {}): Tensor {
 export function randn(shape: readonly number[], opts: RandomOpts = {}): Tensor {
   const dt = floatOut('randn', opts.dtype ?? 'float32');
   const a = arrayFor(dt, numel(checkShape('randn', shape))) as Float32Array | Float64Array;
-  rng.normal_(gen(opts), a, 0, 1);
+  if (!onMeta(opts)) rng.normal_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 
@@ -162,7 +166,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const dt = opts.dtype ?? 'int64';
   const a = arrayFor(dt, numel(checkShape('randint', shape)));
   if (a instanceof Uint16Array) throw new DTypeError(`randint: ${dt} is a storage dtype; generate float32 and convert`);
-  rng.randint_(gen(opts), a, low, high, dt);
+  if (!onMeta(opts)) rng.randint_(gen(opts), a, low, high, dt);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 

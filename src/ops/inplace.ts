@@ -65,7 +65,7 @@ function randomFill(self: Tensor, op: string, fill: RandomFill, generator?: rng.
   checkInplace(self, op);
   const dt = self.dtype === 'float64' ? 'float64' : 'float32';
   const a = arrayFor(dt, self.numel()) as Float32Array | Float64Array;
-  fill(generator ?? rng.defaultGenerator, a);
+  if (self.device !== 'meta') fill(generator ?? rng.defaultGenerator, a); // meta: shapes only, nothing drawn
   be(self).copyInto(self, make(be(self).fromArray(dt, a), self.shape));
   self.bumpVersion();
   return self;
@@ -89,7 +89,7 @@ export function bernoulli_(self: Tensor, p = 0.5, opts: GenOpt = {}): Tensor {
 export function random_(self: Tensor, from: number, to: number, opts: GenOpt = {}): Tensor {
   checkInplace(self, 'random_');
   const a = arrayFor(self.dtype === 'int32' ? 'int32' : 'float64', self.numel()) as Float64Array | Int32Array;
-  rng.randint_(opts.generator ?? rng.defaultGenerator, a, from, to, self.dtype === 'int32' ? 'int32' : self.dtype === 'float32' ? 'float32' : 'int64');
+  if (self.device !== 'meta') rng.randint_(opts.generator ?? rng.defaultGenerator, a, from, to, self.dtype === 'int32' ? 'int32' : self.dtype === 'float32' ? 'float32' : 'int64');
   be(self).copyInto(self, make(be(self).fromArray(self.dtype === 'int32' ? 'int32' : 'float64', a), self.shape));
   self.bumpVersion();
   return self;

@@ -20,7 +20,7 @@ import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 
 type ToArg = DType | DeviceType | { dtype?: DType; device?: DeviceType; copy?: boolean };
-const DEVICES = new Set(['cpu', 'webgpu']);
+const DEVICES = new Set(['cpu', 'webgpu', 'meta']);
 
 /** Tensor.to(dtype | device | {dtype, device}). */
 export function to(x: Tensor, arg: ToArg): Tensor {

@@ -217,6 +217,7 @@ export function toDtype(x: Tensor, dtype: DType, copy = false): Tensor {
 /** Copy to another device (a copy; differentiable towards the CPU, detached onto webgpu). GPU -> CPU goes through the asynchronous read. */
 export function toDevice(x: Tensor, device: DeviceType): Tensor {
   if (x.device === device) return x;
+  if (device === 'meta') return make(getBackend('meta').alloc(x.dtype, x.numel()), x.shape); // shapes only: nothing read
   const src = getBackend(x.device);
   const raw = src.readSync(x.storage) === null ? null : src.readSync(src.contiguous(x, x.dtype));
   if (raw === null) {
@@ -232,6 +233,7 @@ export function toDevice(x: Tensor, device: DeviceType): Tensor {
 
 export async function toDeviceAsync(x: Tensor, device: DeviceType): Promise<Tensor> {
   if (x.device === device) return x;
+  if (device === 'meta') return toDevice(x, device);
   const src = getBackend(x.device);
   const tmp = src.contiguous(x, x.dtype);
   let raw;

@@ -107,6 +107,10 @@ export abstract class Optimizer {
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new OptimizerError(`optimizer can only optimize Tensors, but one of the params is ${p === null ? 'null' : typeof p}`);
       if (!p.isLeaf) throw new OptimizerError("can't optimize a non-leaf Tensor; optimize the leaf it was computed from, or detach() it and set requiresGrad");
+      if ((p as { isUninitialized?: boolean }).isUninitialized === true) {
+        throw new OptimizerError(`${this.constructor.name}: a parameter is uninitialized (a lazy module's, e.g. LazyLinear's weight): its shape is only known after the ` +
+          'module\'s first call. Run one forward with a dummy batch before creating the optimizer (PyTorch only warns, and the optimizer state would not match the materialized parameter)');
+      }
     }
     const filled: ParamGroup = { ...(group as object), params } as ParamGroup;
     for (const [k, v] of Object.entries(this.defaults)) {

@@ -155,6 +155,11 @@ export class Tensor implements View {
   async tolistAsync(): Promise<NestedArray> { return this.#nest(this.#numbers(await this.data())); }
 
   toString(): string {
+    if (this.device === 'meta') {
+      const size = this.ndim === 1 ? `(${this.shape[0]},)` : `(${this.shape.join(', ')})`;
+      return `tensor(..., device='meta', size=${size}${this.dtype === 'float32' ? '' : `, dtype=torch.${this.dtype}`}` +
+        `${this.gradFn ? `, grad_fn=${this.gradFn.toString()}` : this.requiresGrad ? ', requires_grad=True' : ''})`;
+    }
     const be = getBackend(this.device);
     const raw = be.readSync(this.storage) === null ? null : be.readSync(be.contiguous(this, this.dtype));
     if (raw === null) return `tensor(<${this.numel()} elements on ${this.device}; read with await t.data()>, shape=${fmt(this.shape)}, dtype=torch.${this.dtype})`;

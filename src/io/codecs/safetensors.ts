@@ -42,14 +42,36 @@ const NOT_SAFETENSORS = 'is it a safetensors file? Re-export it with safetensors
 
 /** Parse safetensors bytes. Throws CheckpointFormatError naming the file, key and problem. */
 export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOptions = {}): SafetensorsFile {
+  const { entries, metadata, dataStart } = parseSafetensorsHeader(bytes, bytes.length, opts);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of entries) tensors.set(e.key, { dtype: e.dtype, shape: e.shape, data: bytes.subarray(dataStart + e.begin, dataStart + e.end) });
+  return { tensors, metadata };
+}
+
+/** The length of the JSON header of a safetensors file, from its first 8 bytes (validated against the limit). */
+export function safetensorsHeaderLength(first8: Uint8Array, fileLength: number, opts: ParseSafetensorsOptions = {}): number {
   const { name } = opts;
   const maxHeader = opts.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER;
-  if (bytes.length < 8) fail(name, `safetensors file too short (${bytes.length} bytes): it must start with an 8-byte header length; ${NOT_SAFETENSORS}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n64 = view.getBigUint64(0, true);
+  if (fileLength < 8 || first8.length < 8) fail(name, `safetensors file too short (${fileLength} bytes): it must start with an 8-byte header length; ${NOT_SAFETENSORS}`);
+  const n64 = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(maxHeader)) fail(name, `safetensors header length ${n64} exceeds the limit of ${maxHeader} bytes; the file is corrupt or not safetensors`);
   const n = Number(n64);
-  if (8 + n > bytes.length) fail(name, `safetensors header length ${n} is larger than the file (${bytes.length} bytes); the file is truncated or corrupt`);
+  if (8 + n > fileLength) fail(name, `safetensors header length ${n} is larger than the file (${fileLength} bytes); the file is truncated or corrupt`);
+  return n;
+}
+
+export interface SafetensorsEntry { key: string; dtype: DType; shape: number[]; begin: number; end: number }
+
+/**
+ * Validate a safetensors header against the file's length without its data: `head` holds at least the first
+ * 8 + header-length bytes. Returns the entries in file order, the metadata and where the data starts (for
+ * readers that fetch each tensor with a positioned read).
+ */
+export function parseSafetensorsHeader(head: Uint8Array, fileLength: number, opts: ParseSafetensorsOptions = {}): { entries: SafetensorsEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const { name } = opts;
+  const n = safetensorsHeaderLength(head, fileLength, opts);
+  const bytes = head;
+  if (bytes.length < 8 + n) fail(name, `internal: safetensors header needs ${8 + n} bytes, got ${bytes.length}`);
   if (n === 0 || bytes[8] !== 0x7b /* '{' */) fail(name, `safetensors header does not start with '{'; ${NOT_SAFETENSORS}`);
   let header: unknown;
   try {
@@ -59,9 +81,9 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOption
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(name, 'safetensors header must be a JSON object');
   const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
+  const dataLen = fileLength - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: { key: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
+  const entries: SafetensorsEntry[] = [];
   for (const [key, info] of Object.entries(header as Record<string, unknown>)) {
     if (key === '__metadata__') {
       if (typeof info !== 'object' || info === null || Array.isArray(info)) fail(name, '__metadata__ must be an object of strings');
@@ -102,11 +124,7 @@ export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOption
     prevKey = e.key;
   }
   if (pos !== dataLen) fail(name, `the data section holds ${dataLen} bytes but the tensors cover ${pos}; the file is corrupt or has trailing bytes`);
-  const tensors = new Map<string, SafetensorsTensor>();
-  for (const e of sorted) {
-    tensors.set(e.key, { dtype: e.dtype, shape: e.shape, data: bytes.subarray(dataStart + e.begin, dataStart + e.end) });
-  }
-  return { tensors, metadata };
+  return { entries: sorted, metadata, dataStart };
 }
 
 /** What writeSafetensors accepts per name: contiguous bytes, or any RawTensor (gathered if strided). */

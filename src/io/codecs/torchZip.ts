@@ -11,7 +11,7 @@ import { CheckpointFormatError, fileLabel } from './errors.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
 import { pickle } from './pickler.js';
 import { unpickle } from './unpickler.js';
-import { listZipEntries, readZipEntries, writeStoredZip } from './zipArchive.js';
+import { isRandomAccess, listZipEntries, pagedBytes, readZipEntries, writeStoredZip, zipEntryReader, type RandomAccess } from './zipArchive.js';
 import { isPyGlobal, isTuple, type PyValue, type RawStorage } from './types.js';
 
 export interface ReadTorchZipOptions {
@@ -44,7 +44,11 @@ function swapBytes(b: Uint8Array, size: number): Uint8Array {
  * Read a torch.save zip checkpoint into neutral values (tensors as RawTensor). Only weights-only content is
  * accepted (see unpickler.ts). Throws CheckpointFormatError naming the file and the problem.
  */
-export function readTorchZip(bytes: Uint8Array, opts: ReadTorchZipOptions = {}): PyValue {
+export function readTorchZip(input: Uint8Array | RandomAccess, opts: ReadTorchZipOptions = {}): PyValue {
+  // From a RandomAccess (torch.load(path, { mmap: true })): the directory through 64 KiB pages, each storage
+  // with its own read when the unpickler asks for it; nothing holds the whole file.
+  const src = isRandomAccess(input) ? input : null;
+  const bytes = src ? pagedBytes(src) : input as Uint8Array;
   const { name } = opts;
   const fail = (msg: string): never => {
     throw new CheckpointFormatError(`${fileLabel(name)}${msg}`, name);
@@ -55,7 +59,7 @@ export function readTorchZip(bytes: Uint8Array, opts: ReadTorchZipOptions = {}):
     }
     fail('not a torch.save zip checkpoint (it does not start with PK\\x03\\x04); torchlet reads PyTorch >= 1.6 .pt/.pth files and .safetensors');
   }
-  const entries = listZipEntries(bytes, name);
+  const entries = listZipEntries(bytes, name, src !== null);
   if (entries.length === 0) fail('the zip is empty; not a torch.save checkpoint');
   const names = new Set(entries.map((e) => e.name));
   // torch takes the archive folder from the first entry; fall back to the folder holding data.pkl.
@@ -72,7 +76,10 @@ export function readTorchZip(bytes: Uint8Array, opts: ReadTorchZipOptions = {}):
     fail(`zip has no "${pklName}"; not a torch.save checkpoint`);
   }
   const dataPrefix = `${prefix}/data/`;
-  const files = readZipEntries(bytes, (n) => n === pklName || n === `${prefix}/byteorder` || n.startsWith(dataPrefix), { name, verifyCrc: opts.verifyCrc });
+  const wanted = (n: string) => n === pklName || n === `${prefix}/byteorder` || n.startsWith(dataPrefix);
+  const files: { get(n: string): Uint8Array | undefined } = src
+    ? zipEntryReader(src, entries.filter((e) => wanted(e.name)), { name, verifyCrc: opts.verifyCrc })
+    : readZipEntries(bytes, wanted, { name, verifyCrc: opts.verifyCrc });
   let bigEndian = false;
   const bo = files.get(`${prefix}/byteorder`);
   if (bo) {
@@ -100,7 +107,7 @@ export function readTorchZip(bytes: Uint8Array, opts: ReadTorchZipOptions = {}):
     const size = ITEM_SIZE[dtype];
     if (data.length !== numel * size) fail(`storage "${key}": ${dtype} x ${numel} elements needs ${numel * size} bytes but "${record}" holds ${data.length}; the file is corrupt`);
     if (bigEndian && size > 1) data = swapBytes(data, size);
-    const s: RawStorage = { kind: 'storage', dtype, bytes: data, key };
+    const s: RawStorage = { kind: 'storage', dtype, bytes: data, key, owned: src !== null || undefined };
     if (typeof location === 'string') s.location = location;
     storages.set(key, s);
     return s;

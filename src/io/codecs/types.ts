@@ -18,6 +18,8 @@ export interface RawStorage {
   key?: string;
   /** The location tag torch recorded (e.g. 'cpu', 'cuda:0'); the bytes are always on the host here. */
   location?: string;
+  /** The bytes are a fresh buffer of their own (read from a file piece by piece): a decoder may adopt it without copying. */
+  owned?: boolean;
 }
 
 /**

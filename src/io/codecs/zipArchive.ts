@@ -5,7 +5,7 @@
  * Writing produces stored (uncompressed) entries whose data starts on a 64-byte boundary, padded with an
  * extra field 'FB' of 'Z' bytes as PyTorch's writer does. Imports only fflate.
  */
-import { unzipSync } from 'fflate';
+import { inflateSync, unzipSync } from 'fflate';
 import { ByteWriter, crc32, latin1Decode, utf8Encode } from './bytes.js';
 import { CheckpointFormatError, fileLabel } from './errors.js';
 
@@ -37,7 +37,7 @@ function u64(b: Uint8Array, o: number): number {
  * List and validate a zip's entries (central directory), without extracting anything.
  * Throws CheckpointFormatError for anything inconsistent with the file's size.
  */
-export function listZipEntries(bytes: Uint8Array, name?: string): ZipEntryInfo[] {
+export function listZipEntries(bytes: Uint8Array, name?: string, large = false): ZipEntryInfo[] {
   const fail = (msg: string): never => {
     throw new CheckpointFormatError(`${fileLabel(name)}${msg}`, name);
   };
@@ -55,14 +55,14 @@ export function listZipEntries(bytes: Uint8Array, name?: string): ZipEntryInfo[]
   let zip64 = false;
   // ZIP64 end record, located as fflate locates it (it reads 32-bit fields; larger values are refused).
   if (e >= 20 && u32(bytes, e - 20) === 0x07064b50) {
-    const ze = u32(bytes, e - 12);
+    const ze = large ? u64(bytes, e - 12) : u32(bytes, e - 12); // fflate reads 32 bits; a zip64 end record past 4 GiB needs 64
     if (u32(bytes, ze) === 0x06064b50) {
       if (ze + 56 > len) fail('zip64 end-of-central-directory record lies outside the file; the file is truncated');
       zip64 = true;
       count = u64(bytes, ze + 32);
       cdSize = u64(bytes, ze + 40);
       cdOffset = u64(bytes, ze + 48);
-      if (count > 0xffffffff || cdOffset > 0xffffffff) fail('zip64 directory beyond 4 GiB is not supported');
+      if (!large && (count > 0xffffffff || cdOffset > 0xffffffff)) fail('zip64 directory beyond 4 GiB: load it from a path with torch.load(path, { mmap: true })');
     }
   }
   if (cdOffset > len || cdSize > len - cdOffset) fail(`zip central directory (offset ${cdOffset}, ${cdSize} bytes) lies outside the file (${len} bytes); the file is truncated or corrupt`);
@@ -213,4 +213,66 @@ export function writeStoredZip(entries: { name: string; data: Uint8Array }[], al
   w.u32(cdSize); w.u32(cdOffset);
   w.u16(0);
   return w.bytesView();
+}
+
+/** A file read piece by piece (Node: positioned reads of a file handle; browser: slices of a Blob read ahead). */
+export interface RandomAccess {
+  readonly length: number;
+  /** A fresh buffer with the bytes [offset, offset + length). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+export function isRandomAccess(v: unknown): v is RandomAccess {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && typeof (v as RandomAccess).read === 'function' && typeof (v as RandomAccess).length === 'number';
+}
+
+/**
+ * A read-only Uint8Array look-alike over a RandomAccess (indexing, length, subarray/slice), reading 64 KiB pages
+ * on demand: lets the zip directory parser walk a file of any size (zip64 offsets beyond 4 GiB included)
+ * without holding it. subarray/slice return fresh buffers (positioned reads).
+ */
+export function pagedBytes(src: RandomAccess, pageSize = 1 << 16): Uint8Array {
+  const pages = new Map<number, Uint8Array>();
+  const byte = (i: number): number => {
+    const p = Math.floor(i / pageSize);
+    let pg = pages.get(p);
+    if (!pg) {
+      pg = src.read(p * pageSize, Math.min(pageSize, src.length - p * pageSize));
+      pages.set(p, pg);
+      if (pages.size > 64) pages.delete(pages.keys().next().value as number);
+    }
+    return pg[i - p * pageSize];
+  };
+  const cut = (a = 0, b = src.length) => src.read(a, Math.max(0, Math.min(b, src.length) - a));
+  return new Proxy({} as Uint8Array, {
+    get(_t, prop) {
+      if (prop === 'length' || prop === 'byteLength') return src.length;
+      if (prop === 'subarray' || prop === 'slice') return cut;
+      if (typeof prop === 'string' && /^[0-9]+$/.test(prop)) { const i = Number(prop); return i < src.length ? byte(i) : undefined; }
+      return undefined;
+    },
+  });
+}
+
+/**
+ * Entries of a zip read one at a time from a RandomAccess (stored ones with one positioned read, deflated ones
+ * inflated), size- and CRC-checked; nothing else is held. `infos` come from listZipEntries(pagedBytes(src)).
+ */
+export function zipEntryReader(src: RandomAccess, infos: ZipEntryInfo[], opts: ReadZipOptions = {}): { get(entryName: string): Uint8Array | undefined } {
+  const { name } = opts;
+  const fail = (msg: string): never => { throw new CheckpointFormatError(`${fileLabel(name)}${msg}`, name); };
+  const byName = new Map(infos.map((i) => [i.name, i]));
+  return {
+    get(entryName: string): Uint8Array | undefined {
+      const info = byName.get(entryName);
+      if (!info) return undefined;
+      let data = src.read(info.dataOffset, info.compressedSize);
+      if (info.method === 8) {
+        try { data = inflateSync(data); } catch (e) { fail(`cannot inflate zip entry "${entryName}" (${(e as Error).message}); the file is corrupt`); }
+      }
+      if (data.length !== info.size) fail(`zip entry "${entryName}" holds ${data.length} bytes but claims ${info.size}; the file is corrupt`);
+      if (opts.verifyCrc !== false && crc32(data) !== info.crc) fail(`zip entry "${entryName}" fails its CRC-32 check; the file is corrupt`);
+      return data;
+    },
+  };
 }

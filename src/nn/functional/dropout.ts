@@ -22,7 +22,7 @@ function checkP(op: string, p: number): void {
 function noise(x: Tensor, shape: readonly number[], p: number, gen: Generator): Tensor {
   const f64 = x.dtype === 'float64';
   const mask = f64 ? new Float64Array(numel(shape)) : new Float32Array(numel(shape));
-  bernoulliScalar_(gen, mask, 1 - p);
+  if (x.device !== 'meta') bernoulliScalar_(gen, mask, 1 - p); // meta: shapes only, nothing drawn
   const scale = f64 ? 1 / (1 - p) : Math.fround(1 / Math.fround(1 - p));
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] = scale;
   return fromHost(mask, f64 ? 'float64' : 'float32', shape, x.device);

@@ -1,7 +1,7 @@
 /**
  * @file `nn.utils`: a plain list of re-exports.
  */
-export { consumePrefixInStateDict } from './state-dict.js';
+export { consumePrefixInStateDict, remapStateDictKeys, DEFAULT_REMAP_RULES, type RemapRules, type RemapResult } from './state-dict.js';
 export { summary, graphMemory, ModelSummary, formatBytes, type GraphMemory, type SummaryModuleRow, type SummaryTensorRow, type SummaryTotals, type SummaryForward } from './summary.js';
 export { clipGradNorm_, clipGradNormAsync_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
 export { parametersToVector, vectorToParameters } from './vector.js';
