@@ -38,10 +38,11 @@ export { parseSafetensors, writeSafetensors, SAFETENSORS_MAX_HEADER } from './sa
 export type { SafetensorsTensor, SafetensorsFile, ParseSafetensorsOptions, SafetensorsInput } from './safetensors.js';
 export { unpickle, ALLOWED_GLOBALS_HINT } from './unpickler.js';
 export type { UnpickleOptions } from './unpickler.js';
+export { nestingDepth, MAX_NESTING } from './nesting.js';
 export { pickle } from './pickler.js';
 export type { PickleOptions } from './pickler.js';
 export { readTorchZip, writeTorchZip } from './torchZip.js';
 export type { ReadTorchZipOptions, WriteTorchZipOptions } from './torchZip.js';
-export { listZipEntries, readZipEntries, writeStoredZip } from './zipArchive.js';
+export { listZipEntries, readZipEntries, writeStoredZip, defaultMaxTotalBytes, DEFLATE_BUDGET_RATIO } from './zipArchive.js';
 export type { ZipEntryInfo, ReadZipOptions } from './zipArchive.js';
 export { crc32 } from './bytes.js';
