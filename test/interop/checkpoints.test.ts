@@ -16,7 +16,7 @@
  * keys/dtypes/values/tie, load_state_dict(strict) and torchlet's eval outputs, and one more AdamW +
  * CosineAnnealingLR step against torchlet's.
  *
- * Tolerance: float32, |diff| <= 1e-5 everywhere. Reached (torch 1.13 CPU, one thread): PyTorch -> torchlet eval
+ * Tolerance: float32, |diff| <= 4e-6 everywhere (about 10x the worst reached). Reached (torch 1.13 CPU, one thread): PyTorch -> torchlet eval
  * outputs 2.1e-7, losses of the 3 continued AdamW steps 3.6e-7, parameters after them 6.0e-8; torchlet -> PyTorch
  * eval outputs 3.6e-7, next-step loss 1.2e-7, parameters 3.0e-8, learning rate exact. The values printed by each
  * run are in the test diagnostics.
@@ -43,7 +43,7 @@ const skipReason = probe.status === 0 ? null
   : `python3-torch not installed: ${PY} -c "import torch" failed (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); apt-get install python3-torch to run the live interop checks`;
 
 /** float32 tolerance of every comparison with PyTorch's numbers. */
-const TOL = 1e-5;
+const TOL = 4e-6; // about 10x the largest difference reached (3.6e-7)
 const LR = 0.01, WD = 0.01;
 
 class Net extends nn.Module {
