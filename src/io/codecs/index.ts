@@ -42,7 +42,7 @@ export { nestingDepth, MAX_NESTING } from './nesting.js';
 export { pickle } from './pickler.js';
 export type { PickleOptions } from './pickler.js';
 export { readTorchZip, writeTorchZip } from './torchZip.js';
-export type { ReadTorchZipOptions, WriteTorchZipOptions } from './torchZip.js';
+export type { ReadTorchZipOptions, WriteTorchZipOptions, TorchZipRecords } from './torchZip.js';
 export { listZipEntries, readZipEntries, writeStoredZip, defaultMaxTotalBytes, DEFLATE_BUDGET_RATIO } from './zipArchive.js';
 export type { ZipEntryInfo, ReadZipOptions } from './zipArchive.js';
 export { crc32 } from './bytes.js';
