@@ -5,11 +5,14 @@
  * device), browser (the same work in headless Chromium and in Node), models
  * (ResNet-18, ViT-B/16, GPT-2 generation vs PyTorch 2.6 and 1.13). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
+ * The gemm and train suites time every implementation in the same interleaved rounds (at least 7); a figure is the
+ * median round with its min–max, a ratio is the median of the per-round ratios, marked "noisy" when those spread
+ * more than 20 %. `--record` also writes everything printed to bench/results/<date>.txt (the README quotes one).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { machine, table, fmt, type Row, type SuiteResult } from './harness.js';
+import { machine, table, fmt, ratio, withRange, NOISY_SPREAD, type Row, type SuiteResult } from './harness.js';
 
 const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (s: string) => void }) => Promise<SuiteResult> }>> = {
   gemm: () => import('./gemm.js'),
@@ -25,6 +28,12 @@ const quick = args.includes('--quick');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1]?.split(',') : null;
 
+const record = args.includes('--record');
+const printed: string[] = [];
+if (record) {
+  const log = console.log.bind(console);
+  console.log = (...xs: unknown[]) => { printed.push(xs.map(String).join(' ')); log(...xs); };
+}
 const started = Date.now();
 const before = machine();
 console.log(`torchlet bench - ${before.cpu}, ${before.cores} cores, Node ${before.node}, load ${before.loadavg}`);
@@ -44,19 +53,30 @@ for (const r of results) {
   const unitOf = (c: string) => r.rows.find((x) => x.case === c)?.unit ?? '';
   console.log(table(['implementation', 'threads', ...cases.map((c) => `${c} ${unitOf(c)}`)], impls.map((key) => {
     const [impl, threads] = key.split('|');
-    return [impl, threads, ...cases.map((c) => r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value ?? NaN)];
+    return [impl, threads, ...cases.map((c) => {
+      const row = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key);
+      if (!row) return 'n/a';
+      return row.min !== undefined && row.max !== undefined ? withRange(row.value, row.min, row.max) : row.value;
+    })];
   })));
+  /** Per-round ratio of two rows of one case ("3.1x (2.9–3.3)", "noisy" beyond NOISY_SPREAD); fallback: medians. */
+  const cmp = (a: Row | undefined, b: Row | undefined, invert: boolean): string => {
+    if (!a || !b) return 'n/a';
+    if (a.rounds && b.rounds && a.rounds.length === b.rounds.length) {
+      const q = invert ? ratio(b.rounds, a.rounds) : ratio(a.rounds, b.rounds);
+      return `${fmt(q.median)}x (${fmt(q.min)}–${fmt(q.max)})${q.noisy ? ' noisy' : ''}`;
+    }
+    return `${fmt(invert ? b.value / a.value : a.value / b.value)}x`;
+  };
   if (r.suite === 'gemm') {
     const ours = impls.filter((k) => k.startsWith('torchlet'));
     for (const peer of PEERS) {
-      console.log(`\nratio to ${peer}:`);
+      console.log(`\nratio to ${peer} (per round; "noisy": rounds spread over ${NOISY_SPREAD * 100} %):`);
       console.log(table(['implementation', 'threads', ...cases], ours.map((key) => {
         const [impl, threads] = key.split('|');
-        return [impl, threads, ...cases.map((c) => {
-          const a = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value;
-          const b = r.rows.find((x) => x.case === c && x.impl === peer)?.value;
-          return a && b ? `${fmt(a / b)}x` : 'n/a';
-        })];
+        return [impl, threads, ...cases.map((c) => cmp(
+          r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key),
+          r.rows.find((x) => x.case === c && x.impl === peer), false))];
       })));
     }
     console.log('\ncopy share of wasm GEMM calls (copy in + out, % of call time):');
@@ -69,15 +89,13 @@ for (const r of results) {
     // ms per step: a ratio > 1 means torchlet is faster than the peer
     const ours = impls.filter((k) => k.startsWith('torchlet'));
     const peers = [...new Set(r.rows.filter((x) => !x.impl.startsWith('torchlet')).map((x) => `${x.impl}|${x.threads}`))];
-    console.log('\nspeedup of torchlet (peer ms / torchlet ms):');
+    console.log(`\nspeedup of torchlet (peer ms / torchlet ms, per round; "noisy": rounds spread over ${NOISY_SPREAD * 100} %; below 1 torchlet is slower):`);
     console.log(table(['implementation', 'threads', 'vs', ...cases], ours.flatMap((key) => peers.map((pk) => {
       const [impl, threads] = key.split('|');
       const [pimpl, pthreads] = pk.split('|');
-      return [impl, threads, `${pimpl} x${pthreads}`, ...cases.map((c) => {
-        const a = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key)?.value;
-        const b = r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === pk)?.value;
-        return a && b ? `${fmt(b / a)}x` : 'n/a';
-      })];
+      return [impl, threads, `${pimpl} x${pthreads}`, ...cases.map((c) => cmp(
+        r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === key),
+        r.rows.find((x) => x.case === c && `${x.impl}|${x.threads}` === pk), true))];
     }))));
     console.log('\neffective GFLOPS (GEMM flops of the step / step time):');
     console.log(table(['implementation', 'threads', ...cases], impls.map((key) => {
@@ -115,4 +133,11 @@ const out = {
 };
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 console.log(`\nload before ${before.loadavg}, after ${after.loadavg}; ${out.seconds} s; wrote ${file}`);
+if (record) {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  const txt = join(dir, `${date.slice(0, 16).replace(':', '')}Z.txt`);
+  writeFileSync(txt, `$ ${command}\n${date}\n${printed.join('\n')}\n`);
+  console.log(`raw output: ${txt}`);
+}
 export type { Row };

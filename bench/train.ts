@@ -4,16 +4,17 @@
  * linear 9216->10, 28x28x1 input, batch 64) for torchlet (1 thread and all threads), tfjs-backend-wasm (tf.variable
  * + tf.train.sgd().minimize) and PyTorch (a Python subprocess, when `import torch` works), plus the digits MLP step
  * that `npm start` (torchlet train) runs: 784-256-128-10 with dropout, batch 64, AdamW, batches from a shuffled
- * DataLoader over a TensorDataset.
+ * DataLoader over a TensorDataset. Per case every implementation runs in the same interleaved rounds
+ * (harness.interleave); PyTorch runs as a persistent process per thread count that serves rounds over stdin.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as torch from '../src/index.js';
 import { DigitsMLP } from '../src/cli/models.js';
 import { hardwareThreads } from '../src/backend/wasm/index.js';
-import { type BenchContext, type Row, type SuiteResult } from './harness.js';
+import { interleave, timed, MIN_ROUNDS, type BenchContext, type Contender, type Row, type SuiteResult } from './harness.js';
 import { loadTf, useBackend } from './peers.js';
 
 const { nn, optim, data } = torch;
@@ -53,7 +54,7 @@ export function torchletSgdStep(model: torch.nn.Module, x: torch.Tensor, y: torc
 export function digitsStep(): () => void {
   torch.manualSeed(0);
   const n = 64 * 100;
-  const ds = new data.TensorDataset(torch.rand([n, 1, 28, 28]), torch.randint(0, 10, [n]));
+  const ds = new data.TensorDataset(torch.rand([n, 1, 28, 28]), torch.randint(0, 10, [n], { dtype: 'int64' }));
   const loader = new data.DataLoader(ds, { batchSize: 64, shuffle: true });
   const model = new DigitsMLP();
   model.train();
@@ -121,104 +122,119 @@ export function tfStep(tf: Tf, kind: 'mlp' | 'cnn', conv: 'native' | 'slices' = 
   return { step, dispose: () => { for (const t of [...vars, x, y]) t.dispose(); opt.dispose(); } };
 }
 
-function runPython(kind: 'mlp' | 'cnn', blasThreads: number, budgetS: number): { median: number; min: number; max: number; reps: number; cpuMedian: number; torch: string; blas: string } | string {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'train_step.py');
-  const r = spawnSync('/usr/bin/python3', [script, kind, '1', String(budgetS)], {
-    encoding: 'utf8', timeout: 120_000,
-    env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' },
-  });
-  if (r.error) return `python3 not runnable (${r.error.message})`;
-  if (r.status !== 0) return `python3 failed: ${(r.stderr || '').trim().split('\n').pop()}`;
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { median: j.median_ms / 1000, min: j.min_ms / 1000, max: j.max_ms / 1000, reps: j.reps, cpuMedian: j.cpu_ms / 1000, torch: j.torch, blas: j.blas };
+/** A persistent PyTorch process that runs N steps per request (train_step.py serve), so it can take part in rounds. */
+class PythonSteps {
+  private child: ChildProcessWithoutNullStreams;
+  private lines: string[] = [];
+  private waiting: ((l: string) => void)[] = [];
+  private buf = '';
+  info: { torch: string; blas: string } | null = null;
+  constructor(kind: 'mlp' | 'cnn', blasThreads: number) {
+    const script = join(dirname(fileURLToPath(import.meta.url)), 'train_step.py');
+    this.child = spawn('/usr/bin/python3', [script, kind, '1', 'serve'], {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' },
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (d: string) => {
+      this.buf += d;
+      let i;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const l = this.buf.slice(0, i); this.buf = this.buf.slice(i + 1);
+        const w = this.waiting.shift();
+        if (w) w(l); else this.lines.push(l);
+      }
+    });
+    this.child.on('exit', () => { for (const w of this.waiting.splice(0)) w(''); });
+  }
+  private next(): Promise<string> {
+    const l = this.lines.shift();
+    return l !== undefined ? Promise.resolve(l) : new Promise((r) => this.waiting.push(r));
+  }
+  async start(): Promise<string | null> {
+    const l = await this.next();
+    if (!l) return 'python3 -c "import torch" failed or exited';
+    this.info = JSON.parse(l) as { torch: string; blas: string };
+    return null;
+  }
+  async run(calls: number): Promise<number> {
+    this.child.stdin.write(`${calls}\n`);
+    const l = await this.next();
+    if (!l) throw new Error('the PyTorch step process exited');
+    return (JSON.parse(l) as { s: number }).s;
+  }
+  stop(): void { this.child.stdin.end('\n'); }
 }
 
 export async function run(ctx: BenchContext): Promise<SuiteResult> {
   const rows: Row[] = [], notes: string[] = [];
   const all = hardwareThreads();
-  const budget = ctx.quick ? 1500 : 4000;
-  const opts = { warmMs: ctx.quick ? 400 : 1000, repMs: 150, minReps: 5, maxReps: 9, budgetMs: budget };
-  const add = (name: string, impl: string, threads: number | string, t: { median: number; min: number; max: number; reps: number; cpuMedian?: number }, extra: Record<string, number | string> = {}) => {
-    const ms = t.median * 1000;
-    const gf = FLOPS[name] / t.median / 1e9;
-    rows.push({ suite: 'train', case: name, impl, threads, value: ms, unit: 'ms', detail: { GFLOPS: +gf.toFixed(2), minMs: +(t.min * 1000).toFixed(2), maxMs: +(t.max * 1000).toFixed(2), reps: t.reps, ...(t.cpuMedian !== undefined ? { cpuMs: +(t.cpuMedian * 1000).toFixed(2) } : {}), load: load1(), ...extra } });
-    ctx.log(`  ${name.padEnd(36)} ${impl.padEnd(28)} x${threads}  ${ms.toFixed(2)} ms/step  ${gf.toFixed(1)} GFLOPS${t.cpuMedian !== undefined ? `  cpu ${(t.cpuMedian * 1000).toFixed(1)} ms` : ''}  (load ${load1()})`);
-  };
-
-  // torchlet
+  const threadsList = [...new Set([1, all])];
   const prevThreads = torch.getNumThreads();
-  for (const threads of [...new Set([1, all])]) {
-    torch.setNumThreads(threads);
-    torch.manualSeed(0);
-    {
-      const model = mlpModel();
-      const step = torchletSgdStep(model, torch.randn([128, 784]), torch.randint(0, 10, [128]));
-      add(MLP, 'torchlet', threads, measure(step, opts));
-    }
-    {
-      const model = cnnModel();
-      const step = torchletSgdStep(model, torch.randn([64, 1, 28, 28]), torch.randint(0, 10, [64]));
-      add(CNN, 'torchlet', threads, measure(step, { ...opts, repMs: 300, minReps: 3, maxReps: 7 }));
-    }
-    add(DIGITS, 'torchlet', threads, measure(digitsStep(), opts));
-  }
-  torch.setNumThreads(prevThreads);
-
-  // tfjs-backend-wasm (1 thread in Node)
+  // torchlet at a given thread count: setNumThreads stops extra workers when it lowers the count, so switching to
+  // more threads is followed by an untimed step and a pause for the workers to start.
+  const torchlet = (threads: number, step: () => void): Contender => ({
+    impl: 'torchlet', threads, run: timed(step),
+    prepare: async () => {
+      if (torch.getNumThreads() === threads) return;
+      torch.setNumThreads(threads);
+      step();
+      if (threads > 1) await new Promise((r) => setTimeout(r, 60));
+    },
+  });
+  let tf: Tf | null = null;
   try {
-    const tf = await loadTf();
+    tf = await loadTf();
     const warn = console.warn; console.warn = () => {};
     try { await import('@tensorflow/tfjs'); } finally { console.warn = warn; } // registers the gradient functions
-    const slow = { ...opts, warmMs: 0, repMs: 0, minReps: 3, maxReps: 3 };
-    await useBackend(tf, 'wasm');
-    for (const [kind, name] of [['mlp', MLP], ['cnn', CNN]] as const) {
-      const s = tfStep(tf, kind, 'slices');
-      add(name, 'tfjs-backend-wasm 4.22', 1, measure(s.step, kind === 'cnn' ? slow : opts));
-      s.dispose();
-    }
-    notes.push('tfjs-backend-wasm CNN: its conv layers are tf.slice x9 + concat + matMul (im2col in tfjs ops), because tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (tf.conv2d cannot be trained on it).');
-    await useBackend(tf, 'cpu');
   } catch (e) {
     notes.push(`tfjs-backend-wasm rows missing: ${(e as Error).message}`);
   }
 
-  // PyTorch (when installed)
-  for (const [kind, name] of [['mlp', MLP], ['cnn', CNN]] as const) {
-    for (const blasThreads of [...new Set([1, all])]) {
-      const r = runPython(kind, blasThreads, ctx.quick ? 2 : 4);
-      if (typeof r === 'string') { notes.push(`PyTorch rows missing: ${r}`); break; }
-      add(name, `PyTorch ${r.torch} + ${r.blas}`, blasThreads, r, { torchThreads: 1, blasThreads });
+  for (const name of CASES) {
+    const kind = name === MLP ? 'mlp' : name === CNN ? 'cnn' : null;
+    const cs: Contender[] = [];
+    torch.manualSeed(0);
+    const step = kind === 'mlp'
+      ? torchletSgdStep(mlpModel(), torch.randn([128, 784]), torch.randint(0, 10, [128], { dtype: 'int64' }))
+      : kind === 'cnn'
+        ? torchletSgdStep(cnnModel(), torch.randn([64, 1, 28, 28]), torch.randint(0, 10, [64], { dtype: 'int64' }))
+        : digitsStep();
+    for (const t of threadsList) cs.push(torchlet(t, step));
+    let tfs: ReturnType<typeof tfStep> | null = null;
+    if (kind && tf) {
+      await useBackend(tf, 'wasm');
+      tfs = tfStep(tf, kind, 'slices');
+      cs.push({ impl: 'tfjs-backend-wasm 4.22', threads: 1, run: timed(tfs.step) });
     }
+    const pys: PythonSteps[] = [];
+    if (kind) {
+      for (const blasThreads of threadsList) {
+        const py = new PythonSteps(kind, blasThreads);
+        const err = await py.start();
+        if (err) { notes.push(`PyTorch rows missing: ${err}`); py.stop(); break; }
+        pys.push(py);
+        cs.push({ impl: `PyTorch ${py.info!.torch} + ${py.info!.blas}`, threads: blasThreads, run: (n) => py.run(n) });
+      }
+    }
+    const res = await interleave(cs, { rounds: MIN_ROUNDS, warmMs: ctx.quick ? 300 : 800, repMs: ctx.quick ? 150 : 300 });
+    res.forEach((t, i) => {
+      const ms = (x: number) => x * 1000;
+      rows.push({ suite: 'train', case: name, impl: cs[i].impl, threads: cs[i].threads, value: ms(t.median), unit: 'ms',
+        min: ms(t.min), max: ms(t.max), rounds: t.rounds.map(ms),
+        detail: { GFLOPS: +(FLOPS[name] / t.median / 1e9).toFixed(2), reps: t.reps, load: load1() } });
+      ctx.log(`  ${name.padEnd(36)} ${cs[i].impl.padEnd(34)} x${cs[i].threads}  ${ms(t.median).toFixed(1)} ms/step (${ms(t.min).toFixed(1)}–${ms(t.max).toFixed(1)})  (load ${load1()})`);
+    });
+    tfs?.dispose();
+    for (const py of pys) py.stop();
   }
+  torch.setNumThreads(prevThreads);
+  if (tf) await useBackend(tf, 'cpu');
 
-  notes.push('ms per step, median of repetitions after warm-up; GFLOPS = GEMM flops of the step / time (no first-layer input gradient).');
+  notes.push(`ms per step: the median of ${MIN_ROUNDS} interleaved rounds (torchlet, tfjs and PyTorch alternate, the order rotated each round), min–max in parentheses; GFLOPS = GEMM flops of the step / time (no first-layer input gradient).`);
+  notes.push('tfjs-backend-wasm CNN: its conv layers are tf.slice x9 + concat + matMul (im2col in tfjs ops), because tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (tf.conv2d cannot be trained on it).');
   notes.push('tfjs-backend-wasm runs on 1 thread in Node; its step includes reading the loss (dataSync). The digits row has no peer (tfjs has no AdamW).');
-  notes.push('PyTorch: torch.set_num_threads(1), OpenBLAS threads from OPENBLAS_NUM_THREADS (Debian\'s build does not pass set_num_threads to OpenBLAS).');
+  notes.push('PyTorch: a persistent process per thread count, torch.set_num_threads(1), OpenBLAS threads from OPENBLAS_NUM_THREADS (Debian\'s build does not pass set_num_threads to OpenBLAS).');
   return { suite: 'train', rows, notes };
-}
-
-interface StepTiming { median: number; min: number; max: number; reps: number; cpuMedian: number }
-
-/**
- * Like harness.measure, but also records process CPU time per step (all threads), because other processes share
- * this machine's cores: wall time grows with their load, CPU time much less.
- */
-function measure(fn: () => void, o: { warmMs: number; repMs: number; minReps: number; maxReps: number; budgetMs: number }): StepTiming {
-  const start = performance.now();
-  let calls = 0;
-  do { fn(); calls++; } while (calls < 3 || performance.now() - start < o.warmMs);
-  const inner = Math.max(1, Math.round(o.repMs / ((performance.now() - start) / calls)));
-  const wall: number[] = [], cpu: number[] = [];
-  const t0 = performance.now();
-  while (wall.length < o.maxReps && (wall.length < o.minReps || performance.now() - t0 < o.budgetMs)) {
-    const c = process.cpuUsage(), s = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    wall.push((performance.now() - s) / inner / 1000);
-    const d = process.cpuUsage(c);
-    cpu.push((d.user + d.system) / 1e6 / inner);
-  }
-  wall.sort((a, b) => a - b); cpu.sort((a, b) => a - b);
-  return { median: wall[wall.length >> 1], min: wall[0], max: wall[wall.length - 1], reps: wall.length, cpuMedian: cpu[cpu.length >> 1] };
 }
 
 function load1(): string { return os.loadavg()[0].toFixed(2); }

@@ -1,13 +1,18 @@
 """One training step (forward, backward, SGD update, zero_grad) in PyTorch, for bench/train.ts.
 Usage: python3 bench/train_step.py <mlp|cnn> <torch threads> <seconds budget>  (OPENBLAS_NUM_THREADS from the environment)
-Prints one JSON line: {"case", "median_ms", "min_ms", "max_ms", "reps", "cpu_ms" (process CPU time per step), "torch", "blas"}."""
+Prints one JSON line: {"case", "median_ms", "min_ms", "max_ms", "reps", "cpu_ms" (process CPU time per step), "torch", "blas"}.
+       python3 bench/train_step.py <mlp|cnn> <torch threads> serve
+Serves interleaved rounds: prints {"ready": true, "torch", "blas"}, then for each line N on stdin runs N steps and
+prints {"s": wall seconds per step, "cpu": process CPU seconds per step}; an empty line or EOF ends it."""
 import json, sys, time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-case, tthreads, budget = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+case, tthreads = sys.argv[1], int(sys.argv[2])
+serve = sys.argv[3] == 'serve'
+budget = 0.0 if serve else float(sys.argv[3])
 torch.set_num_threads(tthreads)
 # Debian's torch has BLAS_INFO=generic: set_num_threads does not reach OpenBLAS; the caller sets
 # OPENBLAS_NUM_THREADS in the environment instead. Which BLAS is loaded is read from the memory maps.
@@ -39,6 +44,18 @@ def step():
     loss.backward()
     opt.step()
 
+
+if serve:
+    print(json.dumps({'ready': True, 'torch': torch.__version__, 'blas': blas}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        calls = int(line)
+        s, c = time.perf_counter(), time.process_time()
+        for _ in range(calls):
+            step()
+        print(json.dumps({'s': (time.perf_counter() - s) / calls, 'cpu': (time.process_time() - c) / calls}), flush=True)
+    sys.exit(0)
 
 t0 = time.perf_counter()
 n = 0

@@ -100,23 +100,40 @@ export function toPy(v: unknown, enc: TensorEncoder, path = 'value'): PyValue {
   throw new SerializationError(`cannot save ${path}: a ${typeof v} is not a tensor, number, string, boolean, null, array, Map or plain object`);
 }
 
-/** PyValue -> JS: dicts become Maps (keys kept), tuples arrays, tensors CPU Tensors. */
-export function fromPy(v: PyValue, dec: TensorDecoder): unknown {
+/**
+ * PyValue -> JS: dicts become Maps (keys kept), tuples arrays, tensors CPU Tensors. A container met twice (shared,
+ * or holding itself through the pickle memo) becomes one JS object met twice. The unpickler has already refused
+ * values nested deeper than MAX_NESTING, so the recursion here is bounded.
+ */
+export function fromPy(v: PyValue, dec: TensorDecoder, seen = new Map<object, unknown>()): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return v;
-  if (Array.isArray(v)) return v.map((e) => fromPy(e, dec));
+  const prev = seen.get(v);
+  if (prev !== undefined) return prev;
+  if (Array.isArray(v) || (!(v instanceof Map) && !isRawTensor(v) && !isRawStorage(v) && v.kind === 'tuple')) {
+    const items = Array.isArray(v) ? v : v.items;
+    const out: unknown[] = [];
+    seen.set(v, out);
+    for (const e of items) out.push(fromPy(e, dec, seen));
+    return out;
+  }
   if (v instanceof Map) {
     const out = new Map<unknown, unknown>();
-    for (const [k, e] of v) out.set(k, fromPy(e, dec));
+    seen.set(v, out);
+    for (const [k, e] of v) out.set(k, fromPy(e, dec, seen));
     return out;
   }
   if (isRawTensor(v)) return dec.decode(v);
   if (isRawStorage(v)) return v;
   switch (v.kind) {
-    case 'tuple': return v.items.map((e) => fromPy(e, dec));
     case 'float': return v.value;
     case 'global': return `${v.module}.${v.name}`;
-    case 'object': return { type: `${v.type.module}.${v.type.name}`, args: v.args.map((e) => fromPy(e, dec)) };
+    case 'object': {
+      const out = { type: `${v.type.module}.${v.type.name}`, args: [] as unknown[] };
+      seen.set(v, out);
+      for (const e of v.args) out.args.push(fromPy(e, dec, seen));
+      return out;
+    }
   }
   return v;
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { gemmReference, gemm, gemmF32Backend, type GemmArgs } from '../../src/backend/cpu/gemm.js';
+import { gemm, gemmF32Backend, type GemmArgs } from '../../src/backend/cpu/gemm.js';
+import { checkCase, checkBound, reference64, makeArgs, filled, type Case } from './gemm-bound.js';
 import {
   WasmEngine, variantSupported, enableWasmKernels, disableWasmKernels, setNumThreads, getNumThreads, wasmEngine,
   PARALLEL_MIN_WORK, type WasmVariant,
@@ -11,64 +12,13 @@ import {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-// Deterministic inputs (LCG), values in [-1, 1).
-function filled(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; a[i] = s / 2 ** 31 - 1; }
-  return a;
-}
-
-interface Case { m: number; k: number; n: number; batch?: number; pad?: number; off?: number }
-
-/** Build GemmArgs with padded leading dims, offsets and (for batch > 1) padded batch strides. */
-function makeArgs(c: Case, transA: boolean, transB: boolean, seed: number): GemmArgs<Float32Array> {
-  const { m, k, n } = c, batch = c.batch ?? 1, pad = c.pad ?? 0, off = c.off ?? 0;
-  const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-  const aRows = transA ? k : m, bRows = transB ? n : k;
-  const strideA = aRows * lda + 3 * (pad > 0 ? 1 : 0), strideB = bRows * ldb, strideC = m * ldc + pad;
-  return {
-    transA, transB, m, n, k,
-    a: filled(off + batch * strideA, seed), aOffset: off, lda,
-    b: filled(off + 1 + batch * strideB, seed + 7), bOffset: off + 1, ldb,
-    c: filled(off + 2 + batch * strideC, seed + 13), cOffset: off + 2, ldc,
-    batch, strideA, strideB, strideC,
-  };
-}
-
-/** |C - ref| <= k * 2^-22 * (|A||B|)_ij-style bound: tol per entry from the row/column magnitudes. */
-function assertClose(got: GemmArgs<Float32Array>, ref: GemmArgs<Float32Array>, label: string): void {
-  const { m, n, k } = got;
-  const tol = Math.max(1, k) * 2 ** -21 * Math.max(1, k); // |a|,|b| <= 1, so sum |a||b| <= k
-  for (let bt = 0; bt < got.batch; bt++) {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        const o = got.cOffset + bt * got.strideC + i * got.ldc + j;
-        const d = Math.abs(got.c[o] - ref.c[o]);
-        if (!(d <= tol)) assert.fail(`${label}: C[${bt}][${i}][${j}] = ${got.c[o]}, reference ${ref.c[o]} (tol ${tol})`);
-      }
-    }
-  }
-  // Everything outside the written C entries (padding, offsets) is untouched.
-  for (let x = 0; x < got.c.length; x++) {
-    const rel = x - got.cOffset;
-    const bt = Math.floor(rel / got.strideC), within = rel - bt * got.strideC;
-    const i = Math.floor(within / got.ldc), j = within - i * got.ldc;
-    const inside = rel >= 0 && bt < got.batch && i < m && j < n;
-    if (!inside && got.c[x] !== ref.c[x]) assert.fail(`${label}: element ${x} outside C was modified`);
-  }
-}
-
 function check(engine: WasmEngine, c: Case, seed: number): void {
-  for (const transA of [false, true]) {
-    for (const transB of [false, true]) {
-      const got = makeArgs(c, transA, transB, seed);
-      const ref = makeArgs(c, transA, transB, seed);
-      engine.gemm(got);
-      gemmReference(ref);
-      assertClose(got, ref, `${engine.variant} x${engine.threads} ${c.m}x${c.k}x${c.n} b${c.batch ?? 1} pad${c.pad ?? 0} tA=${transA} tB=${transB}`);
-    }
-  }
+  checkCase((g) => engine.gemm(g), c, seed, `${engine.variant} x${engine.threads}`);
+}
+
+/** |C - S| <= K·eps32·(|A||B|)ij against the float64 reference, nothing outside C written (gemm-bound.ts). */
+function assertClose(got: GemmArgs<Float32Array>, before: Float32Array, label: string): void {
+  checkBound(got, reference64(got), before, label);
 }
 
 const shapes: Case[] = [
@@ -132,9 +82,9 @@ test('broadcast operand (batch stride 0) and results identical across thread cou
       g.strideB = 0; // every batch entry uses the same B
       return g;
     };
-    const a = mk(), b = mk(), r = mk();
-    e1.gemm(a); e2.gemm(b); gemmReference(r);
-    assertClose(a, r, 'broadcast B');
+    const a = mk(), b = mk(), before = a.c.slice();
+    e1.gemm(a); e2.gemm(b);
+    assertClose(a, before, 'broadcast B');
     assert.deepEqual(a.c, b.c, 'chunking over threads must not change the arithmetic');
   } finally { e1.dispose(); e2.dispose(); }
 });
@@ -147,9 +97,9 @@ test('enableWasmKernels installs gemmWasm behind gemm(); setNumThreads/getNumThr
     setNumThreads(2);
     assert.equal(getNumThreads(), 2);
     assert.match(gemmF32Backend(), /2 threads/);
-    const g = makeArgs({ m: 130, k: 300, n: 70 }, true, false, 3), r = makeArgs({ m: 130, k: 300, n: 70 }, true, false, 3);
-    gemm(g); gemmReference(r);
-    assertClose(g, r, 'gemm() through the installed backend');
+    const g = makeArgs({ m: 130, k: 300, n: 70 }, true, false, 3), before = g.c.slice();
+    gemm(g);
+    assertClose(g, before, 'gemm() through the installed backend');
     setNumThreads(1);
     assert.equal(getNumThreads(), 1);
     assert.ok(wasmEngine());

@@ -14,9 +14,9 @@
  *   test('...', (t) => { if (requireOrSkip(t, py.skip)) return; const r = py.run(SCRIPT, [py.inner(file)]); ... });
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const IN_CI = process.env.CI === 'true';
 
@@ -55,6 +55,7 @@ function clean(r: SpawnSyncReturns<string>): SpawnSyncReturns<string> {
 
 let cached113: PyEnv | null = null;
 let cached26: PyEnv | null = null;
+let runCount = 0;
 
 /** Debian 12's PyTorch 1.13. */
 export function torch113(): PyEnv {
@@ -94,15 +95,17 @@ export function torch26(): PyEnv {
     skip,
     version,
     run: (script, args = [], opts = {}) => {
-      mkdirSync(scripts, { recursive: true });
-      const name = `${process.pid}-${basename(script)}`;
-      copyFileSync(script, join(scripts, name));
+      // The script runs from a private copy of its folder's .py files, so sibling imports (safetensors_lite) work.
+      const runDir = join(scripts, `${process.pid}-${++runCount}`);
+      mkdirSync(runDir, { recursive: true });
+      for (const f of readdirSync(dirname(script))) if (f.endsWith('.py')) copyFileSync(join(dirname(script), f), join(runDir, f));
+      copyFileSync(script, join(runDir, basename(script)));
       try {
-        return clean(spawnSync('chroot', [ROOT, 'python3', `/x/scripts/${name}`, ...args], {
+        return clean(spawnSync('chroot', [ROOT, 'python3', `/x/scripts/${basename(runDir)}/${basename(script)}`, ...args], {
           encoding: 'utf8', timeout: opts.timeout ?? 300_000, input: opts.input, maxBuffer: 1 << 28,
           env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
         }));
-      } finally { rmSync(join(scripts, name), { force: true }); }
+      } finally { rmSync(runDir, { recursive: true, force: true }); }
     },
     tmpdir: () => { mkdirSync(X, { recursive: true }); return mkdtempSync(join(X, 'torchlet-py-')); },
     inner: (p) => {

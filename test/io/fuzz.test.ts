@@ -13,6 +13,8 @@ import {
   listZipEntries, parseSafetensors, readTorchZip, writeStoredZip, isRawTensor, type PyValue,
 } from '../../src/io/codecs/index.js';
 import { FIXTURES } from './expected.js';
+import { deflatedZip, nestedMixedPickle, zipWithPickle } from './hostile.js';
+import * as torch from '../../src/index.js';
 
 type Mutation =
   | { kind: 'flip'; pos: number; bit: number }
@@ -87,10 +89,14 @@ function outcome(run: () => unknown, inputSize: number): void {
 
 const read = (f: string) => new Uint8Array(readFileSync(join(FIXTURES, f)));
 const SAFETENSORS = ['dtypes.safetensors', 'model.safetensors'].map(read);
-const ZIPS = ['dtypes.pt', 'views.pt', 'nested.pt', 'nested_p4.pt', 'optim_adam.pt', 'model.pt'].map(read);
+const STORED_ZIPS = ['dtypes.pt', 'views.pt', 'nested.pt', 'nested_p4.pt', 'optim_adam.pt', 'model.pt'].map(read);
+/** The same checkpoints with every entry deflated, so mutations reach the inflater and its size checks. */
+const DEFLATED_ZIPS = STORED_ZIPS.slice(0, 3).map((z) => deflatedZip(Object.fromEntries(
+  listZipEntries(z).map((e) => [e.name, z.subarray(e.dataOffset, e.dataOffset + e.size)]))));
+const ZIPS = [...STORED_ZIPS, ...DEFLATED_ZIPS];
 
 /** A zip's entries, so a mutated data.pkl can be re-zipped with valid CRCs and reach the pickle VM. */
-const ZIP_PARTS = ZIPS.map((z) => listZipEntries(z).map((e) => ({ name: e.name, data: z.subarray(e.dataOffset, e.dataOffset + e.size) })));
+const ZIP_PARTS = STORED_ZIPS.map((z) => listZipEntries(z).map((e) => ({ name: e.name, data: z.subarray(e.dataOffset, e.dataOffset + e.size) })));
 
 const RUNS = { seed: 20240601, numRuns: 300 };
 
@@ -114,4 +120,20 @@ test('fuzz: mutated data.pkl pickles, re-zipped, read or throw an Error', () => 
     const b = writeStoredZip(parts);
     outcome(() => readTorchZip(b, { name: 'fuzz.pt' }), b.length);
   }), RUNS);
+});
+
+test('fuzz: pickles nesting lists, tuples and dicts up to 3,000 deep load up to the limit and are refused beyond it', () => {
+  const kind = fc.constantFrom('list' as const, 'tuple' as const, 'dict' as const);
+  fc.assert(fc.property(fc.array(kind, { minLength: 1, maxLength: 3000 }), (kinds) => {
+    const b = zipWithPickle(nestedMixedPickle(kinds));
+    let v: unknown;
+    try {
+      v = torch.loadBytes(b, { name: 'nest.pt' });
+    } catch (e) {
+      assert.ok(kinds.length > 1000, `depth ${kinds.length} refused: ${String(e)}`);
+      assert.match((e as Error).message, /^nest\.pt .*containers nested deeper than the limit of 1000 levels/);
+      return;
+    }
+    assert.ok(kinds.length <= 1000 && v !== undefined, `depth ${kinds.length} loaded`);
+  }), { seed: 20240602, numRuns: 60 });
 });

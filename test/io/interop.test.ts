@@ -1,27 +1,21 @@
 /**
- * @file Interop with real PyTorch, both directions, when `/usr/bin/python3 -c "import torch"` works (else skipped
- * with the reason): Python (scripts/fixtures/io.py --out) writes fresh .pt/.safetensors and torchlet reads them;
- * torchlet writes .pt (round-tripped fixtures and values built from scratch) and .safetensors, and Python
- * (io.py --check) loads them with torch.load(weights_only=True) and compares values, dtypes, strides and sharing.
+ * @file Interop with real PyTorch, both directions, once per reference installation (torch 1.13 at /usr/bin/python3
+ * and torch 2.6 + the safetensors library (0.4.5) in the trixie root; a missing one is skipped with the reason, or fails in CI):
+ * Python (scripts/fixtures/io.py --out) writes fresh .pt/.safetensors and torchlet reads them (every value
+ * compared, safetensors included); torchlet writes .pt (round-tripped fixtures and values built from scratch) and
+ * .safetensors (every dtype), and Python (io.py --check) loads them with torch.load(weights_only=True) and, under
+ * 2.6, the reference `safetensors` library, and compares values, dtypes, strides and sharing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   contiguousRawTensor, parseSafetensors, PyOrderedDict, pyFloat, readTorchZip, tuple, writeSafetensors, writeTorchZip,
   type PyKey, type PyValue, type RawStorage, type RawTensor,
 } from '../../src/io/codecs/index.js';
-import { encode, loadExpected, normalize, SCRIPT, toPythonJson, type Json } from './expected.js';
-
-const PY = process.env.TORCHLET_PYTHON ?? '/usr/bin/python3'; // override to test the skip path
-const probe = spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-const torchVersion = probe.status === 0 ? probe.stdout.trim() : null;
-const skipReason = torchVersion === null
-  ? `PyTorch is not available (${PY} -c "import torch" failed: ${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); install it with apt-get install python3-torch`
-  : null;
+import { encode, loadExpected, normalize, normalizeTensor, SCRIPT, toPythonJson, type Json } from './expected.js';
+import { pytorchVersions, requireOrSkip, type PyEnv } from '../helpers/python.js';
 
 function bytesOf(arr: ArrayBufferView): Uint8Array {
   return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).slice();
@@ -59,85 +53,103 @@ function scratchFull(): PyValue {
   ] as [PyKey, PyValue][]);
 }
 
-function python(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(PY, [SCRIPT, ...args], { encoding: 'utf8', timeout: 240_000 });
+function python(env: PyEnv, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = env.run(SCRIPT, args, { timeout: 240_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('interop: PyTorch writes, torchlet reads', (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
-  const dir = mkdtempSync(join(tmpdir(), 'torchlet-py2ts-'));
-  try {
-    const r = python(['--out', dir]);
-    assert.equal(r.status, 0, r.stderr);
-    const expected = loadExpected(join(dir, 'expected.json'));
-    let checked = 0;
-    for (const f of readdirSync(dir)) {
-      const exp = expected[f] as { [k: string]: Json } | undefined;
-      if (!exp) continue;
-      const bytes = new Uint8Array(readFileSync(join(dir, f)));
-      if ('$error' in exp) {
-        assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : String(exp.$error).replace('.', '\\.')));
-      } else if (f.endsWith('.pt')) {
-        assert.deepStrictEqual(encode(readTorchZip(bytes, { name: f, preserveFloatType: true })), normalize(exp), f);
-      } else {
-        const file = parseSafetensors(bytes, { name: f });
-        assert.deepEqual([...file.tensors.keys()], (exp.tensors as [string, Json][]).map(([k]) => k));
-        assert.deepEqual(file.metadata, exp.metadata);
-      }
-      checked++;
-    }
-    assert.ok(checked >= 10, `checked ${checked} files`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+/** dtype, shape and values of a tensor's encoding (a safetensors tensor has no strides or sharing to compare). */
+function dsv(t: Json): Json {
+  const o = t as { [k: string]: Json };
+  return { dtype: o.dtype, shape: o.shape, values: o.values };
+}
 
-test('interop: torchlet writes, PyTorch loads with torch.load(weights_only=True)', (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
-  const src = mkdtempSync(join(tmpdir(), 'torchlet-src-'));
-  const dir = mkdtempSync(join(tmpdir(), 'torchlet-ts2py-'));
-  try {
-    assert.equal(python(['--out', src]).status, 0);
-    const srcExpected = JSON.parse(readFileSync(join(src, 'expected.json'), 'utf8')) as { files: Record<string, Json> };
-    const files: Record<string, Json> = { ...srcExpected.files };
-    for (const f of readdirSync(src)) {
-      const bytes = new Uint8Array(readFileSync(join(src, f)));
-      const exp = srcExpected.files[f] as { [k: string]: Json } | undefined;
-      if (!exp || '$error' in exp) continue;
-      if (f.endsWith('.pt')) {
-        writeFileSync(join(dir, `rt_${f}`), writeTorchZip(readTorchZip(bytes, { name: f, preserveFloatType: true }), { archiveName: `rt_${f.replace('.pt', '')}` }));
-      } else {
-        const st = parseSafetensors(bytes, { name: f });
-        writeFileSync(join(dir, `rt_${f}`), writeSafetensors(st.tensors, st.metadata));
+for (const env of pytorchVersions()) {
+
+  test(`interop: ${env.label} writes, torchlet reads`, (t) => {
+    if (requireOrSkip(t, env.skip)) return;
+    const dir = env.tmpdir();
+    try {
+      const r = python(env, ['--out', env.inner(dir)]);
+      assert.equal(r.status, 0, r.stderr);
+      const expected = loadExpected(join(dir, 'expected.json'));
+      let checked = 0;
+      for (const f of readdirSync(dir)) {
+        const exp = expected[f] as { [k: string]: Json } | undefined;
+        if (!exp) continue;
+        const bytes = new Uint8Array(readFileSync(join(dir, f)));
+        if ('$error' in exp) {
+          assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : String(exp.$error).replace('.', '\\.')));
+        } else if (f.endsWith('.pt')) {
+          assert.deepStrictEqual(encode(readTorchZip(bytes, { name: f, preserveFloatType: true })), normalize(exp), f);
+        } else {
+          const file = parseSafetensors(bytes, { name: f });
+          const want = new Map((exp.tensors as [string, Json][]).map(([k, v]) => [k, dsv(normalizeTensor(v as { [k: string]: Json }))]));
+          assert.deepEqual([...file.tensors.keys()].sort(), [...want.keys()].sort(), `${f}: keys`);
+          for (const [k, t] of file.tensors) {
+            assert.deepStrictEqual(dsv((encode(contiguousRawTensor(t.dtype, t.shape, t.data)) as { $tensor: Json }).$tensor), want.get(k), `${f}: ${k} values`);
+          }
+          assert.deepEqual(file.metadata, exp.metadata);
+        }
+        checked++;
       }
+      assert.ok(checked >= 10, `checked ${checked} files`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const tensors = scratchTensors();
-    writeFileSync(join(dir, 'scratch_tensors.pt'), writeTorchZip(tensors));
-    files['scratch_tensors.pt'] = toPythonJson(encode(tensors));
-    const full = scratchFull();
-    writeFileSync(join(dir, 'scratch_full.pt'), writeTorchZip(full));
-    files['scratch_full.pt'] = toPythonJson(encode(full));
-    const stTensors = new Map([...tensors].filter(([k]) => !['w_t', 'w_row1'].includes(k as string)) as [string, RawTensor][]);
-    writeFileSync(join(dir, 'scratch_st.safetensors'), writeSafetensors(stTensors, { format: 'pt' }));
-    files['scratch_st.safetensors'] = {
-      tensors: [...stTensors].map(([k, v]) => [k, (toPythonJson(encode(v)) as { $tensor: Json }).$tensor]),
-      metadata: { format: 'pt' },
-    };
-    const expectedPath = join(src, 'expected_ts.json');
-    writeFileSync(expectedPath, JSON.stringify({ files }));
-    const r = python(['--check', dir, '--expected', expectedPath]);
-    const report = JSON.parse(r.stdout || '{"files":{}}') as { torch_version: string; files: Record<string, { equal: boolean; mode: string; error?: string; got?: Json }> };
-    const bad = Object.entries(report.files).filter(([, e]) => !e.equal);
-    assert.deepEqual(bad, [], `torch ${report.torch_version} disagrees: ${JSON.stringify(bad).slice(0, 2000)} ${r.stderr}`);
-    assert.ok(Object.keys(report.files).length >= 12, JSON.stringify(Object.keys(report.files)));
-    // Tensor-only checkpoints must load with weights_only=True on every torch version.
-    for (const f of ['scratch_tensors.pt', 'rt_dtypes.pt', 'rt_views.pt', 'rt_model.pt']) {
-      assert.equal(report.files[f]?.mode, 'weights_only=True', `${f}: ${JSON.stringify(report.files[f])}`);
+  });
+
+  test(`interop: torchlet writes, ${env.label} loads with torch.load(weights_only=True)${env.label === 'torch 2.6' ? ' and the safetensors library' : ''}`, (t) => {
+    if (requireOrSkip(t, env.skip)) return;
+    const src = env.tmpdir();
+    const dir = env.tmpdir();
+    try {
+      assert.equal(python(env, ['--out', env.inner(src)]).status, 0);
+      const srcExpected = JSON.parse(readFileSync(join(src, 'expected.json'), 'utf8')) as { files: Record<string, Json> };
+      const files: Record<string, Json> = { ...srcExpected.files };
+      for (const f of readdirSync(src)) {
+        const bytes = new Uint8Array(readFileSync(join(src, f)));
+        const exp = srcExpected.files[f] as { [k: string]: Json } | undefined;
+        if (!exp || '$error' in exp) continue;
+        if (f.endsWith('.pt')) {
+          writeFileSync(join(dir, `rt_${f}`), writeTorchZip(readTorchZip(bytes, { name: f, preserveFloatType: true }), { archiveName: `rt_${f.replace('.pt', '')}` }));
+        } else {
+          const st = parseSafetensors(bytes, { name: f });
+          writeFileSync(join(dir, `rt_${f}`), writeSafetensors(st.tensors, st.metadata));
+        }
+      }
+      const tensors = scratchTensors();
+      writeFileSync(join(dir, 'scratch_tensors.pt'), writeTorchZip(tensors));
+      files['scratch_tensors.pt'] = toPythonJson(encode(tensors));
+      const full = scratchFull();
+      writeFileSync(join(dir, 'scratch_full.pt'), writeTorchZip(full));
+      files['scratch_full.pt'] = toPythonJson(encode(full));
+      const stTensors = new Map([...tensors].filter(([k]) => !['w_t', 'w_row1'].includes(k as string)) as [string, RawTensor][]);
+      writeFileSync(join(dir, 'scratch_st.safetensors'), writeSafetensors(stTensors, { format: 'pt' }));
+      files['scratch_st.safetensors'] = {
+        tensors: [...stTensors].map(([k, v]) => [k, (toPythonJson(encode(v)) as { $tensor: Json }).$tensor]),
+        metadata: { format: 'pt' },
+      };
+      const expectedPath = join(src, 'expected_ts.json');
+      writeFileSync(expectedPath, JSON.stringify({ files }));
+      const r = python(env, ['--check', env.inner(dir), '--expected', env.inner(expectedPath)]);
+      const report = JSON.parse(r.stdout || '{"files":{}}') as { torch_version: string; safetensors: string; files: Record<string, { equal: boolean; mode: string; error?: string; got?: Json }> };
+      if (env.label === 'torch 2.6') assert.match(report.safetensors, /^safetensors \d/, 'the reference safetensors library reads them');
+      const bad = Object.entries(report.files).filter(([, e]) => !e.equal);
+      assert.deepEqual(bad, [], `torch ${report.torch_version} disagrees: ${JSON.stringify(bad).slice(0, 2000)} ${r.stderr}`);
+      assert.ok(Object.keys(report.files).length >= 12, JSON.stringify(Object.keys(report.files)));
+      // Under 2.6 every .pt (optimizer states with floats included) loads weights-only.
+      if (env.label === 'torch 2.6') {
+        for (const [f, e] of Object.entries(report.files)) if (f.endsWith('.pt')) assert.equal(e.mode, 'weights_only=True', f);
+      }
+      // Tensor-only checkpoints must load with weights_only=True on every torch version.
+      for (const f of ['scratch_tensors.pt', 'rt_dtypes.pt', 'rt_views.pt', 'rt_model.pt']) {
+        assert.equal(report.files[f]?.mode, 'weights_only=True', `${f}: ${JSON.stringify(report.files[f])}`);
+      }
+      t.diagnostic(`torch ${report.torch_version} (${report.safetensors}): ${Object.entries(report.files).map(([f, e]) => `${f}: ${e.mode}`).join('; ')}`);
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
-    t.diagnostic(`torch ${report.torch_version}: ${Object.entries(report.files).map(([f, e]) => `${f}: ${e.mode}`).join('; ')}`);
-  } finally {
-    rmSync(src, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}

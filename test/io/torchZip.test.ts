@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CheckpointFormatError, contiguousRawTensor, isRawTensor, listZipEntries, PyOrderedDict, readTorchZip, tuple,
-  pyFloat, writeStoredZip, writeTorchZip, type PyKey, type PyValue, type RawStorage, type RawTensor,
+  pyFloat, writeStoredZip, writeTorchZip, type PyKey, type PyValue, type RawStorage, type RawTensor, type TorchZipRecords,
 } from '../../src/io/codecs/index.js';
 import { encode, FIXTURES, loadExpected, normalize } from './expected.js';
 
@@ -140,4 +140,37 @@ test('writeTorchZip rejects views that do not fit their storage', () => {
   const bad: RawTensor = { kind: 'tensor', storage: s, shape: [3], strides: [1], offset: 0 };
   assert.throws(() => writeTorchZip(new Map([['w', bad]])), /reach element 2, but the float32 storage holds 2 elements/);
   assert.ok(isRawTensor(bad));
+});
+
+test('the records torch 2.6 writes are read and checked: version, byteorder, .data/serialization_id; nothing unknown', () => {
+  const f = join(FIXTURES, '..', 'interop', 'torch26', 'model.pt');
+  let rec: TorchZipRecords | undefined;
+  readTorchZip(readFileSync(f), { name: 'model.pt', onRecords: (r) => { rec = r; } });
+  assert.ok(rec);
+  assert.equal(rec.version, 3);
+  assert.equal(rec.byteorder, 'little');
+  assert.match(rec.serializationId ?? '', /^\d{20,64}$/);
+  assert.deepEqual(rec.unknownRecords, []);
+  // torch 1.13's files have no serialization id
+  let old: TorchZipRecords | undefined;
+  readTorchZip(readFileSync(join(FIXTURES, 'model.pt')), { onRecords: (r) => { old = r; } });
+  assert.equal(old?.serializationId, undefined);
+  assert.equal(old?.version, 3);
+});
+
+test('records with values PyTorch never writes are refused, naming the file and the record', () => {
+  const base = writeTorchZip(new Map([['w', contiguousRawTensor('float32', [1], new Uint8Array(4))]]));
+  const parts = listZipEntries(base).map((e) => ({ name: e.name, data: base.subarray(e.dataOffset, e.dataOffset + e.size) }));
+  const withRecord = (name: string, text: string) => writeStoredZip([
+    ...parts.filter((p) => p.name !== `archive/${name}`), { name: `archive/${name}`, data: new TextEncoder().encode(text) }]);
+  assert.throws(() => readTorchZip(withRecord('version', '11\n'), { name: 'v.pt' }), /^CheckpointFormatError: v\.pt: archive\/version is "11": torchlet reads file format versions 1 to 10/);
+  assert.throws(() => readTorchZip(withRecord('.format_version', '2'), { name: 'f.pt' }), /f\.pt: archive\/\.format_version is "2": torchlet knows storage layout format 1 only/);
+  assert.throws(() => readTorchZip(withRecord('.data/serialization_id', 'abc'), { name: 's.pt' }), /s\.pt: archive\/\.data\/serialization_id is "abc"/);
+  assert.throws(() => readTorchZip(withRecord('byteorder', 'middle'), { name: 'b.pt' }), /b\.pt: unknown byteorder "middle"/);
+  // later PyTorch records with their known values read; an unknown record is listed, not loaded
+  let rec: TorchZipRecords | undefined;
+  const later = writeStoredZip([...parts, { name: 'archive/.format_version', data: new TextEncoder().encode('1') },
+    { name: 'archive/.storage_alignment', data: new TextEncoder().encode('64') }, { name: 'archive/extra/thing', data: new Uint8Array(3) }]);
+  readTorchZip(later, { onRecords: (r) => { rec = r; } });
+  assert.deepEqual([rec?.formatVersion, rec?.storageAlignment, rec?.unknownRecords], [1, 64, ['archive/extra/thing']]);
 });

@@ -45,8 +45,8 @@ test('every op-table sample has a PyTorch fixture (regenerate with scripts/fixtu
 /** One sample on one device: inputs moved there, results read back (asynchronously) and compared. */
 async function runSample(s: OpSample, f: Fixture, dev: TestDevice): Promise<void> {
   const gpu = dev.name !== 'cpu';
-  const fwdTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.fwd ?? WEBGPU.fwd : FWD[dt]);
-  const gradTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.grad ?? WEBGPU.grad : GRAD[dt]);
+  const fwdTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.fwd ?? WEBGPU.fwd : s.cpu?.fwd ?? FWD[dt]);
+  const gradTol = (dt: 'float32' | 'float64') => (gpu ? s.webgpu?.grad ?? WEBGPU.grad : s.cpu?.grad ?? GRAD[dt]);
   const r = (reached[dev.name] ??= { fwd: 0, grad: 0 });
   const wantGrad = s.grad ?? true;
   const bases = f.inputs.map((a) => {

@@ -2,6 +2,10 @@
  * @file Every case of the PyTorch 1.13.1 vector file (test/fixtures/rng/pytorch-rng-vectors.json),
  * replayed step by step and compared bit for bit, plus the generator's engine state after the
  * case (= the seed advanced by words_consumed words). Both profiles: x86-64-avx2 and x86-64-default.
+ *
+ * The 458 cases are counted honestly in their test names: 438 are "bit-exact" (every element, every step), 20 are
+ * "tolerance" cases: 12 with a float64 randn step (within 2 ulps, see needsGlibcDouble) and 8 with orthogonal_
+ * (LAPACK QR in PyTorch, Householder here: |diff| <= ORTHO_TOL, about 10x the 6e-7 reached).
  */
 
 import { test } from 'node:test';
@@ -33,7 +37,15 @@ function ulpDistance(a: number, b: number): number {
   return Number(d < 0n ? -d : d);
 }
 
-export const stats = { exactElements: 0, nearElements: 0 };
+export const stats = { exactElements: 0, nearElements: 0, orthoWorst: 0, exactCases: 0, toleranceCases: 0 };
+const ORTHO_TOL = 6e-6;
+
+/** Why a case is compared to a tolerance, or null when it is compared bit for bit. */
+function toleranceReason(c: Case): string | null {
+  if (c.steps.some((st) => st.exact === false)) return `orthogonal_ within ${ORTHO_TOL}`;
+  if (c.steps.some(needsGlibcDouble)) return 'float64 randn within 2 ulps';
+  return null;
+}
 
 function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[]): void {
   const where = `${c.id} ${st.op}${st.dtype ? '/' + st.dtype : ''}`;
@@ -41,7 +53,11 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
     // orthogonal_: LAPACK QR in PyTorch, Householder in double here; the spec's tolerance.
     const want = st.bits!.map(fromHex32);
     assert.equal(got.length, want.length, where);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs((got[i] as number) - want[i]) <= 1e-5, `${where} [${i}]`);
+    for (let i = 0; i < want.length; i++) {
+      const d = Math.abs((got[i] as number) - want[i]);
+      stats.orthoWorst = Math.max(stats.orthoWorst, d);
+      assert.ok(d <= ORTHO_TOL, `${where} [${i}]: off by ${d}`);
+    }
     return;
   }
   if (!st.bits) {
@@ -70,7 +86,9 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
 
 function runCases(list: Case[], profile: Profile): void {
   for (const c of list) {
-    test(`${profile.name}: ${c.id}`, () => {
+    const why = toleranceReason(c);
+    if (why) stats.toleranceCases++; else stats.exactCases++;
+    test(`${why ? `tolerance (${why})` : 'bit-exact'}, ${profile.name}: ${c.id}`, () => {
       const g = new Generator(c.seed);
       const r = new Replayer(g, profile);
       for (const st of c.steps) checkStep(c, st, r.run(st));
@@ -88,8 +106,10 @@ test('vector file is the expected one', () => {
 runCases(data.cases, X86_AVX2);
 runCases(data.cases_x86_64_default, X86_DEFAULT);
 
-test('summary: randn float64 elements off by 1-2 ulps (glibc vs V8 double log/sin/cos) stay a small minority', () => {
+test('summary: 438 cases bit-exact, 20 within a tolerance; randn float64 elements off by 1-2 ulps stay a small minority', (t) => {
   // runs after the cases above (node:test runs top-level tests in order)
+  assert.deepEqual([stats.exactCases, stats.toleranceCases], [438, 20]);
+  t.diagnostic(`orthogonal_ worst |diff| ${stats.orthoWorst.toExponential(2)}; float64 randn elements: ${stats.exactElements} exact, ${stats.nearElements} within 2 ulps`);
   assert.ok(stats.exactElements > 0);
   assert.ok(stats.nearElements < 0.01 * stats.exactElements, JSON.stringify(stats));
 });

@@ -1,7 +1,9 @@
 /**
  * @file PyTorch's zip checkpoint format (torch.save since 1.6): `<archive>/data.pkl` (a protocol-2 pickle whose
  * tensors reference storages by persistent id), `<archive>/data/<key>` (raw little-endian storage bytes),
- * `<archive>/byteorder` ('little') and `<archive>/version` ('3\n'). Reading rebuilds tensors as RawTensor
+ * `<archive>/byteorder` ('little') and `<archive>/version` ('3\n'). Every other record PyTorch writes is read and
+ * checked (see RECORDS): torch 2.x adds `.data/serialization_id` (a decimal id of the save), later versions
+ * `.format_version` and `.storage_alignment`; a record torchlet does not know is reported in `unknownRecords`. Reading rebuilds tensors as RawTensor
  * (views of one storage share one RawStorage); writing produces what torch 1.13 and 2.x load with
  * `torch.load(path, weights_only=True)`. Imports only src/core/dtype.ts and fflate (through zipArchive.ts).
  */
@@ -21,6 +23,46 @@ export interface ReadTorchZipOptions {
   preserveFloatType?: boolean;
   /** Verify the CRC-32 of every entry (default true). */
   verifyCrc?: boolean;
+  /** Receives the checked small records (version, byteorder, serialization id, ...) and the unknown ones. */
+  onRecords?: (records: TorchZipRecords) => void;
+}
+
+/** Read and check the small records of a torch.save zip (see TorchZipRecords). */
+function readRecords(files: { get(n: string): Uint8Array | undefined }, prefix: string, names: string[], fail: (msg: string) => never): TorchZipRecords {
+  const text = (r: string): string | undefined => {
+    const b = files.get(`${prefix}/${r}`);
+    if (!b) return undefined;
+    if (b.length > 128) fail(`record ${prefix}/${r} holds ${b.length} bytes; PyTorch writes a few characters there; the file is corrupt`);
+    return utf8Decode(b).trim();
+  };
+  const integer = (r: string, lo: number, hi: number, what: string): number | undefined => {
+    const t = text(r);
+    if (t === undefined) return undefined;
+    const v = /^\d{1,9}$/.test(t) ? Number(t) : NaN;
+    if (!(v >= lo && v <= hi)) fail(`${prefix}/${r} is "${t.slice(0, 20)}": ${what}`);
+    return v;
+  };
+  const out: TorchZipRecords = { unknownRecords: [] };
+  const version = integer('version', MIN_FILE_VERSION, MAX_FILE_VERSION, `torchlet reads file format versions ${MIN_FILE_VERSION} to ${MAX_FILE_VERSION} (as PyTorch 2.6); this file was written by an unknown PyTorch`)
+    ?? integer('.data/version', MIN_FILE_VERSION, MAX_FILE_VERSION, `torchlet reads file format versions ${MIN_FILE_VERSION} to ${MAX_FILE_VERSION} (as PyTorch 2.6)`);
+  if (version !== undefined) out.version = version;
+  const order = text('byteorder');
+  if (order !== undefined) {
+    if (order !== 'little' && order !== 'big') fail(`unknown byteorder "${order.slice(0, 20)}" in ${prefix}/byteorder`);
+    out.byteorder = order;
+  }
+  const id = text('.data/serialization_id');
+  if (id !== undefined) {
+    if (!/^\d{1,64}$/.test(id)) fail(`${prefix}/.data/serialization_id is "${id.slice(0, 20)}", not the decimal id torch.save writes; the file is corrupt`);
+    out.serializationId = id;
+  }
+  const fv = integer('.format_version', 1, 1, 'torchlet knows storage layout format 1 only; load it in that PyTorch and save it again');
+  if (fv !== undefined) out.formatVersion = fv;
+  const al = integer('.storage_alignment', 1, 1 << 20, 'expected a storage alignment in bytes');
+  if (al !== undefined) out.storageAlignment = al;
+  const known = new Set([`${prefix}/data.pkl`, ...RECORDS.map((r) => `${prefix}/${r}`)]);
+  for (const n of names) if (!known.has(n) && !n.startsWith(`${prefix}/data/`)) out.unknownRecords.push(n);
+  return out;
 }
 
 export interface WriteTorchZipOptions {
@@ -29,6 +71,28 @@ export interface WriteTorchZipOptions {
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+/** File format versions PyTorch's reader accepts (caffe2/serialize/versions.h: kMin/kMaxSupportedFileFormatVersion). */
+const MIN_FILE_VERSION = 1, MAX_FILE_VERSION = 10;
+
+/** The small records of a torch.save zip besides data.pkl and data/<key>, as read and checked by readTorchZip. */
+export interface TorchZipRecords {
+  /** `version` (or `.data/version`): the file format version, 1..10 (torch.save writes 3). */
+  version?: number;
+  /** `byteorder`: 'little' or 'big' (absent in files older than PyTorch 1.10: little). */
+  byteorder?: 'little' | 'big';
+  /** `.data/serialization_id` (torch >= 2.0): a decimal id of this save, at most 64 digits. */
+  serializationId?: string;
+  /** `.format_version` (torch >= 2.7): the layout of data.pkl's storages; 1 is the only one defined. */
+  formatVersion?: number;
+  /** `.storage_alignment` (torch >= 2.7): the alignment of data/<key> records in bytes (64). */
+  storageAlignment?: number;
+  /** Records under the archive folder that torchlet does not know (kept out of the load, listed here). */
+  unknownRecords: string[];
+}
+
+/** The small records' names under the archive folder (the prefix is added by the reader). */
+const RECORDS = ['version', '.data/version', 'byteorder', '.data/serialization_id', '.format_version', '.storage_alignment'];
 
 function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b);
@@ -76,17 +140,14 @@ export function readTorchZip(input: Uint8Array | RandomAccess, opts: ReadTorchZi
     fail(`zip has no "${pklName}"; not a torch.save checkpoint`);
   }
   const dataPrefix = `${prefix}/data/`;
-  const wanted = (n: string) => n === pklName || n === `${prefix}/byteorder` || n.startsWith(dataPrefix);
+  const recordNames = new Set(RECORDS.map((r) => `${prefix}/${r}`));
+  const wanted = (n: string) => n === pklName || recordNames.has(n) || n.startsWith(dataPrefix);
   const files: { get(n: string): Uint8Array | undefined } = src
     ? zipEntryReader(src, entries.filter((e) => wanted(e.name)), { name, verifyCrc: opts.verifyCrc })
     : readZipEntries(bytes, wanted, { name, verifyCrc: opts.verifyCrc });
-  let bigEndian = false;
-  const bo = files.get(`${prefix}/byteorder`);
-  if (bo) {
-    const order = utf8Decode(bo).trim();
-    if (order === 'big') bigEndian = true;
-    else if (order !== 'little') fail(`unknown byteorder "${order.slice(0, 20)}" in ${prefix}/byteorder`);
-  }
+  const records = readRecords(files, prefix, [...names], fail);
+  opts.onRecords?.(records);
+  const bigEndian = records.byteorder === 'big';
   const storages = new Map<string, RawStorage>();
   const persistentLoad = (pid: PyValue): PyValue => {
     if (!isTuple(pid) || pid.items.length !== 5 || pid.items[0] !== 'storage') {

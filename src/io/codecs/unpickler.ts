@@ -12,6 +12,7 @@ import { CheckpointFormatError, fileLabel } from './errors.js';
 import { latin1Decode, utf8Decode } from './bytes.js';
 import { OP, opcodeName } from './pickleOpcodes.js';
 import { tensorBoundsProblem } from './rawTensor.js';
+import { nestingDepth, nestingTracker, MAX_NESTING } from './nesting.js';
 import {
   isPyFloat, isPyGlobal, isPyObject, isRawStorage, isRawTensor, isTuple, PyOrderedDict,
   type PyGlobal, type PyKey, type PyObject, type PyValue, type RawTensor,
@@ -26,6 +27,8 @@ export interface UnpickleOptions {
   preserveFloatType?: boolean;
   /** Largest accepted integer encoding in bytes (LONG1/LONG4/text), default 1024. */
   maxIntBytes?: number;
+  /** Deepest container nesting accepted (default MAX_NESTING, 1000); deeper values and cycles are refused. */
+  maxNesting?: number;
 }
 
 /** Python 2 module names that Python 3 pickles at protocol < 3 write (fix_imports). */
@@ -197,6 +200,9 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
   let stack: PyValue[] = [];
   const metastack: PyValue[][] = [];
   const memo = new Map<number, PyValue>();
+  // Early nesting check as containers are filled (the complete one runs at STOP): see nesting.ts.
+  const maxNesting = opts.maxNesting ?? MAX_NESTING;
+  const nest = nestingTracker(maxNesting, (msg) => fail(`${msg}; the file is corrupt or hostile`));
 
   const need = (n: number): void => {
     if (n > data.length - pos) fail(`needs ${n} more bytes but only ${data.length - pos} remain; the pickle is truncated`);
@@ -292,6 +298,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
         case OP.FRAME: u64(); break;
         case OP.STOP: {
           const v = pop();
+          const whole = nestingDepth(v, maxNesting);
+          if ('error' in whole) fail(`${whole.error}; the file is corrupt or hostile`);
           return v;
         }
         case OP.MARK: metastack.push(stack); stack = []; break;
@@ -341,12 +349,13 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
         case OP.SHORT_BINBYTES: stack.push(read(u8()).slice()); break;
         case OP.BINBYTES8: case OP.BYTEARRAY8: stack.push(read(u64()).slice()); break;
         case OP.EMPTY_LIST: stack.push([]); break;
-        case OP.LIST: { const items = popMark(); stack.push(items); break; }
+        case OP.LIST: { const items = popMark(); stack.push(nest(items, items)); break; }
         case OP.APPEND: {
           const v = pop();
           const l = top();
           if (!Array.isArray(l)) fail(`can only append to a list, got ${describe(l)}`);
           l.push(v);
+          nest(l, [v]);
           break;
         }
         case OP.APPENDS: {
@@ -354,14 +363,16 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           const l = top();
           if (!Array.isArray(l)) fail(`can only extend a list, got ${describe(l)}`);
           for (const it of items) l.push(it);
+          nest(l, items);
           break;
         }
         case OP.EMPTY_TUPLE: stack.push({ kind: 'tuple', items: [] }); break;
-        case OP.TUPLE: { const items = popMark(); stack.push({ kind: 'tuple', items }); break; }
+        case OP.TUPLE: { const items = popMark(); stack.push(nest({ kind: 'tuple', items }, items)); break; }
         case OP.TUPLE1: case OP.TUPLE2: case OP.TUPLE3: {
           const n = op - OP.TUPLE1 + 1;
           if (stack.length < n) fail('stack underflow; the pickle is corrupt');
-          stack.push({ kind: 'tuple', items: stack.splice(stack.length - n, n) });
+          const items = stack.splice(stack.length - n, n);
+          stack.push(nest({ kind: 'tuple', items }, items));
           break;
         }
         case OP.EMPTY_DICT: stack.push(new Map()); break;
@@ -370,7 +381,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           if (items.length % 2) fail('odd number of items for a dict');
           const d = new Map<PyKey, PyValue>();
           for (let i = 0; i < items.length; i += 2) d.set(hashable(items[i], ctx), items[i + 1]);
-          stack.push(d);
+          stack.push(nest(d, items));
           break;
         }
         case OP.SETITEM: {
@@ -379,6 +390,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           const d = top();
           if (!(d instanceof Map)) fail(`can only set items on a dict, got ${describe(d)}`);
           d.set(hashable(k, ctx), v);
+          nest(d, [k, v]);
           break;
         }
         case OP.SETITEMS: {
@@ -387,6 +399,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           if (!(d instanceof Map)) fail(`can only set items on a dict, got ${describe(d)}`);
           if (items.length % 2) fail('odd number of items for SETITEMS');
           for (let i = 0; i < items.length; i += 2) d.set(hashable(items[i], ctx), items[i + 1]);
+          nest(d, items);
           break;
         }
         case OP.EMPTY_SET: stack.push({ kind: 'object', type: { kind: 'global', module: 'builtins', name: 'set' }, args: [[]] }); break;

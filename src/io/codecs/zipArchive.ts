@@ -1,11 +1,14 @@
 /**
  * @file Zip containers as torch.save uses them. Reading validates the end-of-central-directory record, every
  * central directory entry and local header against the file size (so hostile sizes, counts and offsets are
- * refused before anything is allocated), then lets fflate extract the wanted entries and checks their CRC-32.
+ * refused before anything is allocated), then extracts the wanted entries (stored: copied; deflated: inflated by
+ * fflate's streaming inflater in 16 KiB input steps into a buffer of the declared size, stopping as soon as the
+ * output would pass it) and checks their CRC-32. The declared sizes of the extracted entries together may not
+ * exceed a limit set against the file's size (maxTotalBytes), so a small file cannot make a large allocation.
  * Writing produces stored (uncompressed) entries whose data starts on a 64-byte boundary, padded with an
  * extra field 'FB' of 'Z' bytes as PyTorch's writer does. Imports only fflate.
  */
-import { inflateSync, unzipSync } from 'fflate';
+import { Inflate } from 'fflate';
 import { ByteWriter, crc32, latin1Decode, utf8Encode } from './bytes.js';
 import { CheckpointFormatError, fileLabel } from './errors.js';
 
@@ -121,13 +124,52 @@ export interface ReadZipOptions {
   name?: string;
   /** Check CRC-32 of extracted entries (default true). */
   verifyCrc?: boolean;
-  /** Largest entry (uncompressed) accepted, in bytes (default 2^31 - 1... the JS limit). */
+  /** Largest entry (uncompressed) accepted, in bytes (default 2^31 - 1, the largest Uint8Array V8 makes). */
   maxEntryBytes?: number;
+  /**
+   * Most bytes all extracted entries may take together (default `defaultMaxTotalBytes(file size)`: the file's size
+   * plus 64 times the compressed size of its deflated entries, at least 64 MiB more than the file).
+   */
+  maxTotalBytes?: number;
+}
+
+/** Compressed input handed to the inflater per step: at most ~16.5 MiB of output (deflate's 1032:1) per step. */
+const INFLATE_STEP = 16384;
+/** Expansion allowed for deflated entries by default (real checkpoints of floats deflate by less than 2x). */
+export const DEFLATE_BUDGET_RATIO = 64;
+const MIN_BUDGET = 64 * 1024 * 1024;
+
+/** The default limit on the bytes extracted from a zip of `fileBytes` whose deflated entries hold `deflatedBytes`. */
+export function defaultMaxTotalBytes(fileBytes: number, deflatedBytes: number): number {
+  return fileBytes + Math.max(MIN_BUDGET, DEFLATE_BUDGET_RATIO * deflatedBytes);
+}
+
+/** Inflate one deflated entry into exactly `size` bytes, stopping as soon as the stream goes past it. */
+function inflateEntry(src: Uint8Array, size: number, fail: (msg: string) => never, where: string): Uint8Array {
+  const out = new Uint8Array(size);
+  let got = 0;
+  let ended = false;
+  const inf = new Inflate((chunk, final) => {
+    if (chunk.length > size - got) fail(`${where} inflates to more than its declared ${size} bytes (stopped at ${got + chunk.length}); the file is corrupt or a zip bomb`);
+    out.set(chunk, got);
+    got += chunk.length;
+    if (final) ended = true;
+  });
+  try {
+    for (let o = 0; o < src.length; o += INFLATE_STEP) inf.push(src.subarray(o, o + INFLATE_STEP), o + INFLATE_STEP >= src.length);
+    if (src.length === 0) inf.push(src, true);
+  } catch (e) {
+    if (e instanceof CheckpointFormatError) throw e;
+    fail(`${where} cannot be inflated (${(e as Error)?.message ?? String(e)}); the file is corrupt`);
+  }
+  if (!ended || got !== size) fail(`${where} inflates to ${got} bytes but claims ${size}; the file is corrupt`);
+  return out;
 }
 
 /**
- * Extract the entries whose names satisfy `want` (all when omitted). Entries are validated by listZipEntries first;
- * fflate does the extraction; CRC-32 is verified.
+ * Extract the entries whose names satisfy `want` (all when omitted). Entries are validated by listZipEntries first,
+ * their declared sizes checked against maxEntryBytes and (together) maxTotalBytes before anything is allocated;
+ * deflated entries are inflated with a running check against the declared size; CRC-32 is verified.
  */
 export function readZipEntries(bytes: Uint8Array, want?: (entryName: string) => boolean, opts: ReadZipOptions = {}): Map<string, Uint8Array> {
   const { name } = opts;
@@ -137,25 +179,29 @@ export function readZipEntries(bytes: Uint8Array, want?: (entryName: string) => 
   const infos = listZipEntries(bytes, name);
   const maxEntry = opts.maxEntryBytes ?? 0x7fffffff;
   const byName = new Map<string, ZipEntryInfo>();
+  let total = 0, deflated = 0;
   for (const info of infos) {
     if (!want || want(info.name)) {
-      if (info.size > maxEntry) fail(`zip entry "${info.name}" is ${info.size} bytes, above the limit of ${maxEntry}`);
+      if (info.size > maxEntry) fail(`zip entry "${info.name}" is ${info.size} bytes, above the limit of ${maxEntry} bytes per entry`);
+      if (byName.has(info.name)) fail(`zip entry "${info.name}" appears twice; the file is corrupt`);
       byName.set(info.name, info);
+      total += info.size;
+      if (info.method === 8) deflated += info.compressedSize;
     }
   }
-  if (byName.size === 0) return new Map();
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, { filter: (f) => byName.has(f.name) });
-  } catch (e) {
-    return fail(`cannot extract zip entries (${(e as Error)?.message ?? String(e)}); the file is corrupt`);
+  const maxTotal = opts.maxTotalBytes ?? defaultMaxTotalBytes(bytes.length, deflated);
+  if (total > maxTotal) {
+    const why = opts.maxTotalBytes === undefined
+      ? ` for a ${bytes.length}-byte file (the file's size plus ${DEFLATE_BUDGET_RATIO}x its deflated data, at least 64 MiB; raise it with maxTotalBytes)`
+      : ' (maxTotalBytes)';
+    fail(`zip entries would take ${total} bytes once extracted, above the limit of ${maxTotal} bytes${why}; the file is corrupt or a zip bomb`);
   }
   const out = new Map<string, Uint8Array>();
   for (const [entryName, info] of byName) {
-    const data = files[entryName];
-    if (!data) fail(`zip entry "${entryName}" could not be extracted; the file is corrupt`);
-    if (data.length !== info.size) fail(`zip entry "${entryName}" holds ${data.length} bytes but claims ${info.size}; the file is corrupt`);
-    if (opts.verifyCrc !== false && crc32(data) !== info.crc) fail(`zip entry "${entryName}" fails its CRC-32 check; the file is corrupt`);
+    const where = `zip entry "${entryName}"`;
+    const src = bytes.subarray(info.dataOffset, info.dataOffset + info.compressedSize);
+    const data = info.method === 0 ? src.slice() : inflateEntry(src, info.size, fail, where);
+    if (opts.verifyCrc !== false && crc32(data) !== info.crc) fail(`${where} fails its CRC-32 check; the file is corrupt`);
     out.set(entryName, data);
   }
   return out;
@@ -268,7 +314,7 @@ export function zipEntryReader(src: RandomAccess, infos: ZipEntryInfo[], opts: R
       if (!info) return undefined;
       let data = src.read(info.dataOffset, info.compressedSize);
       if (info.method === 8) {
-        try { data = inflateSync(data); } catch (e) { fail(`cannot inflate zip entry "${entryName}" (${(e as Error).message}); the file is corrupt`); }
+        data = inflateEntry(data, info.size, fail, `zip entry "${entryName}"`);
       }
       if (data.length !== info.size) fail(`zip entry "${entryName}" holds ${data.length} bytes but claims ${info.size}; the file is corrupt`);
       if (opts.verifyCrc !== false && crc32(data) !== info.crc) fail(`zip entry "${entryName}" fails its CRC-32 check; the file is corrupt`);
