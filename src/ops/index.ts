@@ -20,3 +20,4 @@ export {
   contiguous, clone, detach, cat, stack, split, chunk, type IndexSpec,
 } from './movement.js';
 export { to } from './methods.js';
+export { equal, isclose, allclose, type IscloseOpts } from './compare.js';

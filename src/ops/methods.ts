@@ -13,6 +13,7 @@ import * as R from './reduce.js';
 import * as L from './linalg.js';
 import * as I from './indexing.js';
 import * as P from './inplace.js';
+import * as C from './compare.js';
 import { onesLike } from './creation.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
@@ -52,6 +53,7 @@ declare module '../tensor/tensor.js' {
     clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
     maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
+    equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
 
     sum(dim?: Dims, opts?: ReduceOpts): Tensor; mean(dim?: Dims, opts?: ReduceOpts): Tensor;
     prod(dim?: number | null, opts?: ReduceOpts): Tensor;
@@ -207,6 +209,9 @@ def('normal_', function (a?: number, b?: number, o?: P.GenOpt) { return P.normal
 def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(this, l, o); });
 def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
+def('equal', function (o: Tensor) { return C.equal(this, o); });
+def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
+def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
 installGradOps({
   sumToShape(g, shape) {
