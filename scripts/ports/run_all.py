@@ -4,6 +4,10 @@ one's JSON to test/fixtures/ports/<name>.json (the fixtures test/ports/ports.tes
 with --stdout [DIR], prints {"name": ..., "result": ...} lines for the scripts in DIR (the live tests):
 
     /usr/bin/python3 scripts/ports/run_all.py          # fixtures, with Debian's PyTorch 1.13
+
+The reference runs use PyTorch's native CPU kernels (torch.backends.mkldnn.enabled = False): PyTorch 2.6's oneDNN
+kernels are not the native ones (its oneDNN LSTM inference differs by 1e-4 relative, and with oneDNN the
+apply_init program's loss is NaN from step 2 in PyTorch 2.6.0+debian, finite and equal to 1.13's without it).
 """
 import contextlib
 import glob
@@ -12,6 +16,10 @@ import json
 import os
 import runpy
 import sys
+
+import torch
+
+torch.backends.mkldnn.enabled = False
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 to_stdout = len(sys.argv) > 1 and sys.argv[1] == '--stdout'

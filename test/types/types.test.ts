@@ -1,6 +1,7 @@
 /**
  * @file The public API's promised types hold: tsc compiles test/types/api-types.ts (nn/optim as type namespaces,
- * nn.Sequential typed by its children, the comparisons' result types), including its `@ts-expect-error` lines.
+ * nn.Sequential typed by its children, the comparisons' result types), including its `@ts-expect-error` lines, and
+ * the port programs of test/ports (user code as PyTorch users write it) compile under strict mode.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
