@@ -9,8 +9,11 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { optim } from '../../src/index.js';
 import { decode, fixture } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { requireOrSkip, torch26 } from '../helpers/python.js';
 
-const F = fixture('schedulers.json');
+const FIX = fixture('schedulers.json');
+const F = FIX;
 const S = optim.lrScheduler;
 // float64 arithmetic in PyTorch's order; only libm cos/pow may differ in the last ulp
 const REL = 1e-12;
@@ -62,7 +65,7 @@ function near(a: number[], b: number[], what: string): void {
   a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= REL * Math.abs(b[i]) + 1e-300, `${what}[${i}]: ${x} vs PyTorch ${b[i]}`));
 }
 
-function run(name: string, sch: Sched, opt: optim.Optimizer, p: torch.Tensor, q: torch.Tensor, from: number, cfg: any): void {
+function run(name: string, sch: Sched, opt: optim.Optimizer, p: torch.Tensor, q: torch.Tensor, from: number, cfg: any, F: any = FIX): void {
   for (let i = from; i < F.steps; i++) {
     p.grad = torch.ones([2]); q.grad = torch.ones([2]);
     opt.step();
@@ -74,28 +77,45 @@ function run(name: string, sch: Sched, opt: optim.Optimizer, p: torch.Tensor, q:
   }
 }
 
-for (const cfg of F.configs) {
+/** The learning rates (and momentums) of every config from step 0, and from PyTorch's state dicts after load_at steps. */
+function checkConfig(cfg: any, F: any): void {
   const name = cfg.name as string;
-  test(`${name}: learning rates of ${F.steps} steps match PyTorch`, () => {
-    const { p, q, opt } = makeOpt();
-    const sch = MAKERS[name](opt);
-    near(opt.paramGroups.map((g) => g.lr), cfg.lrs[0], `${name} initial lr`);
-    near(opt.paramGroups.map((g) => g.momentum as number), cfg.momentums[0], `${name} initial momentum`);
-    run(name, sch, opt, p, q, 0, cfg);
-  });
-
-  test(`${name}: PyTorch's state dicts after ${F.load_at} steps load and the rest matches; keys are PyTorch's`, () => {
-    const { p, q, opt } = makeOpt();
-    const sch = MAKERS[name](opt);
-    const want = decode(cfg.snapshot.scheduler);
-    // every key PyTorch saves (but functions: anneal_func) is in ours
-    const ours = sch.stateDict();
-    for (const k of Object.keys(want)) if (k !== 'anneal_func' && k !== '_scale_fn_ref') assert.ok(k in ours, `${name}: stateDict() lacks PyTorch's key ${k}`);
-    opt.loadStateDict(decode(cfg.snapshot.optimizer));
-    sch.loadStateDict(want);
-    run(name, sch, opt, p, q, F.load_at, cfg);
-  });
+  const { p, q, opt } = makeOpt();
+  const sch = MAKERS[name](opt);
+  near(opt.paramGroups.map((g) => g.lr), cfg.lrs[0], `${name} initial lr`);
+  near(opt.paramGroups.map((g) => g.momentum as number), cfg.momentums[0], `${name} initial momentum`);
+  run(name, sch, opt, p, q, 0, cfg, F);
 }
+
+function checkLoaded(cfg: any, F: any): void {
+  const name = cfg.name as string;
+  const { p, q, opt } = makeOpt();
+  const sch = MAKERS[name](opt);
+  const want = decode(cfg.snapshot.scheduler);
+  // every key PyTorch saves (but functions: anneal_func; 1.13's weakref _scale_fn_ref; 2.x's _is_initial flag) is in ours
+  const ours = sch.stateDict();
+  for (const k of Object.keys(want)) if (!['anneal_func', '_scale_fn_ref', '_is_initial'].includes(k)) assert.ok(k in ours, `${name}: stateDict() lacks PyTorch's key ${k}`);
+  opt.loadStateDict(decode(cfg.snapshot.optimizer));
+  sch.loadStateDict(want);
+  run(name, sch, opt, p, q, F.load_at, cfg, F);
+}
+
+for (const cfg of F.configs) {
+  test(`${cfg.name}: learning rates of ${F.steps} steps match PyTorch`, () => checkConfig(cfg, F));
+  test(`${cfg.name}: PyTorch's state dicts after ${F.load_at} steps load and the rest matches; keys are PyTorch's`, () => checkLoaded(cfg, F));
+}
+
+test('every scheduler matches live PyTorch 2.6 (sequences, and its state dicts loaded mid-way)', async (t) => {
+  const py = torch26();
+  if (requireOrSkip(t, py.skip)) return;
+  const r = py.run(fileURLToPath(new URL('../../scripts/fixtures/optim.py', import.meta.url)), ['--schedulers-stdout'], { timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const live = JSON.parse(r.stdout.split('\n').filter((l) => l.startsWith('{')).pop()!);
+  assert.deepEqual(live.configs.map((c: any) => c.name), F.configs.map((c: any) => c.name));
+  for (const cfg of live.configs) {
+    await t.test(`${cfg.name} (torch ${py.version})`, () => { checkConfig(cfg, live); checkLoaded(cfg, live); });
+  }
+});
 
 test('stateDict round trip: a fresh scheduler loaded from another continues identically', () => {
   const a = makeOpt(), b = makeOpt();

@@ -151,11 +151,13 @@ export class OneCycleLR extends LRScheduler {
       startMomentum: camel(String(p.start_momentum)), endMomentum: camel(String(p.end_momentum)),
     }));
   }
-  override stateDict(): SchedulerStateDict { return { ...super.stateDict(), anneal_strategy: this.annealStrategy }; }
+  /** PyTorch 2.x saves the strategy as `_anneal_func_type` (1.13 pickles the function itself as `anneal_func`). */
+  override stateDict(): SchedulerStateDict { return { ...super.stateDict(), _anneal_func_type: this.annealStrategy }; }
   override loadStateDict(input: SchedulerStateDict | Map<string, unknown>): void {
     const sd = plain(input) as SchedulerStateDict;
     super.loadStateDict(sd);
-    if (sd.anneal_strategy === 'cos' || sd.anneal_strategy === 'linear') this.annealStrategy = sd.anneal_strategy;
+    const strategy = sd._anneal_func_type ?? sd.anneal_strategy;
+    if (strategy === 'cos' || strategy === 'linear') this.annealStrategy = strategy;
   }
 }
 

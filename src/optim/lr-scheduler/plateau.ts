@@ -24,6 +24,8 @@ export class ReduceLROnPlateau {
   readonly optimizer: Optimizer;
   factor: number;
   minLrs: number[];
+  /** The single minLr given (PyTorch 2.x's default_min_lr), used for param groups added later; null when given per group. */
+  defaultMinLr: number | null;
   patience: number;
   verbose: boolean;
   cooldown: number;
@@ -53,6 +55,7 @@ export class ReduceLROnPlateau {
     this.factor = factor;
     this.optimizer = checkOptimizer(fn, optimizer);
     this.minLrs = perGroup(fn, 'minLr', optimizer, o.minLr ?? 0, { min: 0 });
+    this.defaultMinLr = Array.isArray(o.minLr) ? null : (o.minLr ?? 0);
     this.patience = patience;
     this.verbose = verbose;
     this.cooldown = cooldown;
@@ -105,6 +108,12 @@ export class ReduceLROnPlateau {
   }
 
   private reduceLr(epoch: number): void {
+    if (this.optimizer.paramGroups.length !== this.minLrs.length) {
+      if (this.defaultMinLr === null) {
+        throw new OptimizerError(`ReduceLROnPlateau: the number of param groups (${this.optimizer.paramGroups.length}) no longer matches the ${this.minLrs.length} minLr values given; pass a single minLr, or one per param group after adding groups`);
+      }
+      this.minLrs = this.optimizer.paramGroups.map(() => this.defaultMinLr as number);
+    }
     this.optimizer.paramGroups.forEach((g, i) => {
       const oldLr = g.lr;
       const newLr = Math.max(oldLr * this.factor, this.minLrs[i]);
@@ -118,7 +127,7 @@ export class ReduceLROnPlateau {
   getLastLr(): number[] { return [...this.lastLr]; }
 
   private static readonly KEYS: Record<string, string> = {
-    factor: 'factor', min_lrs: 'minLrs', patience: 'patience', verbose: 'verbose', cooldown: 'cooldown', cooldown_counter: 'cooldownCounter',
+    factor: 'factor', min_lrs: 'minLrs', default_min_lr: 'defaultMinLr', patience: 'patience', verbose: 'verbose', cooldown: 'cooldown', cooldown_counter: 'cooldownCounter',
     mode: 'mode', threshold: 'threshold', threshold_mode: 'thresholdMode', best: 'best', num_bad_epochs: 'numBadEpochs',
     mode_worse: 'modeWorse', eps: 'eps', last_epoch: 'lastEpoch', _last_lr: 'lastLr',
   };
