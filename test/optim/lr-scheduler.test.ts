@@ -193,3 +193,10 @@ test('CosineAnnealingWarmRestarts: PyTorch\'s docstring example (fractional epoc
   assert.ok(lrs[6 * iters - 1] < lrs[2 * iters + 1]);
   assert.equal(s.tI, 4);
 });
+
+test('optim.lrScheduler has every class of PyTorch 2.6\'s torch.optim.lr_scheduler.__all__', () => {
+  // chroot /var/cache/torchlet/torch2-root python3 -c "import torch.optim.lr_scheduler as s; print(s.__all__)"
+  const all26 = ['LambdaLR', 'MultiplicativeLR', 'StepLR', 'MultiStepLR', 'ConstantLR', 'LinearLR', 'ExponentialLR', 'SequentialLR',
+    'CosineAnnealingLR', 'ChainedScheduler', 'ReduceLROnPlateau', 'CyclicLR', 'CosineAnnealingWarmRestarts', 'OneCycleLR', 'PolynomialLR', 'LRScheduler'];
+  for (const name of all26) assert.equal(typeof (S as Record<string, unknown>)[name], 'function', `optim.lrScheduler.${name}`);
+});
