@@ -3,7 +3,8 @@
  * (test/fixtures/layers/transformer.json, scripts/fixtures/transformer.py): state-dict keys in PyTorch's order,
  * default init bit for bit after the same manualSeed (layer copies draw no random numbers; Transformer's xavier
  * re-init), outputs and the gradients of sum(out * w) w.r.t. inputs and every parameter, with causal float masks,
- * bool masks and key padding masks; generateSquareSubsequentMask; option and mask errors.
+ * bool masks and key padding masks; the same cases against live PyTorch 2.6 where installed; generateSquareSubsequentMask;
+ * option and mask errors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,10 @@ import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
 import { fromFixture, layersFixture, type FT } from './fixtures.js';
 import { assertValuesClose, maxRelErr } from '../helpers/index.js';
+import { requireOrSkip, torch26 } from '../helpers/python.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Case {
   name: string; seed: number; keys: string[]; state: Record<string, FT>; inputs: Record<string, FT>; out: FT; w: FT;
@@ -50,40 +55,55 @@ const CASES: Record<string, Run> = {
 function bits(t: Tensor): Uint32Array { return new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer); }
 
 const reached: string[] = [];
-for (const c of FX.cases) {
-  test(`${c.name}: keys, default init (bit for bit), output and gradients match PyTorch`, () => {
-    const run = CASES[c.name];
-    assert.ok(run, `no builder for ${c.name}`);
-    torch.manualSeed(c.seed);
-    const m = run.build();
-    const sd = m.stateDict();
-    assert.deepEqual([...sd.keys()], c.keys, 'state-dict keys in PyTorch\'s order');
-    for (const k of c.keys) assert.deepEqual(bits(sd.get(k)!), bits(fromFixture(c.state[k])), `${k}: init differs from PyTorch's`);
-    const x: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(c.inputs)) {
-      const t = fromFixture(v);
-      x[k] = c.input_grads[k] ? t.requiresGrad_(true) : t;
-    }
-    const out = run.call(m, x);
-    assert.deepEqual([...out.shape], c.out.shape);
-    const w = fromFixture(c.w);
-    out.mul(w).sum().backward();
-    let worst = maxRelErr(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array);
-    assertValuesClose(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array, { atol: 2e-5, rtol: 2e-5 }, 'output');
-    for (const [k, g] of Object.entries(c.input_grads)) {
-      const got = x[k].grad!.dataSync() as Float32Array, want = fromFixture(g).dataSync() as Float32Array;
-      worst = Math.max(worst, maxRelErr(got, want));
-      assertValuesClose(got, want, { atol: 2e-5, rtol: 2e-5 }, `grad of ${k}`);
-    }
-    const params = new Map(m.namedParameters());
-    for (const [k, g] of Object.entries(c.param_grads)) {
-      const got = params.get(k)!.grad!.dataSync() as Float32Array, want = fromFixture(g).dataSync() as Float32Array;
-      worst = Math.max(worst, maxRelErr(got, want));
-      assertValuesClose(got, want, { atol: 2e-5, rtol: 2e-5 }, `grad of ${k}`);
-    }
-    reached.push(`${c.name}: ${worst.toExponential(1)}`);
-  });
+
+function checkCase(c: Case, label: string): void {
+  const run = CASES[c.name];
+  assert.ok(run, `no builder for ${c.name}`);
+  torch.manualSeed(c.seed);
+  const m = run.build();
+  const sd = m.stateDict();
+  assert.deepEqual([...sd.keys()], c.keys, 'state-dict keys in PyTorch\'s order');
+  for (const k of c.keys) assert.deepEqual(bits(sd.get(k)!), bits(fromFixture(c.state[k])), `${k}: init differs from PyTorch's`);
+  const x: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(c.inputs)) {
+    const t = fromFixture(v);
+    x[k] = c.input_grads[k] ? t.requiresGrad_(true) : t;
+  }
+  const out = run.call(m, x);
+  assert.deepEqual([...out.shape], c.out.shape);
+  const w = fromFixture(c.w);
+  out.mul(w).sum().backward();
+  let worst = maxRelErr(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array);
+  assertValuesClose(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array, { atol: 2e-5, rtol: 2e-5 }, 'output');
+  for (const [k, g] of Object.entries(c.input_grads)) {
+    const got = x[k].grad!.dataSync() as Float32Array, want = fromFixture(g).dataSync() as Float32Array;
+    worst = Math.max(worst, maxRelErr(got, want));
+    assertValuesClose(got, want, { atol: 2e-5, rtol: 2e-5 }, `grad of ${k}`);
+  }
+  const params = new Map(m.namedParameters());
+  for (const [k, g] of Object.entries(c.param_grads)) {
+    const got = params.get(k)!.grad!.dataSync() as Float32Array, want = fromFixture(g).dataSync() as Float32Array;
+    worst = Math.max(worst, maxRelErr(got, want));
+    assertValuesClose(got, want, { atol: 2e-5, rtol: 2e-5 }, `grad of ${k}`);
+  }
+  reached.push(`${c.name} (${label}): ${worst.toExponential(1)}`);
 }
+
+for (const c of FX.cases) {
+  test(`${c.name}: keys, default init (bit for bit), output and gradients match PyTorch`, () => checkCase(c, 'torch 1.13 fixture'));
+}
+
+test('the same cases against live PyTorch 2.6 (its init is 1.13\'s bit for bit)', async (t) => {
+  const py = torch26();
+  if (requireOrSkip(t, py.skip)) return;
+  const dir = py.tmpdir();
+  try {
+    const r = py.run(fileURLToPath(new URL('../../scripts/fixtures/transformer.py', import.meta.url)), [py.inner(join(dir, 'out.json'))], { timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const live = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as typeof FX;
+    for (const c of live.cases) await t.test(c.name, () => checkCase(c, `torch ${py.version}`));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
 
 test('error reached against PyTorch (report)', (t) => { for (const r of reached) t.diagnostic(r); });
 
