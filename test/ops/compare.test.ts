@@ -1,12 +1,16 @@
 /**
  * @file torch.equal / isclose / allclose vs PyTorch 1.13 (test/fixtures/ops/compare.json from
  * scripts/fixtures/compare.py): infinities, NaN with and without equalNan, zero tolerances, float64, integers,
- * broadcasting; argument errors.
+ * broadcasting, equal across dtypes; the script under live PyTorch 2.6 gives the same values; argument errors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { loadFixture } from '../helpers/index.js';
+import { requireOrSkip, torch26 } from '../helpers/python.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const R = loadFixture<Record<string, any>>('ops/compare.json');
 const num = (s: string) => Number(s === 'inf' ? Infinity : s === '-inf' ? -Infinity : s === 'nan' ? NaN : s);
@@ -41,6 +45,23 @@ test('allclose and equal match PyTorch', () => {
     torch.equal(torch.tensor([1, 2], { dtype: 'int64' }), torch.tensor([1, 2], { dtype: 'int64' })), torch.equal(torch.zeros([0, 3]), torch.zeros([0, 3])),
   ], R.equal);
   assert.equal(typeof torch.allclose(a, a), 'boolean');
+  // torch.equal compares values across dtypes (PyTorch promotes)
+  assert.deepEqual([
+    torch.equal(torch.tensor([1, 2], { dtype: 'int64' }), torch.tensor([1, 2], { dtype: 'float32' })),
+    torch.equal(torch.tensor([1.5], { dtype: 'float32' }), torch.tensor([1.5], { dtype: 'float64' })),
+  ], R.equal_mixed);
+});
+
+test('PyTorch 2.6 gives the same values as the committed 1.13 fixture (live)', (t) => {
+  const py = torch26();
+  if (requireOrSkip(t, py.skip)) return;
+  const dir = py.tmpdir();
+  try {
+    const r = py.run(fileURLToPath(new URL('../../scripts/fixtures/compare.py', import.meta.url)), [py.inner(join(dir, 'out.json'))]);
+    assert.equal(r.status, 0, r.stderr);
+    const live = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    for (const k of Object.keys(R)) if (k !== 'a' && k !== 'b') assert.deepEqual(live[k], R[k], k);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test('isclose/allclose/equal check their arguments', () => {
