@@ -38,14 +38,24 @@ function entriesOf<V>(src: Record<string, V> | Iterable<[string, V]> | Map<strin
   return [...(src as Iterable<[string, V]>)];
 }
 
-/** Modules called in order, each on the previous one's output. `new nn.Sequential(a, b)` or `new nn.Sequential({conv: a, act: b})`. */
-export class Sequential extends Module {
-  constructor(...modules: Module[] | [Record<string, Module>] | [Map<string, Module>]) {
+/** The type of `seq.at(i)`: the i-th child's class for a literal index into a tuple of children, else any child. */
+export type SequentialAt<M extends readonly Module[], I extends number> =
+  number extends I ? M[number] : `${I}` extends keyof M ? M[`${I}` & keyof M] : M[number];
+
+/**
+ * Modules called in order, each on the previous one's output. `new nn.Sequential(a, b)` or
+ * `new nn.Sequential({conv: a, act: b})`. Typed by its children: `new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()).at(0)`
+ * is a `Linear`.
+ */
+export class Sequential<M extends Module[] = Module[]> extends Module {
+  constructor(...modules: M);
+  constructor(modules: Record<string, Module> | Map<string, Module>);
+  constructor(...modules: unknown[]) {
     super();
     if (modules.length === 1 && !(modules[0] instanceof Module) && (isRecord(modules[0]) || modules[0] instanceof Map)) {
       for (const [k, m] of entriesOf(modules[0] as Record<string, Module>)) this.registerModule(k, asModule(`Sequential: entry '${k}'`, m));
     } else {
-      (modules as unknown[]).forEach((m, i) => this.registerModule(String(i), asModule(`Sequential: argument ${i}`, m)));
+      modules.forEach((m, i) => this.registerModule(String(i), asModule(`Sequential: argument ${i}`, m)));
     }
   }
 
@@ -57,10 +67,10 @@ export class Sequential extends Module {
 
   get length(): number { return this._modules.size; }
   /** The module at position i (negative counts from the end). */
-  at(i: number): Module { return [...this._modules.values()][normIndex('Sequential.at', i, this.length)]!; }
+  at<I extends number>(i: I): SequentialAt<M, I> { return [...this._modules.values()][normIndex('Sequential.at', i, this.length)] as SequentialAt<M, I>; }
   /** A new Sequential of modules [start, end), keeping their keys (as PyTorch's slicing). */
-  slice(start = 0, end = this.length): Sequential {
-    return new Sequential(new Map([...this._modules].slice(start, end) as [string, Module][]));
+  slice(start = 0, end = this.length): Sequential<M[number][]> {
+    return new Sequential(new Map([...this._modules].slice(start, end) as [string, Module][])) as Sequential<M[number][]>;
   }
   /** Append a module under the next index; returns this. */
   append(module: Module): this { this.registerModule(String(this.length), asModule('Sequential.append', module)); return this; }
@@ -75,14 +85,14 @@ export class Sequential extends Module {
     return this;
   }
   /** Remove and return the module at position i (keys after it are renumbered). */
-  pop(i = -1): Module {
+  pop(i = -1): M[number] {
     const vals = [...this._modules.values()];
     const j = normIndex('Sequential.pop', i, vals.length);
     const [m] = vals.splice(j, 1);
     renumber(this._modules, vals);
-    return m!;
+    return m as M[number];
   }
-  [Symbol.iterator](): Iterator<Module> { return ([...this._modules.values()] as Module[])[Symbol.iterator](); }
+  [Symbol.iterator](): Iterator<M[number]> { return ([...this._modules.values()] as M[number][])[Symbol.iterator](); }
 }
 
 /** A list of modules, registered under `0`, `1`, ...; not callable (iterate it in forward). */

@@ -22,3 +22,4 @@ export {
 export { index, indexPut, indexPut_, type IndexItem, type IndexSpec, type IndexArray, type IndexPutOpts } from './subscript.js';
 export { to } from './methods.js';
 export { multinomial, type MultinomialOpts } from './sampling.js';
+export { equal, isclose, allclose, type IscloseOpts } from './compare.js';

@@ -14,6 +14,7 @@ import * as L from './linalg.js';
 import * as I from './indexing.js';
 import * as P from './inplace.js';
 import * as S from './subscript.js';
+import * as C from './compare.js';
 import { onesLike } from './creation.js';
 import { multinomial, type MultinomialOpts } from './sampling.js';
 import type { TensorOrScalar } from './elementwise.js';
@@ -54,6 +55,7 @@ declare module '../tensor/tensor.js' {
     clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
     maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
+    equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
 
     sum(dim?: Dims, opts?: ReduceOpts): Tensor; mean(dim?: Dims, opts?: ReduceOpts): Tensor;
     prod(dim?: number | null, opts?: ReduceOpts): Tensor;
@@ -219,6 +221,9 @@ def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(
 def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
 def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
+def('equal', function (o: Tensor) { return C.equal(this, o); });
+def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
+def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
 installGradOps({
   sumToShape(g, shape) {

@@ -9,4 +9,4 @@ export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
-export * as lrScheduler from './lr-scheduler.js';
+export * as lrScheduler from './lr-scheduler/index.js';

@@ -11,5 +11,9 @@ export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax, ELU, S
 export { RNN, LSTM, GRU, type RNNOpts } from './rnn.js';
 export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOpts, type MhaForwardOpts, type TransformerEncoderLayerOpts } from './attention.js';
 export {
+  TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer, generateSquareSubsequentMask, type TransformerEncoderOpts,
+  type TransformerEncoderForwardOpts, type TransformerDecoderLayerOpts, type TransformerDecoderLayerForwardOpts, type TransformerOpts, type TransformerForwardOpts,
+} from './transformer.js';
+export {
   MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, type CrossEntropyLossOpts,
 } from './loss.js';
