@@ -56,6 +56,11 @@ export function hardswish(x: Tensor, opts: InplaceOpt = {}): Tensor {
   return maybeInplace(x, E.div(E.mul(x, E.clamp(E.add(x, 3), 0, 6)), 6), 'hardswish_', opts);
 }
 
+/** relu6(x + 3) / 6 (PyTorch's order: clamp(x + 3, 0, 6) / 6); the gradient is 1/6 inside [-3, 3], 0 outside. */
+export function hardsigmoid(x: Tensor, opts: InplaceOpt = {}): Tensor {
+  return maybeInplace(x, E.div(E.clamp(E.add(x, 3), 0, 6), 6), 'hardsigmoid_', opts);
+}
+
 /** min(max(x, 0), 6). */
 export function relu6(x: Tensor): Tensor { return E.clamp(x, 0, 6); }
 
