@@ -1,0 +1,57 @@
+/**
+ * @file torchlet/vision against torchvision 0.21 on PyTorch 2.6, live (the trixie root of scripts/torch2-env.sh;
+ * a skip outside CI, a failure in CI when missing): for ResNet-18, MobileNetV3-Small and a small ViT,
+ * - a state dict saved by torchvision (`torch.save(model.state_dict())`, perturbed weights and moved BN
+ *   statistics) loads into torchlet with strict: true and gives torchvision's eval outputs;
+ * - torchlet then trains it 3 steps, saves it as .pt and .safetensors, and torchvision loads each (torch.load with
+ *   its default weights_only=True; the safetensors library) with strict=True and gives torchlet's eval outputs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as torch from '../../src/index.js';
+import { requireOrSkip, torch26 } from '../helpers/python.js';
+import { SCRIPT, TOL, build, data, evalLogits, relErr, trainSteps, type Spec, type Train } from './protocol.js';
+
+const py = torch26();
+
+function runPy(args: string[]): { logits: number[]; missing?: string[]; unexpected?: string[] } {
+  const r = py.run(SCRIPT, args);
+  if (r.status !== 0) throw new Error(`vision.py ${args[0]} failed (status ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const CASES: [string, Spec, Train][] = [
+  ['resnet18', { arch: 'resnet18', opts: { numClasses: 10 }, input: [2, 3, 48, 48] }, { kind: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 1e-4 }],
+  ['mobilenet_v3_small', { arch: 'mobilenet_v3_small', opts: { numClasses: 10 }, input: [2, 3, 64, 64] }, { kind: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0 }],
+  ['vit', { arch: 'VisionTransformer', opts: { imageSize: 32, patchSize: 8, numLayers: 2, numHeads: 2, hiddenDim: 32, mlpDim: 64, numClasses: 10 }, input: [2, 3, 32, 32] },
+    { kind: 'adamw', lr: 1e-3, weightDecay: 0.05 }],
+];
+
+for (const [name, spec, tr] of CASES) {
+  test(`${name} (${py.label}): torchvision's state dict loads strictly; torchlet's trained .pt and .safetensors load back into torchvision`, async (t) => {
+    if (requireOrSkip(t, py.skip)) return;
+    const dir = py.tmpdir();
+    const specJson = JSON.stringify(spec);
+    const fromTv = join(dir, `${name}-torchvision.pt`);
+    const made = runPy(['checkpoint', specJson, py.inner(fromTv)]);
+
+    const model = build(spec);
+    const r = model.loadStateDict(await torch.load(fromTv) as Map<string, torch.Tensor>, { strict: true });
+    assert.deepEqual([r.missingKeys, r.unexpectedKeys], [[], []]);
+    const { x, y } = data(spec);
+    const e0 = relErr(evalLogits(model, x), made.logits);
+    assert.ok(e0 <= TOL.logits, `eval logits of torchvision's checkpoint differ by ${e0}`);
+
+    trainSteps(model, x, y, tr);
+    const mine = evalLogits(model, x);
+    for (const ext of ['pt', 'safetensors']) {
+      const file = join(dir, `${name}-torchlet.${ext}`);
+      await torch.save(model.stateDict(), file);
+      const back = runPy(['eval', specJson, py.inner(file)]);
+      assert.deepEqual([back.missing, back.unexpected], [[], []]);
+      const e = relErr(back.logits, mine);
+      assert.ok(e <= TOL.logits, `torchvision's eval logits from torchlet's .${ext} differ by ${e}`);
+    }
+  });
+}
