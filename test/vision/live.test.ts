@@ -15,7 +15,8 @@ import { SCRIPT, TOL, build, data, evalLogits, relErr, trainSteps, type Spec, ty
 
 const py = torch26();
 
-function runPy(args: string[]): { logits: number[]; missing?: string[]; unexpected?: string[] } {
+interface PyOut { logits: number[]; missing?: string[]; unexpected?: string[] }
+function runPy(args: string[]): PyOut & PyOut[] {
   const r = py.run(SCRIPT, args);
   if (r.status !== 0) throw new Error(`vision.py ${args[0]} failed (status ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -45,13 +46,14 @@ for (const [name, spec, tr] of CASES) {
 
     trainSteps(model, x, y, tr);
     const mine = evalLogits(model, x);
-    for (const ext of ['pt', 'safetensors']) {
-      const file = join(dir, `${name}-torchlet.${ext}`);
-      await torch.save(model.stateDict(), file);
-      const back = runPy(['eval', specJson, py.inner(file)]);
+    const exts = ['pt', 'safetensors'];
+    const files = exts.map((ext) => join(dir, `${name}-torchlet.${ext}`));
+    for (const f of files) await torch.save(model.stateDict(), f);
+    const backs = runPy(['eval', specJson, ...files.map((f) => py.inner(f))]);
+    backs.forEach((back, i) => {
       assert.deepEqual([back.missing, back.unexpected], [[], []]);
       const e = relErr(back.logits, mine);
-      assert.ok(e <= TOL.logits, `torchvision's eval logits from torchlet's .${ext} differ by ${e}`);
-    }
+      assert.ok(e <= TOL.logits, `torchvision's eval logits from torchlet's .${exts[i]} differ by ${e}`);
+    });
   });
 }
