@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/index.js';
 import { requireOrSkip, torch26 } from '../helpers/python.js';
-import { SCRIPT, TOL, build, data, evalLogits, relErr, trainSteps, type Spec, type Train } from './protocol.js';
+import { SCRIPT, TOL, build, buildAsReference, data, evalLogits, relErr, sha, trainSteps, type Spec, type Train } from './protocol.js';
 
 const py = torch26();
 
 interface PyOut { logits: number[]; missing?: string[]; unexpected?: string[] }
-function runPy(args: string[]): PyOut & PyOut[] {
+function runPy(args: string[]): PyOut & PyOut[] & Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const r = py.run(SCRIPT, args);
   if (r.status !== 0) throw new Error(`vision.py ${args[0]} failed (status ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -57,3 +57,16 @@ for (const [name, spec, tr] of CASES) {
     });
   });
 }
+
+test(`full-size default init equals torchvision's bit for bit: resnet34, resnet50, mobilenet_v3_large, vit_b_16 (${py.label})`, (t) => {
+  if (requireOrSkip(t, py.skip)) return;
+  const specs: Spec[] = ['resnet34', 'resnet50', 'mobilenet_v3_large', 'vit_b_16'].map((arch) => ({ arch, opts: {}, input: [1, 3, 224, 224] }));
+  const ref = runPy(['hashes', ...specs.map((s) => JSON.stringify(s))]);
+  for (const spec of specs) {
+    const sd = buildAsReference(spec, ref.glibc).stateDict();
+    const want = ref[spec.arch] as Record<string, string>;
+    assert.deepEqual([...sd.keys()].filter((k) => sd.get(k)!.dtype !== 'int64'), Object.keys(want), `${spec.arch}: keys`);
+    const bad = Object.entries(want).filter(([k, h]) => sha(sd.get(k)!) !== h).map(([k]) => k);
+    assert.deepEqual(bad, [], `${spec.arch}: tensors whose bits differ from torchvision's: ${bad.join(', ')}`);
+  }
+});
