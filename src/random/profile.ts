@@ -10,8 +10,8 @@ export interface Profile {
   /** float32 normal_ for n >= 16: 'avx2' = cephes polynomials (avx_mathfun.h), 'scalar' = libm logf/cosf/sinf. */
   readonly normalKernel: 'avx2' | 'scalar';
   /**
-   * The C library's float32 erf, which erfinv (trunc_normal_) refines with: 'fdlibm' = glibc up to 2.40
-   * (s_erff.c, the default), 'correctly-rounded' = glibc 2.41+ (CORE-MATH; Debian 13). Default 'fdlibm'.
+   * The C library's float32 erf, which erfinv (trunc_normal_) refines with: 'fdlibm' = glibc's s_erff.c (verified
+   * on glibc 2.36, Debian 12; the default), 'correctly-rounded' = glibc 2.41 (CORE-MATH; verified on Debian 13).
    */
   readonly erff?: 'fdlibm' | 'correctly-rounded';
 }
@@ -35,7 +35,7 @@ export let DEFAULT_PROFILE: Profile = X86_AVX2;
 const PROFILES: Record<string, Profile> = { [X86_AVX2.name]: X86_AVX2, [X86_AVX2_GLIBC241.name]: X86_AVX2_GLIBC241, [X86_DEFAULT.name]: X86_DEFAULT, [ARM64_GUESS.name]: ARM64_GUESS };
 
 /**
- * Reproduce the random floats of another PyTorch build from now on: 'x86-64-avx2' (default; glibc <= 2.40),
+ * Reproduce the random floats of another PyTorch build from now on: 'x86-64-avx2' (default; glibc 2.36),
  * 'x86-64-avx2-glibc2.41' (PyTorch on glibc 2.41+, e.g. Debian 13), 'x86-64-default' (no AVX2). Returns the
  * previous profile's name. Only the last bits of some transcendental-based draws differ between them.
  */
