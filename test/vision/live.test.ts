@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/index.js';
 import { requireOrSkip, torch26 } from '../helpers/python.js';
@@ -33,6 +34,7 @@ for (const [name, spec, tr] of CASES) {
   test(`${name} (${py.label}): torchvision's state dict loads strictly; torchlet's trained .pt and .safetensors load back into torchvision`, async (t) => {
     if (requireOrSkip(t, py.skip)) return;
     const dir = py.tmpdir();
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const specJson = JSON.stringify(spec);
     const fromTv = join(dir, `${name}-torchvision.pt`);
     const made = runPy(['checkpoint', specJson, py.inner(fromTv)]);

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -71,6 +71,7 @@ const SPEC: Spec = { arch: 'resnet18', opts: { numClasses: 10 }, input: [2, 3, 3
 test(`README "Bring a PyTorch model" runs as written on a torchvision-made ResNet-18 checkpoint (${py.label})`, async (t) => {
   if (requireOrSkip(t, py.skip)) return;
   const dir = py.tmpdir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // torchvision's resnet18() (1000 classes, perturbed weights, moved BN statistics), saved with torch.save
   const r = py.run(SCRIPT, ['checkpoint', JSON.stringify({ ...SPEC, opts: {} }), py.inner(join(dir, 'resnet18.pt'))]);
   assert.equal(r.status, 0, r.stderr);
@@ -85,6 +86,7 @@ test(`README "Bring a PyTorch model" runs as written on a torchvision-made ResNe
 test('README "Bring a PyTorch model" runs as written on a torchlet-made checkpoint (without Python)', async (t) => {
   if (!py.skip && !IN_CI) { t.skip('covered by the torchvision-made checkpoint above'); return; }
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-readme-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   torch.manualSeed(0);
   await torch.save(models.resnet18().stateDict(), join(dir, 'resnet18.pt'));
   runReadme(dir);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/index.js';
@@ -24,8 +24,9 @@ test('summary mobilenet_v3_small: torchvision\'s 2,542,856 parameters, the graph
   assert.ok(nodes > 200, `graph of ${nodes} nodes`);
 });
 
-test('summary FILE --model NAME: strict load, the class count from the checkpoint; errors name the fix', async () => {
+test('summary FILE --model NAME: strict load, the class count from the checkpoint; errors name the fix', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-summary-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'm.safetensors');
   torch.manualSeed(0);
   await torch.save(models.mobilenetV3Small({ numClasses: 7 }).stateDict(), file);
