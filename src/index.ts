@@ -11,7 +11,7 @@ export { ArgumentError } from './core/args.js';
 export * from './ops/index.js';
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export * as autograd from './autograd/index.js';
-export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator } from './random/index.js';
+export { Generator, manualSeed, seed, initialSeed, getRngState, setRngState, defaultGenerator, setRandomProfile } from './random/index.js';
 export * as memory from './backend/memory-api.js';
 export { getDefaultDevice, setDefaultDevice, withDevice } from './backend/default-device.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/index.js';

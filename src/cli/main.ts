@@ -1,5 +1,6 @@
 /**
- * @file The `torchlet` command line: train (the digits job; `npm start`), inspect, convert, summary, explore.
+ * @file The `torchlet` command line: train (the digits job; `npm start`), inspect, convert, summary (of a checkpoint or a
+ * torchlet/vision model), explore.
  * Node only. Bad flags or paths print a clear message and exit non-zero.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -62,9 +63,18 @@ export function buildProgram(): Command {
     .option('--key <path>', "take a nested entry first (e.g. 'model' of a training checkpoint)")
     .action(async (input: string, output: string, opts: { key?: string }) => { console.log(await convertFile(input, output, opts.key)); });
 
-  program.command('summary <file>')
-    .description("a checkpoint's parameter table by module, without building the model")
-    .action((file: string) => { console.log(summarizeFile(file)); });
+  program.command('summary <fileOrModel>')
+    .description("a checkpoint's parameter table by module, without building the model; or, for a torchlet/vision model " +
+      '(resnet18, mobilenet_v3_small, vit_b_16, ...; or FILE --model NAME), the model summary with the graph memory of one batch')
+    .option('--model <name>', 'build this torchlet/vision model and load FILE into it (strict)')
+    .option('--input <shape>', 'batch shape for the forward pass, N,C,H,W (default 1,3,224,224)')
+    .option('--num-classes <n>', 'classes of the model built by name (default 1000)', positiveInt('--num-classes'))
+    .option('--no-forward', 'skip the forward pass (parameters and buffers only)')
+    .action(async (arg: string, opts: { model?: string; input?: string; numClasses?: number; forward?: boolean }) => {
+      const { isModelName, summarizeModel } = await import('./summary-model.js');
+      if (opts.model || isModelName(arg)) console.log(await summarizeModel(arg, opts));
+      else console.log(summarizeFile(arg));
+    });
 
   program.command('env')
     .description("what runs here and why (like PyTorch's collect_env): CPU kernels, threads, WebGPU adapter, versions")

@@ -6,6 +6,7 @@
 import { f32FromBits } from './bits.js';
 import { fma32 } from './fma.js';
 import { erff, expf, logf } from './libm-f32.js';
+import { erf as erf64 } from './libm-f64.js';
 import { DEFAULT_PROFILE, type Profile } from './profile.js';
 
 const f32 = Math.fround;
@@ -44,8 +45,10 @@ export function erfinv(y: number, profile: Profile = DEFAULT_PROFILE): number {
     const dem = poly([D[1], D[0], 1], z, fma);
     x = f32((y < 0 || Object.is(y, -0) ? -Math.abs(num) : Math.abs(num)) / dem);
   }
+  // glibc 2.41's erff is correctly rounded: the accurate double erf rounded once to float32 gives it
+  const erfF = profile.erff === 'correctly-rounded' ? (v: number) => f32(erf64(v)) : erff;
   for (let i = 0; i < 2; i++) {
-    x = f32(x - f32(f32(erff(x) - y) / f32(K * expf(f32(-f32(x * x))))));
+    x = f32(x - f32(f32(erfF(x) - y) / f32(K * expf(f32(-f32(x * x))))));
   }
   return x;
 }

@@ -7,21 +7,28 @@ import * as E from '../../ops/elementwise.js';
 import * as R from '../../ops/reduce.js';
 import { toDtype } from '../../ops/movement.js';
 import { assign } from '../../ops/inplace.js';
+import { clone } from '../../ops/movement.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import type { DType } from '../../core/dtype.js';
 
 export interface InplaceOpt { inplace?: boolean }
 
-function maybeInplace(x: Tensor, out: Tensor, op: string, opts: InplaceOpt): Tensor {
-  return opts.inplace ? assign(x, op, out) : out;
+/**
+ * `f(x)`, or with `inplace` written into x. When autograd records, f runs on a copy of x (PyTorch's
+ * `original_self`): the backward of f may need its input, which the in-place write then overwrites.
+ */
+function maybeInplace(x: Tensor, f: (t: Tensor) => Tensor, op: string, opts: InplaceOpt): Tensor {
+  if (!opts.inplace) return f(x);
+  return assign(x, op, f(isGradEnabled() && x.requiresGrad ? clone(x) : x));
 }
 
 /** max(0, x). */
-export function relu(x: Tensor, opts: InplaceOpt = {}): Tensor { return maybeInplace(x, E.relu(x), 'relu_', opts); }
+export function relu(x: Tensor, opts: InplaceOpt = {}): Tensor { return maybeInplace(x, E.relu, 'relu_', opts); }
 
 /** x for x > 0, negativeSlope * x otherwise (default slope 0.01). */
 export function leakyRelu(x: Tensor, opts: { negativeSlope?: number } & InplaceOpt = {}): Tensor {
   const slope = opts.negativeSlope ?? 0.01;
-  return maybeInplace(x, E.where(E.gt(x, 0), x, E.mul(x, slope)), 'leakyRelu_', opts);
+  return maybeInplace(x, (t) => E.where(E.gt(t, 0), t, E.mul(t, slope)), 'leakyRelu_', opts);
 }
 
 /** GELU: exact (erf) by default, or {approximate: 'tanh'}. */
@@ -33,14 +40,14 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
 }
 
 /** x * sigmoid(x). */
-export function silu(x: Tensor, opts: InplaceOpt = {}): Tensor { return maybeInplace(x, E.silu(x), 'silu_', opts); }
+export function silu(x: Tensor, opts: InplaceOpt = {}): Tensor { return maybeInplace(x, E.silu, 'silu_', opts); }
 export function tanh(x: Tensor): Tensor { return E.tanh(x); }
 export function sigmoid(x: Tensor): Tensor { return E.sigmoid(x); }
 
 /** x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(x: Tensor, opts: { alpha?: number } & InplaceOpt = {}): Tensor {
   const alpha = opts.alpha ?? 1;
-  return maybeInplace(x, E.where(E.gt(x, 0), x, E.mul(E.expm1(x), alpha)), 'elu_', opts);
+  return maybeInplace(x, (t) => E.where(E.gt(t, 0), t, E.mul(E.expm1(t), alpha)), 'elu_', opts);
 }
 
 /** log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold (defaults beta 1, threshold 20). */
@@ -53,7 +60,12 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 
 /** x * relu6(x + 3) / 6. */
 export function hardswish(x: Tensor, opts: InplaceOpt = {}): Tensor {
-  return maybeInplace(x, E.div(E.mul(x, E.clamp(E.add(x, 3), 0, 6)), 6), 'hardswish_', opts);
+  return maybeInplace(x, (t) => E.div(E.mul(t, E.clamp(E.add(t, 3), 0, 6)), 6), 'hardswish_', opts);
+}
+
+/** relu6(x + 3) / 6 (PyTorch's order: clamp(x + 3, 0, 6) / 6); the gradient is 1/6 inside [-3, 3], 0 outside. */
+export function hardsigmoid(x: Tensor, opts: InplaceOpt = {}): Tensor {
+  return maybeInplace(x, (t) => E.div(E.clamp(E.add(t, 3), 0, 6), 6), 'hardsigmoid_', opts);
 }
 
 /** min(max(x, 0), 6). */

@@ -9,6 +9,8 @@ import { fmt, numel } from '../../core/shape.js';
 import { fromHost } from '../../ops/creation.js';
 import { mul } from '../../ops/elementwise.js';
 import { assign } from '../../ops/inplace.js';
+import { clone } from '../../ops/movement.js';
+import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { requireFloat } from '../../ops/util.js';
 import { bernoulliScalar_, defaultGenerator, type Generator } from '../../random/index.js';
 
@@ -33,7 +35,9 @@ function apply(op: string, x: Tensor, shape: () => readonly number[], opts: Drop
   checkP(op, p);
   requireFloat(op, x);
   if (!training || p === 0 || x.numel() === 0) return x;
-  const out = p === 1 ? mul(x, 0) : mul(x, noise(x, shape(), p, opts.generator ?? defaultGenerator));
+  // in place under autograd: multiply a copy (PyTorch's original_self), as the product's backward keeps its inputs
+  const src = opts.inplace && isGradEnabled() && x.requiresGrad ? clone(x) : x;
+  const out = p === 1 ? mul(src, 0) : mul(src, noise(x, shape(), p, opts.generator ?? defaultGenerator));
   return opts.inplace ? assign(x, `${op}_`, out) : out;
 }
 

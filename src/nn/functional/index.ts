@@ -13,7 +13,7 @@ export { batchNorm, layerNorm, groupNorm, type BatchNormOpts, type NormOpts } fr
 export { embedding, type EmbeddingOpts } from './sparse.js';
 export { dropout, dropout1d, dropout2d, type DropoutOpts } from './dropout.js';
 export {
-  relu, leakyRelu, gelu, silu, tanh, sigmoid, elu, softplus, hardswish, relu6, softmax, logSoftmax, softmin, logSigmoid,
+  relu, leakyRelu, gelu, silu, tanh, sigmoid, elu, softplus, hardswish, hardsigmoid, relu6, softmax, logSoftmax, softmin, logSigmoid,
 } from './activation.js';
 export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, nllLoss, crossEntropy, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,

@@ -1,6 +1,6 @@
 /**
  * @file Activation modules (torch.nn): ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax, ELU,
- * Softplus, Hardswish, with PyTorch's options and repr.
+ * Softplus, Hardswish, Hardsigmoid, with PyTorch's options and repr.
  */
 import { Module } from '../module.js';
 import * as F from '../functional/index.js';
@@ -92,5 +92,12 @@ export class Hardswish extends Module {
   readonly inplace: boolean;
   constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
   forward(x: Tensor): Tensor { return F.hardswish(x, { inplace: this.inplace }); }
+  override extraRepr(): string { return inplaceRepr(this.inplace); }
+}
+
+export class Hardsigmoid extends Module {
+  readonly inplace: boolean;
+  constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
+  forward(x: Tensor): Tensor { return F.hardsigmoid(x, { inplace: this.inplace }); }
   override extraRepr(): string { return inplaceRepr(this.inplace); }
 }

@@ -7,7 +7,7 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, Adaptive
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOpts, type LayerNormOpts, type GroupNormOpts } from './normalization.js';
 export { Embedding, type EmbeddingModuleOpts } from './sparse.js';
 export { Dropout, Dropout1d, Dropout2d } from './dropout.js';
-export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax, ELU, Softplus, Hardswish } from './activation.js';
+export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax, ELU, Softplus, Hardswish, Hardsigmoid } from './activation.js';
 export { RNN, LSTM, GRU, type RNNOpts } from './rnn.js';
 export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOpts, type MhaForwardOpts, type TransformerEncoderLayerOpts } from './attention.js';
 export {

@@ -51,11 +51,13 @@ export function graphMemory(output: Tensor | readonly Tensor[] | unknown): Graph
   while (stack.length) {
     const n = stack.pop()!;
     for (const s of n.saved) held.push(s.t);
-    for (const t of n.inputs) {
-      if (!t) continue;
+    n.inputs.forEach((t, i) => {
+      if (!t) return;
       held.push(t);
-      if (t.gradFn && !seenNodes.has(t.gradFn)) { seenNodes.add(t.gradFn); stack.push(t.gradFn); }
-    }
+      // the input's grad_fn when the op ran (an in-place op since then rebased t.gradFn), as the engine walks
+      const e = n.edges[i];
+      if (e && !seenNodes.has(e)) { seenNodes.add(e); stack.push(e); }
+    });
   }
   for (const t of held) if (t.isLeaf && t.requiresGrad) leafStorages.add(t.storage);
   for (const t of held) {
