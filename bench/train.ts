@@ -63,9 +63,9 @@ export function digitsStep(): () => void {
   return () => {
     let r = it.next();
     if (r.done) { it = loader[Symbol.iterator]() as Iterator<[torch.Tensor, torch.Tensor]>; r = it.next(); }
-    const [x, y] = r.value;
+    const [x, y] = r.value as [torch.Tensor, torch.Tensor]; // IteratorResult: value is any when done (it is not here)
     opt.zeroGrad();
-    const loss = lossFn.call(model.call(x), y) as torch.Tensor;
+    const loss = lossFn.call(model.call(x), y);
     loss.backward();
     opt.step();
     loss.item();
@@ -86,35 +86,35 @@ export function tfStep(tf: Tf, kind: 'mlp' | 'cnn', conv: 'native' | 'slices' = 
   let forward: () => import('@tensorflow/tfjs-core').Tensor2D;
   if (kind === 'mlp') {
     const w1 = v([784, 512], 784), b1 = v([512], 784), w2 = v([512, 512], 512), b2 = v([512], 512), w3 = v([512, 10], 512), b3 = v([10], 512);
-    x = tf.randomNormal([128, 784]); y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32') as import('@tensorflow/tfjs-core').Tensor1D, 10);
+    x = tf.randomNormal([128, 784]); y = tf.oneHot(tf.randomUniform<import('@tensorflow/tfjs-core').Rank.R1>([128], 0, 10, 'int32'), 10);
     forward = () => {
       const h1 = tf.relu(tf.add(tf.matMul(x as import('@tensorflow/tfjs-core').Tensor2D, w1), b1)) as import('@tensorflow/tfjs-core').Tensor2D;
       const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2)) as import('@tensorflow/tfjs-core').Tensor2D;
-      return tf.add(tf.matMul(h2, w3), b3) as import('@tensorflow/tfjs-core').Tensor2D;
+      return tf.add<import('@tensorflow/tfjs-core').Tensor2D>(tf.matMul(h2, w3), b3);
     };
   } else {
     // NHWC, filters [h, w, in, out] (tfjs's layout)
     const k1 = v([3, 3, 1, 32], 9), c1 = v([32], 9), k2 = v([3, 3, 32, 64], 288), c2 = v([64], 288), w = v([9216, 10], 9216), b = v([10], 9216);
-    x = tf.randomNormal([64, 28, 28, 1]); y = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as import('@tensorflow/tfjs-core').Tensor1D, 10);
+    x = tf.randomNormal([64, 28, 28, 1]); y = tf.oneHot(tf.randomUniform<import('@tensorflow/tfjs-core').Rank.R1>([64], 0, 10, 'int32'), 10);
     type T4 = import('@tensorflow/tfjs-core').Tensor4D;
     const conv2d = (inp: T4, k: T4): T4 => {
       if (conv === 'native') return tf.conv2d(inp, k, 1, 'valid');
       const [n, h, wd, c] = inp.shape, [kh, kw, , out] = k.shape, oh = h - kh + 1, ow = wd - kw + 1;
       const wins: T4[] = [];
       for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) wins.push(tf.slice(inp, [0, i, j, 0], [n, oh, ow, c]));
-      const cols = tf.reshape(tf.concat(wins, 3), [n * oh * ow, kh * kw * c]) as import('@tensorflow/tfjs-core').Tensor2D;
-      return tf.reshape(tf.matMul(cols, tf.reshape(k, [kh * kw * c, out]) as import('@tensorflow/tfjs-core').Tensor2D), [n, oh, ow, out]) as T4;
+      const cols = tf.reshape<import('@tensorflow/tfjs-core').Rank.R2>(tf.concat(wins, 3), [n * oh * ow, kh * kw * c]);
+      return tf.reshape<import('@tensorflow/tfjs-core').Rank.R4>(tf.matMul(cols, tf.reshape<import('@tensorflow/tfjs-core').Rank.R2>(k, [kh * kw * c, out])), [n, oh, ow, out]);
     };
     forward = () => {
       const h1 = tf.relu(tf.add(conv2d(x as T4, k1 as T4), c1));
       const h2 = tf.relu(tf.add(conv2d(h1 as T4, k2 as T4), c2));
       const p = tf.maxPool(h2 as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid');
-      return tf.add(tf.matMul(tf.reshape(p, [64, 9216]) as import('@tensorflow/tfjs-core').Tensor2D, w), b) as import('@tensorflow/tfjs-core').Tensor2D;
+      return tf.add<import('@tensorflow/tfjs-core').Tensor2D>(tf.matMul(tf.reshape<import('@tensorflow/tfjs-core').Rank.R2>(p, [64, 9216]), w), b);
     };
   }
   const opt = tf.train.sgd(0.01);
   const step = () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward()) as import('@tensorflow/tfjs-core').Scalar, true, vars);
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy<import('@tensorflow/tfjs-core').Tensor, import('@tensorflow/tfjs-core').Scalar>(y, forward()), true, vars);
     loss!.dataSync();
     loss!.dispose();
   };
@@ -129,7 +129,7 @@ function runPython(kind: 'mlp' | 'cnn', blasThreads: number, budgetS: number): {
   });
   if (r.error) return `python3 not runnable (${r.error.message})`;
   if (r.status !== 0) return `python3 failed: ${(r.stderr || '').trim().split('\n').pop()}`;
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { median_ms: number; min_ms: number; max_ms: number; reps: number; cpu_ms: number; torch: string; blas: string };
   return { median: j.median_ms / 1000, min: j.min_ms / 1000, max: j.max_ms / 1000, reps: j.reps, cpuMedian: j.cpu_ms / 1000, torch: j.torch, blas: j.blas };
 }
 

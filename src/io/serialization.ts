@@ -64,7 +64,7 @@ export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unkn
 const FILE_MODULE = './file.js';
 async function fileLayer(): Promise<typeof import('./file.js')> {
   try {
-    return await import(/* @vite-ignore */ FILE_MODULE);
+    return await import(/* @vite-ignore */ FILE_MODULE) as typeof import('./file.js');
   } catch (e) {
     throw new SerializationError(`file paths need Node.js (${(e as Error).message}); in the browser use torch.saveBytes / torch.loadBytes`);
   }

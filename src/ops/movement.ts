@@ -202,7 +202,7 @@ export type IndexSpec = number | null | [number | null, number | null] | [number
 export function index(x: Tensor, ...spec: IndexSpec[]): Tensor {
   const ell = spec.indexOf('...');
   let full: IndexSpec[] = spec;
-  if (ell >= 0) full = [...spec.slice(0, ell), ...Array(x.ndim - (spec.length - 1)).fill(null), ...spec.slice(ell + 1)];
+  if (ell >= 0) full = [...spec.slice(0, ell), ...new Array<IndexSpec>(x.ndim - (spec.length - 1)).fill(null), ...spec.slice(ell + 1)];
   if (full.length > x.ndim) throw new IndexError(`index: too many indices for tensor of dimension ${x.ndim} (got ${full.length})`);
   let out = x;
   let dim = 0;

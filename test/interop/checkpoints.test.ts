@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { requireOrSkip } from '../helpers/python.js';
 
 const { nn, optim } = torch;
 const F = nn.functional;
@@ -174,7 +175,7 @@ test('PyTorch -> torchlet: committed fixtures (state dict .pt/.safetensors, dtyp
 });
 
 test('PyTorch -> torchlet: files freshly written by the installed PyTorch', async (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
+  if (requireOrSkip(t, skipReason)) return;
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-ckpt-py-'));
   try {
     const r = python(['--out', dir]);
@@ -186,7 +187,7 @@ test('PyTorch -> torchlet: files freshly written by the installed PyTorch', asyn
 });
 
 test('torchlet -> PyTorch: state dict (.pt, .safetensors) and training checkpoint load in PyTorch', async (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
+  if (requireOrSkip(t, skipReason)) return;
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-ckpt-ts-'));
   try {
     torch.manualSeed(0);

@@ -15,6 +15,7 @@ import {
   type PyKey, type PyValue, type RawStorage, type RawTensor,
 } from '../../src/io/codecs/index.js';
 import { encode, loadExpected, normalize, SCRIPT, toPythonJson, type Json } from './expected.js';
+import { requireOrSkip } from '../helpers/python.js';
 
 const PY = process.env.TORCHLET_PYTHON ?? '/usr/bin/python3'; // override to test the skip path
 const probe = spawnSync(PY, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
@@ -65,7 +66,7 @@ function python(args: string[]): { status: number | null; stdout: string; stderr
 }
 
 test('interop: PyTorch writes, torchlet reads', (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
+  if (requireOrSkip(t, skipReason)) return;
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-py2ts-'));
   try {
     const r = python(['--out', dir]);
@@ -77,7 +78,7 @@ test('interop: PyTorch writes, torchlet reads', (t) => {
       if (!exp) continue;
       const bytes = new Uint8Array(readFileSync(join(dir, f)));
       if ('$error' in exp) {
-        assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : String(exp.$error).replace('.', '\\.')));
+        assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : (exp.$error as string).replace('.', '\\.')));
       } else if (f.endsWith('.pt')) {
         assert.deepStrictEqual(encode(readTorchZip(bytes, { name: f, preserveFloatType: true })), normalize(exp), f);
       } else {
@@ -94,7 +95,7 @@ test('interop: PyTorch writes, torchlet reads', (t) => {
 });
 
 test('interop: torchlet writes, PyTorch loads with torch.load(weights_only=True)', (t) => {
-  if (skipReason) { t.skip(skipReason); return; }
+  if (requireOrSkip(t, skipReason)) return;
   const src = mkdtempSync(join(tmpdir(), 'torchlet-src-'));
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-ts2py-'));
   try {

@@ -90,7 +90,7 @@ async function compareStateDict(got: optim.OptimizerStateDict, want: any, what: 
 
 let worst = 0;
 for (const dev of await testDevices()) {
-  deviceTests(dev, 'optimizers vs PyTorch fixtures', () => {
+  deviceTests(dev, 'optimizers vs PyTorch fixtures', (test) => {
     for (const cfg of F.configs) {
       test(`${dev.prefix}${cfg.name}: 20 steps match PyTorch (params every step, final state, state_dict layout)`, async () => {
         const { p0, p1, p2, p3, opt } = setup(cfg, dev.name);

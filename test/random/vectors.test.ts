@@ -41,7 +41,7 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
     // orthogonal_: LAPACK QR in PyTorch, Householder in double here; the spec's tolerance.
     const want = st.bits!.map(fromHex32);
     assert.equal(got.length, want.length, where);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs((got[i] as number) - want[i]) <= 1e-5, `${where} [${i}]`);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs((got[i]) - want[i]) <= 1e-5, `${where} [${i}]`);
     return;
   }
   if (!st.bits) {
@@ -59,7 +59,7 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
   let exact = 0;
   for (let i = 0; i < have.length; i++) {
     const w = fromHex64(st.bits[i]);
-    const g = got[i] as number;
+    const g = got[i];
     assert.ok(ulpDistance(g, w) <= 2, `${where} [${i}]: ${have[i]} vs ${st.bits[i]}`);
     assert.equal(Math.fround(g), Math.fround(w), `${where} [${i}] after rounding to float32`);
     if (have[i] === st.bits[i]) exact++;
