@@ -53,6 +53,18 @@ const toSources = (code: string): string => code.replace(/from 'torchlet'/g, `fr
 
 const all = blocks(README);
 
+test('the markers attach to the block right below them, and only to it', () => {
+  const md = [
+    'text', '<!-- readme-test: setup', 'const a = 1;', '-->', '```ts', 'use(a);', '```',
+    '<!-- an ordinary comment -->', '', '<!-- readme-test: excerpt of examples/x.ts: needs the data loaded above it -->', '```ts', 'step();', '```',
+    '```ts', 'plain();', '```',
+  ].join('\n');
+  const [b1, b2, b3] = blocks(md);
+  assert.deepEqual([b1.setup.trim(), b1.excerptOf, b1.code], ['const a = 1;', null, 'use(a);\n']);
+  assert.deepEqual([b2.setup, b2.excerptOf, b2.why], ['', 'examples/x.ts', 'needs the data loaded above it']);
+  assert.deepEqual([b3.setup, b3.excerptOf], ['', null]);
+});
+
 test('README.md has TypeScript blocks, and every excerpt names its reason', () => {
   assert.ok(all.length >= 3, `found ${all.length} ts blocks`);
   for (const b of all) if (b.excerptOf) assert.ok(b.why.length > 10, `README.md:${b.line}: say why the block is only an excerpt`);
