@@ -18,7 +18,7 @@ export function loadTf(): Promise<Tf> {
     // tfjs prints a banner recommending tfjs-node (which cannot install offline); silence it.
     const warn = console.warn; console.warn = () => {};
     try { await tf.setBackend('cpu'); await tf.ready(); } finally { console.warn = warn; }
-    return tf as Tf;
+    return tf;
   })();
   return tfPromise;
 }

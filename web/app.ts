@@ -60,7 +60,7 @@ worker.onerror = (e) => setStatus('error', `worker failed: ${e.message}`);
 function call<T>(req: Request, progress?: (p: { run: 0 | 1; step: number; loss: number }) => void): Promise<T> {
   const id = nextId++;
   return new Promise<T>((ok, fail) => {
-    pending.set(id, { ok: ok as (v: unknown) => void, fail, progress });
+    pending.set(id, { ok: ok, fail, progress });
     worker.postMessage({ id, req }, req.op === 'load' ? [req.bytes.buffer as ArrayBuffer] : []);
   });
 }
@@ -87,7 +87,7 @@ function buildInitFieldset(kind: string, def: InitSpec): void {
     <label data-for="kaiming">nonlinearity <select id="${kind}-nonlinearity">${['relu', 'leaky_relu', 'tanh', 'linear'].map((v) => opt(v, v, def.nonlinearity)).join('')}</select></label>
     <label data-for="normal">std <input id="${kind}-std" type="number" step="any" min="0" value="${def.std}"></label>`);
   const sync = () => {
-    const s = ($(`${kind}-scheme`) as HTMLSelectElement).value;
+    const s = $<HTMLSelectElement>(`${kind}-scheme`).value;
     fs.querySelectorAll<HTMLElement>('label[data-for]').forEach((l) => { l.style.display = s.startsWith(l.dataset.for!) ? '' : 'none'; });
   };
   $(`${kind}-scheme`).addEventListener('change', sync);

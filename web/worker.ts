@@ -212,7 +212,7 @@ function asStateDict(obj: unknown): Map<string, unknown> {
   let cur: unknown = obj;
   for (let depth = 0; depth < 3; depth++) {
     const m = cur instanceof Map ? cur as Map<unknown, unknown>
-      : cur && typeof cur === 'object' && !(cur instanceof torch.Tensor) ? new Map(Object.entries(cur)) : null;
+      : cur && typeof cur === 'object' && !(cur instanceof torch.Tensor) ? new Map<unknown, unknown>(Object.entries(cur)) : null;
     if (!m) break;
     if (isTensorMap(m)) return new Map([...m].map(([k, v]) => [String(k), v]));
     const inner = ['model', 'state_dict', 'model_state_dict', 'stateDict'].map((k) => m.get(k)).find((v) => v !== undefined);

@@ -18,7 +18,7 @@ function scope(grad: boolean, inf: boolean): GradGuard {
   const prev = enabled, prevInf = inference;
   enabled = grad; inference = inf;
   const restore = () => { enabled = prev; inference = prevInf; };
-  return { [Symbol.dispose]: restore, dispose: restore } as GradGuard;
+  return { [Symbol.dispose]: restore, dispose: restore };
 }
 
 function run<T>(grad: boolean, inf: boolean, fn: () => T): T {

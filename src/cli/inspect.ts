@@ -54,7 +54,8 @@ const BUFFER_NAMES = /(^|\.)(running_mean|running_var|num_batches_tracked)$/;
 export function summarizeFile(path: string): string {
   const { value } = readCheckpoint(path);
   // a training checkpoint keeps the model under 'model'
-  const model = value instanceof Map && value.get('model') instanceof Map ? value.get('model') : value;
+  const inner: unknown = value instanceof Map ? value.get('model') : undefined;
+  const model = inner instanceof Map ? inner : value;
   const rows = tensorRows(model);
   const groups = new Map<string, TensorRow[]>();
   for (const r of rows) {

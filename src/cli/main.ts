@@ -48,7 +48,7 @@ export function buildProgram(): Command {
     .option('--train-samples <n>', 'use only the first n training digits (quick runs; default: all 8,000)', positiveInt('--train-samples'))
     .option('--stop-after <n>', 'stop after this many epochs of this run (for interruption tests)', positiveInt('--stop-after'))
     .option('--quiet', 'no progress bar; one line per epoch')
-    .action(async (opts) => {
+    .action(async (opts: import('./train.js').TrainOptions) => {
       const { train } = await import('./train.js');
       await train(opts);
     });
@@ -89,7 +89,7 @@ export function buildProgram(): Command {
     .description('serve the initialization explorer page on localhost')
     .option('--port <n>', 'port (0 = any free port)', nonNegInt('--port'), 5173)
     .option('--host <h>', 'address to listen on', '127.0.0.1')
-    .action(async (opts) => {
+    .action(async (opts: { port: number; host: string }) => {
       const { explore } = await import('./explore.js');
       await explore(opts);
     });
@@ -111,4 +111,4 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 const isEntry = process.argv[1] && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
-if (isEntry) main().then((code) => { process.exitCode = code; });
+if (isEntry) main().then((code) => { process.exitCode = code; }, (e: unknown) => { console.error(e); process.exitCode = 1; });

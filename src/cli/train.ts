@@ -36,7 +36,7 @@ async function accuracy(model: torch.nn.Module & { forward(x: torch.Tensor): tor
   for (let s = 0; s < x.shape[0]; s += 500) {
     const n = Math.min(500, x.shape[0] - s);
     const p = scoped(device, () => torch.noGrad(() => model.call(x.narrow(0, s, n).to(device)).argmax(1)));
-    preds.set(await p.data() as Float64Array, s); // asynchronous read (webgpu); immediate on the CPU
+    preds.set(await p.data(), s); // asynchronous read (webgpu); immediate on the CPU
     p.dispose();
   }
   const labels = y.dataSync();

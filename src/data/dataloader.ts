@@ -52,6 +52,13 @@ export class RandomSampler implements Iterable<number> {
 
 export type CollateFn<T, B> = (batch: T[]) => B;
 
+/** What `defaultCollate` makes of a batch of `T`: tensors and numbers stack into a Tensor, arrays and objects collate per field. */
+export type Collated<T> = T extends Tensor | number | boolean ? Tensor
+  : T extends string ? string[]
+    : T extends readonly (infer E)[] ? Collated<E>[]
+      : T extends object ? { [K in keyof T]: Collated<T[K]> }
+        : unknown;
+
 /** Collate a list of samples: tensors stacked along a new dim 0, numbers into a tensor (all integers: int64,
  *  else float64, as PyTorch's int/float), booleans into bool, strings kept as a list, arrays and objects per entry. */
 export function defaultCollate(batch: unknown[]): unknown {
@@ -86,7 +93,7 @@ export interface DataLoaderOptions<T, B> {
 }
 
 /** Iterate a dataset in batches: `for (const [x, y] of loader)`. */
-export class DataLoader<T = unknown, B = any> implements Iterable<B> {
+export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly dataset: Dataset<T>;
   readonly batchSize: number | null;
   readonly dropLast: boolean;

@@ -70,7 +70,7 @@ async function fileLayer(): Promise<typeof import('./file.js')> {
     throw new SerializationError('file paths need Node.js; in the browser use torch.saveBytes(obj) (then a Blob download) and torch.loadBytes(new Uint8Array(await file.arrayBuffer())) with the File API');
   }
   try {
-    return await import(/* @vite-ignore */ FILE_MODULE);
+    return await import(/* @vite-ignore */ FILE_MODULE) as typeof import('./file.js');
   } catch (e) {
     throw new SerializationError(`file paths need Node.js (${(e as Error).message}); in the browser use torch.saveBytes / torch.loadBytes`);
   }

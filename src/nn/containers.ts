@@ -28,14 +28,14 @@ function renumber<V>(map: Map<string, V>, values: V[]): void {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || v instanceof Module || v instanceof Tensor) return false;
-  const p = Object.getPrototypeOf(v);
+  const p: unknown = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
 }
 
 function entriesOf<V>(src: Record<string, V> | Iterable<[string, V]> | Map<string, V>): [string, V][] {
   if (src instanceof Map) return [...src];
-  if (isRecord(src)) return Object.entries(src) as [string, V][];
-  return [...(src as Iterable<[string, V]>)];
+  if (isRecord(src)) return Object.entries<V>(src);
+  return [...(src)];
 }
 
 /** The type of `seq.at(i)`: the i-th child's class for a literal index into a tuple of children, else any child. */
@@ -59,9 +59,10 @@ export class Sequential<M extends Module[] = Module[]> extends Module {
     }
   }
 
-  forward(input: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Typed Tensor -> Tensor (the usual chain); modules passing other values (tuples) still run: cast at the call. */
+  forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.call(x);
+    for (const m of this._modules.values()) if (m) x = m.call(x) as Tensor;
     return x;
   }
 

@@ -27,6 +27,8 @@ export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
+/** Any other name: accepted by the type (checked at run time with a did-you-mean) while editors still suggest the known ones. */
+type OtherName = string & Record<never, never>;
 
 /** What the last nn.init call on a tensor did: `report()` reads it. */
 export interface InitRecord {
@@ -86,7 +88,7 @@ const LINEAR_FNS = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transp
  * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain): linear, conv and sigmoid 1, tanh 5/3,
  * relu √2, leaky_relu √(2/(1+slope²)) with slope = param ?? 0.01, selu 3/4.
  */
-export function calculateGain(nonlinearity: Nonlinearity | string, param?: number | null): number {
+export function calculateGain(nonlinearity: Nonlinearity | OtherName, param?: number | null): number {
   if (LINEAR_FNS.has(nonlinearity) || nonlinearity === 'sigmoid') return 1;
   if (nonlinearity === 'tanh') return 5.0 / 3;
   if (nonlinearity === 'relu') return Math.sqrt(2.0);
@@ -266,9 +268,9 @@ export interface KaimingOpts extends GenOpt {
   /** Negative slope of the rectifier after this layer (leaky_relu only). Default 0. */
   a?: number;
   /** 'fan_in' (default) keeps the forward variance, 'fan_out' the backward variance. */
-  mode?: FanMode | string;
+  mode?: FanMode | OtherName;
   /** Default 'leaky_relu' (with a = 0 this is relu's gain √2). */
-  nonlinearity?: Nonlinearity | string;
+  nonlinearity?: Nonlinearity | OtherName;
 }
 
 /** U(-a, a) with a = gain·√(6/(fanIn + fanOut)) (Glorot & Bengio 2010). */
@@ -524,7 +526,7 @@ export class InitReport {
  * copy from the wrong tensor, a scale applied twice).
  */
 export function report(model: HasNamedParameters, opts: ReportOptions = {}): InitReport {
-  if (!model || typeof (model as HasNamedParameters).namedParameters !== 'function') {
+  if (!model || typeof model.namedParameters !== 'function') {
     throw new TypeError('nn.init.report: expected a module (an object with namedParameters()), e.g. nn.init.report(model)');
   }
   const tolerance = opts.tolerance ?? 0.2;

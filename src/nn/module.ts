@@ -59,7 +59,7 @@ function isContainerOfModuleState(v: unknown, depth = 0): boolean {
   if (Array.isArray(v)) return v.some(isState);
   if (v instanceof Map) return [...v.values()].some(isState);
   if (v instanceof Set) return [...v].some(isState);
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) return Object.values(v).some(isState);
   return false;
 }
@@ -134,7 +134,7 @@ function setAttr(target: Module, name: string, value: unknown): void {
 }
 
 function findSetter(target: object, name: string): boolean {
-  for (let o: object | null = target; o; o = Object.getPrototypeOf(o)) {
+  for (let o: object | null = target; o; o = Object.getPrototypeOf(o) as object | null) {
     const d = Object.getOwnPropertyDescriptor(o, name);
     if (d) return d.set !== undefined || d.get !== undefined;
   }
@@ -151,7 +151,7 @@ const handler: ProxyHandler<Module> = {
       if (target._buffers.has(prop)) return target._buffers.get(prop);
       if (target._modules.has(prop)) return target._modules.get(prop);
     }
-    return Reflect.get(target, prop, receiver);
+    return Reflect.get(target, prop, receiver) as unknown;
   },
   set(target, prop, value, receiver) {
     if (typeof prop === 'symbol' || INTERNAL.has(prop) || findSetter(target, prop)) return Reflect.set(target, prop, value, receiver);
@@ -279,14 +279,12 @@ export class Module {
   /** The child module at a dotted path ('' is this module). */
   getSubmodule(target: string): Module {
     if (target === '') return this;
-    let mod: Module = this;
-    for (const item of target.split('.')) {
+    return target.split('.').reduce<Module>((mod, item) => {
       const child = mod._modules.get(item);
-      if (child instanceof Module) { mod = child; continue; }
+      if (child instanceof Module) return child;
       if (!(item in mod)) throw new ModuleError(`getSubmodule('${target}'): ${mod._getName()} has no attribute \`${item}\``);
       throw new ModuleError(`getSubmodule('${target}'): \`${item}\` is not an nn.Module`);
-    }
-    return mod;
+    }, this);
   }
 
   /** The Parameter at a dotted path such as 'encoder.fc.weight'. */
@@ -385,7 +383,7 @@ export class Module {
         const r = hook(self, a, out);
         if (r !== undefined) out = r;
       }
-      return out as ForwardReturn<this>;
+      return out;
     } catch (e) {
       if (e instanceof Error && !annotated.has(e)) {
         annotated.add(e);
@@ -404,11 +402,11 @@ export class Module {
 
   /** hook(module, args) runs before forward; returning an array replaces the arguments. */
   registerForwardPreHook(hook: ForwardPreHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
-    return addHook(this._forwardPreHooks as Map<number, unknown>, hook, opts.prepend);
+    return addHook(this._forwardPreHooks, hook, opts.prepend);
   }
   /** hook(module, args, output) runs after forward; returning a value other than undefined replaces the output. */
   registerForwardHook(hook: ForwardHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
-    return addHook(this._forwardHooks as Map<number, unknown>, hook, opts.prepend);
+    return addHook(this._forwardHooks, hook, opts.prepend);
   }
 
   // ---------------------------------------------------------------- modes and gradients

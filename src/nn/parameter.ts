@@ -53,6 +53,6 @@ export function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (v instanceof Tensor) return `${v.constructor.name} (${v.dtype} ${JSON.stringify(v.shape)} on ${v.device})`;
   if (Array.isArray(v)) return 'an Array';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'Object';
+  if (typeof v === 'object') return v.constructor?.name ?? 'Object';
   return typeof v;
 }

@@ -30,7 +30,7 @@ function encode(dtype: DType, vals: ArrayLike<number>): TypedArray {
   else if (dtype === 'bfloat16') for (let i = 0; i < vals.length; i++) out[i] = float32ToBfloat16Bits(vals[i]);
   else if (dtype === 'bool') for (let i = 0; i < vals.length; i++) out[i] = vals[i] ? 1 : 0;
   else if (dtype === 'int64' || dtype === 'int32' || dtype === 'uint8' || dtype === 'int8') for (let i = 0; i < vals.length; i++) out[i] = Math.trunc(vals[i]);
-  else out.set(vals as ArrayLike<number>);
+  else out.set(vals);
   return out;
 }
 
@@ -51,7 +51,7 @@ export function tensor(data: NestedArray | TypedArray | BigInt64Array | Tensor, 
   }
   if (ArrayBuffer.isView(data)) {
     const dt = opts.dtype ?? inferDtypeOf(data);
-    const arr = data instanceof BigInt64Array ? Float64Array.from(data, (v) => Number(v)) : (data as TypedArray);
+    const arr = data instanceof BigInt64Array ? Float64Array.from(data, (v) => Number(v)) : data;
     return finish(fromHost(encode(dt, arr), dt, [arr.length], opts.device), opts);
   }
   const shape: number[] = [];
@@ -79,9 +79,10 @@ export function tensor(data: NestedArray | TypedArray | BigInt64Array | Tensor, 
 }
 
 function checkShape(op: string, shape: readonly number[]): number[] {
+  const dims: readonly number[] = shape; // Array.isArray narrows `shape` to any[]; `dims` keeps its type
   if (!Array.isArray(shape)) throw new ShapeError(`${op}: the shape must be an array, e.g. ${op}([2, 3]); got ${String(shape)}`);
-  for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmt(shape)}: sizes must be non-negative integers`);
-  return [...shape];
+  for (const s of dims) if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmt(dims)}: sizes must be non-negative integers`);
+  return [...dims];
 }
 
 export function full(shape: readonly number[], value: number | boolean, opts: FactoryOpts = {}): Tensor {

@@ -125,7 +125,7 @@ for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', '
 }
 for (const n of ['neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf', 'erfinv',
   'sign', 'floor', 'ceil', 'round', 'trunc', 'reciprocal', 'square', 'silu', 'logicalNot', 'isnan'] as const) {
-  def(n, function () { return (E[n] as (a: Tensor) => Tensor)(this); });
+  def(n, function () { return E[n](this); });
 }
 def('gelu', function (opts?: { approximate?: 'none' | 'tanh' }) { return E.gelu(this, opts); });
 def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
@@ -205,7 +205,7 @@ for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
   def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
 }
 for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] as const) {
-  def(`${n}_`, function () { return P.assign(this, `${n}_`, (E[n] as (a: Tensor) => Tensor)(this)); });
+  def(`${n}_`, function () { return P.assign(this, `${n}_`, E[n](this)); });
 }
 def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
 def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });

@@ -48,8 +48,8 @@ const asRecord = (v: unknown): Record<string, unknown> => (v instanceof Map ? Ob
  */
 function normalizeLoaded(sd: unknown): { state: Map<unknown, Record<string, StateValue>> | Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] } {
   if (!(sd instanceof Map)) return sd as { state: Record<string, Record<string, StateValue>>; param_groups: Record<string, unknown>[] };
-  const groups = sd.get('param_groups');
-  const state = sd.get('state');
+  const groups: unknown = sd.get('param_groups');
+  const state: unknown = sd.get('state');
   const st = new Map<unknown, Record<string, StateValue>>();
   if (state instanceof Map) for (const [k, v] of state) st.set(k, asRecord(v) as Record<string, StateValue>);
   return { state: st, param_groups: Array.isArray(groups) ? groups.map(asRecord) : (groups as Record<string, unknown>[]) };

@@ -105,8 +105,8 @@ export function fma64Exact(a: number, b: number, c: number): number {
   }
   const [ma, ea] = decompose(a);
   const [mb, eb] = decompose(b);
-  let mp = ma * mb;
-  let ep = ea + eb;
+  const mp = ma * mb;
+  const ep = ea + eb;
   let n: bigint, e: number;
   if (c === 0) {
     n = mp; e = ep;

@@ -142,7 +142,7 @@ export function normal_<T extends Float32Array | Float64Array>(
   const n = out.length;
   if (n >= 16 && opts.contiguous !== false) {
     if (out instanceof Float32Array) fillPathF32(gen, out, mean, std, profile);
-    else fillPathF64(gen, out as Float64Array, mean, std, profile);
+    else fillPathF64(gen, out, mean, std, profile);
     return out;
   }
   // per-element path; a Float32Array store rounds the double to float32 (static_cast<float>)

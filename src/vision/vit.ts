@@ -56,7 +56,7 @@ export class EncoderBlock extends nn.Module {
     let x = this.ln_1.call(input) as Tensor;
     [x] = this.self_attention.call(x, x, x, { needWeights: false });
     x = this.dropout.call(x).add(input);
-    const y = this.mlp.call(this.ln_2.call(x)) as Tensor;
+    const y = this.mlp.call(this.ln_2.call(x) as Tensor) as Tensor;
     return x.add(y);
   }
 }

@@ -54,7 +54,7 @@ test('API.md: the Net example trains, evaluates, saves and loads as written', as
   for (let epoch = 0; epoch < 3; epoch++) {
     for (const [xb, yb] of loader) {
       opt.zeroGrad();
-      const loss = lossFn.call(model.call(xb as torch.Tensor), yb as torch.Tensor);
+      const loss = lossFn.call(model.call(xb), yb);
       loss.backward();
       nn.utils.clipGradNorm_(model.parameters(), 1.0);
       opt.step();

@@ -45,8 +45,8 @@ test('gradients accumulate into leaves across two backward calls', () => {
   x.mul(x).sum().backward();
   assertClose(x.grad!, [3 + 2, 3 - 2]);
   assert.equal(x.grad, g, 'accumulation keeps the grad tensor');
-  assert.equal(x.grad!.requiresGrad, false);
-  assert.equal(x.grad!.gradFn, null);
+  assert.equal(x.grad.requiresGrad, false);
+  assert.equal(x.grad.gradFn, null);
   x.grad = null;
   x.sum().backward();
   assertClose(x.grad!, [1, 1]);

@@ -28,7 +28,7 @@ async function childMain(): Promise<void> {
   const samples: Sample[] = [];
   for (let step = 1; step <= 10_000; step++) {
     opt.zeroGrad();
-    const loss = torch.nn.functional.mseLoss(model.call(x) as InstanceType<typeof torch.Tensor>, y);
+    const loss = torch.nn.functional.mseLoss(model.call(x), y);
     loss.backward();
     opt.step();
     if (step % 1000 === 0) loss.item();

@@ -13,7 +13,7 @@ import { fixture, values } from '../optim/helpers.js';
 
 const F = fixture('data.json');
 const ds = () => new data.TensorDataset(torch.arange(10), torch.arange(10).mul(10));
-const batchIds = (loader: data.DataLoader) => [...loader].map(([x]: torch.Tensor[]) => values(x));
+const batchIds = (loader: data.DataLoader<torch.Tensor[]>) => [...loader].map(([x]: torch.Tensor[]) => values(x));
 
 test('TensorDataset items and DataLoader batch shapes, len and dropLast', () => {
   const x = torch.arange(14, undefined, undefined, { dtype: 'float32' }).reshape([7, 2]);
@@ -89,7 +89,7 @@ test('randomSplit: lengths, fractions (remainder round-robin) and the default ge
   const fr = data.randomSplit(range(11), [0.3, 0.3, 0.4], { generator: new torch.Generator(42) });
   assert.deepEqual(idx(fr), F.split_fractions);
   assert.deepEqual(fr.map((s) => s.len()), [4, 3, 4]);
-  assert.equal((fr[0].getItem(0) as torch.Tensor[])[0].item(), F.split_fractions[0][0]);
+  assert.equal(fr[0].getItem(0)[0].item(), F.split_fractions[0][0]);
   torch.manualSeed(3);
   assert.deepEqual(idx(data.randomSplit(range(8), [5, 3])), F.split_default_seed3);
   assert.throws(() => data.randomSplit(range(8), [5, 4]), /does not equal the length of the input dataset/);

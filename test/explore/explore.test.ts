@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { startExplorer, type ExplorerServer } from '../../src/cli/explore.js';
 import * as torch from '../../src/index.js';
 import type { ExplorerState } from '../../web/app.js';
+import { requireOrSkip } from '../helpers/python.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURE = join(ROOT, 'test/fixtures/explore/mlp-d2-w32.pt');
@@ -80,7 +81,7 @@ async function openPage(url: string, args: string[]) {
   page.setDefaultTimeout(45_000);
   await page.goto(url);
   await page.waitForFunction(() => window.__explorer?.ready === true);
-  const X = () => page.evaluate(() => window.__explorer) as Promise<ExplorerState>;
+  const X = () => page.evaluate<ExplorerState>(() => window.__explorer);
   await page.uncheck('#auto');
   /** Set controls, press apply, wait for the new measurement. */
   const apply = async (c: ApplyOpts) => {
@@ -121,7 +122,7 @@ function chromiumMissing(): string | null {
 
 test('explorer page in Chromium: init theory, training, freezing, download, .pt load report', { timeout: 150_000 }, async (t) => {
   const why = chromiumMissing();
-  if (why) { t.skip(why); return; }
+  if (requireOrSkip(t, why)) return;
   await withServer(async (s) => {
     const { page, profile, errors, X, apply, upload, close } = await openPage(s.url, [...BASE_ARGS, '--disable-gpu']);
     try {
@@ -255,7 +256,7 @@ test('explorer page in Chromium: init theory, training, freezing, download, .pt 
 
 test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU, a short run, freeze, save, load', { timeout: 120_000 }, async (t) => {
   const why = chromiumMissing();
-  if (why) { t.skip(why); return; }
+  if (requireOrSkip(t, why)) return;
   await withServer(async (s) => {
     let t0 = Date.now();
     const lap = (what: string) => { t.diagnostic(`webgpu: ${what} ${Date.now() - t0} ms`); t0 = Date.now(); };
@@ -264,7 +265,7 @@ test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU
     lap('page ready');
     try {
       let x = await X();
-      if (!x.device.startsWith('webgpu')) { t.skip(`no WebGPU adapter in this chromium (the page runs on ${x.device})`); return; }
+      if (requireOrSkip(t, x.device.startsWith('webgpu') ? null : `no WebGPU adapter in this chromium (the page runs on ${x.device})`)) return;
       assert.equal(x.error, null);
       const cfg = { depth: 6, width: 48, scheme: 'kaiming_normal', mode: 'fan_in', nonlinearity: 'relu' };
       const gpu = await apply({ ...cfg, device: 'auto' });

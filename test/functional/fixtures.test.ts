@@ -16,7 +16,7 @@ interface Case {
   inputs: FT[]; outputs: FT[]; gouts: FT[]; grads: (FT | null)[];
 }
 
-type K = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type K = Record<string, any>;
 type Op = (xs: Tensor[], k: K) => Tensor | Tensor[];
 
 const red = (k: K) => ({ reduction: k.reduction });
@@ -92,7 +92,7 @@ for (const c of cases) {
       assert.deepEqual([...o.shape], e.shape, `output ${i} shape`);
       if (e.dtype === 'int64') assert.deepEqual(Array.from(o.dataSync()), e.data, `output ${i} (indices) must match exactly`);
       else if (c.op.startsWith('dropout')) assert.deepEqual(Array.from(o.dataSync()), Array.from(fromFixture(e).dataSync()), 'dropout output must match bit for bit');
-      else assertValuesClose(o.dataSync() as Float32Array, fromFixture(e).dataSync() as Float32Array, { atol: 1e-5, rtol: 1e-4 }, `output ${i}`);
+      else assertValuesClose(o.dataSync(), fromFixture(e).dataSync(), { atol: 1e-5, rtol: 1e-4 }, `output ${i}`);
     });
     const diff = outs.filter((o) => o.requiresGrad);
     assert.equal(diff.length, c.gouts.length, 'number of differentiable outputs');
@@ -105,7 +105,7 @@ for (const c of cases) {
       const got = gs[k++];
       if (!got) assert.fail(`input ${i} got no gradient`);
       assert.deepEqual([...got.shape], g.shape, `grad ${i} shape`);
-      assertValuesClose(got.dataSync() as Float32Array, fromFixture(g).dataSync() as Float32Array, { atol: 1e-5, rtol: 1e-4 }, `grad of input ${i}`);
+      assertValuesClose(got.dataSync(), fromFixture(g).dataSync(), { atol: 1e-5, rtol: 1e-4 }, `grad of input ${i}`);
     });
   });
 }

@@ -63,7 +63,7 @@ export function assertValuesClose(actual: ArrayLike<number>, expected: ArrayLike
 }
 
 /** Tensor vs expected (Tensor, nested array or number): same shape, then values within atol + rtol |expected|. */
-export function assertClose(actual: Tensor, expected: Tensor | unknown, tol: Tol = {}): void {
+export function assertClose(actual: Tensor, expected: unknown, tol: Tol = {}): void { // a Tensor or nested numbers
   let eShape: number[] | null = null, eVals: number[];
   if (expected instanceof torch.Tensor) { eShape = [...expected.shape]; eVals = flat(expected.tolist()); } else eVals = flat(expected);
   if (eShape) assert.deepEqual([...actual.shape], eShape, `shape ${JSON.stringify(actual.shape)}, expected ${JSON.stringify(eShape)}`);
@@ -130,10 +130,10 @@ export function assertThrowsWith(fn: () => unknown, parts: (string | RegExp)[], 
   let err: unknown = null;
   try { fn(); } catch (e) { err = e; }
   assert.ok(err instanceof Error, `expected an error mentioning ${parts.join(', ')}, nothing was thrown`);
-  if (cls) assert.ok(err instanceof cls, `expected ${cls.name}, got ${(err as Error).name}: ${(err as Error).message}`);
+  if (cls) assert.ok(err instanceof cls, `expected ${cls.name}, got ${err.name}: ${err.message}`);
   for (const p of parts) {
-    const ok = typeof p === 'string' ? (err as Error).message.includes(p) : p.test((err as Error).message);
-    assert.ok(ok, `error message should mention ${String(p)}: ${(err as Error).message}`);
+    const ok = typeof p === 'string' ? err.message.includes(p) : p.test(err.message);
+    assert.ok(ok, `error message should mention ${String(p)}: ${err.message}`);
   }
-  return err as Error;
+  return err;
 }

@@ -83,7 +83,7 @@ function outcome(run: () => unknown, inputSize: number): void {
     assert.ok(performance.now() - t0 < 2000, 'took over 2 s');
     assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024 + 16 * inputSize, 'retained a large allocation');
   }
-  if (result && typeof result === 'object' && 'tensors' in (result as object)) return;
+  if (result && typeof result === 'object' && 'tensors' in (result)) return;
   assert.ok(storageBytes(result as PyValue) <= 2 * inputSize + 1024, 'output larger than the input allows');
 }
 

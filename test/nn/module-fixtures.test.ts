@@ -38,8 +38,8 @@ test('stateDict keys, order and shapes: tied and shared entries under every key,
   assert.deepEqual(got, fx.net.state_dict);
   // tied: same storage under both keys, and the same detached object
   assert.equal(sd.get('tied.weight'), sd.get('blocks.0.weight'));
-  assert.equal(sd.get('tied.weight')!.storage, (net.blocks.at(0) as Lin).weight.storage);
-  assert.equal(sd.get('shared.weight')!.storage, (net.heads.get('cls') as Lin).weight.storage);
+  assert.equal(sd.get('tied.weight')!.storage, (net.blocks.at(0)).weight.storage);
+  assert.equal(sd.get('shared.weight')!.storage, (net.heads.get('cls')).weight.storage);
 });
 
 test('toString matches PyTorch repr (nested Sequential with names, ModuleList, ModuleDict, ParameterList, ParameterDict)', () => {

@@ -69,11 +69,11 @@ export class Net extends nn.Module {
   cache = new nn.Buffer(torch.zeros([8]), { persistent: false });
   temperature = new nn.Parameter(torch.ones([]));
   tied = new Lin(8, 8);
-  shared = this.heads.get('cls') as Lin;
+  shared = this.heads.get('cls');
   counter = new Counter();
   dropoutP = 0.1;
   constructor() {
     super();
-    this.tied.weight = (this.blocks.at(0) as Lin).weight;
+    this.tied.weight = (this.blocks.at(0)).weight;
   }
 }

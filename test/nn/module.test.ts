@@ -33,7 +33,7 @@ test('table: Parameter / frozen Parameter / Buffer / non-persistent Buffer / hyp
   assert.equal(p.requiresGrad, true);
   assert.equal(frozen.requiresGrad, false);
   assert.deepEqual(m.buffers(), [buf, npbuf, count]);
-  assert.ok(!m.parameters().some((t) => (t as torch.Tensor) === buf || (t as torch.Tensor) === npbuf));
+  assert.ok(!m.parameters().some((t) => (t) === buf || (t) === npbuf));
   // builds an autograd graph: only the trainable parameter gets a gradient
   const x = torch.tensor([1, 2, 3], { dtype: 'float32' });
   const y = m.call(x);
@@ -142,7 +142,7 @@ test('registration error messages', () => {
   assert.equal(msg(() => m.registerParameter('lr', P())), "M.registerParameter: attribute 'lr' already exists");
   assert.equal(msg(() => m.registerParameter('child', P())), "M.registerParameter: attribute 'child' already exists");
   assert.equal(msg(() => m.registerParameter('train', P())), "M.registerParameter: attribute 'train' already exists");
-  assert.match(msg(() => m.registerParameter('x', torch.ones([1]) as torch.nn.Parameter)),
+  assert.match(msg(() => m.registerParameter('x', torch.ones([1]))),
     /^M\.registerParameter: cannot assign Tensor \(float32 \[1\] on cpu\) object to parameter 'x' \(nn\.Parameter or null required\); wrap it: new nn\.Parameter\(t\)$/);
   const nonLeaf = new nn.Parameter(torch.ones([1]), false);
   nonLeaf.add_(torch.ones([1]).requiresGrad_());
@@ -354,7 +354,7 @@ test('subclass #private fields hold non-state values (e.g. a cache) without regi
 
 // ---- device moves, on every device of test/helpers/devices.ts (webgpu: skipped with the reason when absent) ----
 for (const dev of await testDevices()) {
-  deviceTests(dev, 'module.to(device)', () => {
+  deviceTests(dev, 'module.to(device)', (test) => {
     test(`${dev.prefix}module.to('${dev.name}'): parameters, buffers and gradients move in place, ties kept, gradients flow on the device`, async () => {
       class TiedStats extends nn.Module {
         emb = new Lin(3, 4);

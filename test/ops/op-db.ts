@@ -38,8 +38,9 @@ export interface OpSample {
   /** Run the float64 gradient check (default: grad). Off where the op is not differentiable at the sample (ties). */
   gradcheck?: boolean;
   /**
-   * The same sample on webgpu (pytorch.test.ts): `skip` with the reason, or looser tolerances than the suite's
-   * webgpu defaults. float64 samples are skipped there by the suite (no 64-bit floats in WGSL).
+   * The same sample on webgpu (pytorch.test.ts): `skip` gives the reason the device refuses it (a documented
+   * limitation; the suite then asserts an error naming the device instead of values), or looser tolerances than
+   * the suite's webgpu defaults. float64 samples are refused there too (no 64-bit floats in WGSL).
    */
   webgpu?: { skip?: string; fwd?: Tol; grad?: Tol };
   /** CPU tolerances where the suite's float32 defaults do not fit (long sums: about 10x the error reached). */

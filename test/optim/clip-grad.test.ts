@@ -54,7 +54,7 @@ test('parametersToVector / vectorToParameters: PyTorch order, round trip in plac
   const ps = F.input.shapes.map((shape: number[], i: number) => torch.tensor(F.input.grads[i]).reshape(shape).requiresGrad_(true));
   const v = parametersToVector(ps);
   assert.deepEqual(values(v), F.vector);
-  const targets = ps.map((p: torch.Tensor) => torch.zeros(p.shape as number[]).requiresGrad_(true));
+  const targets = ps.map((p: torch.Tensor) => torch.zeros(p.shape).requiresGrad_(true));
   const refs = [...targets];
   vectorToParameters(v.mul(2), targets);
   targets.forEach((t: torch.Tensor, i: number) => {

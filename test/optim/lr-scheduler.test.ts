@@ -18,7 +18,7 @@ const S = optim.lrScheduler;
 // float64 arithmetic in PyTorch's order; only libm cos/pow may differ in the last ulp
 const REL = 1e-12;
 
-type Sched = { step(m?: number): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void };
+type Sched = { step(m?: number | torch.Tensor): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(sd: Record<string, unknown>): void };
 
 const MAKERS: Record<string, (o: optim.Optimizer) => Sched> = {
   StepLR: (o) => new S.StepLR(o, { stepSize: 7, gamma: 0.5 }),

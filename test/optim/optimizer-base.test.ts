@@ -67,7 +67,7 @@ test('step(closure) runs the closure with grad enabled and returns its loss', ()
     return l;
   }));
   assert.ok(loss instanceof torch.Tensor);
-  assert.equal((loss as torch.Tensor).item(), 9);
+  assert.equal((loss).item(), 9);
   assert.deepEqual(values(w), [1.5]);
 });
 

@@ -49,7 +49,7 @@ const targets = (dev: DeviceName) => {
 };
 
 function setGrads(p0: torch.Tensor, p1: torch.Tensor): void {
-  const [t0, s0, t1, s1] = targets(p0.device);
+  const [t0, s0, t1, s1] = targets(p0.device as DeviceName);
   torch.noGrad(() => {
     p0.grad = p0.detach().sub(t0).mul(s0);
     p1.grad = p1.detach().sub(t1).mul(s1);
@@ -90,7 +90,7 @@ async function compareStateDict(got: optim.OptimizerStateDict, want: any, what: 
 
 let worst = 0;
 for (const dev of await testDevices()) {
-  deviceTests(dev, 'optimizers vs PyTorch fixtures', () => {
+  deviceTests(dev, 'optimizers vs PyTorch fixtures', (test) => {
     for (const cfg of F.configs) {
       test(`${dev.prefix}${cfg.name}: 20 steps match PyTorch (params every step, final state, state_dict layout)`, async () => {
         const { p0, p1, p2, p3, opt } = setup(cfg, dev.name);

@@ -42,7 +42,7 @@ test('tensor() from typed arrays keeps their dtype', () => {
   const src = new Float32Array([1, 2]);
   const t = torch.tensor(src);
   src[0] = 100;
-  assert.equal(t.tolist()[0] as number, 1, 'tensor() copies its data');
+  assert.equal((t.tolist() as number[])[0], 1, 'tensor() copies its data');
 });
 
 test('zeros/ones/full/empty/arange/linspace/eye and *Like', () => {
@@ -124,7 +124,7 @@ test('views share storage: writing through a view changes the base', () => {
   base.slice(1, 0, null, 2).narrow(0, 0, 1).add_(1); // row 0, columns 0 and 2
   assert.deepEqual(base.tolist(), [[1, 7, 1, 0], [0, 7, 0, 0], [5, 7, 5, 5]]);
   base.view([12]).narrow(0, 4, 1).copy_(torch.tensor([9]));
-  assert.equal(base.tolist()[1][0] as number, 9);
+  assert.equal((base.tolist() as number[][])[1][0], 9);
   // writing the base is seen by the views
   const v = base.transpose(0, 1);
   base.zero_();

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { requireOrSkip } from '../helpers/python.js';
 
 const { nn, optim, data } = torch;
 const F = nn.functional;
@@ -146,10 +147,9 @@ test('differential training vs PyTorch (committed fixture): init, batch order, l
 
 test('differential training vs the installed PyTorch (fixture regenerated)', async (t) => {
   const probe = spawnSync(PY, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    t.skip(`python3-torch not installed: ${PY} -c "import torch" failed (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); apt-get install python3-torch to run it`);
-    return;
-  }
+  const why = probe.status === 0 ? null
+    : `python3-torch not installed: ${PY} -c "import torch" failed (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); apt-get install python3-torch to run it`;
+  if (requireOrSkip(t, why)) return;
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-training-'));
   try {
     const r = spawnSync(PY, [SCRIPT, '--out', dir], { encoding: 'utf8', timeout: 120_000 });

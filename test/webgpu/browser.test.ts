@@ -4,7 +4,7 @@
  * playwright-core with WebGPU on SwiftShader, trains the same small MLP (8-16-3, tanh, cross-entropy, SGD with
  * momentum) for 20 steps on the webgpu device and on the CPU. The two loss curves must agree within
  * atol 1e-5 + rtol 1e-4 per step and the loss must go down. Skipped, with the reason printed, only when
- * Chromium or playwright-core is missing or the browser offers no WebGPU adapter.
+ * Chromium or playwright-core is missing or the browser offers no WebGPU adapter; in CI (CI=true) that fails.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
 import { bundleBrowser } from '../../scripts/bundle-browser.mjs';
+import { requireOrSkip } from '../helpers/python.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
@@ -69,9 +70,9 @@ interface Result { adapter: string | null; noAdapter: string | null; cpu: Curve 
 
 test('browser: the bundle trains an MLP on webgpu and on the CPU in headless Chromium; the loss curves agree', { timeout: 180_000 }, async (t) => {
   const why = missing();
-  if (why) { t.skip(why); return; }
+  if (requireOrSkip(t, why)) return;
   const r = await bundleBrowser({ write: false });
-  const js = r.outputFiles[0].text as string;
+  const js = r.outputFiles[0].text;
   const server = createServer((req, res) => {
     if (req.url === '/') { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(PAGE); return; }
     if (req.url === '/torchlet.js') { res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }); res.end(js); return; }
@@ -91,7 +92,7 @@ test('browser: the bundle trains an MLP on webgpu and on the CPU in headless Chr
     const res = await page.evaluate(() => (window as unknown as { __result: unknown }).__result) as Result;
     assert.equal(res.error, null, `page error: ${res.error}`);
     assert.deepEqual(errors, []);
-    if (!res.adapter) { t.skip(`no WebGPU adapter in this Chromium: ${res.noAdapter}`); return; }
+    if (requireOrSkip(t, res.adapter ? null : `no WebGPU adapter in this Chromium: ${res.noAdapter}`)) return;
     const cpu = res.cpu!, gpu = res.gpu!;
     assert.equal(cpu.device, 'cpu');
     assert.equal(gpu.device, 'webgpu');

@@ -4,7 +4,6 @@
  * argmax predictions agree with the webgpu model's (train() checks and reports the agreement; it throws below
  * 99.9 %). The same run on the CPU reaches the same test accuracy within one digit in 2000 (float rounding).
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { deviceTests, webgpuDevice } from '../helpers/devices.js';
 
 const dev = await webgpuDevice();
 
-deviceTests(dev, 'torchlet train --device webgpu', () => {
+deviceTests(dev, 'torchlet train --device webgpu', (test) => {
   test('train --device webgpu --train-samples 512 --epochs 1: trains, saves, reloads on the CPU with the same predictions', async () => {
     const out = mkdtempSync(join(tmpdir(), 'torchlet-train-webgpu-'));
     const lines: string[] = [];
@@ -32,7 +31,7 @@ deviceTests(dev, 'torchlet train --device webgpu', () => {
     console.log(`# webgpu run: ${lines.find((l) => l.startsWith('epoch 1/1')) ?? ''}`);
     console.log(`# ${verified}`);
     assert.ok(verified, 'train reports the CPU reload check');
-    assert.match(verified!, /agrees with the webgpu model's predictions \(argmax\) on (\d+)\/2000/);
+    assert.match(verified, /agrees with the webgpu model's predictions \(argmax\) on (\d+)\/2000/);
     assert.ok(Math.abs(g.testAccuracy - c.testAccuracy) <= 1 / 2000 + 1e-12, `webgpu ${g.testAccuracy} vs cpu ${c.testAccuracy}`);
     assert.ok(g.testAccuracy > 0.2, `the model learned something (${g.testAccuracy})`);
     const ck = await torch.load(g.checkpoint) as Map<string, unknown>;

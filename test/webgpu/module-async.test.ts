@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
-import { webgpuDevice } from '../helpers/devices.js';
+import { requireDevice, webgpuDevice } from '../helpers/devices.js';
 
 const { nn } = torch;
 
 test('[webgpu] model.to("webgpu") then await model.toAsync("cpu") keeps objects, values, ties and grads', async (t) => {
   const dev = await webgpuDevice();
-  if (dev.skip) { t.skip(dev.skip); return; }
+  if (requireDevice(t, dev)) return;
   torch.manualSeed(0);
   const model = new nn.Sequential(new nn.Linear(4, 4), new nn.BatchNorm1d(4), new nn.Linear(4, 4));
   (model.at(2) as torch.nn.Linear).weight = (model.at(0) as torch.nn.Linear).weight; // tied

@@ -8,7 +8,6 @@
  * Tolerances: one optimizer step after a forward/backward on webgpu: atol 1e-5, rtol 1e-4 (float32 in another
  * summation order); exact where nothing is computed on the GPU (nn.init values, saved and reloaded weights).
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +43,7 @@ async function paramValues(m: torch.nn.Module): Promise<number[]> {
   return (await Promise.all(m.parameters().map(valuesOf))).flat();
 }
 
-deviceTests(dev, 'training on webgpu', () => {
+deviceTests(dev, 'training on webgpu', (test) => {
   for (const [name, make] of [
     ['Adam', (ps: Tensor[]) => new optim.Adam(ps, { lr: 0.01 })],
     ['AdamW amsgrad', (ps: Tensor[]) => new optim.AdamW(ps, { lr: 0.01, amsgrad: true })],
@@ -57,7 +56,7 @@ deviceTests(dev, 'training on webgpu', () => {
       const run = (m: torch.nn.Module, opt: torch.optim.Optimizer, seed: number, d: 'cpu' | 'webgpu') => {
         const [x, y] = batch(seed);
         opt.zeroGrad();
-        lossFn.call(m.call(x.to(d)), y.to(d)).backward();
+        lossFn.call(m.call(x.to(d)) as Tensor, y.to(d)).backward();
         opt.step();
       };
       const ref = mlp(), refOpt = make(ref.parameters());

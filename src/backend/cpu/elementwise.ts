@@ -49,7 +49,7 @@ export function contiguous(x: View, dtype: DType): CpuStorage {
   const offs = viewOffsets(x);
   const conv = converter(x.dtype, dtype);
   if (offs === null) {
-    if (conv === null) out.set(src.subarray(x.offset, x.offset + n) as never);
+    if (conv === null) out.set(src.subarray(x.offset, x.offset + n));
     else for (let i = 0; i < n; i++) out[i] = conv(src[x.offset + i]);
   } else if (conv === null) for (let i = 0; i < n; i++) out[i] = src[offs[i]];
   else for (let i = 0; i < n; i++) out[i] = conv(src[offs[i]]);
@@ -87,7 +87,7 @@ export function copyInto(dst: View, src: View): void {
   const sameStorage = dst.storage === src.storage;
   if (!sameStorage && !conv && od === null && os === null && d.constructor === s.constructor) {
     // the common case (in-place ops, state-dict loads): one block copy
-    (d as Float32Array).set(s.subarray(src.offset, src.offset + n) as Float32Array, dst.offset);
+    (d as Float32Array).set(s.subarray(src.offset, src.offset + n), dst.offset);
     return;
   }
   if (!sameStorage && dst.dtype === 'float32' && src.dtype === 'float32' && od === null) {

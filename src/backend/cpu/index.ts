@@ -44,7 +44,7 @@ function matmul(a: View, b: View, outDtype: DType): CpuStorage {
     transA: la[0], transB: lb[0], m: M, n: N, k: K,
     a: dataOf(A.storage) as Float32Array, aOffset: A.offset, lda: la[1],
     b: dataOf(Bv.storage) as Float32Array, bOffset: Bv.offset, ldb: lb[1],
-    c: out as Float32Array, cOffset: 0, ldc: N,
+    c: out, cOffset: 0, ldc: N,
     batch: B, strideA: A.strides[0], strideB: Bv.strides[0], strideC: M * N,
   });
   return new CpuStorage(outDtype, out);
@@ -58,7 +58,7 @@ export const cpuBackend: Backend = {
   },
   alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
   readSync: (s) => dataOf(s),
-  read: async (s) => dataOf(s),
+  read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, adamStep,

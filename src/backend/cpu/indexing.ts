@@ -66,7 +66,7 @@ export function indexSelect(x: View, dim: number, index: View): CpuStorage {
     // rows of a contiguous tensor (DataLoader batches, embeddings): one block copy per index
     for (let j = 0; j < len; j++) {
       const s0 = x.offset + idx[j] * inner;
-      out.set(X.subarray(s0, s0 + inner) as never, j * inner);
+      out.set(X.subarray(s0, s0 + inner), j * inner);
     }
     return new CpuStorage(x.dtype, out);
   }

@@ -95,7 +95,9 @@ export function init(opts: InitOptions = {}): Promise<Ctx> {
     const inBrowser = Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
     const icd = inBrowser ? null : await swiftShaderIcd();
     if (icd && !(await hasSystemIcd())) envOf().VK_ICD_FILENAMES = icd;
-    let { gpu: g, instance, runtime } = await getGpu(opts);
+    const first = await getGpu(opts);
+    const { runtime } = first;
+    let { gpu: g, instance } = first;
     const adapterOpts = opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined;
     let adapter = await g.requestAdapter(adapterOpts);
     if (!adapter && runtime === 'node-dawn' && !envOf().VK_ICD_FILENAMES) {
@@ -269,7 +271,8 @@ export function dispatch(pipe: GPUComputePipeline, buffers: GPUBuffer[], metaWor
   const pass = enc().beginComputePass();
   pass.setPipeline(pipe);
   pass.setBindGroup(0, bg);
-  let [x, y = 1, z = 1] = groups;
+  const z = groups[2] ?? 1;
+  let [x, y = 1] = groups;
   if (x > 65535) { y = Math.ceil(x / 65535) * y; x = 65535; }
   pass.dispatchWorkgroups(x, y, z);
   pass.end();

@@ -88,7 +88,7 @@ export function toWords(dtype: DType, data: TypedArray): Float32Array | Int32Arr
     }
     return out;
   }
-  out.set(data as ArrayLike<number>);
+  out.set(data);
   return out;
 }
 
@@ -98,7 +98,7 @@ export function fromWords(dtype: DType, buf: ArrayBuffer, n: number): TypedArray
   const w = new Int32Array(buf, 0, n);
   if (dtype === 'int32') return w;
   const out = arrayFor(dtype, n);
-  out.set(w as never);
+  out.set(w);
   return out;
 }
 

@@ -272,7 +272,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 function outView(s: WebGPUStorage, shape: readonly number[]): View {
-  const strides: number[] = new Array(shape.length);
+  const strides = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) { strides[i] = acc; acc *= shape[i]; }
   return { storage: s, dtype: s.dtype, shape, strides, offset: 0 };

@@ -157,7 +157,7 @@ export function readTorchZip(input: Uint8Array | RandomAccess, opts: ReadTorchZi
     if (!isPyGlobal(type) || type.module !== 'torch') return fail('persistent id: storage type must be a torch.<X>Storage class');
     const dtype = dtypeFromStorageClass(type.name) ?? fail(`storage class torch.${type.name} is not supported`);
     if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key)) return fail(`persistent id: bad storage key ${JSON.stringify(key)}`);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return fail(`storage "${key}": bad element count ${String(numel)}`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return fail(`storage "${key}": bad element count ${typeof numel === 'number' || typeof numel === 'bigint' ? String(numel) : `of type ${typeof numel}`}`);
     const cached = storages.get(key);
     if (cached) {
       if (cached.dtype !== dtype) fail(`storage "${key}" is used as both ${cached.dtype} and ${dtype}; torch does not support that either`);

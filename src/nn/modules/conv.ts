@@ -62,7 +62,7 @@ abstract class ConvNd extends Module {
     this.dilation = ntuple(cls, 'dilation', opts.dilation ?? 1, nd);
     const pad = opts.padding ?? 0;
     if (typeof pad === 'string') {
-      if (pad !== 'same' && pad !== 'valid') throw new ModuleError(`${cls}: invalid padding string '${pad}', should be one of 'valid', 'same'`);
+      if (pad !== 'same' && pad !== 'valid') throw new ModuleError(`${cls}: invalid padding string '${String(pad)}', should be one of 'valid', 'same'`);
       if (pad === 'same' && this.stride.some((s) => s !== 1)) throw new ModuleError(`${cls}: padding='same' is not supported for strided convolutions`);
       this.padding = pad;
     } else this.padding = ntuple(cls, 'padding', pad, nd);

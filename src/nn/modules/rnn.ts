@@ -85,7 +85,7 @@ abstract class RNNBase extends Module {
     const T = x.shape[0];
     const xw = F.linear(x, wIh, bIh); // [T, N, G]
     let h = h0, c = c0;
-    const ys: Tensor[] = new Array(T);
+    const ys = new Array<Tensor>(T);
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
       const gi = select(xw, 0, t);
@@ -142,7 +142,7 @@ abstract class RNNBase extends Module {
     }
     let output = batched ? (this.batchFirst ? transpose(x, 0, 1) : x) : squeeze(x, 1);
     let h = stack(hs, 0), c = cs.length ? stack(cs, 0) : null;
-    if (!batched) { h = squeeze(h, 1); c = c ? squeeze(c, 1) : null; output = output as Tensor; }
+    if (!batched) { h = squeeze(h, 1); c = c ? squeeze(c, 1) : null; output = output; }
     return { output, h, c };
   }
 

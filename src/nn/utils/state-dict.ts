@@ -9,11 +9,13 @@ import { ArgumentError, describeValue } from '../../core/args.js';
  */
 export function consumePrefixInStateDict<V, D extends Map<string, V> | Record<string, V>>(stateDict: D, prefix: string): D {
   if (stateDict instanceof Map) {
-    const entries = [...stateDict];
-    stateDict.clear();
-    for (const [k, v] of entries) stateDict.set(k.startsWith(prefix) ? k.slice(prefix.length) : k, v);
+    const map: Map<string, V> = stateDict; // instanceof narrows to Map<any, any>; the constraint says Map<string, V>
+    const entries = [...map];
+    map.clear();
+    for (const [k, v] of entries) map.set(k.startsWith(prefix) ? k.slice(prefix.length) : k, v);
     return stateDict;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: `instanceof Map` does not remove the Map member from the generic D here
   const rec = stateDict as Record<string, V>;
   const entries = Object.entries(rec);
   for (const k of Object.keys(rec)) delete rec[k];

@@ -39,7 +39,7 @@ export function tensorsIn(v: unknown, out: Tensor[] = [], depth = 0): Tensor[] {
  * the unique storages of the tensors the nodes saved for backward (`Node.saved`) and of the inputs they hold.
  * Storages of leaves that require grad (parameters) are reported apart in `leafBytes`.
  */
-export function graphMemory(output: Tensor | readonly Tensor[] | unknown): GraphMemory {
+export function graphMemory(output: unknown): GraphMemory { // a Tensor, an array of them, or any nesting
   const roots = tensorsIn(output);
   const seenNodes = new Set<Node>();
   const counted = new Set<object>();

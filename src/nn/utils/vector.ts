@@ -40,7 +40,7 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
     for (const p of params) {
       device = checkSameDevice(p, device, 'vectorToParameters');
       const n = p.numel();
-      p.copy_(vec.narrow(0, offset, n).reshape(p.shape as number[]));
+      p.copy_(vec.narrow(0, offset, n).reshape(p.shape));
       offset += n;
     }
   });
