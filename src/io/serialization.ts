@@ -10,6 +10,8 @@ import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type S
 import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
 import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
+import { ArgumentError, checkNoArgs, checkSpec, describeValue, type Rule } from '../core/args.js';
+
 
 export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }
 
@@ -29,6 +31,7 @@ function flatTensors(obj: unknown, what: string): [string, Tensor][] {
 
 /** Serialize to bytes: 'safetensors' (flat map of tensors) or 'pt' (torch.save zip; any nesting). */
 export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
+  opts = checkSpec('saveBytes', opts, { format: { oneOf: ['safetensors', 'pt'] }, metadata: 'any' });
   const format = opts.format ?? 'pt';
   if (format === 'safetensors') {
     const list = flatTensors(obj, 'save');
@@ -45,6 +48,7 @@ export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
 
 /** Parse bytes written by saveBytes, torch.save (zip format) or a safetensors writer. */
 export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unknown {
+  opts = checkSpec('loadBytes', opts, { name: 'string' });
   const name = opts.name ?? '<bytes>';
   const format: CheckpointFormat = detectFormat(bytes, name);
   if (format === 'safetensors') {
@@ -72,6 +76,8 @@ async function fileLayer(): Promise<typeof import('./file.js')> {
 
 /** torch.save(obj, path): the format comes from the extension (.safetensors, or .pt/.pth/.bin/.ckpt). */
 export async function save(obj: unknown, path: string, opts: Omit<SaveOptions, 'format'> = {}): Promise<void> {
+  opts = checkSpec('save', opts, { metadata: 'any' });
+  if (typeof path !== 'string') throw new ArgumentError(`save: path must be a string (a file name ending in .safetensors or .pt), got ${describeValue(path)}`);
   const f = formatFromPath(path);
   if (f === 'unknown') throw new SerializationError(`save: cannot tell the format from '${path}': use a .safetensors or .pt/.pth/.bin/.ckpt extension`);
   const bytes = saveBytes(await toHost(obj), { ...opts, format: f === 'safetensors' ? 'safetensors' : 'pt' });
@@ -117,7 +123,9 @@ async function toHost(obj: unknown, storages = new Map<unknown, Promise<Tensor>>
 }
 
 /** torch.load(path): a state dict as Map<string, Tensor>, or the nested object saved (dicts as Maps). */
-export async function load(path: string): Promise<unknown> {
+export async function load(path: string, ...rest: never[]): Promise<unknown> {
+  if (typeof path !== 'string') throw new ArgumentError(`load: path must be a string, got ${describeValue(path)}`);
+  checkNoArgs('load', rest);
   const bytes = (await fileLayer()).readFileBytes(path);
   return loadBytes(bytes, { name: path });
 }

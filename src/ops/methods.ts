@@ -3,8 +3,9 @@
  * (declaration merging), so `x.add(y)`, `x.sum(1, {keepdim: true})`, `x.add_(y)` read like PyTorch.
  */
 import type { DeviceType } from '../backend/backend.js';
-import type { DType } from '../core/dtype.js';
+import type { DType, DTypeName } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
+import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as E from './elementwise.js';
@@ -17,16 +18,22 @@ import { onesLike } from './creation.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 
-type ToArg = DType | DeviceType | { dtype?: DType; device?: DeviceType; copy?: boolean };
+export type { DTypeName };
+type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; copy?: boolean; nonBlocking?: boolean };
 const DEVICES = new Set(['cpu', 'webgpu']);
 
-/** Tensor.to(dtype | device | {dtype, device}). */
-export function to(x: Tensor, arg: ToArg): Tensor {
-  if (typeof arg === 'string') return DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, arg as DType);
+/** Tensor.to(dtype | device | {dtype, device, copy}). */
+export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor {
+  if (typeof arg === 'string') {
+    const o = checkOptions<{ copy: boolean }>('Tensor.to', opts, ['copy', 'nonBlocking']);
+    const r = DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
+    return o.copy && r === x ? M.clone(x) : r;
+  }
+  const o = checkOptions<{ dtype: DTypeName; device: DeviceType; copy: boolean }>('Tensor.to', arg, ['dtype', 'device', 'copy', 'nonBlocking']);
   let r = x;
-  if (arg.device) r = M.toDevice(r, arg.device);
-  if (arg.dtype) r = M.toDtype(r, arg.dtype);
-  if (arg.copy && r === x) r = M.clone(x);
+  if (o.device !== undefined) r = M.toDevice(r, checkDevice('Tensor.to', 'device', o.device));
+  if (o.dtype !== undefined) r = M.toDtype(r, checkDtype('Tensor.to', 'dtype', o.dtype));
+  if (o.copy && r === x) r = M.clone(x);
   return r;
 }
 
@@ -80,9 +87,9 @@ declare module '../tensor/tensor.js' {
     flatten(startDim?: number, endDim?: number): Tensor; unflatten(dim: number, sizes: readonly number[]): Tensor;
     contiguous(): Tensor; clone(): Tensor; detach(): Tensor; detach_(): Tensor;
     split(size: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
-    to(arg: ToArg): Tensor; toAsync(device: DeviceType): Promise<Tensor>;
+    to(arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor; toAsync(device: DeviceType): Promise<Tensor>;
     cpu(): Tensor; float(): Tensor; double(): Tensor; half(): Tensor; bfloat16(): Tensor; long(): Tensor; int(): Tensor; bool(): Tensor; byte(): Tensor;
-    type(dtype: DType): Tensor;
+    type(dtype: DTypeName): Tensor;
 
     gather(dim: number, index: Tensor): Tensor; scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor; indexSelect(dim: number, index: Tensor): Tensor;
@@ -172,12 +179,12 @@ def('detach', function () { return M.detach(this); });
 def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
 def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
 def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
-def('to', function (a: ToArg) { return to(this, a); });
+def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
 def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
 def('cpu', function () { return M.toDevice(this, 'cpu'); });
 const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
 for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
-def('type', function (dt: DType) { return M.toDtype(this, dt); });
+def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
 
 def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
 def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });

@@ -143,13 +143,19 @@ export class Tensor implements View {
     return build(0);
   }
 
-  item(): number {
+  /**
+   * The value of a one-element tensor: a number, or a boolean for a bool tensor (as PyTorch's `True`).
+   * Typed `number` by default; write `t.item<boolean>()` for a bool tensor.
+   */
+  item<T extends number | boolean = number>(): T {
     if (this.numel() !== 1) throw new DTypeError(`item(): a Tensor with ${this.numel()} elements (shape ${fmt(this.shape)}) cannot be converted to a number`);
-    return this.#numbers(this.dataSync())[0];
+    const v = this.#numbers(this.dataSync())[0];
+    return (this.dtype === 'bool' ? v !== 0 : v) as T;
   }
-  async itemAsync(): Promise<number> {
+  async itemAsync<T extends number | boolean = number>(): Promise<T> {
     if (this.numel() !== 1) throw new DTypeError(`item(): a Tensor with ${this.numel()} elements (shape ${fmt(this.shape)}) cannot be converted to a number`);
-    return this.#numbers(await this.data())[0];
+    const v = this.#numbers(await this.data())[0];
+    return (this.dtype === 'bool' ? v !== 0 : v) as T;
   }
   tolist(): NestedArray { return this.#nest(this.#numbers(this.dataSync())); }
   async tolistAsync(): Promise<NestedArray> { return this.#nest(this.#numbers(await this.data())); }

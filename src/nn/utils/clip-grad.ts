@@ -10,6 +10,8 @@ import { tensor } from '../../ops/creation.js';
 import { div } from '../../ops/elementwise.js';
 import { stack } from '../../ops/movement.js';
 import '../../ops/methods.js';
+import { checkSpec, type Rule } from '../../core/args.js';
+
 
 export interface ClipGradNormOptions {
   /** The p of the p-norm (default 2; Infinity for the max-norm). */
@@ -27,6 +29,7 @@ function asList(parameters: Iterable<Tensor> | Tensor): Tensor[] {
  * clipping (a 0-dim tensor, as PyTorch).
  */
 export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
+  opts = checkSpec('nn.utils.clipGradNorm_', opts, { normType: { number: { infinite: true } }, errorIfNonfinite: 'bool', foreach: 'any' });
   const { normType = 2, errorIfNonfinite = false } = opts;
   const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
