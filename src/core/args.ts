@@ -278,7 +278,7 @@ export function checkRule(fn: string, k: string, v: unknown, r: Rule): void {
 
 /** For functions and constructors that take no arguments (or no more than they use). */
 export function checkNoArgs(fn: string, rest: readonly unknown[]): void {
-  if (rest.some((v) => v !== undefined)) {
+  if (rest.some((v) => v !== undefined && !(isOptionsObject(v) && Object.keys(v).length === 0))) {
     throw new ArgumentError(`${fn}: takes no ${rest.length === 1 && isOptionsObject(rest[0]) ? 'options' : 'more arguments'}, got ${rest.map(describeValue).join(', ')}`);
   }
 }

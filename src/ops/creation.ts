@@ -21,7 +21,7 @@ const FACTORY_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
 const RANDOM_KEYS = [...FACTORY_KEYS, 'generator'] as const;
 
 /** Checks a factory's options: known keys, a dtype name or alias, a device, a boolean requiresGrad. */
-export function factoryOpts(fn: string, opts: unknown, keys: readonly string[] = FACTORY_KEYS): CheckedOpts {
+function factoryOpts(fn: string, opts: unknown, keys: readonly string[] = FACTORY_KEYS): CheckedOpts {
   const o = checkOptions<CheckedOpts>(fn, opts, keys);
   if (o.dtype !== undefined) o.dtype = checkDtype(fn, 'dtype', o.dtype);
   if (o.device !== undefined) o.device = checkDevice(fn, 'device', o.device);
