@@ -97,7 +97,7 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B> {
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const opts = checkSpec<DataLoaderOptions<T, B>>('DataLoader', options, {
-      batchSize: { number: { integer: true, min: 1 }, nullable: true }, shuffle: 'bool', dropLast: 'bool', collateFn: 'function',
+      batchSize: 'any', shuffle: 'bool', dropLast: 'bool', collateFn: 'function',
       generator: 'any', sampler: 'any',
     });
     const { batchSize = 1, shuffle = false, dropLast = false, generator, sampler } = opts;

@@ -85,7 +85,7 @@ function extremum(op: 'max' | 'min', name: string, nanAware = false) {
   return (x: Tensor, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor => {
     const dims = normDims(name, dim, x.ndim);
     if (x.numel() === 0) throw new ShapeError(`${name}(): expected reduction dim to be specified for input.numel() == 0 (shape ${fmt(x.shape)})`);
-    const keep = opts.keepdim ?? false;
+    const keep = checkSpec<{ keepdim: boolean }>(name, opts, KEEPDIM).keepdim ?? false;
     const out = reduceRaw(op, x, dims, keep, x.dtype);
     return record(out, name[0].toUpperCase() + name.slice(1), [x], (g) => {
       const full = unreduce(out, x, dims, keep);
