@@ -13,11 +13,11 @@ export interface Refused { readonly [MARK]: true; readonly global: string }
 export function refused(global: string): PyValue { return { [MARK]: true, global } as unknown as PyValue; }
 export function isRefused(v: unknown): v is Refused { return typeof v === 'object' && v !== null && MARK in v; }
 
-/** The first path (`scheduler.anneal_func`, `layers[2]`) at which a marker sits in `root`, or null. */
+/** The first path (`scheduler.anneal_func`, `layers[2]`; '' for the root) at which a marker sits in `root`, or null. */
 export function findRefused(root: PyValue, maxDepth = 64): { path: string; global: string } | null {
   const seen = new Set<unknown>();
   const walk = (v: unknown, path: string, depth: number): { path: string; global: string } | null => {
-    if (isRefused(v)) return { path: path || '(the whole file)', global: v.global };
+    if (isRefused(v)) return { path, global: v.global };
     if (typeof v !== 'object' || v === null || seen.has(v) || depth > maxDepth) return null;
     seen.add(v);
     const child = (k: unknown) => (typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${String(k)}` : String(k));

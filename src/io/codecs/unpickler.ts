@@ -265,10 +265,11 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
     if (REBUILDERS[full] || isValueGlobal(module, name)) return { kind: 'global', module, name };
     if (TORCH_UNSUPPORTED.has(full)) fail(`global '${full}' is allowed by torch's weights-only loader but not supported by torchlet (sparse, quantized, meta, nested or legacy tensors); convert to dense CPU tensors in Python and save again`);
     // not refused yet: an inert marker, so that the error can name the key that holds it (see refused.ts)
-    firstRefused ??= full;
+    if (firstRefused === null) { firstRefused = full; refusedAt = [op, opPos]; }
     return refused(full) as unknown as PyGlobal;
   };
   let firstRefused: string | null = null;
+  let refusedAt: [number, number] = [-1, 0];
   const refusedMessage = (full: string, path: string | null): string =>
     `refusing to load global '${full}'${path ? ` (the value at '${path}')` : ''}: a weights-only load allows only ${ALLOWED_GLOBALS_HINT}. ` +
     'Loading this file with plain pickle could run code. ' +
@@ -304,7 +305,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           const v = pop();
           if (firstRefused !== null) {
             const at = findRefused(v);
-            fail(refusedMessage(at?.global ?? firstRefused, at?.path ?? null));
+            [op, opPos] = refusedAt; // report the opcode and byte that named the global
+            fail(refusedMessage(at?.global ?? firstRefused, at && at.path !== '' ? at.path : null));
           }
           return v;
         }
@@ -495,7 +497,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
   } catch (e) {
     // a refused global that broke the pickle's structure before STOP: report the global itself
     if (firstRefused !== null && !(e instanceof CheckpointFormatError && e.message.includes('refusing to load global'))) {
-      throw new CheckpointFormatError(`${label}pickle: ${refusedMessage(firstRefused, null)}`, opts.name);
+      throw new CheckpointFormatError(`${label}pickle ${opcodeName(refusedAt[0])} at byte ${refusedAt[1]}: ${refusedMessage(firstRefused, null)}`, opts.name);
     }
     if (e instanceof CheckpointFormatError) throw e;
     throw new CheckpointFormatError(`${label}pickle ${opcodeName(op)} at byte ${opPos}: ${(e as Error)?.message ?? String(e)}`, opts.name);
