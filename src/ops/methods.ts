@@ -5,7 +5,7 @@
 import type { DeviceType } from '../backend/backend.js';
 import type { DType, DTypeName } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
-import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
+import { checkDevice, checkDtype, checkOptions, checkSpec, type Rule } from '../core/args.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as E from './elementwise.js';
@@ -37,6 +37,10 @@ export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?:
   return r;
 }
 
+const ALPHA: Record<string, Rule> = { alpha: 'number' };
+const VALUE: Record<string, Rule> = { value: 'number' };
+type UniformOpts = P.GenOpt & { from?: number; to?: number };
+type NormalOpts = P.GenOpt & { mean?: number; std?: number };
 function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
   return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
 }
@@ -105,8 +109,10 @@ declare module '../tensor/tensor.js' {
     addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
     lerp_(end: Tensor, weight: number): Tensor;
     zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
-    uniform_(from?: number, to?: number, opts?: P.GenOpt): Tensor; normal_(mean?: number, std?: number, opts?: P.GenOpt): Tensor;
-    exponential_(lambd?: number, opts?: P.GenOpt): Tensor; bernoulli_(p?: number, opts?: P.GenOpt): Tensor;
+    uniform_(from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts): Tensor;
+    normal_(mean?: number | NormalOpts, std?: number | NormalOpts, opts?: NormalOpts): Tensor;
+    exponential_(lambd?: number | (P.GenOpt & { lambd?: number }), opts?: P.GenOpt): Tensor;
+    bernoulli_(p?: number | (P.GenOpt & { p?: number }), opts?: P.GenOpt): Tensor;
     random_(from: number, to: number, opts?: P.GenOpt): Tensor;
   }
 }
@@ -115,8 +121,8 @@ const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArra
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
 
-def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, opts?.alpha)); });
-def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, opts?.alpha)); });
+def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
+def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
 for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const) {
   def(n, function (o: TensorOrScalar) { return (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o); });
 }
@@ -193,8 +199,8 @@ def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, 
 def('tril', function (k?: number) { return I.tril(this, k); });
 def('triu', function (k?: number) { return I.triu(this, k); });
 
-def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, opts?.alpha))); });
-def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, opts?.alpha))); });
+def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
+def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
 for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
   def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
 }
@@ -203,16 +209,16 @@ for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] 
 }
 def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
 def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
-def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), o?.value ?? 1))); });
-def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), o?.value ?? 1))); });
+def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), checkSpec<{ value: number }>('addcmul_', o, VALUE).value ?? 1))); });
+def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), checkSpec<{ value: number }>('addcdiv_', o, VALUE).value ?? 1))); });
 def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
 def('zero_', function () { return P.zero_(this); });
 def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
 def('copy_', function (s: Tensor) { return P.copy_(this, s); });
-def('uniform_', function (a?: number, b?: number, o?: P.GenOpt) { return P.uniform_(this, a, b, o); });
-def('normal_', function (a?: number, b?: number, o?: P.GenOpt) { return P.normal_(this, a, b, o); });
-def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(this, l, o); });
-def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
+def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
+def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
+def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
+def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
 
 installGradOps({

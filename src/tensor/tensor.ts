@@ -74,7 +74,8 @@ export class Tensor implements View {
   /** internal: ops mark their outputs. */
   setRequiresGradInternal(flag: boolean): void { this.#requiresGrad = flag; }
 
-  backward(gradient?: Tensor, opts: BackwardOptions = {}): void { runBackward(this, gradient, opts); }
+  /** Gradients of this tensor into the leaves' `.grad`: `backward()`, `backward(gradient)`, `backward({ retainGraph: true })`. */
+  backward(gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void { runBackward(this, gradient, opts); }
 
   /** Keep .grad on this non-leaf tensor after backward. */
   retainGrad(): this {

@@ -282,8 +282,25 @@ test('wrong types name the function, the argument and the expectation', () => {
     [() => torch.sum(x(), 1, { keepdim: 1 as never }), /sum: keepdim must be true or false/],
     [() => torch.zeros([2], 'float64' as never), /zeros: options must be an object/],
     [() => new nn.Linear(2, 2).parameters({ recursive: false } as never), /unknown option 'recursive' \(did you mean 'recurse'\?\)/],
+    [() => torch.ones([2]).add(1, { alpah: 2 } as never), /add: unknown option 'alpah' \(did you mean 'alpha'\?\)/],
+    [() => torch.ones([2]).normal_({ sdt: 1 } as never), /normal_: unknown option 'sdt' \(did you mean 'std'\?\)/],
+    [() => torch.ones([2]).uniform_('0' as never), /uniform_: from must be a number/],
+    [() => torch.ones([1], { requiresGrad: true }).sum().backward({ retain_graph: true } as never), /did you mean 'retainGraph'/],
+    [() => torch.ones([1], { requiresGrad: true }).sum().backward(undefined, { inputs: [] }), /inputs is not supported/],
   ];
   for (const [fn, re] of cases) assert.throws(fn, re);
+});
+
+test('Tensor methods take PyTorch\'s call forms too', () => {
+  torch.manualSeed(0);
+  const a = torch.empty([64]).normal_(0, 0.02);
+  torch.manualSeed(0);
+  assert.deepEqual(torch.empty([64]).normal_({ std: 0.02 }).tolist(), a.tolist());
+  const x = torch.ones([2], { requiresGrad: true });
+  const y = x.mul(2).sum();
+  y.backward({ retainGraph: true });
+  y.backward();
+  assert.deepEqual(x.grad!.tolist(), [4, 4]);
 });
 
 test('every public export has a row or an exemption with its reason', () => {
