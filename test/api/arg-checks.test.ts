@@ -303,6 +303,23 @@ test('Tensor methods take PyTorch\'s call forms too', () => {
   assert.deepEqual(x.grad!.tolist(), [4, 4]);
 });
 
+test('positional or keyword, as PyTorch: layers with number arguments and clipGradNorm_', () => {
+  assert.equal(new nn.LeakyReLU(0.2).negativeSlope, 0.2);
+  assert.equal(new nn.LeakyReLU({ negativeSlope: 0.2 }).negativeSlope, 0.2);
+  assert.equal(new nn.LeakyReLU(0.2, { inplace: true }).inplace, true);
+  assert.equal(new nn.Softmax(1).dim, 1);
+  assert.equal(new nn.ELU(0.5).alpha, 0.5);
+  assert.equal(new nn.ReLU(true).inplace, true);
+  assert.equal(new nn.Dropout({ p: 0.3 }).p, 0.3);
+  const p = new nn.Parameter(torch.ones([2]));
+  p.grad = torch.full([2], 3);
+  nn.utils.clipGradNorm_([p], { maxNorm: 1, normType: 2 });
+  assert.ok(Math.abs((p.grad.tolist() as number[])[0] - Math.SQRT1_2) < 1e-5);
+  assert.throws(() => nn.utils.clipGradNorm_([p], 1, 2, { normType: 1 } as never), /multiple values for argument 'normType'/);
+  nn.utils.clipGradValue_([p], { clipValue: 0.1 });
+  assert.deepEqual((p.grad.tolist() as number[]).map((v) => Math.round(v * 1e6) / 1e6), [0.1, 0.1]);
+});
+
 test('every public export has a row or an exemption with its reason', () => {
   const missing = (area: string, ns: object, covered: Iterable<string>) => {
     const known = new Set(covered);
