@@ -466,6 +466,7 @@ export class Module {
 
   /** Freeze (false) or unfreeze (true) every parameter; returns this. */
   requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new ModuleError(`${this._path()}.requiresGrad_: expected true or false, got ${describe(requiresGrad)}`);
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
@@ -484,6 +485,7 @@ export class Module {
 
   /** Call fn on every child (recursively), then on this module (post-order, as PyTorch); returns this. */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new ModuleError(`${this._path()}.apply: expected a function (m) => void, got ${describe(fn)}`);
     for (const m of this.children()) m.apply(fn);
     fn(this._self());
     return this;

@@ -61,6 +61,7 @@ export class Tensor implements View {
 
   /** Set requiresGrad in place (leaves only), returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new DTypeError(`requiresGrad_: expected true or false, got ${flag === null ? 'null' : typeof flag}`);
     if (this.gradFn !== null && !flag) {
       throw new AutogradError(`requiresGrad_: you can only change requiresGrad flags of leaf variables. ` +
         `If you want to use a computed tensor in a subgraph that does not require differentiation, use detach().`);

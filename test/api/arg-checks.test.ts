@@ -311,6 +311,10 @@ test('positional or keyword, as PyTorch: layers with number arguments and clipGr
   assert.equal(new nn.ELU(0.5).alpha, 0.5);
   assert.equal(new nn.ReLU(true).inplace, true);
   assert.equal(new nn.Dropout({ p: 0.3 }).p, 0.3);
+  const emb = nn.Embedding.fromPretrained(torch.ones([3, 2]), { freeze: false, paddingIdx: 0 });
+  assert.equal(emb.weight.requiresGrad, true);
+  assert.equal(emb.paddingIdx, 0);
+  assert.throws(() => nn.Embedding.fromPretrained(torch.ones([3, 2]), { freze: false } as never), /did you mean 'freeze'/);
   const p = new nn.Parameter(torch.ones([2]));
   p.grad = torch.full([2], 3);
   nn.utils.clipGradNorm_([p], { maxNorm: 1, normType: 2 });

@@ -93,8 +93,11 @@ export class Embedding extends Module {
   /** An Embedding holding `embeddings` (frozen unless freeze: false), as Embedding.from_pretrained. */
   static fromPretrained(embeddings: Tensor, opts: Omit<EmbeddingModuleOpts, 'weight'> & { freeze?: boolean } = {}): Embedding {
     if (embeddings.ndim !== 2) throw new ModuleError(`Embedding.fromPretrained: embeddings must be 2-D, got shape ${fmt(embeddings.shape)}`);
-    const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...opts, weight: embeddings });
-    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    const { freeze = true, ...rest } = layerOpts<Omit<EmbeddingModuleOpts, 'weight'> & { freeze?: boolean }>('Embedding.fromPretrained', opts, {
+      freeze: R.bool, paddingIdx: 'any', maxNorm: 'any', normType: 'any', scaleGradByFreq: 'any', sparse: 'any',
+    });
+    const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...rest, weight: embeddings });
+    e.weight.requiresGrad_(!freeze);
     return e;
   }
 }
