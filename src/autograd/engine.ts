@@ -4,6 +4,7 @@
  * It knows no op: the few tensor functions it needs (sum to a shape, cast, add) are installed by the op
  * layer through `installGradOps`, so imports go one way (ops -> autograd).
  */
+import { ArgumentError, checkSpec, isOptionsObject } from '../core/args.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AutogradError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
@@ -144,8 +145,12 @@ function rootGrad(t: Tensor, g: Tensor | undefined, what: string): Tensor {
 }
 
 /** tensor.backward(gradient?, {retainGraph}). */
-export function backward(t: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
-  const g = rootGrad(t, gradient, 'backward()');
+export function backward(t: Tensor, gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void {
+  if (isOptionsObject(gradient)) { opts = gradient as BackwardOptions; gradient = undefined; } // loss.backward({ retainGraph: true })
+  opts = checkSpec<BackwardOptions>('backward', opts, { retainGraph: 'bool', createGraph: 'bool', inputs: 'any' });
+  if (opts.inputs !== undefined) throw new ArgumentError('backward: inputs is not supported; compute the gradients of selected tensors with torch.autograd.grad(outputs, inputs)');
+  if ((opts as { createGraph?: boolean }).createGraph) throw new ArgumentError('backward: createGraph (higher-order gradients) is not supported');
+  const g = rootGrad(t, gradient as Tensor | undefined, 'backward()');
   noGrad(() => { execute([t], [g], opts.retainGraph ?? false, null); });
 }
 

@@ -90,7 +90,7 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
     opt.loadStateDict(resumeState.get('optimizer') as Map<string, unknown>);
     sched.loadStateDict(resumeState.get('scheduler') as Map<string, unknown>);
     startEpoch = resumeState.get('epoch') as number;
-    torch.setRngState((resumeState.get('rng') as torch.Tensor).dataSync() as Uint8Array);
+    torch.setRngState(resumeState.get('rng') as torch.Tensor);
     console.log(`resumed ${opts.resume}: ${cfg.model}, epoch ${startEpoch} of ${cfg.epochs} done`);
   }
 
@@ -132,7 +132,7 @@ export async function train(opts: TrainOptions): Promise<{ testAccuracy: number;
       ['optimizer', opt.stateDict()],
       ['scheduler', new Map(Object.entries(sched.stateDict()))],
       ['epoch', epoch + 1],
-      ['rng', torch.tensor(torch.getRngState(), { dtype: 'uint8' })],
+      ['rng', torch.getRngState()],
       ['config', new Map<string, unknown>(Object.entries(cfg))],
     ]);
     await torch.save(ck, ckptPath);

@@ -9,6 +9,7 @@
  * - An unknown key throws, naming the key and the closest known key (snake_case → camelCase, typos).
  */
 import { TorchletError } from './errors.js';
+import { dtypeFromName, dtypeNameHelp, type DType } from './dtype.js';
 
 /** A wrong argument: wrong type, unknown option key, value out of range. */
 export class ArgumentError extends TorchletError {}
@@ -79,7 +80,7 @@ export function checkOptions<T extends object>(fn: string, opts: unknown, known:
   return out as Partial<T>;
 }
 
-function isTensorLike(v: object): boolean {
+export function isTensorLike(v: object): boolean {
   return 'shape' in v && 'dtype' in v && 'device' in v;
 }
 
@@ -155,4 +156,129 @@ export function checkIntTuple(fn: string, name: string, v: unknown, n: number, r
 export function checkShape(fn: string, name: string, v: unknown): number[] {
   if (!Array.isArray(v)) throw new ArgumentError(`${fn}: ${name} must be an array of sizes like [2, 3], got ${describeValue(v)}`);
   return v.map((x, i) => checkNumber(fn, `${name}[${i}]`, x, { integer: true, min: 0 }));
+}
+
+/** A dtype name or PyTorch alias (`'float'`, `'double'`, `'long'`, `'torch.float32'`) → the canonical dtype. */
+export function checkDtype(fn: string, name: string, v: unknown): DType {
+  const d = typeof v === 'string' ? dtypeFromName(v) : undefined;
+  if (d === undefined) throw new ArgumentError(`${fn}: ${name} ${describeValue(v)} is not a dtype: ${dtypeNameHelp(v)}`);
+  return d;
+}
+
+/** Like {@link checkDtype}; `undefined` gives `undefined` (the caller's default applies). */
+export function optDtype(fn: string, name: string, v: unknown): DType | undefined {
+  return v === undefined ? undefined : checkDtype(fn, name, v);
+}
+
+/** A device name. */
+export function checkDevice(fn: string, name: string, v: unknown): 'cpu' | 'webgpu' {
+  if (v !== 'cpu' && v !== 'webgpu') {
+    throw new ArgumentError(`${fn}: ${name} must be 'cpu' or 'webgpu', got ${describeValue(v)}${v === 'cuda' || v === 'mps' ? " (torchlet's GPU device is 'webgpu')" : ''}`);
+  }
+  return v;
+}
+
+interface TensorShape { dtype: string; shape: readonly number[]; device: string }
+
+/** A Tensor (duck-typed here: core does not import the tensor layer). */
+export function checkTensor(fn: string, name: string, v: unknown): TensorShape {
+  if (typeof v !== 'object' || v === null || !isTensorLike(v)) throw new ArgumentError(`${fn}: ${name} must be a Tensor, got ${describeValue(v)}`);
+  return v as TensorShape;
+}
+
+const INTEGER_DTYPES = ['int64', 'int32', 'uint8', 'int8'];
+/** How to make an integer tensor, for errors about floating index/target tensors. */
+export const INT64_HINT = "JavaScript numbers make float32 tensors, so create it with torch.tensor([...], { dtype: 'int64' }) " +
+  '(or bigints: torch.tensor([0n, 2n])), or convert with .long()';
+/**
+ * An integer tensor (class indices, token ids, gather/scatter indices). A floating tensor is an error that
+ * shows how to make an integer one: JavaScript numbers give float32 tensors.
+ */
+export function checkIndexTensor(fn: string, name: string, v: unknown, what = 'indices'): TensorShape {
+  const t = checkTensor(fn, name, v);
+  if (!INTEGER_DTYPES.includes(t.dtype)) {
+    throw new ArgumentError(`${fn}: ${name} must be an integer tensor of ${what} (int64), got ${t.dtype}; ${INT64_HINT}`);
+  }
+  return t;
+}
+
+/** A plain options object (not an array, not a Tensor, not null). */
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v) || isTensorLike(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * PyTorch's call forms for a function with positional-or-keyword numbers: `f(t, 0, 0.02)`,
+ * `f(t, { mean: 0, std: 0.02 })` and `f(t, 0, { std: 0.02, generator })` give the same arguments.
+ * `args` are the arguments after the fixed ones; a trailing plain object holds keyword arguments, which may name
+ * any of `positional` (not given positionally) or `keywordOnly`. Returns the arguments given (undefined = default).
+ */
+export function callArgs(fn: string, args: readonly unknown[], positional: readonly string[], keywordOnly: readonly string[] = []): Record<string, unknown> {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let kw: unknown;
+  if (n > 0 && isOptionsObject(args[n - 1])) { kw = args[n - 1]; n--; }
+  if (n > positional.length) {
+    throw new ArgumentError(`${fn}: takes at most ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.join(', ')})` +
+      ` then an options object, got ${n}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    const v = args[i];
+    if (v !== undefined && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      throw new ArgumentError(`${fn}: options must be the last argument; got ${describeValue(v)} as ${positional[i]}`);
+    }
+    if (v !== undefined) out[positional[i]!] = v;
+  }
+  const o = checkOptions<Record<string, unknown>>(fn, kw, [...positional, ...keywordOnly]);
+  for (const [k, v] of Object.entries(o)) {
+    if (k in out) throw new ArgumentError(`${fn}: got multiple values for argument '${k}' (positionally and in the options object)`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** A rule for one option in {@link checkSpec}. */
+export type Rule =
+  | 'number' | 'int' | 'bool' | 'string' | 'tensor' | 'function' | 'any'
+  | { number: NumberRule; nullable?: boolean }
+  | { oneOf: readonly (string | number | boolean | null)[] }
+  | { tensorOrNull: true }
+  | { intTuple: number; nullable?: boolean; rule?: NumberRule }
+  | ((fn: string, name: string, v: unknown) => void);
+
+/**
+ * Checks an options object against a table of rules: unknown keys throw (did-you-mean), each given value must
+ * fit its rule, `undefined` means not given. Returns the given options.
+ */
+export function checkSpec<T extends object>(fn: string, opts: unknown, spec: Readonly<Record<string, Rule>>): Partial<T> {
+  const o = checkOptions<Record<string, unknown>>(fn, opts, Object.keys(spec));
+  for (const [k, v] of Object.entries(o)) checkRule(fn, k, v, spec[k]!);
+  if (typeof o.dtype === 'string') o.dtype = checkDtype(fn, 'dtype', o.dtype); // PyTorch's aliases → canonical
+  return o as Partial<T>;
+}
+
+/** Checks one value against a {@link Rule}. */
+export function checkRule(fn: string, k: string, v: unknown, r: Rule): void {
+  if (r === 'any') return;
+  if (r === 'number') checkNumber(fn, k, v, { infinite: true });
+  else if (r === 'int') checkNumber(fn, k, v, { integer: true });
+  else if (r === 'bool') checkBoolean(fn, k, v);
+  else if (r === 'string') checkString(fn, k, v);
+  else if (r === 'function') checkFunction(fn, k, v);
+  else if (r === 'tensor') checkTensor(fn, k, v);
+  else if (typeof r === 'function') r(fn, k, v);
+  else if ('number' in r) { if (!(r.nullable && v === null)) checkNumber(fn, k, v, r.number); }
+  else if ('oneOf' in r) checkChoice(fn, k, v, r.oneOf);
+  else if ('tensorOrNull' in r) { if (v !== null) checkTensor(fn, k, v); }
+  else if ('intTuple' in r) { if (!(r.nullable && v === null)) checkIntTuple(fn, k, v, r.intTuple, r.rule); }
+}
+
+/** For functions and constructors that take no arguments (or no more than they use). */
+export function checkNoArgs(fn: string, rest: readonly unknown[]): void {
+  if (rest.some((v) => v !== undefined && !(isOptionsObject(v) && Object.keys(v).length === 0))) {
+    throw new ArgumentError(`${fn}: takes no ${rest.length === 1 && isOptionsObject(rest[0]) ? 'options' : 'more arguments'}, got ${rest.map(describeValue).join(', ')}`);
+  }
 }

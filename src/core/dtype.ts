@@ -132,3 +132,43 @@ export function float16BitsToFloat32(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+// ---- dtype names as PyTorch code spells them, and the default floating dtype ----
+
+/** A dtype as user code may name it: a canonical name or one of PyTorch's aliases. */
+export type DTypeName = DType | 'float' | 'double' | 'half' | 'long' | 'int';
+
+/** PyTorch's aliases (`torch.float`, `torch.long`, ...) → the canonical dtype. */
+export const DTYPE_ALIASES: Readonly<Record<string, DType>> = {
+  float: 'float32', double: 'float64', half: 'float16', long: 'int64', int: 'int32',
+  float32: 'float32', float64: 'float64', float16: 'float16', bfloat16: 'bfloat16', int32: 'int32', int64: 'int64',
+  uint8: 'uint8', int8: 'int8', bool: 'bool',
+};
+
+/** A dtype alias torchlet knows but does not hold, with what to use instead. */
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  short: "'short' is int16, which torchlet does not hold; use 'int32'",
+  int16: "int16 is not held by torchlet; use 'int32'",
+  cfloat: 'complex dtypes are not supported', complex64: 'complex dtypes are not supported', complex128: 'complex dtypes are not supported',
+  cdouble: 'complex dtypes are not supported', uint16: "uint16 is not held by torchlet; use 'int32'", uint32: "uint32 is not held; use 'int64'",
+  uint64: "uint64 is not held; use 'int64'",
+};
+
+/** The canonical dtype for a name or PyTorch alias (`'torch.float'`, `'double'`, `'long'`), or undefined. */
+export function dtypeFromName(name: string): DType | undefined {
+  const n = name.startsWith('torch.') ? name.slice(6) : name;
+  return Object.prototype.hasOwnProperty.call(DTYPE_ALIASES, n) ? DTYPE_ALIASES[n] : undefined;
+}
+
+/** Why a dtype name is refused (known to PyTorch but not held here), or a list of the accepted names. */
+export function dtypeNameHelp(name: unknown): string {
+  const n = typeof name === 'string' && name.startsWith('torch.') ? name.slice(6) : name;
+  if (typeof n === 'string' && Object.prototype.hasOwnProperty.call(UNSUPPORTED, n)) return UNSUPPORTED[n]!;
+  return `expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')} or a PyTorch alias ('float', 'double', 'half', 'long', 'int')`;
+}
+
+let defaultFloat: DType = 'float32';
+/** torch.get_default_dtype: the dtype of tensors made from JavaScript numbers and of float factories. */
+export function getDefaultDtype(): DType { return defaultFloat; }
+/** internal: set by torch.setDefaultDtype (which checks its argument). */
+export function setDefaultFloatDtype(d: DType): void { defaultFloat = d; }

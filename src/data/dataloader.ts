@@ -5,6 +5,7 @@
  * draws the base seed `random_()` (int64) from the loader's generator (or the default one), and a RandomSampler
  * without a generator then draws a seed from the default generator and shuffles with a fresh Generator seeded by it.
  */
+import { checkSpec } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../ops/movement.js';
 import { indexSelect } from '../ops/indexing.js';
@@ -101,7 +102,11 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly generator: Generator | null;
   readonly sampler: Iterable<number> & { len?(): number };
 
-  constructor(dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    const opts = checkSpec<DataLoaderOptions<T, B>>('DataLoader', options, {
+      batchSize: 'any', shuffle: 'bool', dropLast: 'bool', collateFn: 'function',
+      generator: 'any', sampler: 'any',
+    });
     const { batchSize = 1, shuffle = false, dropLast = false, generator, sampler } = opts;
     if (!(dataset instanceof Dataset) && typeof (dataset as { getItem?: unknown })?.getItem !== 'function') {
       throw new DataError('DataLoader: dataset must be a data.Dataset (with len() and getItem(i))');

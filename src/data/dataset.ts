@@ -2,6 +2,7 @@
  * @file torch.utils.data datasets: the abstract Dataset (len(), getItem(i)), TensorDataset, Subset,
  * ConcatDataset, and randomSplit (PyTorch's randperm-based split, fractions allowed).
  */
+import { checkSpec } from '../core/args.js';
 import { TorchletError, IndexError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator, randperm } from '../random/index.js';
@@ -73,7 +74,8 @@ export class ConcatDataset<T = unknown> extends Dataset<T> {
  * Split a dataset into non-overlapping subsets of the given lengths (or fractions summing to 1, floored, then the
  * remainder handed out round-robin), with the permutation `torch.randperm(n, generator)` as PyTorch draws it.
  */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], { generator = defaultGenerator }: { generator?: Generator } = {}): Subset<T>[] {
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: { generator?: Generator } = {}): Subset<T>[] {
+  const { generator = defaultGenerator } = checkSpec<{ generator: Generator }>('randomSplit', opts, { generator: 'any' });
   let lens = [...lengths];
   const total = lens.reduce((a, b) => a + b, 0);
   const n = dataset.len();

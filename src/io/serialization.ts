@@ -10,7 +10,7 @@ import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type S
 import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
 import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
-import { checkOptions } from '../core/args.js';
+import { ArgumentError, checkNoArgs, checkOptions, checkSpec, describeValue, type Rule } from '../core/args.js';
 import { loadSharded, loadStreaming, parseShardSize, planShards, shardNames } from './big-files.js';
 
 export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }
@@ -31,6 +31,7 @@ function flatTensors(obj: unknown, what: string): [string, Tensor][] {
 
 /** Serialize to bytes: 'safetensors' (flat map of tensors) or 'pt' (torch.save zip; any nesting). */
 export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
+  opts = checkSpec('saveBytes', opts, { format: { oneOf: ['safetensors', 'pt'] }, metadata: 'any' });
   const format = opts.format ?? 'pt';
   if (format === 'safetensors') {
     const list = flatTensors(obj, 'save');
@@ -47,6 +48,7 @@ export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
 
 /** Parse bytes written by saveBytes, torch.save (zip format) or a safetensors writer. */
 export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unknown {
+  opts = checkSpec('loadBytes', opts, { name: 'string' });
   const name = opts.name ?? '<bytes>';
   const format: CheckpointFormat = detectFormat(bytes, name);
   if (format === 'safetensors') {
@@ -88,6 +90,7 @@ export interface FileSaveOptions {
 /** torch.save(obj, path): the format comes from the extension (.safetensors, or .pt/.pth/.bin/.ckpt). */
 export async function save(obj: unknown, path: string, opts: FileSaveOptions = {}): Promise<void> {
   const o = checkOptions<FileSaveOptions>('save', opts, ['metadata', 'maxShardSize']);
+  if (typeof path !== 'string') throw new ArgumentError(`save: path must be a string (a file name ending in .safetensors or .pt), got ${describeValue(path)}`);
   const f = formatFromPath(path);
   if (f === 'unknown') throw new SerializationError(`save: cannot tell the format from '${path}': use a .safetensors or .pt/.pth/.bin/.ckpt extension`);
   const files = await fileLayer();
@@ -164,6 +167,7 @@ export interface LoadOptions {
  * ending in `.index.json` loads a Hugging Face sharded checkpoint (the shards its weight_map names).
  */
 export async function load(path: string, opts: LoadOptions = {}): Promise<unknown> {
+  if (typeof path !== 'string') throw new ArgumentError(`load: path must be a string, got ${describeValue(path)}`);
   const o = checkOptions<LoadOptions>('load', opts, ['mmap']);
   const files = await fileLayer();
   if (path.endsWith('.index.json')) return loadSharded(files, path);

@@ -11,9 +11,10 @@
  * while the stream stays in sync (the same N(0, 1) draws).
  */
 import { noGrad } from '../autograd/grad-mode.js';
+import { ArgumentError, callArgs, checkNumber, checkOptions, checkString, describeValue } from '../core/args.js';
 import { ShapeError, TorchletError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
-import { type Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '../random/index.js';
+import { Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '../random/index.js';
 import { erf as erfF64 } from '../random/libm-f64.js'; // as Python's math.erf (trunc_normal_ bounds)
 import { Tensor } from '../tensor/tensor.js';
 import { empty, eye, randperm, tensor } from '../ops/index.js';
@@ -22,6 +23,15 @@ import { empty, eye, randperm, tensor } from '../ops/index.js';
 export class InitError extends TorchletError {}
 
 export interface GenOpt { generator?: Generator }
+export interface UniformOpts extends GenOpt { a?: number; b?: number }
+export interface NormalOpts extends GenOpt { mean?: number; std?: number }
+export interface TruncNormalOpts extends NormalOpts { a?: number; b?: number }
+
+const isOptionsObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function noExtra(fn: string, rest: unknown[]): void {
+  if (rest.length && rest.some((v) => v !== undefined)) throw new ArgumentError(`nn.init.${fn}: takes only the tensor, got ${rest.length} more argument(s)`);
+}
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
@@ -79,6 +89,18 @@ function checkTensor(fn: string, t: unknown): asserts t is Tensor {
 
 function gen(opts: GenOpt | undefined): Generator { return opts?.generator ?? defaultGenerator; }
 
+/** Positional numbers and/or a trailing options object (PyTorch's keyword arguments), checked. */
+function initArgs(fn: string, args: readonly unknown[], positional: readonly string[], keywordOnly: readonly string[] = ['generator']): Record<string, unknown> & GenOpt {
+  const o = callArgs(`nn.init.${fn}`, args, positional, keywordOnly);
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'generator') {
+      if (!(v instanceof Generator)) throw new ArgumentError(`nn.init.${fn}: generator must be a torch.Generator, got ${describeValue(v)}`);
+    } else if (k === 'mode' || k === 'nonlinearity') checkString(`nn.init.${fn}`, k, v);
+    else checkNumber(`nn.init.${fn}`, k, v, { infinite: true });
+  }
+  return o as Record<string, unknown> & GenOpt;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // gain and fans
 
@@ -88,7 +110,8 @@ const LINEAR_FNS = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transp
  * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain): linear, conv and sigmoid 1, tanh 5/3,
  * relu √2, leaky_relu √(2/(1+slope²)) with slope = param ?? 0.01, selu 3/4.
  */
-export function calculateGain(nonlinearity: Nonlinearity | OtherName, param?: number | null): number {
+export function calculateGain(nonlinearity: Nonlinearity | OtherName, param?: number | null | { param?: number | null }): number {
+  if (isOptionsObj(param)) param = checkOptions<{ param: number }>('nn.init.calculateGain', param, ['param']).param;
   if (LINEAR_FNS.has(nonlinearity) || nonlinearity === 'sigmoid') return 1;
   if (nonlinearity === 'tanh') return 5.0 / 3;
   if (nonlinearity === 'relu') return Math.sqrt(2.0);
@@ -136,16 +159,22 @@ function correctFan(t: Tensor, mode: string): number {
 // plain distributions and fills
 
 /** Fill with U(a, b) (PyTorch's float32 arithmetic: bounds rounded to float32, fma(u, b - a, a)). */
-export function uniform_(t: Tensor, a = 0, b = 1, opts: GenOpt = {}): Tensor {
+export function uniform_(t: Tensor, a?: number | UniformOpts, b?: number | UniformOpts, opts?: UniformOpts): Tensor;
+export function uniform_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('uniform_', t);
+  const o = initArgs('uniform_', args, ['a', 'b']);
+  const a = (o.a ?? 0) as number, b = (o.b ?? 1) as number, opts = o;
   noGrad(() => t.uniform_(a, b, { generator: gen(opts) }));
   record(t, 'uniform_', (b - a) / Math.sqrt(12), { a, b });
   return t;
 }
 
 /** Fill with N(mean, std²) (Box-Muller fill path for >= 16 contiguous elements, per-element path otherwise). */
-export function normal_(t: Tensor, mean = 0, std = 1, opts: GenOpt = {}): Tensor {
+export function normal_(t: Tensor, mean?: number | NormalOpts, std?: number | NormalOpts, opts?: NormalOpts): Tensor;
+export function normal_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('normal_', t);
+  const o = initArgs('normal_', args, ['mean', 'std']);
+  const mean = (o.mean ?? 0) as number, std = (o.std ?? 1) as number, opts = o;
   noGrad(() => t.normal_(mean, std, { generator: gen(opts) }));
   record(t, 'normal_', Math.abs(std), { mean, std });
   return t;
@@ -172,8 +201,12 @@ let warnedTrunc = false;
  * 2Φ(a')-1 and 2Φ(b')-1, erfinv, ×std√2, +mean, clamp). float32 tensors are bit-exact (PyTorch's float32
  * erfinv); other dtypes compute erfinv in float64 (within a few ulp of PyTorch's double path).
  */
-export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: GenOpt = {}): Tensor {
+export function truncNormal_(t: Tensor, mean?: number | TruncNormalOpts, std?: number | TruncNormalOpts, a?: number | TruncNormalOpts,
+  b?: number | TruncNormalOpts, opts?: TruncNormalOpts): Tensor;
+export function truncNormal_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('truncNormal_', t);
+  const o = initArgs('truncNormal_', args, ['mean', 'std', 'a', 'b']);
+  const mean = (o.mean ?? 0) as number, std = (o.std ?? 1) as number, a = (o.a ?? -2) as number, b = (o.b ?? 2) as number, opts = o;
   if ((mean < a - 2 * std || mean > b + 2 * std) && !warnedTrunc) {
     warnedTrunc = true;
     console.warn('nn.init.truncNormal_: mean is more than 2 std from [a, b]. The distribution of values may be incorrect.');
@@ -196,22 +229,25 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: 
 }
 
 /** Fill with `val`. */
-export function constant_(t: Tensor, val: number): Tensor {
+export function constant_(t: Tensor, val: number | { val: number }): Tensor {
   checkTensor('constant_', t);
+  const o = initArgs('constant_', [val], ['val'], []);
+  if (o.val === undefined) throw new ArgumentError('nn.init.constant_: missing the value, e.g. nn.init.constant_(w, 0.5) or nn.init.constant_(w, { val: 0.5 })');
+  val = o.val as number;
   noGrad(() => t.fill_(val));
   record(t, 'constant_', 0, { val });
   return t;
 }
 /** Fill with 1. */
-export function ones_(t: Tensor): Tensor {
-  checkTensor('ones_', t);
+export function ones_(t: Tensor, ...rest: never[]): Tensor {
+  checkTensor('ones_', t); noExtra('ones_', rest);
   noGrad(() => t.fill_(1));
   record(t, 'ones_', 0);
   return t;
 }
 /** Fill with 0. */
-export function zeros_(t: Tensor): Tensor {
-  checkTensor('zeros_', t);
+export function zeros_(t: Tensor, ...rest: never[]): Tensor {
+  checkTensor('zeros_', t); noExtra('zeros_', rest);
   noGrad(() => t.zero_());
   record(t, 'zeros_', 0);
   return t;
@@ -225,8 +261,8 @@ function patternStd(k: number, n: number): number {
 }
 
 /** The 2-D identity (ones on the main diagonal of a possibly rectangular matrix), preserving the inputs' identity in Linear layers. */
-export function eye_(t: Tensor): Tensor {
-  checkTensor('eye_', t);
+export function eye_(t: Tensor, ...rest: never[]): Tensor {
+  checkTensor('eye_', t); noExtra('eye_', rest);
   if (t.ndim !== 2) throw new ShapeError(`nn.init.eye_: Only tensors with 2 dimensions are supported (got shape ${fmt(t.shape)})`);
   const [n, m] = t.shape;
   noGrad(() => t.copy_(eye(n, m, { dtype: t.dtype, device: t.device })));
@@ -238,8 +274,9 @@ export function eye_(t: Tensor): Tensor {
  * The Dirac delta for 3/4/5-D conv weights: zero, then t[g·outPerGroup + d, d, k1//2, ...] = 1 for each group g
  * and d < min(outPerGroup, size(1)), so the convolution preserves its input (per group).
  */
-export function dirac_(t: Tensor, groups = 1): Tensor {
+export function dirac_(t: Tensor, groups: number | { groups?: number } = 1): Tensor {
   checkTensor('dirac_', t);
+  groups = (initArgs('dirac_', [groups], ['groups'], []).groups ?? 1) as number;
   const dims = t.ndim;
   if (dims < 3 || dims > 5) throw new ShapeError(`nn.init.dirac_: Only tensors with 3, 4, or 5 dimensions are supported (got shape ${fmt(t.shape)})`);
   if (!Number.isInteger(groups) || groups < 1) throw new InitError(`nn.init.dirac_: groups must be a positive integer, got ${groups}`);
@@ -274,8 +311,9 @@ export interface KaimingOpts extends GenOpt {
 }
 
 /** U(-a, a) with a = gain·√(6/(fanIn + fanOut)) (Glorot & Bengio 2010). */
-export function xavierUniform_(t: Tensor, opts: GainOpts = {}): Tensor {
+export function xavierUniform_(t: Tensor, gainOrOpts?: number | GainOpts, options?: GainOpts): Tensor {
   checkTensor('xavierUniform_', t);
+  const opts = initArgs('xavierUniform_', [gainOrOpts, options], ['gain']) as GainOpts;
   const gain = opts.gain ?? 1.0;
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = gain * Math.sqrt(2.0 / divisor('xavierUniform_', fanIn + fanOut));
@@ -286,8 +324,9 @@ export function xavierUniform_(t: Tensor, opts: GainOpts = {}): Tensor {
 }
 
 /** N(0, std²) with std = gain·√(2/(fanIn + fanOut)). */
-export function xavierNormal_(t: Tensor, opts: GainOpts = {}): Tensor {
+export function xavierNormal_(t: Tensor, gainOrOpts?: number | GainOpts, options?: GainOpts): Tensor {
   checkTensor('xavierNormal_', t);
+  const opts = initArgs('xavierNormal_', [gainOrOpts, options], ['gain']) as GainOpts;
   const gain = opts.gain ?? 1.0;
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = gain * Math.sqrt(2.0 / divisor('xavierNormal_', fanIn + fanOut));
@@ -315,8 +354,10 @@ function kaimingStd(fn: string, t: Tensor, opts: KaimingOpts): { std: number; ar
 }
 
 /** U(-bound, bound) with bound = √3·gain/√fan (He et al. 2015); PyTorch's Linear/Conv default is a = √5. */
-export function kaimingUniform_(t: Tensor, opts: KaimingOpts = {}): Tensor {
+export function kaimingUniform_(t: Tensor, a?: number | KaimingOpts, opts?: KaimingOpts): Tensor;
+export function kaimingUniform_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('kaimingUniform_', t);
+  const opts = initArgs('kaimingUniform_', args, ['a', 'mode', 'nonlinearity']) as KaimingOpts;
   const k = kaimingStd('kaimingUniform_', t, opts);
   if (!k) return t;
   const bound = Math.sqrt(3.0) * k.std;
@@ -326,8 +367,10 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOpts = {}): Tensor {
 }
 
 /** N(0, std²) with std = gain/√fan. */
-export function kaimingNormal_(t: Tensor, opts: KaimingOpts = {}): Tensor {
+export function kaimingNormal_(t: Tensor, a?: number | KaimingOpts, opts?: KaimingOpts): Tensor;
+export function kaimingNormal_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('kaimingNormal_', t);
+  const opts = initArgs('kaimingNormal_', args, ['a', 'mode', 'nonlinearity']) as KaimingOpts;
   const k = kaimingStd('kaimingNormal_', t, opts);
   if (!k) return t;
   noGrad(() => t.normal_(0, k.std, { generator: gen(opts) }));
@@ -392,8 +435,9 @@ export function householderQ(a: Float64Array, m: number, n: number): Float64Arra
  * PyTorch), QR (of the transpose when rows < cols), fix signs by diag(R), scale by gain. Dims beyond 2 are
  * flattened. Values agree with PyTorch's LAPACK float32 QR to within ~1e-6 (not bit for bit).
  */
-export function orthogonal_(t: Tensor, opts: GainOpts = {}): Tensor {
+export function orthogonal_(t: Tensor, gainOrOpts?: number | GainOpts, options?: GainOpts): Tensor {
   checkTensor('orthogonal_', t);
+  const opts = initArgs('orthogonal_', [gainOrOpts, options], ['gain']) as GainOpts;
   const gain = opts.gain ?? 1;
   if (t.ndim < 2) throw new ShapeError(`nn.init.orthogonal_: Only tensors with 2 or more dimensions are supported (got shape ${fmt(t.shape)})`);
   if (t.numel() === 0) return t;
@@ -427,8 +471,12 @@ export interface SparseOpts extends GenOpt { std?: number }
  * A sparse 2-D matrix (Martens 2010): N(0, std²) (std default 0.01), then in each column ceil(sparsity·rows)
  * entries, chosen by one randperm(rows) per column, set to zero.
  */
-export function sparse_(t: Tensor, sparsity: number, opts: SparseOpts = {}): Tensor {
+export function sparse_(t: Tensor, sparsity: number | SparseOpts & { sparsity?: number }, std?: number | SparseOpts, opts?: SparseOpts): Tensor;
+export function sparse_(t: Tensor, ...args: unknown[]): Tensor {
   checkTensor('sparse_', t);
+  const opts = initArgs('sparse_', args, ['sparsity', 'std']) as SparseOpts & { sparsity?: number };
+  if (opts.sparsity === undefined) throw new ArgumentError('nn.init.sparse_: missing sparsity, e.g. nn.init.sparse_(w, 0.1)');
+  const sparsity = opts.sparsity;
   const std = opts.std ?? 0.01;
   if (t.ndim !== 2) throw new ShapeError(`nn.init.sparse_: Only tensors with 2 dimensions are supported (got shape ${fmt(t.shape)})`);
   const [rows, cols] = t.shape;
@@ -525,7 +573,8 @@ export class InitReport {
  * aims for and the std measured now, flagging differences above `tolerance` (an init overridden by mistake, a
  * copy from the wrong tensor, a scale applied twice).
  */
-export function report(model: HasNamedParameters, opts: ReportOptions = {}): InitReport {
+export function report(model: HasNamedParameters, options: ReportOptions = {}): InitReport {
+  const opts = checkOptions<ReportOptions>('nn.init.report', options, ['tolerance', 'minNumel']);
   if (!model || typeof model.namedParameters !== 'function') {
     throw new TypeError('nn.init.report: expected a module (an object with namedParameters()), e.g. nn.init.report(model)');
   }

@@ -9,7 +9,8 @@
  */
 import { getDefaultDevice } from '../backend/default-device.js';
 import type { DeviceType } from '../backend/backend.js';
-import type { DType } from '../core/dtype.js';
+import type { DType, DTypeName } from '../core/dtype.js';
+import { optDtype } from '../core/args.js';
 import { ModuleError, ShapeError } from '../core/errors.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -102,7 +103,8 @@ function makeLazy(m: Module, spec: LazySpec): void {
 }
 
 function setField(m: Module, name: string, v: unknown): void { (m as unknown as Record<string, unknown>)[name] = v; }
-function uninitParams(m: Module, names: string[], dtype: DType | undefined, device: DeviceType | undefined): void {
+function uninitParams(m: Module, names: string[], dtypeName: DTypeName | undefined, device: DeviceType | undefined): void {
+  const dtype = optDtype(m._getName(), 'dtype', dtypeName);
   for (const n of names) if (m._parameters.get(n)) setField(m, n, new UninitializedParameter(dtype ?? 'float32', device ?? getDefaultDevice()));
 }
 
@@ -164,8 +166,8 @@ function lazyBatchNorm(m: BatchNorm1d | BatchNorm2d, become: object, opts: Batch
   const device = opts.device ?? getDefaultDevice();
   uninitParams(m, ['weight', 'bias'], opts.dtype, device);
   if (m.trackRunningStats) {
-    setField(m, 'running_mean', new UninitializedBuffer(opts.dtype ?? 'float32', device));
-    setField(m, 'running_var', new UninitializedBuffer(opts.dtype ?? 'float32', device));
+    setField(m, 'running_mean', new UninitializedBuffer(optDtype('LazyBatchNorm', 'dtype', opts.dtype) ?? 'float32', device));
+    setField(m, 'running_var', new UninitializedBuffer(optDtype('LazyBatchNorm', 'dtype', opts.dtype) ?? 'float32', device));
     setField(m, 'num_batches_tracked', new Buffer(zeros([], { dtype: 'int64', device })));
   }
   makeLazy(m, {

@@ -7,7 +7,8 @@
  * Traversal order, state-dict keys and messages follow PyTorch.
  */
 import { getBackend, type DeviceType } from '../backend/backend.js';
-import { isFloating, type DType } from '../core/dtype.js';
+import { isFloating, type DType, type DTypeName } from '../core/dtype.js';
+import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
 import { ModuleError, StateDictError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -62,6 +63,31 @@ function isContainerOfModuleState(v: unknown, depth = 0): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) return Object.values(v).some(isState);
   return false;
+}
+
+/** The error for a plain Array/Map/Set/object holding Modules or Parameters (at assignment or found later). */
+function containerError(where: string, value: unknown, later = false): ModuleError {
+  const arr = Array.isArray(value) || value instanceof Set;
+  const kind = Array.isArray(value) ? 'an Array' : value instanceof Map ? 'a Map' : value instanceof Set ? 'a Set' : 'a plain object';
+  return new ModuleError(`${where} is ${kind} holding Modules or Parameters, which nn.Module does not see ` +
+    `(they would not be trained, moved or saved): use ${arr
+      ? 'nn.ModuleList([...]) or nn.Sequential(...) for Modules, nn.ParameterList([...]) for Parameters'
+      : 'nn.ModuleDict({...}) for Modules, nn.ParameterDict({...}) for Parameters'}` +
+    (later ? ' (it was filled after the assignment, e.g. this.layers = []; this.layers.push(new nn.Linear(...)))' : ''));
+}
+
+/** Modules whose plain fields were checked for hidden Modules/Parameters by a first call(). */
+const checkedAtCall = new WeakSet<Module>();
+
+/** Throws if a plain field of `m` (an Array/Map/Set/object filled after assignment) holds Modules or Parameters. */
+function checkHiddenState(m: Module): void {
+  for (const k of Object.keys(m)) {
+    if (INTERNAL.has(k)) continue;
+    const v = (m as unknown as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && !(v instanceof Tensor) && !(v instanceof Module) && isContainerOfModuleState(v)) {
+      throw containerError(`${m._path()}.${k}`, v, true);
+    }
+  }
 }
 
 /** Whether `name` is visible on the module other than through the registries (own property or prototype). */
@@ -120,15 +146,11 @@ function setAttr(target: Module, name: string, value: unknown): void {
   }
   if (value instanceof Tensor) {
     throw new ModuleError(`${where()} is a raw Tensor: wrap it in nn.Parameter(...) (trainable), nn.Buffer(...) (fixed, saved) ` +
-      `or nn.Buffer(..., {persistent: false}) (fixed, not saved)`);
+      `or nn.Buffer(..., {persistent: false}) (fixed, not saved). To cache a tensor on purpose (e.g. the last hidden state ` +
+      `in forward), keep it in a JavaScript private field (this.#${name} = t) or register a slot once with ` +
+      `this.registerBuffer('${name}', null, { persistent: false }) and then assign this.${name} = t (moved with the module, not saved)`);
   }
-  if (isContainerOfModuleState(value)) {
-    const arr = Array.isArray(value);
-    throw new ModuleError(`${where()} is ${arr ? 'an Array' : 'a plain object'} holding Modules or Parameters, which nn.Module does not see ` +
-      `(they would not be trained, moved or saved): use ${arr
-        ? 'nn.ModuleList([...]) or nn.Sequential(...) for Modules, nn.ParameterList([...]) for Parameters'
-        : 'nn.ModuleDict({...}) for Modules, nn.ParameterDict({...}) for Parameters'}`);
-  }
+  if (isContainerOfModuleState(value)) throw containerError(where(), value);
   if (value === undefined && !Object.prototype.hasOwnProperty.call(target, name)) return;
   Reflect.set(target, name, value);
 }
@@ -243,7 +265,8 @@ export class Module {
    * Register a buffer: fixed state that moves with the module and, unless `persistent: false`, is saved by
    * stateDict(). Accepts a plain Tensor (or null to keep a slot); returns it. Read it back with getBuffer(name).
    */
-  registerBuffer<T extends Tensor | null>(name: string, tensor: T, opts: { persistent?: boolean } = {}): T {
+  registerBuffer<T extends Tensor | null>(name: string, tensor: T, options: { persistent?: boolean } = {}): T {
+    const opts = checkOptions<{ persistent: boolean }>(`${this._path()}.registerBuffer`, options, ['persistent']);
     checkName(this, 'buffer', name, 'registerBuffer');
     if (hasPlainAttr(this, name) && !this._buffers.has(name)) {
       throw new ModuleError(`${this._path()}.registerBuffer: attribute '${name}' already exists`);
@@ -353,11 +376,31 @@ export class Module {
   }
 
   /** [dotted name, Parameter] in PyTorch's order; a parameter shared by several modules appears once (first path). */
-  namedParameters(opts: NamedOptions = {}): [string, Parameter][] { return this._namedMembers((m) => m._parameters, opts); }
-  parameters(opts: { recurse?: boolean } = {}): Parameter[] { return this.namedParameters(opts).map(([, p]) => p); }
+  namedParameters(opts: NamedOptions = {}): [string, Parameter][] {
+    const o = checkOptions<NamedOptions>(`${this._path()}.namedParameters`, opts, ['prefix', 'recurse', 'removeDuplicate']);
+    this._checkHidden();
+    return this._namedMembers((m) => m._parameters, o);
+  }
+  parameters(opts: { recurse?: boolean } = {}): Parameter[] {
+    const o = checkOptions<NamedOptions>(`${this._path()}.parameters`, opts, ['recurse']);
+    this._checkHidden();
+    return this._namedMembers((m) => m._parameters, o).map(([, p]) => p);
+  }
   /** [dotted name, buffer] (persistent or not) in PyTorch's order. */
-  namedBuffers(opts: NamedOptions = {}): [string, Tensor][] { return this._namedMembers((m) => m._buffers, opts); }
-  buffers(opts: { recurse?: boolean } = {}): Tensor[] { return this.namedBuffers(opts).map(([, b]) => b); }
+  namedBuffers(opts: NamedOptions = {}): [string, Tensor][] {
+    const o = checkOptions<NamedOptions>(`${this._path()}.namedBuffers`, opts, ['prefix', 'recurse', 'removeDuplicate']);
+    this._checkHidden();
+    return this._namedMembers((m) => m._buffers, o);
+  }
+  buffers(opts: { recurse?: boolean } = {}): Tensor[] {
+    const o = checkOptions<NamedOptions>(`${this._path()}.buffers`, opts, ['recurse']);
+    return this.namedBuffers(o).map(([, b]) => b);
+  }
+
+  /** Throws if a plain field anywhere in the tree hides Modules or Parameters (filled after its assignment). */
+  _checkHidden(): void {
+    for (const [, m] of this.namedModules()) checkHiddenState(m);
+  }
 
   // ---------------------------------------------------------------- forward
 
@@ -370,6 +413,7 @@ export class Module {
     const fwd = (self as unknown as { forward?: (...a: unknown[]) => unknown }).forward;
     callStack.push(self);
     try {
+      if (!checkedAtCall.has(self)) { checkHiddenState(self); checkedAtCall.add(self); }
       if (typeof fwd !== 'function') {
         throw new ModuleError(`${self._getName()} has no forward(): define forward(...) in the subclass (containers such as ModuleList and ModuleDict are not callable)`);
       }
@@ -402,10 +446,12 @@ export class Module {
 
   /** hook(module, args) runs before forward; returning an array replaces the arguments. */
   registerForwardPreHook(hook: ForwardPreHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
+    opts = checkOptions(`${this._path()}.registerForwardPreHook`, opts, ['prepend']);
     return addHook(this._forwardPreHooks, hook, opts.prepend);
   }
   /** hook(module, args, output) runs after forward; returning a value other than undefined replaces the output. */
   registerForwardHook(hook: ForwardHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
+    opts = checkOptions(`${this._path()}.registerForwardHook`, opts, ['prepend']);
     return addHook(this._forwardHooks, hook, opts.prepend);
   }
 
@@ -423,13 +469,14 @@ export class Module {
 
   /** Freeze (false) or unfreeze (true) every parameter; returns this. */
   requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new ModuleError(`${this._path()}.requiresGrad_: expected true or false, got ${describe(requiresGrad)}`);
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
 
   /** Reset the gradients of every parameter: to null (default), or to zeros in place. */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
+    const setToNone = checkOptions<{ setToNone: boolean }>(`${this._path()}.zeroGrad`, opts, ['setToNone']).setToNone ?? true;
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (setToNone) { p.grad = null; continue; }
@@ -441,6 +488,7 @@ export class Module {
 
   /** Call fn on every child (recursively), then on this module (post-order, as PyTorch); returns this. */
   apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new ModuleError(`${this._path()}.apply: expected a function (m) => void, got ${describe(fn)}`);
     for (const m of this.children()) m.apply(fn);
     fn(this._self());
     return this;
@@ -453,9 +501,17 @@ export class Module {
    * ties keep working); gradients follow. A dtype applies to floating-point tensors only: integer buffers keep
    * theirs. Returns this.
    */
-  to(arg: DeviceType | DType | { device?: DeviceType; dtype?: DType }): this {
+  to(arg: DeviceType | DTypeName | { device?: DeviceType; dtype?: DTypeName; nonBlocking?: boolean }): this {
+    this._checkHidden();
     let device: DeviceType | undefined, dtype: DType | undefined;
-    if (typeof arg === 'string') { if (DEVICES.has(arg)) device = arg as DeviceType; else dtype = arg as DType; } else { device = arg.device; dtype = arg.dtype; }
+    const fn = `${this._path()}.to`;
+    if (typeof arg === 'string') {
+      if (DEVICES.has(arg)) device = arg as DeviceType; else dtype = checkDtype(fn, 'the argument', arg);
+    } else {
+      const o = checkOptions<{ device: DeviceType; dtype: DTypeName }>(fn, arg, ['device', 'dtype', 'nonBlocking']);
+      if (o.device !== undefined) device = checkDevice(fn, 'device', o.device);
+      if (o.dtype !== undefined) dtype = checkDtype(fn, 'dtype', o.dtype);
+    }
     if (dtype !== undefined && !isFloating(dtype)) {
       throw new ModuleError(`${this._path()}.to: nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}; ` +
         'integer buffers keep their dtype on float casts, and parameters must stay floating point');
@@ -561,7 +617,9 @@ export class Module {
    * sharing storage with the module (no copy); `keepVars: true` returns the Parameters themselves. A tensor
    * reachable under several keys (weight tying) is the same object under each key.
    */
-  stateDict(opts: { prefix?: string; keepVars?: boolean; destination?: StateDict } = {}): StateDict {
+  stateDict(options: { prefix?: string; keepVars?: boolean; destination?: StateDict } = {}): StateDict {
+    const opts = checkOptions<{ prefix: string; keepVars: boolean; destination: StateDict }>(`${this._path()}.stateDict`, options, ['prefix', 'keepVars', 'destination']);
+    this._checkHidden();
     const dest = opts.destination ?? new Map<string, Tensor>();
     const keepVars = opts.keepVars ?? false;
     const detached = new Map<Tensor, Tensor>();
@@ -589,7 +647,9 @@ export class Module {
    * storage instead (no copy; ties kept). Validates everything first: on any error nothing is modified and one
    * StateDictError lists every missing key, unexpected key (both only when strict) and size mismatch.
    */
-  loadStateDict(stateDict: Map<string, unknown> | Record<string, unknown>, opts: { strict?: boolean; assign?: boolean } = {}): IncompatibleKeys {
+  loadStateDict(stateDict: Map<string, unknown> | Record<string, unknown>, options: { strict?: boolean; assign?: boolean } = {}): IncompatibleKeys {
+    const opts = checkOptions<{ strict: boolean; assign: boolean }>(`${this._path()}.loadStateDict`, options, ['strict', 'assign']);
+    this._checkHidden();
     const strict = opts.strict ?? true;
     const assign = opts.assign ?? false;
     let sd: Map<string, unknown>;
@@ -598,6 +658,7 @@ export class Module {
     else throw new StateDictError(`loadStateDict: Expected state_dict to be dict-like (a Map or a plain object), got ${describe(stateDict)}.`);
 
     const missing: string[] = [], unexpected: string[] = [], errors: string[] = [];
+    let mismatches = 0;
     const copies: { dst: Tensor; src: Tensor }[] = [];
     const extras: { m: Module; v: unknown }[] = [];
     const visit = (m: Module, prefix: string) => {
@@ -616,6 +677,7 @@ export class Module {
         const srcShape = dst.ndim === 0 && src.ndim === 1 && src.numel() === 1 ? [] : src.shape;
         if (!shapesEqual(srcShape, dst.shape)) {
           errors.push(`size mismatch for ${key}: copying a param with shape ${fmt(src.shape)} from checkpoint, the shape in current model is ${fmt(dst.shape)}.`);
+          mismatches++;
           continue;
         }
         if (assign && dst instanceof Parameter && dst.requiresGrad && !isFloating(src.dtype)) {
@@ -649,8 +711,19 @@ export class Module {
       if (missing.length) errors.unshift(`Missing key(s) in state_dict: ${missing.map((k) => `"${k}"`).join(', ')}.`);
     }
     if (errors.length) {
+      const hints: string[] = [];
+      if (strict && (missing.length || unexpected.length)) {
+        const prefixed = unexpected.length > 0 && unexpected.every((k) => k.startsWith('module.'));
+        hints.push(prefixed
+          ? "the unexpected keys start with 'module.' (a DataParallel checkpoint): nn.utils.consumePrefixInStateDict(sd, 'module.') removes it"
+          : 'use {strict: false} to load the matching keys and ignore missing/unexpected ones');
+      }
+      if (mismatches) {
+        hints.push('a size mismatch means the checkpoint was made for a different configuration (sizes, vocabulary, number of classes): ' +
+          'build the model with the checkpoint\'s sizes, or delete those keys from the state dict (and load with {strict: false}) to keep their fresh initialization');
+      }
       const err = new StateDictError(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}\n` +
-        'Nothing was loaded. Use {strict: false} to ignore missing/unexpected keys, or nn.utils.consumePrefixInStateDict(sd, \'module.\') for a DataParallel prefix.');
+        `Nothing was loaded.${hints.length ? ` ${hints.map((h) => h[0]!.toUpperCase() + h.slice(1)).join('. ')}.` : ''}`);
       Object.assign(err, { missingKeys: missing, unexpectedKeys: unexpected, errorMsgs: errors });
       throw err;
     }

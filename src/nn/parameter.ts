@@ -5,11 +5,15 @@
  * every op as plain tensors (ops return plain Tensors).
  */
 import { ModuleError } from '../core/errors.js';
+import { checkBoolean, checkSpec } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A trainable tensor of a Module: `new nn.Parameter(t)` shares t's storage and is a leaf that requires grad. */
 export class Parameter extends Tensor {
-  constructor(data: Tensor, requiresGrad = true) {
+  constructor(data: Tensor, requiresGrad: boolean | { requiresGrad?: boolean } = true) {
+    if (typeof requiresGrad === 'object' && requiresGrad !== null) {
+      requiresGrad = checkSpec<{ requiresGrad: boolean }>('nn.Parameter', requiresGrad, { requiresGrad: 'bool' }).requiresGrad ?? true;
+    } else checkBoolean('nn.Parameter', 'requiresGrad', requiresGrad);
     if (!(data instanceof Tensor)) {
       throw new ModuleError(`nn.Parameter: expected a Tensor to wrap, got ${describe(data)}; create one with torch.zeros([...]), torch.randn([...]) or torch.tensor(...)`);
     }
@@ -30,7 +34,8 @@ export interface BufferOptions {
 export class Buffer extends Tensor {
   /** Whether stateDict() saves it. */
   readonly persistent: boolean;
-  constructor(data: Tensor, opts: BufferOptions = {}) {
+  constructor(data: Tensor, options: BufferOptions = {}) {
+    const opts = checkSpec<BufferOptions>('nn.Buffer', options, { persistent: 'bool' });
     if (!(data instanceof Tensor)) {
       throw new ModuleError(`nn.Buffer: expected a Tensor to wrap, got ${describe(data)}; create one with torch.zeros([...]) or torch.tensor(...)`);
     }

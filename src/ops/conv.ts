@@ -12,6 +12,9 @@ import { add } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
+import { checkDtype, checkSpec, type Rule } from '../core/args.js';
+const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+
 
 export type IntOrTuple = number | readonly number[];
 
@@ -53,6 +56,7 @@ export interface UnfoldOpts { dilation?: IntOrTuple; padding?: IntOrTuple; strid
 
 /** F.unfold: sliding local blocks of a 4-D input [N, C, H, W] -> [N, C*kh*kw, L]. */
 export function unfold(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
+  opts = checkSpec('F.unfold', opts, { dilation: 'any', padding: 'any', stride: 'any' });
   if (x.ndim !== 4 && x.ndim !== 3) throw new ShapeError(`unfold: expected a 3-D or 4-D input [N, C, H, W], got shape ${fmt(x.shape)}`);
   if (x.ndim === 3) return squeeze(unfold(unsqueeze(x, 0), kernelSize, opts), 0);
   const g = geometry('unfold', kernelSize, opts, 2);
@@ -63,6 +67,7 @@ export function unfold(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {})
 
 /** F.fold: combine sliding blocks [N, C*kh*kw, L] into [N, C, ...outputSize] (summing overlaps). */
 export function fold(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
+  opts = checkSpec('F.fold', opts, { dilation: 'any', padding: 'any', stride: 'any' });
   if (cols.ndim === 2) return squeeze(fold(unsqueeze(cols, 0), outputSize, kernelSize, opts), 0);
   if (cols.ndim !== 3) throw new ShapeError(`fold: expected a 2-D or 3-D input [N, C*prod(kernel), L], got shape ${fmt(cols.shape)}`);
   const g = geometry('fold', kernelSize, opts, 2);
@@ -149,10 +154,12 @@ function convNd(op: string, nd: number, x: Tensor, weight: Tensor, bias: Tensor 
 
 /** F.conv1d: x [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
+  opts = checkSpec('F.conv1d', opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' });
   return convNd('conv1d', 1, x, weight, bias, opts);
 }
 /** F.conv2d: x [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kh, kw]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
+  opts = checkSpec('F.conv2d', opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' });
   return convNd('conv2d', 2, x, weight, bias, opts);
 }
 
@@ -199,9 +206,11 @@ function convTransposeNd(op: string, nd: number, x: Tensor, weight: Tensor, bias
 
 /** F.conv_transpose1d: x [N, C, L], weight [C, O/groups, k]. */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
+  opts = checkSpec('F.convTranspose1d', opts, { stride: 'any', padding: 'any', outputPadding: 'any', dilation: 'any', groups: 'int' });
   return convTransposeNd('convTranspose1d', 1, x, weight, bias, opts);
 }
 /** F.conv_transpose2d: x [N, C, H, W], weight [C, O/groups, kh, kw]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
+  opts = checkSpec('F.convTranspose2d', opts, { stride: 'any', padding: 'any', outputPadding: 'any', dilation: 'any', groups: 'int' });
   return convTransposeNd('convTranspose2d', 2, x, weight, bias, opts);
 }

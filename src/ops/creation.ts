@@ -5,15 +5,44 @@
  */
 import { getBackend, type DeviceType } from '../backend/backend.js';
 import { getDefaultDevice } from '../backend/default-device.js';
-import { arrayFor, float32ToBfloat16Bits, float32ToFloat16Bits, isFloating, type DType, type TypedArray } from '../core/dtype.js';
+import { arrayFor, float32ToBfloat16Bits, float32ToFloat16Bits, getDefaultDtype, isFloating, setDefaultFloatDtype, type DType, type DTypeName, type TypedArray } from '../core/dtype.js';
+import { ArgumentError, checkBoolean, checkDevice, checkDtype, checkNumber, checkOptions, describeValue } from '../core/args.js';
 import { DTypeError, ShapeError } from '../core/errors.js';
 import { fmt, numel } from '../core/shape.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import * as rng from '../random/index.js';
 import { make } from './util.js';
 
-export interface FactoryOpts { dtype?: DType; device?: DeviceType; requiresGrad?: boolean }
+export interface FactoryOpts { dtype?: DTypeName; device?: DeviceType; requiresGrad?: boolean }
+/** Factory options after checking: the dtype canonical. */
+interface CheckedOpts { dtype?: DType; device?: DeviceType; requiresGrad?: boolean; generator?: rng.Generator }
 export interface RandomOpts extends FactoryOpts { generator?: rng.Generator }
+
+const FACTORY_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
+const RANDOM_KEYS = [...FACTORY_KEYS, 'generator'] as const;
+
+/** Checks a factory's options: known keys, a dtype name or alias, a device, a boolean requiresGrad. */
+function factoryOpts(fn: string, opts: unknown, keys: readonly string[] = FACTORY_KEYS): CheckedOpts {
+  const o = checkOptions<CheckedOpts>(fn, opts, keys);
+  if (o.dtype !== undefined) o.dtype = checkDtype(fn, 'dtype', o.dtype);
+  if (o.device !== undefined) o.device = checkDevice(fn, 'device', o.device);
+  if (o.requiresGrad !== undefined) checkBoolean(fn, 'requiresGrad', o.requiresGrad);
+  if (o.generator !== undefined && !(o.generator instanceof rng.Generator)) {
+    throw new ArgumentError(`${fn}: generator must be a torch.Generator, got ${describeValue(o.generator)}`);
+  }
+  return o;
+}
+
+/**
+ * torch.set_default_dtype: the dtype of tensors made from JavaScript numbers and of the float factories
+ * (zeros, ones, rand, randn, ...). float32 or float64, as PyTorch allows.
+ */
+export function setDefaultDtype(dtype: DType | 'float' | 'double'): void {
+  const d = checkDtype('setDefaultDtype', 'dtype', dtype);
+  if (d !== 'float32' && d !== 'float64') throw new ArgumentError(`setDefaultDtype: only floating point types are supported as the default type (float32, float64), got ${d}`);
+  setDefaultFloatDtype(d);
+}
+export { getDefaultDtype };
 
 function finish(t: Tensor, opts: FactoryOpts): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true);
@@ -44,8 +73,16 @@ function inferDtypeOf(data: unknown): DType {
   return 'float32';
 }
 
-/** torch.tensor: from a (nested) array of numbers/booleans or a typed array. Integers give int64, floats float32, booleans bool. */
-export function tensor(data: NestedArray | TypedArray | BigInt64Array | Tensor, opts: FactoryOpts = {}): Tensor {
+/**
+ * torch.tensor: from a (nested) array of numbers, bigints or booleans, or a typed array.
+ * JavaScript has no `1.0` vs `1`, so numbers give the default float dtype (float32); bigints give int64,
+ * booleans bool; typed arrays keep their dtype; an explicit `{ dtype }` wins.
+ */
+/** What torch.tensor accepts: JavaScript numbers (float), bigints (int64), booleans, nested arrays of them, typed arrays. */
+export type TensorData = number | boolean | bigint | TensorData[];
+
+export function tensor(data: TensorData | TypedArray | BigInt64Array | Tensor, options: FactoryOpts = {}): Tensor {
+  const opts = factoryOpts('tensor', options);
   if (data instanceof Tensor) {
     throw new DTypeError('tensor(): got a Tensor; to copy it use t.clone().detach() (as PyTorch recommends)');
   }
@@ -56,7 +93,7 @@ export function tensor(data: NestedArray | TypedArray | BigInt64Array | Tensor, 
   }
   const shape: number[] = [];
   const flat: number[] = [];
-  let sawFloat = false, sawBool = false, sawNum = false;
+  let sawBool = false, sawNum = false, sawBig = false;
   const walk = (v: NestedArray, d: number, path: string) => {
     if (Array.isArray(v)) {
       if (shape.length <= d) shape.push(v.length);
@@ -68,58 +105,86 @@ export function tensor(data: NestedArray | TypedArray | BigInt64Array | Tensor, 
     }
     if (d !== shape.length) throw new ShapeError(`tensor(): ragged nested array: a number at ${path} where a sequence of length ${shape[d]} was expected`);
     if (typeof v === 'boolean') { sawBool = true; flat.push(v ? 1 : 0); return; }
-    if (typeof v !== 'number') throw new DTypeError(`tensor(): could not convert ${typeof v} at ${path || 'top level'} to a number`);
+    if (typeof v === 'bigint') { sawBig = true; flat.push(Number(v)); return; }
+    if (typeof v !== 'number') throw new DTypeError(`tensor(): could not convert ${describeValue(v)} at ${path || 'top level'} to a number`);
     sawNum = true;
-    if (!Number.isInteger(v)) sawFloat = true;
     flat.push(v);
   };
-  walk(data, 0, '');
-  const dt = opts.dtype ?? (sawFloat ? 'float32' : sawNum ? 'int64' : sawBool ? 'bool' : 'float32');
+  walk(data as NestedArray, 0, '');
+  const dt = opts.dtype ?? (sawNum ? getDefaultDtype() : sawBig ? 'int64' : sawBool ? 'bool' : getDefaultDtype());
   return finish(fromHost(encode(dt, flat), dt, shape, opts.device), opts);
 }
 
 function checkShape(op: string, shape: readonly number[]): number[] {
-  const dims: readonly number[] = shape; // Array.isArray narrows `shape` to any[]; `dims` keeps its type
-  if (!Array.isArray(shape)) throw new ShapeError(`${op}: the shape must be an array, e.g. ${op}([2, 3]); got ${String(shape)}`);
-  for (const s of dims) if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmt(dims)}: sizes must be non-negative integers`);
-  return [...dims];
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: the shape must be an array, e.g. ${op}([2, 3]); got ${describeValue(shape)}`);
+  for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmt(shape)}: sizes must be non-negative integers`);
+  return [...shape];
 }
 
-export function full(shape: readonly number[], value: number | boolean, opts: FactoryOpts = {}): Tensor {
-  const s = checkShape('full', shape);
-  const dt = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : 'float32');
+/** torch.full: a number fills the default float dtype, a bigint int64, a boolean bool (or `{ dtype }`). */
+export function full(shape: readonly number[], value: number | boolean | bigint, options: FactoryOpts = {}, fn = 'full'): Tensor {
+  const opts = factoryOpts(fn, options);
+  const s = checkShape(fn, shape);
+  const dt = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : getDefaultDtype());
+  if (typeof value === 'bigint') value = Number(value);
+  else if (typeof value !== 'boolean') checkNumber(fn, 'fill_value', value, { infinite: true });
   const b = getBackend(opts.device ?? getDefaultDevice());
   const t = make(b.alloc(dt, numel(s)), s);
   if (value !== 0 && value !== false) b.fill(t, +value);
   return finish(t, opts);
 }
-export function zeros(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(checkShape('zeros', shape), 0, { dtype: 'float32', ...opts }); }
-export function ones(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(checkShape('ones', shape), 1, { dtype: 'float32', ...opts }); }
+export function zeros(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 0, opts, 'zeros'); }
+export function ones(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 1, opts, 'ones'); }
 /** Uninitialized in PyTorch; zero-filled here (JS arrays start zeroed). */
-export function empty(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return zeros(checkShape('empty', shape), opts); }
+export function empty(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 0, opts, 'empty'); }
 
-const like = (t: Tensor, opts: FactoryOpts): FactoryOpts => ({ dtype: t.dtype, device: t.device, ...opts });
-export function zerosLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return zeros(t.shape, like(t, opts)); }
-export function onesLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return ones(t.shape, like(t, opts)); }
-export function fullLike(t: Tensor, value: number, opts: FactoryOpts = {}): Tensor { return full(t.shape, value, like(t, opts)); }
-export function emptyLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return zeros(t.shape, like(t, opts)); }
+function like(fn: string, t: Tensor, options: FactoryOpts): CheckedOpts {
+  if (!(t instanceof Tensor)) throw new ArgumentError(`${fn}: input must be a Tensor, got ${describeValue(t)}`);
+  return { dtype: t.dtype, device: t.device, ...factoryOpts(fn, options) };
+}
+export function zerosLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 0, like('zerosLike', t, opts), 'zerosLike'); }
+export function onesLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 1, like('onesLike', t, opts), 'onesLike'); }
+export function fullLike(t: Tensor, value: number | boolean, opts: FactoryOpts = {}): Tensor { return full(t.shape, value, like('fullLike', t, opts), 'fullLike'); }
+export function emptyLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 0, like('emptyLike', t, opts), 'emptyLike'); }
 
-/** arange(end) or arange(start, end, step?). Integer arguments give int64, as PyTorch. */
-export function arange(start: number, end?: number, step = 1, opts: FactoryOpts = {}): Tensor {
-  if (end === undefined) { end = start; start = 0; }
+type Num = number | bigint;
+const isOpts = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Splits positional numbers from a trailing options object (PyTorch's keyword arguments). */
+function positional(fn: string, args: unknown[], names: string[]): [unknown[], unknown] {
+  let opts: unknown;
+  if (args.length && isOpts(args[args.length - 1])) opts = args.pop();
+  while (args.length && args[args.length - 1] === undefined) args.pop();
+  if (args.length > names.length) throw new ArgumentError(`${fn}: expected at most ${names.length} numbers (${names.join(', ')}) and an options object, got ${args.length} arguments`);
+  return [args, opts];
+}
+
+/**
+ * arange(end), arange(start, end), arange(start, end, step), each with an optional trailing `{ dtype, device,
+ * requiresGrad }`. Integer arguments give int64, as PyTorch (its main use is indices); a fractional one the
+ * default float dtype.
+ */
+export function arange(...args: (Num | FactoryOpts | undefined)[]): Tensor {
+  const [pos, options] = positional('arange', args, ['start', 'end', 'step']);
+  const opts = factoryOpts('arange', options);
+  const nums = pos.map((v, i) => (typeof v === 'bigint' ? Number(v) : checkNumber('arange', ['start', 'end', 'step'][i]!, v)));
+  if (nums.length === 0) throw new ArgumentError('arange: expected arange(end), arange(start, end) or arange(start, end, step)');
+  let [start, end, step = 1] = nums.length === 1 ? [0, nums[0]!] : nums as [number, number, number?];
   if (step === 0) throw new ShapeError('arange: step must be nonzero');
-  if ((end - start) / step < 0) throw new ShapeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
-  const n = Math.ceil((end - start) / step);
-  const dt = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32');
+  if ((end! - start!) / step < 0) throw new ShapeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  const n = Math.ceil((end! - start!) / step);
+  const dt = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : getDefaultDtype());
   const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = start + i * step;
+  for (let i = 0; i < n; i++) vals[i] = start! + i * step;
   return finish(fromHost(encode(dt, vals), dt, [n], opts.device), opts);
 }
 
-/** linspace(start, end, steps), computed as PyTorch does (symmetric from both ends). */
-export function linspace(start: number, end: number, steps: number, opts: FactoryOpts = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: number of steps must be non-negative, got ${steps}`);
-  const dt = opts.dtype ?? 'float32';
+/** linspace(start, end, steps, opts?), computed as PyTorch does (symmetric from both ends). */
+export function linspace(start: number, end: number, steps: number, options: FactoryOpts = {}): Tensor {
+  const opts = factoryOpts('linspace', options);
+  checkNumber('linspace', 'start', start); checkNumber('linspace', 'end', end);
+  if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: number of steps must be non-negative, got ${describeValue(steps)}`);
+  const dt = opts.dtype ?? getDefaultDtype();
   const vals = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
@@ -127,16 +192,22 @@ export function linspace(start: number, end: number, steps: number, opts: Factor
   return finish(fromHost(encode(dt, vals), dt, [steps], opts.device), opts);
 }
 
-export function eye(n: number, m: number = n, opts: FactoryOpts = {}): Tensor {
-  const dt = opts.dtype ?? 'float32';
-  const vals = new Float64Array(n * m);
-  for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
-  return finish(fromHost(encode(dt, vals), dt, [n, m], opts.device), opts);
+/** eye(n), eye(n, m), each with an optional trailing options object. */
+export function eye(n: number, m?: number | FactoryOpts, options: FactoryOpts = {}): Tensor {
+  if (isOpts(m)) { options = m as FactoryOpts; m = undefined; }
+  const opts = factoryOpts('eye', options);
+  checkNumber('eye', 'n', n, { integer: true, min: 0 });
+  const cols = m === undefined ? n : checkNumber('eye', 'm', m, { integer: true, min: 0 });
+  const dt = opts.dtype ?? getDefaultDtype();
+  const vals = new Float64Array(n * cols);
+  for (let i = 0; i < Math.min(n, cols); i++) vals[i * cols + i] = 1;
+  return finish(fromHost(encode(dt, vals), dt, [n, cols], opts.device), opts);
 }
 
 // ---------------- random ----------------
 
-function gen(opts: RandomOpts): rng.Generator { return opts.generator ?? rng.defaultGenerator; }
+function gen(opts: CheckedOpts): rng.Generator { return opts.generator ?? rng.defaultGenerator; }
+const randomOpts = (fn: string, o: unknown): CheckedOpts => factoryOpts(fn, o, RANDOM_KEYS);
 
 /** On the meta device a random factory draws nothing (as PyTorch's meta kernels): shape and dtype only. */
 function onMeta(opts: FactoryOpts): boolean { return (opts.device ?? getDefaultDevice()) === 'meta'; }
@@ -147,39 +218,49 @@ function floatOut(op: string, dt: DType): 'float32' | 'float64' {
 }
 
 /** Uniform on [0, 1): torch.rand, bit-exact with PyTorch's CPU stream. */
-export function rand(shape: readonly number[], opts: RandomOpts = {}): Tensor {
-  const dt = floatOut('rand', opts.dtype ?? 'float32');
+export function rand(shape: readonly number[], options: RandomOpts = {}): Tensor {
+  const opts = randomOpts('rand', options);
+  const dt = floatOut('rand', opts.dtype ?? getDefaultDtype());
   const a = arrayFor(dt, numel(checkShape('rand', shape))) as Float32Array | Float64Array;
   if (!onMeta(opts)) rng.uniform_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 
 /** Standard normal: torch.randn, bit-exact with PyTorch's CPU stream. */
-export function randn(shape: readonly number[], opts: RandomOpts = {}): Tensor {
-  const dt = floatOut('randn', opts.dtype ?? 'float32');
+export function randn(shape: readonly number[], options: RandomOpts = {}): Tensor {
+  const opts = randomOpts('randn', options);
+  const dt = floatOut('randn', opts.dtype ?? getDefaultDtype());
   const a = arrayFor(dt, numel(checkShape('randn', shape))) as Float32Array | Float64Array;
   if (!onMeta(opts)) rng.normal_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 
-/** Integers in [low, high): torch.randint (int64 by default). */
-export function randint(low: number, high: number, shape: readonly number[], opts: RandomOpts = {}): Tensor {
+/** Integers in [low, high): torch.randint(low, high, shape, opts?) or randint(high, shape, opts?) (int64 by default). */
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | RandomOpts, options: RandomOpts = {}): Tensor {
+  if (Array.isArray(high)) { options = (shape ?? {}) as RandomOpts; shape = high; high = low; low = 0; }
+  const opts = randomOpts('randint', options);
+  checkNumber('randint', 'low', low, { integer: true }); checkNumber('randint', 'high', high, { integer: true });
+  if (!Array.isArray(shape)) throw new ArgumentError(`randint: size must be an array like [2, 3], got ${describeValue(shape)}`);
   const dt = opts.dtype ?? 'int64';
   const a = arrayFor(dt, numel(checkShape('randint', shape)));
   if (a instanceof Uint16Array) throw new DTypeError(`randint: ${dt} is a storage dtype; generate float32 and convert`);
-  if (!onMeta(opts)) rng.randint_(gen(opts), a, low, high, dt);
+  if (!onMeta(opts)) rng.randint_(gen(opts), a, low, high as number, dt);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
 
 /** A random permutation of 0..n-1 (int64): torch.randperm. */
-export function randperm(n: number, opts: RandomOpts = {}): Tensor {
+export function randperm(n: number, options: RandomOpts = {}): Tensor {
+  const opts = randomOpts('randperm', options);
+  checkNumber('randperm', 'n', n, { integer: true, min: 0 });
   const p = rng.randperm(gen(opts), n);
   const dt = opts.dtype ?? 'int64';
   return finish(fromHost(dt === 'int64' || dt === 'float64' ? p : encode(dt, p), dt, [n], opts.device), opts);
 }
 
 /** Draw 0/1 with probabilities `p` (a float tensor): torch.bernoulli. */
-export function bernoulli(p: Tensor, opts: RandomOpts = {}): Tensor {
+export function bernoulli(p: Tensor, options: RandomOpts = {}): Tensor {
+  const opts = factoryOpts('bernoulli', options, ['generator']);
+  if (!(p instanceof Tensor)) throw new ArgumentError(`bernoulli: input must be a Tensor of probabilities, got ${describeValue(p)}`);
   if (!isFloating(p.dtype)) throw new DTypeError(`bernoulli: expected a floating point probability tensor, got ${p.dtype}`);
   const probs = p.dtype === 'float64' ? (p.dataSync() as Float64Array) : Float32Array.from(p.dataSync());
   const out = arrayFor(p.dtype === 'float64' ? 'float64' : 'float32', p.numel()) as Float32Array | Float64Array;

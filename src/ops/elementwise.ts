@@ -2,6 +2,7 @@
  * @file Elementwise ops with broadcasting and PyTorch type promotion: unary math, binary arithmetic,
  * comparisons and logic, where, clamp. Each op: checks, one kernel call, and its backward written with ops.
  */
+import { checkSpec } from '../core/args.js';
 import { record } from '../autograd/node.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { isFloating, resultType, type DType } from '../core/dtype.js';
@@ -74,6 +75,7 @@ export const isnan = u('isnan', null);
 
 /** GELU, exact (erf) or with the tanh approximation ({approximate: 'tanh'}). */
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  opts = checkSpec('gelu', opts, { approximate: { oneOf: ['none', 'tanh'] } });
   const tanhMode = opts.approximate === 'tanh';
   const out = unaryRaw(tanhMode ? 'geluTanh' : 'gelu', x);
   return record(out, 'Gelu', [x], (g) => [binaryRaw(tanhMode ? 'geluTanhBackward' : 'geluBackward', x, g)], [x]);

@@ -3,6 +3,7 @@
  */
 import { record } from '../autograd/node.js';
 import { isFloating } from '../core/dtype.js';
+import { INT64_HINT } from '../core/args.js';
 import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.js';
 import { fmt, normDim } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,7 +14,7 @@ import { eq } from './elementwise.js';
 
 function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') {
-    throw new DTypeError(`${op}: expected index of dtype int64, got ${index.dtype}; convert with .long()`);
+    throw new DTypeError(`${op}: expected index of dtype int64, got ${index.dtype}; ${INT64_HINT}`);
   }
 }
 
@@ -79,7 +80,7 @@ export const triu = triangle('triu', true);
 
 /** One-hot encoding of int64 class indices: shape [..., numClasses], dtype int64 (as PyTorch). */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
-  if (isFloating(index.dtype)) throw new DTypeError(`oneHot: expected an integer tensor of class indices, got ${index.dtype}`);
+  if (isFloating(index.dtype) || index.dtype === 'bool') throw new DTypeError(`oneHot: expected an integer tensor of class indices (int64), got ${index.dtype}; ${INT64_HINT}`);
   if (be(index).readSync(index.storage) === null) {
     // a device whose reads are asynchronous (webgpu): compare with 0..n-1 there; nothing is read back, so
     // numClasses must be given and out-of-range values give all-zero rows instead of an error

@@ -3,6 +3,7 @@
  * version counter, and rebase its grad_fn. Guarded as PyTorch guards them: a leaf that requires grad may only
  * be modified inside noGrad.
  */
+import { callArgs, checkNumber } from '../core/args.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { AutogradError, ShapeError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
@@ -73,17 +74,30 @@ function randomFill(self: Tensor, op: string, fill: RandomFill, generator?: rng.
 
 export interface GenOpt { generator?: rng.Generator }
 
-export function uniform_(self: Tensor, from = 0, to = 1, opts: GenOpt = {}): Tensor {
-  return randomFill(self, 'uniform_', (g, a) => rng.uniform_(g, a, from, to), opts.generator);
+/** Positional numbers and/or trailing keyword options (`t.normal_(0, 0.02)`, `t.normal_({ std: 0.02 })`), checked. */
+function fillArgs(op: string, args: unknown[], names: string[]): Record<string, number> & GenOpt {
+  const o = callArgs(op, args, names, ['generator']);
+  for (const [k, v] of Object.entries(o)) if (k !== 'generator') checkNumber(op, k, v, { infinite: true });
+  return o as Record<string, number> & GenOpt;
 }
-export function normal_(self: Tensor, mean = 0, std = 1, opts: GenOpt = {}): Tensor {
-  return randomFill(self, 'normal_', (g, a) => rng.normal_(g, a, mean, std), opts.generator);
+
+export function uniform_(self: Tensor, ...args: unknown[]): Tensor {
+  const o = fillArgs('uniform_', args, ['from', 'to']);
+  const from = o.from ?? 0, to = o.to ?? 1;
+  return randomFill(self, 'uniform_', (g, a) => rng.uniform_(g, a, from, to), o.generator);
 }
-export function exponential_(self: Tensor, lambd = 1, opts: GenOpt = {}): Tensor {
-  return randomFill(self, 'exponential_', (g, a) => rng.exponential_(g, a, lambd), opts.generator);
+export function normal_(self: Tensor, ...args: unknown[]): Tensor {
+  const o = fillArgs('normal_', args, ['mean', 'std']);
+  const mean = o.mean ?? 0, std = o.std ?? 1;
+  return randomFill(self, 'normal_', (g, a) => rng.normal_(g, a, mean, std), o.generator);
 }
-export function bernoulli_(self: Tensor, p = 0.5, opts: GenOpt = {}): Tensor {
-  return randomFill(self, 'bernoulli_', (g, a) => rng.bernoulliScalar_(g, a, p), opts.generator);
+export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
+  const o = fillArgs('exponential_', args, ['lambd']);
+  return randomFill(self, 'exponential_', (g, a) => rng.exponential_(g, a, o.lambd ?? 1), o.generator);
+}
+export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
+  const o = fillArgs('bernoulli_', args, ['p']);
+  return randomFill(self, 'bernoulli_', (g, a) => rng.bernoulliScalar_(g, a, o.p ?? 0.5), o.generator);
 }
 /** Integers in [from, to) (PyTorch's random_(from, to)), written in the tensor's dtype. */
 export function random_(self: Tensor, from: number, to: number, opts: GenOpt = {}): Tensor {

@@ -3,8 +3,9 @@
  * (declaration merging), so `x.add(y)`, `x.sum(1, {keepdim: true})`, `x.add_(y)` read like PyTorch.
  */
 import type { DeviceType } from '../backend/backend.js';
-import type { DType } from '../core/dtype.js';
+import type { DType, DTypeName } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
+import { checkDevice, checkDtype, checkOptions, checkSpec, type Rule } from '../core/args.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as E from './elementwise.js';
@@ -20,19 +21,29 @@ import { multinomial, type MultinomialOpts } from './sampling.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 
-type ToArg = DType | DeviceType | { dtype?: DType; device?: DeviceType; copy?: boolean };
+export type { DTypeName };
+type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; copy?: boolean; nonBlocking?: boolean };
 const DEVICES = new Set(['cpu', 'webgpu', 'meta']);
 
-/** Tensor.to(dtype | device | {dtype, device}). */
-export function to(x: Tensor, arg: ToArg): Tensor {
-  if (typeof arg === 'string') return DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, arg as DType);
+/** Tensor.to(dtype | device | {dtype, device, copy}). */
+export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor {
+  if (typeof arg === 'string') {
+    const o = checkOptions<{ copy: boolean }>('Tensor.to', opts, ['copy', 'nonBlocking']);
+    const r = DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
+    return o.copy && r === x ? M.clone(x) : r;
+  }
+  const o = checkOptions<{ dtype: DTypeName; device: DeviceType; copy: boolean }>('Tensor.to', arg, ['dtype', 'device', 'copy', 'nonBlocking']);
   let r = x;
-  if (arg.device) r = M.toDevice(r, arg.device);
-  if (arg.dtype) r = M.toDtype(r, arg.dtype);
-  if (arg.copy && r === x) r = M.clone(x);
+  if (o.device !== undefined) r = M.toDevice(r, checkDevice('Tensor.to', 'device', o.device));
+  if (o.dtype !== undefined) r = M.toDtype(r, checkDtype('Tensor.to', 'dtype', o.dtype));
+  if (o.copy && r === x) r = M.clone(x);
   return r;
 }
 
+const ALPHA: Record<string, Rule> = { alpha: 'number' };
+const VALUE: Record<string, Rule> = { value: 'number' };
+type UniformOpts = P.GenOpt & { from?: number; to?: number };
+type NormalOpts = P.GenOpt & { mean?: number; std?: number };
 function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
   return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
 }
@@ -89,9 +100,9 @@ declare module '../tensor/tensor.js' {
     flatten(startDim?: number, endDim?: number): Tensor; unflatten(dim: number, sizes: readonly number[]): Tensor;
     contiguous(): Tensor; clone(): Tensor; detach(): Tensor; detach_(): Tensor;
     split(size: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
-    to(arg: ToArg): Tensor; toAsync(device: DeviceType): Promise<Tensor>;
+    to(arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor; toAsync(device: DeviceType): Promise<Tensor>;
     cpu(): Tensor; float(): Tensor; double(): Tensor; half(): Tensor; bfloat16(): Tensor; long(): Tensor; int(): Tensor; bool(): Tensor; byte(): Tensor;
-    type(dtype: DType): Tensor;
+    type(dtype: DTypeName): Tensor;
 
     gather(dim: number, index: Tensor): Tensor; scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor; indexSelect(dim: number, index: Tensor): Tensor;
@@ -107,8 +118,10 @@ declare module '../tensor/tensor.js' {
     addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
     lerp_(end: Tensor, weight: number): Tensor;
     zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
-    uniform_(from?: number, to?: number, opts?: P.GenOpt): Tensor; normal_(mean?: number, std?: number, opts?: P.GenOpt): Tensor;
-    exponential_(lambd?: number, opts?: P.GenOpt): Tensor; bernoulli_(p?: number, opts?: P.GenOpt): Tensor;
+    uniform_(from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts): Tensor;
+    normal_(mean?: number | NormalOpts, std?: number | NormalOpts, opts?: NormalOpts): Tensor;
+    exponential_(lambd?: number | (P.GenOpt & { lambd?: number }), opts?: P.GenOpt): Tensor;
+    bernoulli_(p?: number | (P.GenOpt & { p?: number }), opts?: P.GenOpt): Tensor;
     random_(from: number, to: number, opts?: P.GenOpt): Tensor;
     multinomial(numSamples: number, opts?: MultinomialOpts): Tensor;
   }
@@ -118,8 +131,8 @@ const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArra
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
 
-def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, opts?.alpha)); });
-def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, opts?.alpha)); });
+def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
+def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
 for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const) {
   def(n, function (o: TensorOrScalar) { return (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o); });
 }
@@ -185,12 +198,12 @@ def('detach', function () { return M.detach(this); });
 def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
 def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
 def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
-def('to', function (a: ToArg) { return to(this, a); });
+def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
 def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
 def('cpu', function () { return M.toDevice(this, 'cpu'); });
 const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
 for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
-def('type', function (dt: DType) { return M.toDtype(this, dt); });
+def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
 
 def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
 def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
@@ -199,8 +212,8 @@ def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, 
 def('tril', function (k?: number) { return I.tril(this, k); });
 def('triu', function (k?: number) { return I.triu(this, k); });
 
-def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, opts?.alpha))); });
-def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, opts?.alpha))); });
+def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
+def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
 for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
   def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
 }
@@ -209,16 +222,16 @@ for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] 
 }
 def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
 def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
-def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), o?.value ?? 1))); });
-def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), o?.value ?? 1))); });
+def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), checkSpec<{ value: number }>('addcmul_', o, VALUE).value ?? 1))); });
+def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), checkSpec<{ value: number }>('addcdiv_', o, VALUE).value ?? 1))); });
 def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
 def('zero_', function () { return P.zero_(this); });
 def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
 def('copy_', function (s: Tensor) { return P.copy_(this, s); });
-def('uniform_', function (a?: number, b?: number, o?: P.GenOpt) { return P.uniform_(this, a, b, o); });
-def('normal_', function (a?: number, b?: number, o?: P.GenOpt) { return P.normal_(this, a, b, o); });
-def('exponential_', function (l?: number, o?: P.GenOpt) { return P.exponential_(this, l, o); });
-def('bernoulli_', function (p?: number, o?: P.GenOpt) { return P.bernoulli_(this, p, o); });
+def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
+def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
+def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
+def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
 def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
 def('equal', function (o: Tensor) { return C.equal(this, o); });

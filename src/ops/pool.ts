@@ -15,6 +15,8 @@ import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 import { im2colOp, ntuple, type IntOrTuple } from './conv.js';
 import { be, computable, make, requireFloat } from './util.js';
+import { checkSpec, type Rule } from '../core/args.js';
+
 
 export interface MaxPoolOpts {
   stride?: IntOrTuple | null;
@@ -95,6 +97,7 @@ function maxPoolNd(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, op
 export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
 export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
 export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  opts = checkSpec('F.maxPool1d', opts, { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
   const r = maxPoolNd('maxPool1d', 1, x, kernelSize, opts);
   return opts.returnIndices ? r : r.values;
 }
@@ -102,6 +105,7 @@ export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts &
 export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
 export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  opts = checkSpec('F.maxPool2d', opts, { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
   const r = maxPoolNd('maxPool2d', 2, x, kernelSize, opts);
   return opts.returnIndices ? r : r.values;
 }
@@ -142,10 +146,12 @@ function avgPoolNd(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, op
 
 /** F.avg_pool1d over [N, C, L]. */
 export function avgPool1d(x: Tensor, kernelSize: IntOrTuple, opts: Omit<AvgPoolOpts, 'divisorOverride'> = {}): Tensor {
+  opts = checkSpec('F.avgPool1d', opts, { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool' });
   return avgPoolNd('avgPool1d', 1, x, kernelSize, opts);
 }
 /** F.avg_pool2d over [N, C, H, W]. */
 export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOpts = {}): Tensor {
+  opts = checkSpec('F.avgPool2d', opts, { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool', divisorOverride: { number: { integer: true, min: 1 }, nullable: true } });
   return avgPoolNd('avgPool2d', 2, x, kernelSize, opts);
 }
 

@@ -13,6 +13,10 @@ import { add, div, eq, exp, isnan, log, logicalAnd, logicalOr, mul, sqrt, sub, a
 import { expand, reshape, unsqueeze, narrow, detach } from './movement.js';
 import { gather } from './indexing.js';
 import { be, computable, make } from './util.js';
+import { checkDtype, checkSpec, type Rule } from '../core/args.js';
+const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+const KEEPDIM: Record<string, Rule> = { keepdim: 'bool' };
+
 
 export type Dims = number | readonly number[] | null | undefined;
 export interface ReduceOpts { keepdim?: boolean; dtype?: DType }
@@ -34,6 +38,7 @@ function unreduce(g: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tenso
 }
 
 export function sum(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
+  opts = checkSpec('sum', opts, { keepdim: 'bool', dtype: DT });
   const dims = normDims('sum', dim, x.ndim);
   const keep = opts.keepdim ?? false;
   const dt = opts.dtype ?? (isFloating(x.dtype) ? x.dtype : 'int64');
@@ -42,6 +47,7 @@ export function sum(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
 }
 
 export function mean(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
+  opts = checkSpec('mean', opts, { keepdim: 'bool', dtype: DT });
   if (!isFloating(opts.dtype ?? x.dtype)) {
     throw new ShapeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}; use x.float().mean()`);
   }
@@ -54,6 +60,7 @@ export function mean(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
 }
 
 export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Tensor {
+  opts = checkSpec('prod', opts, { keepdim: 'bool', dtype: DT });
   const dims = normDims('prod', dim ?? null, x.ndim);
   const keep = opts.keepdim ?? false;
   const out = reduceRaw('prod', x, dims, keep, opts.dtype ?? (isFloating(x.dtype) ? x.dtype : 'int64'));
@@ -78,7 +85,7 @@ function extremum(op: 'max' | 'min', name: string, nanAware = false) {
   return (x: Tensor, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor => {
     const dims = normDims(name, dim, x.ndim);
     if (x.numel() === 0) throw new ShapeError(`${name}(): expected reduction dim to be specified for input.numel() == 0 (shape ${fmt(x.shape)})`);
-    const keep = opts.keepdim ?? false;
+    const keep = checkSpec<{ keepdim: boolean }>(name, opts, KEEPDIM).keepdim ?? false;
     const out = reduceRaw(op, x, dims, keep, x.dtype);
     return record(out, name[0].toUpperCase() + name.slice(1), [x], (g) => {
       const full = unreduce(out, x, dims, keep);
@@ -94,11 +101,13 @@ const maxAll = extremum('max', 'max', true);
 const minAll = extremum('min', 'min', true);
 
 export function argmax(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('argmax', opts, KEEPDIM);
   if (dim === undefined || dim === null) return reduceRaw('argmax', reshape(x, [-1]), [0], false, 'int64');
   const d = normDim('argmax', dim, x.ndim);
   return reduceRaw('argmax', x, [d], opts.keepdim ?? false, 'int64');
 }
 export function argmin(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('argmin', opts, KEEPDIM);
   if (dim === undefined || dim === null) return reduceRaw('argmin', reshape(x, [-1]), [0], false, 'int64');
   const d = normDim('argmin', dim, x.ndim);
   return reduceRaw('argmin', x, [d], opts.keepdim ?? false, 'int64');
@@ -108,12 +117,14 @@ export function argmin(x: Tensor, dim?: number | null, opts: { keepdim?: boolean
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
 export function max(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  opts = checkSpec('max', opts, KEEPDIM);
   if (dim === undefined) return maxAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmax');
 }
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
 export function min(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+  opts = checkSpec('min', opts, KEEPDIM);
   if (dim === undefined) return minAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmin');
 }
@@ -129,6 +140,7 @@ function withIndices(x: Tensor, dim: number, keepdim: boolean, op: 'argmax' | 'a
 export interface VarOpts { keepdim?: boolean; correction?: number; unbiased?: boolean }
 
 export function variance(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor {
+  opts = checkSpec('var', opts, { keepdim: 'bool', correction: 'number', unbiased: 'bool' });
   const dims = normDims('var', dim, x.ndim);
   const n = numel(dims.map((d) => x.shape[d]));
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
@@ -139,6 +151,7 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor {
 export function std(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor { return sqrt(variance(x, dim, opts)); }
 
 export function logsumexp(x: Tensor, dim: Dims, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('logsumexp', opts, KEEPDIM);
   const dims = normDims('logsumexp', dim, x.ndim);
   const m = detach(amax(x, dims, { keepdim: true }));
   const finiteM = where(eq(abs(m), Infinity), 0, m);
@@ -148,6 +161,7 @@ export function logsumexp(x: Tensor, dim: Dims, opts: { keepdim?: boolean } = {}
 
 /** p-norm over dims (p = 2 by default; 'fro' = 2; Infinity = max |x|). */
 export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('norm', opts, KEEPDIM);
   const pp = p === 'fro' ? 2 : p;
   if (pp === Infinity) return amax(abs(x), dim, opts);
   if (pp === 1) return sum(abs(x), dim, opts);
@@ -156,9 +170,11 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, opts: { keepd
 }
 
 export function all(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('all', opts, KEEPDIM);
   return reduceRaw('all', x, normDims('all', dim ?? null, x.ndim), opts.keepdim ?? false, 'bool');
 }
 export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  opts = checkSpec('any', opts, KEEPDIM);
   return reduceRaw('any', x, normDims('any', dim ?? null, x.ndim), opts.keepdim ?? false, 'bool');
 }
 
@@ -181,6 +197,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 }
 
 export function sort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): { values: Tensor; indices: Tensor } {
+  opts = checkSpec('sort', opts, { descending: 'bool', stable: 'bool' });
   computable('sort', x);
   const d = normDim('sort', dim, x.ndim);
   if (x.ndim === 0) return { values: x, indices: make(be(x).alloc('int64', 1), []) };
@@ -190,6 +207,7 @@ export function sort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): 
 }
 
 export function topk(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): { values: Tensor; indices: Tensor } {
+  opts = checkSpec('topk', opts, { largest: 'bool', sorted: 'bool' });
   const d = normDim('topk', dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 0 || k > size) throw new ShapeError(`topk: k (${k}) out of range for dimension ${d} of size ${size}`);

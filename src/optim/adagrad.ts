@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fullLike } from '../ops/creation.js';
 import {
-  addcdivInto, addcmulInto, checkNonNegative, Optimizer, stepTensor, stepValue,
+  addcdivInto, addcmulInto, checkNonNegative, checkOptimOptions, Optimizer, stepTensor, stepValue,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -19,15 +19,21 @@ export interface AdagradOptions {
   maximize?: boolean;
 }
 
+const ADAGRAD_DEFAULTS: Record<string, unknown> = {
+  lr: 1e-2, lrDecay: 0, eps: 1e-10, weightDecay: 0, initialAccumulatorValue: 0, foreach: null, maximize: false,
+};
+
 export class Adagrad extends Optimizer {
   constructor(params: ParamsInput, opts: AdagradOptions = {}) {
-    const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, foreach = null, maximize = false } = opts;
-    checkNonNegative('lr', 'learning rate', lr);
-    checkNonNegative('lrDecay', 'lr_decay value', lrDecay);
-    checkNonNegative('weightDecay', 'weight_decay value', weightDecay);
-    checkNonNegative('initialAccumulatorValue', 'initial_accumulator_value value', initialAccumulatorValue);
-    checkNonNegative('eps', 'epsilon value', eps);
-    super(params, { lr, lrDecay, eps, weightDecay, initialAccumulatorValue, foreach, maximize });
+    super(params, { ...ADAGRAD_DEFAULTS, ...checkOptimOptions('Adagrad', opts, ADAGRAD_DEFAULTS) });
+  }
+
+  protected override checkGroup(g: ParamGroup): void {
+    checkNonNegative('lr', 'learning rate', g.lr);
+    checkNonNegative('lrDecay', 'lr_decay value', g.lrDecay as number);
+    checkNonNegative('weightDecay', 'weight_decay value', g.weightDecay as number);
+    checkNonNegative('initialAccumulatorValue', 'initial_accumulator_value value', g.initialAccumulatorValue as number);
+    checkNonNegative('eps', 'epsilon value', g.eps as number);
   }
 
   override addParamGroup(group: Parameters<Optimizer['addParamGroup']>[0]): void {

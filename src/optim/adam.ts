@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 import {
-  addcdivInto, addcmulInto, checkNonNegative, fusedBackend, Optimizer, OptimizerError, stepTensor, stepValue,
+  addcdivInto, addcmulInto, checkNonNegative, checkOptimOptions, fusedBackend, Optimizer, OptimizerError, stepTensor, stepValue,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -23,6 +23,15 @@ export interface AdamOptions {
   fused?: boolean;
 }
 
+const ADAM_DEFAULTS: Record<string, unknown> = {
+  lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false,
+  differentiable: false, fused: false,
+};
+// PyTorch 1.13's AdamW group keys, in its order (its state dicts round-trip key for key)
+const ADAMW_DEFAULTS: Record<string, unknown> = {
+  lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, foreach: null, maximize: false, capturable: false,
+};
+
 function check(name: string, lr: number, betas: [number, number], eps: number, wd: number): void {
   checkNonNegative('lr', 'learning rate', lr);
   checkNonNegative('eps', 'epsilon value', eps);
@@ -33,6 +42,10 @@ function check(name: string, lr: number, betas: [number, number], eps: number, w
 
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: boolean;
+
+  protected override checkGroup(g: ParamGroup): void {
+    check(this.constructor.name, g.lr, g.betas as [number, number], g.eps as number, g.weightDecay as number);
+  }
 
   protected initState(p: Tensor, g: ParamGroup): ParamState {
     const st: ParamState = { step: stepTensor(0), exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) };
@@ -89,10 +102,8 @@ abstract class AdamBase extends Optimizer {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: ParamsInput, opts: AdamOptions = {}) {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false, maximize = false,
-      foreach = null, capturable = false, differentiable = false, fused = false } = opts;
-    check('Adam', lr, betas, eps, weightDecay);
-    super(params, { lr, betas: [...betas], eps, weightDecay, amsgrad, maximize, foreach, capturable, differentiable, fused });
+    const o = { ...ADAM_DEFAULTS, ...checkOptimOptions('Adam', opts, ADAM_DEFAULTS) };
+    super(params, { ...o, betas: [...(o.betas as number[])] });
   }
 }
 
@@ -100,9 +111,7 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: ParamsInput, opts: AdamOptions = {}) {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 1e-2, amsgrad = false, maximize = false,
-      foreach = null, capturable = false } = opts;
-    check('AdamW', lr, betas, eps, weightDecay);
-    super(params, { lr, betas: [...betas], eps, weightDecay, amsgrad, foreach, maximize, capturable });
+    const o = { ...ADAMW_DEFAULTS, ...checkOptimOptions('AdamW', opts, ADAMW_DEFAULTS) };
+    super(params, { ...o, betas: [...(o.betas as number[])] });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { TorchletError } from '../core/errors.js';
+import { ArgumentError, checkBoolean, checkNumber, checkOptions, describeValue } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { getBackend, type Backend } from '../backend/backend.js';
@@ -96,11 +97,18 @@ export abstract class Optimizer {
   /** Hook for optimizers whose state keeps a key PyTorch stores as a tensor (Adam's `step`). */
   protected normalizeLoadedState(_state: ParamState): void {}
 
-  /** Add a param group; options it does not set take the optimizer's defaults. */
+  /** Range checks of one param group's options (defaults filled); each optimizer overrides it. */
+  protected checkGroup(_group: ParamGroup): void {}
+
+  /**
+   * Add a param group; options it does not set take the optimizer's defaults. A group accepts exactly the
+   * optimizer's options (PyTorch's, in camelCase), plus `initialLr` (set by LR schedulers).
+   */
   addParamGroup(group: ParamGroupInput): void {
-    if (group === null || typeof group !== 'object' || !('params' in group)) {
+    if (group === null || typeof group !== 'object' || Array.isArray(group) || !('params' in group)) {
       throw new OptimizerError(`${this.constructor.name}.addParamGroup: param group must be an object with a 'params' entry, e.g. {params: [w, b], lr: 0.01}`);
     }
+    checkOptimOptions(`${this.constructor.name}: param group`, group, this.defaults, ['params', 'initialLr']);
     const raw = group.params;
     if (raw instanceof Set) throw new OptimizerError('optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.');
     const params = raw instanceof Tensor ? [raw] : [...raw];
@@ -122,13 +130,15 @@ export abstract class Optimizer {
     if (new Set(params).size !== params.length) {
       (globalThis as { process?: { emitWarning?(m: string): void } }).process?.emitWarning?.('optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information');
     }
+    this.checkGroup(filled);
     const existing = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((p) => existing.has(p))) throw new OptimizerError('some parameters appear in more than one parameter group');
     this.paramGroups.push(filled);
   }
 
   /** Clear gradients: set to null (default, as PyTorch 2) or zero them in place ({setToNone: false}). */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const { setToNone = true } = checkOptions<{ setToNone: boolean }>(`${this.constructor.name}.zeroGrad`, opts, ['setToNone']);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.grad === null) continue;
@@ -258,6 +268,28 @@ function keepState(st: ParamState): void {
 
 /** Marks an option without a default (PyTorch's `required`). */
 export const REQUIRED = Symbol('required');
+
+/**
+ * Checks an optimizer's options (its constructor's, or a param group's) against its defaults: every key must be
+ * one of the defaults' (did-you-mean for `weight_decay`, `momentm`, ...) or of `extra`, and each value must
+ * have its default's type (a number, a boolean, `null`/boolean, a tuple of numbers). Returns the given options
+ * (undefined dropped).
+ */
+export function checkOptimOptions(fn: string, opts: unknown, defaults: Record<string, unknown>, extra: readonly string[] = []): Record<string, unknown> {
+  const o = checkOptions<Record<string, unknown>>(fn, opts, [...Object.keys(defaults), ...extra]);
+  for (const [k, v] of Object.entries(o)) {
+    if (extra.includes(k)) continue;
+    const d = defaults[k];
+    if (typeof d === 'number' || d === REQUIRED) checkNumber(fn, k, v, { infinite: true });
+    else if (typeof d === 'boolean') checkBoolean(fn, k, v);
+    else if (d === null) { if (v !== null && typeof v !== 'boolean') throw new ArgumentError(`${fn}: ${k} must be true, false or null, got ${describeValue(v)}`); }
+    else if (Array.isArray(d)) {
+      if (!Array.isArray(v) || v.length !== d.length) throw new ArgumentError(`${fn}: ${k} must be an array of ${d.length} numbers, e.g. [${d.join(', ')}], got ${describeValue(v)}`);
+      v.forEach((x, i) => checkNumber(fn, `${k}[${i}]`, x));
+    }
+  }
+  return o;
+}
 
 // ---- arithmetic helpers in PyTorch's CPU kernel order ----
 

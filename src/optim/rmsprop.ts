@@ -5,7 +5,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
 import {
-  addcdivInto, addcmul, addcmulInto, checkNonNegative, Optimizer, stepValue,
+  addcdivInto, addcmul, addcmulInto, checkNonNegative, checkOptimOptions, Optimizer, stepValue,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -21,16 +21,21 @@ export interface RMSpropOptions {
   differentiable?: boolean;
 }
 
+const RMSPROP_DEFAULTS: Record<string, unknown> = {
+  lr: 1e-2, momentum: 0, alpha: 0.99, eps: 1e-8, centered: false, weightDecay: 0, foreach: null, maximize: false, differentiable: false,
+};
+
 export class RMSprop extends Optimizer {
   constructor(params: ParamsInput, opts: RMSpropOptions = {}) {
-    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false,
-      foreach = null, differentiable = false } = opts;
-    checkNonNegative('lr', 'learning rate', lr);
-    checkNonNegative('eps', 'epsilon value', eps);
-    checkNonNegative('momentum', 'momentum value', momentum);
-    checkNonNegative('weightDecay', 'weight_decay value', weightDecay);
-    checkNonNegative('alpha', 'alpha value', alpha);
-    super(params, { lr, momentum, alpha, eps, centered, weightDecay, foreach, maximize, differentiable });
+    super(params, { ...RMSPROP_DEFAULTS, ...checkOptimOptions('RMSprop', opts, RMSPROP_DEFAULTS) });
+  }
+
+  protected override checkGroup(g: ParamGroup): void {
+    checkNonNegative('lr', 'learning rate', g.lr);
+    checkNonNegative('eps', 'epsilon value', g.eps as number);
+    checkNonNegative('momentum', 'momentum value', g.momentum as number);
+    checkNonNegative('weightDecay', 'weight_decay value', g.weightDecay as number);
+    checkNonNegative('alpha', 'alpha value', g.alpha as number);
   }
 
   protected initState(p: Tensor, g: ParamGroup): ParamState {

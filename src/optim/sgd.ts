@@ -3,7 +3,7 @@
  * arithmetic order.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { checkNonNegative, fusedBackend, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { checkNonNegative, checkOptimOptions, fusedBackend, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -16,16 +16,22 @@ export interface SGDOptions {
   differentiable?: boolean;
 }
 
+const SGD_DEFAULTS: Record<string, unknown> = {
+  lr: REQUIRED, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false,
+};
+
 export class SGD extends Optimizer {
   constructor(params: ParamsInput, opts: SGDOptions = {}) {
-    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false, foreach = null, differentiable = false } = opts;
-    if (lr !== undefined) checkNonNegative('lr', 'learning rate', lr);
-    checkNonNegative('momentum', 'momentum value', momentum);
-    checkNonNegative('weightDecay', 'weight_decay value', weightDecay);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    super(params, { ...SGD_DEFAULTS, ...checkOptimOptions('SGD', opts, SGD_DEFAULTS) });
+  }
+
+  protected override checkGroup(g: ParamGroup): void {
+    if ((g.lr as unknown) !== REQUIRED) checkNonNegative('lr', 'learning rate', g.lr);
+    checkNonNegative('momentum', 'momentum value', g.momentum as number);
+    checkNonNegative('weightDecay', 'weight_decay value', g.weightDecay as number);
+    if (g.nesterov && ((g.momentum as number) <= 0 || g.dampening !== 0)) {
       throw new OptimizerError('SGD: Nesterov momentum requires a momentum and zero dampening; pass {momentum: 0.9, dampening: 0} or drop nesterov');
     }
-    super(params, { lr: lr ?? REQUIRED, momentum, dampening, weightDecay, nesterov, maximize, foreach, differentiable });
   }
 
   protected initState(): ParamState { return { momentum_buffer: null }; }

@@ -1,6 +1,6 @@
 /**
  * @file The module-level default generator (torch.default_generator) and the torch.*
- * functions that act on it: manualSeed, seed, initialSeed, getRngState, setRngState.
+ * functions that act on it: manualSeed, seed, initialSeed.
  */
 
 import { Generator } from './generator.js';
@@ -23,12 +23,4 @@ export function initialSeed(): bigint {
   return defaultGenerator.initialSeed();
 }
 
-/** torch.get_rng_state: the 5056-byte state blob. */
-export function getRngState(): Uint8Array {
-  return defaultGenerator.getState();
-}
-
-/** torch.set_rng_state. */
-export function setRngState(state: Uint8Array): void {
-  defaultGenerator.setState(state);
-}
+// torch.getRngState / torch.setRngState (a uint8 Tensor, as PyTorch) live in ops/rng-state.ts.

@@ -107,7 +107,7 @@ export class Generator {
   }
 
   /**
-   * torch.Generator.get_state: the 5056-byte little-endian CPUGeneratorImplState blob,
+   * torch.Generator.get_state's bytes: the 5056-byte little-endian CPUGeneratorImplState blob,
    * byte-compatible with `torch.get_rng_state()` (padding and unused fields are zero).
    */
   getState(): Uint8Array {
@@ -136,7 +136,8 @@ export class Generator {
    * torch.Generator.set_state: accepts the 5056-byte blob or the 5048-byte legacy
    * THGeneratorState blob, with PyTorch's validity checks (seeded, 1 <= left <= 624, next <= 624).
    */
-  setState(state: Uint8Array): void {
+  setState(state: Uint8Array | StateTensor): void {
+    if (!(state instanceof Uint8Array)) state = stateBytes(state);
     const size = state.byteLength;
     if (size !== RNG_STATE_SIZE && size !== RNG_STATE_SIZE_LEGACY) {
       throw new RangeError(`setState: expected a ${RNG_STATE_SIZE_LEGACY}-byte (legacy) or ${RNG_STATE_SIZE}-byte state, got ${size} bytes`);
@@ -174,4 +175,18 @@ export class Generator {
     g.setState(this.getState());
     return g;
   }
+}
+
+/** The uint8 Tensor PyTorch saves for a generator state (duck-typed: this layer does not import Tensor). */
+export interface StateTensor { readonly dtype: string; readonly shape: readonly number[]; dataSync(): ArrayLike<number> }
+
+/** The bytes of a state given as a uint8 Tensor (torch.get_rng_state()'s result, as saved in checkpoints). */
+function stateBytes(state: unknown): Uint8Array {
+  const t = state as Partial<StateTensor> | null;
+  if (t === null || typeof t !== 'object' || typeof t.dataSync !== 'function' || t.dtype === undefined) {
+    const what = state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state;
+    throw new TypeError(`setState: expected the state as a uint8 Tensor (what getRngState() returns and PyTorch saves) or a Uint8Array, got ${what}`);
+  }
+  if (t.dtype !== 'uint8') throw new TypeError(`setState: expected a uint8 Tensor, got dtype ${t.dtype}; a generator state is PyTorch's ByteTensor of ${RNG_STATE_SIZE} bytes`);
+  return Uint8Array.from(t.dataSync());
 }

@@ -5,7 +5,7 @@
 
 export { Generator, DEFAULT_SEED, RNG_STATE_SIZE, RNG_STATE_SIZE_LEGACY, normalizeSeed } from './generator.js';
 export { MT19937, MT_N } from './mt19937.js';
-export { defaultGenerator, manualSeed, seed, initialSeed, getRngState, setRngState } from './default-generator.js';
+export { defaultGenerator, manualSeed, seed, initialSeed } from './default-generator.js';
 export { type Profile, type FillOptions, X86_AVX2, X86_AVX2_GLIBC241, X86_DEFAULT, ARM64_GUESS, DEFAULT_PROFILE, setRandomProfile } from './profile.js';
 export { fma32, fma64 } from './fma.js';
 export { uniform_, rand_ } from './uniform.js';

@@ -61,6 +61,7 @@ export class Tensor implements View {
 
   /** Set requiresGrad in place (leaves only), returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new DTypeError(`requiresGrad_: expected true or false, got ${flag === null ? 'null' : typeof flag}`);
     if (this.gradFn !== null && !flag) {
       throw new AutogradError(`requiresGrad_: you can only change requiresGrad flags of leaf variables. ` +
         `If you want to use a computed tensor in a subgraph that does not require differentiation, use detach().`);
@@ -74,7 +75,8 @@ export class Tensor implements View {
   /** internal: ops mark their outputs. */
   setRequiresGradInternal(flag: boolean): void { this.#requiresGrad = flag; }
 
-  backward(gradient?: Tensor, opts: BackwardOptions = {}): void { runBackward(this, gradient, opts); }
+  /** Gradients of this tensor into the leaves' `.grad`: `backward()`, `backward(gradient)`, `backward({ retainGraph: true })`. */
+  backward(gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void { runBackward(this, gradient, opts); }
 
   /** Keep .grad on this non-leaf tensor after backward. */
   retainGrad(): this {
@@ -143,13 +145,19 @@ export class Tensor implements View {
     return build(0);
   }
 
-  item(): number {
+  /**
+   * The value of a one-element tensor: a number, or a boolean for a bool tensor (as PyTorch's `True`).
+   * Typed `number` by default; write `t.item<boolean>()` for a bool tensor.
+   */
+  item<T extends number | boolean = number>(): T {
     if (this.numel() !== 1) throw new DTypeError(`item(): a Tensor with ${this.numel()} elements (shape ${fmt(this.shape)}) cannot be converted to a number`);
-    return this.#numbers(this.dataSync())[0];
+    const v = this.#numbers(this.dataSync())[0];
+    return (this.dtype === 'bool' ? v !== 0 : v) as T;
   }
-  async itemAsync(): Promise<number> {
+  async itemAsync<T extends number | boolean = number>(): Promise<T> {
     if (this.numel() !== 1) throw new DTypeError(`item(): a Tensor with ${this.numel()} elements (shape ${fmt(this.shape)}) cannot be converted to a number`);
-    return this.#numbers(await this.data())[0];
+    const v = this.#numbers(await this.data())[0];
+    return (this.dtype === 'bool' ? v !== 0 : v) as T;
   }
   tolist(): NestedArray { return this.#nest(this.#numbers(this.dataSync())); }
   async tolistAsync(): Promise<NestedArray> { return this.#nest(this.#numbers(await this.data())); }

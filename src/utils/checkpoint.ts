@@ -14,7 +14,9 @@ import { Node, record } from '../autograd/node.js';
 import { grad } from '../autograd/engine.js';
 import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
 import { detach } from '../ops/movement.js';
-import { getRngState, setRngState } from '../random/index.js';
+import { defaultGenerator } from '../random/index.js';
+const getRngState = (): Uint8Array => defaultGenerator.getState();
+const setRngState = (s: Uint8Array): void => { defaultGenerator.setState(s); };
 
 export interface CheckpointOptions {
   /** Only false (non-reentrant) is implemented, as PyTorch 2.6 recommends; true is an error. */

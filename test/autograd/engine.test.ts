@@ -186,8 +186,9 @@ test('in-place on a leaf that requires grad errors outside noGrad and works insi
 });
 
 test('requiresGrad on integer and bool tensors errors', () => {
-  assertThrowsWith(() => torch.tensor([1, 2]).requiresGrad_(), ['floating point', 'int64'], torch.AutogradError);
-  assertThrowsWith(() => torch.tensor([1, 2], { requiresGrad: true }), ['floating point']);
+  assertThrowsWith(() => torch.tensor([1, 2], { dtype: 'int64' }).requiresGrad_(), ['floating point', 'int64'], torch.AutogradError);
+  assertThrowsWith(() => torch.tensor([1n, 2n], { requiresGrad: true }), ['floating point']);
+  assert.equal(torch.tensor([[1.0, 2.0]], { requiresGrad: true }).requiresGrad, true); // JavaScript numbers are floats
   assertThrowsWith(() => { torch.tensor([true]).requiresGrad = true; }, ['bool']);
   assertThrowsWith(() => torch.tensor([1, 2], { dtype: 'int32' }).requiresGrad_(true), ['int32']);
   assert.equal(torch.tensor([1, 2]).requiresGrad_(false).requiresGrad, false);

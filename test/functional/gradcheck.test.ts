@@ -59,7 +59,7 @@ test('gradcheck batchNorm (training and eval), layerNorm, groupNorm', () => {
 });
 
 test('gradcheck embedding with paddingIdx: no gradient to the padding row', () => {
-  const idx = torch.tensor([[0, 2, 1], [2, 3, 0]]);
+  const idx = torch.tensor([[0, 2, 1], [2, 3, 0]], { dtype: 'int64' });
   const w = r([4, 3]);
   gradcheck((wt) => F.embedding(idx, wt), [w]);
   const out = F.embedding(idx, w, { paddingIdx: 2 });
@@ -77,7 +77,7 @@ test('gradcheck linear, bilinear, attention', () => {
 });
 
 test('gradcheck losses: crossEntropy (smoothing, weight, probabilities), bce, klDiv, huber', () => {
-  const t = torch.tensor([1, 0, 3]);
+  const t = torch.tensor([1, 0, 3], { dtype: 'int64' });
   const w = torch.tensor([1, 2, 0.5, 1.5], { dtype: 'float64' });
   gradcheck((x) => F.crossEntropy(x, t, { weight: w, labelSmoothing: 0.1 }), [r([3, 4])]);
   gradcheck((x, p) => F.crossEntropy(x, p.softmax(1), { labelSmoothing: 0.2 }), [r([3, 4]), r([3, 4])]);

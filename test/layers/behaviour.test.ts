@@ -69,11 +69,11 @@ test('Embedding: the padding row starts at zero and receives no gradient', () =>
   const emb = new nn.Embedding(5, 3, { paddingIdx: -1 });
   assert.equal(emb.paddingIdx, 4);
   assert.deepEqual(emb.weight.index(4).tolist(), [0, 0, 0]);
-  const out = emb.call(torch.tensor([[4, 1], [1, 4]]));
+  const out = emb.call(torch.tensor([[4, 1], [1, 4]], { dtype: 'int64' }));
   out.mul(torch.randn([2, 2, 3])).sum().backward();
   assert.deepEqual(emb.weight.grad!.index(4).tolist(), [0, 0, 0]);
   assert.ok((emb.weight.grad!.index(1).abs().sum().item()) > 0);
-  assertThrowsWith(() => emb.call(torch.tensor([5])), ['embedding', 'index 5', 'out of range', '5 rows']);
+  assertThrowsWith(() => emb.call(torch.tensor([5], { dtype: 'int64' })), ['embedding', 'index 5', 'out of range', '5 rows']);
   assertThrowsWith(() => emb.call(torch.tensor([1.5])), ['embedding', 'int64', '.long()']);
 });
 
@@ -87,8 +87,8 @@ test('errors name the module path, the shapes and what to do', () => {
   assertThrowsWith(() => new nn.Conv2d(3, 4, 3, { padding: 'same', stride: 2 }), ["padding='same'", 'strided']);
   assertThrowsWith(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), ['in_channels (3)', 'divisible by groups (2)']);
   assertThrowsWith(() => new nn.Linear(4, 2).call(torch.randn([3, 5])), ['linear', '[3, 5]', 'in_features = 4']);
-  assertThrowsWith(() => F.crossEntropy(torch.randn([2, 3]), torch.tensor([0, 3])), ['crossEntropy', 'target 3 is out of bounds', '3 classes']);
-  assertThrowsWith(() => F.crossEntropy(torch.randn([2, 3]), torch.tensor([0, 1, 2])), ['crossEntropy', 'expected target of shape [2]', 'got [3]']);
+  assertThrowsWith(() => F.crossEntropy(torch.randn([2, 3]), torch.tensor([0, 3], { dtype: 'int64' })), ['crossEntropy', 'target 3 is out of bounds', '3 classes']);
+  assertThrowsWith(() => F.crossEntropy(torch.randn([2, 3]), torch.tensor([0, 1, 2], { dtype: 'int64' })), ['crossEntropy', 'expected target of shape [2]', 'got [3]']);
   assertThrowsWith(() => F.mseLoss(torch.randn([2, 3]), torch.randn([3])), ['mseLoss', 'target size [3]', 'input size [2, 3]', 'reshape']);
   assertThrowsWith(() => F.binaryCrossEntropy(torch.tensor([0.5, 1.5]), torch.tensor([0, 1], { dtype: 'float32' })), ['between 0 and 1', 'binaryCrossEntropyWithLogits']);
   assertThrowsWith(() => F.maxPool2d(torch.randn([1, 1, 4, 4]), 2, { padding: 2 }), ['maxPool2d', 'pad should be at most half']);
@@ -128,7 +128,7 @@ test('the API.md CNN trains: loss falls under plain SGD', () => {
   }
   const model = new Net();
   const x = torch.randn([12, 1, 8, 8]);
-  const y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  const y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], { dtype: 'int64' });
   const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.05 });
   const losses: number[] = [];
   for (let step = 0; step < 25; step++) {

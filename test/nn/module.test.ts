@@ -62,7 +62,9 @@ test('table: Parameter / frozen Parameter / Buffer / non-persistent Buffer / hyp
   assert.ok(!m._parameters.has('lr') && !m._buffers.has('lr'));
   // raw Tensor: an error at the assignment, naming the module and attribute and the three fixes
   assert.equal(msg(() => { (m as unknown as Record<string, unknown>).oops = torch.ones([3]); }),
-    'Table.oops is a raw Tensor: wrap it in nn.Parameter(...) (trainable), nn.Buffer(...) (fixed, saved) or nn.Buffer(..., {persistent: false}) (fixed, not saved)');
+    'Table.oops is a raw Tensor: wrap it in nn.Parameter(...) (trainable), nn.Buffer(...) (fixed, saved) or nn.Buffer(..., {persistent: false}) (fixed, not saved). ' +
+    'To cache a tensor on purpose (e.g. the last hidden state in forward), keep it in a JavaScript private field (this.#oops = t) or register a slot once with ' +
+    "this.registerBuffer('oops', null, { persistent: false }) and then assign this.oops = t (moved with the module, not saved)");
   assert.ok(!('oops' in m));
 });
 

@@ -7,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_SEED, Generator, RNG_STATE_SIZE, defaultGenerator, getRngState, initialSeed, manualSeed, normal_,
-  randint_, seed, setRngState, uniform_,
+  DEFAULT_SEED, Generator, RNG_STATE_SIZE, defaultGenerator, initialSeed, manualSeed, normal_,
+  randint_, seed, uniform_,
 } from '../../src/random/index.js';
+import { getRngState, setRngState, tensor } from '../../src/index.js';
 import { fromHex64, hex32, hex64 } from './vectors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,10 +83,14 @@ test('module-level default generator functions', () => {
     assert.equal(manualSeed(42), defaultGenerator);
     assert.equal(initialSeed(), 42n);
     const s = getRngState();
-    assert.equal(s.length, RNG_STATE_SIZE);
+    assert.equal(s.dtype, 'uint8'); // a uint8 Tensor, as torch.get_rng_state()
+    assert.deepEqual(s.shape, [RNG_STATE_SIZE]);
     const x = uniform_(defaultGenerator, new Float64Array(7));
     setRngState(s);
     assert.deepEqual(uniform_(defaultGenerator, new Float64Array(7)), x);
+    defaultGenerator.setState(tensor(s.dataSync() as Uint8Array, { dtype: 'uint8' })); // Generator.setState takes the Tensor too
+    assert.deepEqual(uniform_(defaultGenerator, new Float64Array(7)), x);
+    assert.throws(() => setRngState(tensor([1, 2]) as never), /uint8 Tensor/);
     const r = seed();
     assert.equal(typeof r, 'bigint');
     assert.equal(initialSeed(), r);

@@ -38,7 +38,8 @@ test('dtype mismatch: matmul float32 vs float64 names both dtypes and shapes', (
   assertThrowsWith(() => torch.matmul(torch.ones([2, 3]), torch.ones([3, 2], { dtype: 'float64' })), ['matmul', 'float32', 'float64', '[2, 3]', '[3, 2]'], DTypeError);
   assertThrowsWith(() => torch.ones([2]).gather(0, torch.tensor([0.5])), ['gather', 'float32', 'int64'], DTypeError);
   assertThrowsWith(() => torch.ones([2]).maskedFill(torch.ones([2]), 0), ['maskedFill', 'bool', 'float32'], DTypeError);
-  assertThrowsWith(() => torch.tensor([1, 2]).mean(), ['mean', 'int64'], torch.TorchletError);
+  assertThrowsWith(() => torch.tensor([1, 2], { dtype: 'int64' }).mean(), ['mean', 'int64'], torch.TorchletError);
+  assertThrowsWith(() => torch.ones([2]).gather(0, torch.tensor([0])), ['gather', 'float32', "{ dtype: 'int64' }"], DTypeError);
 });
 
 test('out-of-range dims name the op, the range and the dim', () => {
@@ -62,11 +63,11 @@ test('out-of-range indices name the op, the index and the size', () => {
   assertThrowsWith(() => x.select(1, 3), ['select', 'index 3', 'size 3', '[2, 3]'], IndexError);
   assertThrowsWith(() => x.select(0, -3), ['select', '-3', 'size 2'], IndexError);
   assertThrowsWith(() => x.narrow(1, 2, 2), ['narrow', '(2)', '(3)', '[2, 3]'], IndexError);
-  assertThrowsWith(() => x.gather(1, torch.tensor([[0, 3]])), ['gather', 'index 3', 'size 3'], IndexError);
-  assertThrowsWith(() => x.indexSelect(0, torch.tensor([2])), ['index_select', 'index 2', 'size 2'], IndexError);
-  assertThrowsWith(() => x.scatter(1, torch.tensor([[5]]), 1), ['scatter', 'index 5', 'size 3'], IndexError);
-  assertThrowsWith(() => x.scatterAdd(0, torch.tensor([[-3]]), torch.ones([1, 1])), ['scatter_add', '-3', 'size 2'], IndexError);
-  assertThrowsWith(() => torch.oneHot(torch.tensor([0, 4]), 3), ['oneHot', '4', '3'], IndexError);
+  assertThrowsWith(() => x.gather(1, torch.tensor([[0, 3]], { dtype: 'int64' })), ['gather', 'index 3', 'size 3'], IndexError);
+  assertThrowsWith(() => x.indexSelect(0, torch.tensor([2], { dtype: 'int64' })), ['index_select', 'index 2', 'size 2'], IndexError);
+  assertThrowsWith(() => x.scatter(1, torch.tensor([[5]], { dtype: 'int64' }), 1), ['scatter', 'index 5', 'size 3'], IndexError);
+  assertThrowsWith(() => x.scatterAdd(0, torch.tensor([[-3]], { dtype: 'int64' }), torch.ones([1, 1])), ['scatter_add', '-3', 'size 2'], IndexError);
+  assertThrowsWith(() => torch.oneHot(torch.tensor([0, 4], { dtype: 'int64' }), 3), ['oneHot', '4', '3'], IndexError);
   assertThrowsWith(() => x.topk(4), ['topk', '4', 'size 3'], ShapeError);
   assertThrowsWith(() => x.index(0, 0, 0), ['index', 'too many indices', '2'], IndexError);
   assertThrowsWith(() => x.split([1, 1], 1), ['split', '[1, 1]', '3'], ShapeError);

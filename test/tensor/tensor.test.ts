@@ -8,8 +8,10 @@ import * as torch from '../helpers/torch.js';
 import { assertClose, loadFixture, flat } from '../helpers/index.js';
 
 test('tensor() infers dtype and shape from nested arrays', () => {
-  const i = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+  const i = torch.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'int64' });
   assert.equal(i.dtype, 'int64');
+  assert.equal(torch.tensor([[1, 2, 3]]).dtype, 'float32'); // JavaScript numbers: the default float dtype
+  assert.equal(torch.tensor([[1n, 2n]]).dtype, 'int64'); // bigints: int64
   assert.deepEqual(i.shape, [2, 3]);
   assert.deepEqual(i.tolist(), [[1, 2, 3], [4, 5, 6]]);
   assert.equal(torch.tensor([1, 2.5]).dtype, 'float32');
@@ -50,7 +52,8 @@ test('zeros/ones/full/empty/arange/linspace/eye and *Like', () => {
   assert.equal(torch.zeros([2]).dtype, 'float32');
   assert.deepEqual(torch.ones([3], { dtype: 'int64' }).tolist(), [1, 1, 1]);
   const f = torch.full([2], 7);
-  assert.equal(f.dtype, 'int64'); // as torch.full with an int fill value
+  assert.equal(f.dtype, 'float32'); // a JavaScript number is a float (torch.full([2], 7.0))
+  assert.equal(torch.full([2], 7n).dtype, 'int64'); // a bigint fill value is an integer
   assert.equal(torch.full([2], 0.5).dtype, 'float32');
   assert.equal(torch.full([2], true).dtype, 'bool');
   assert.deepEqual(torch.empty([0, 3]).shape, [0, 3]);
@@ -174,7 +177,7 @@ test('in-place ops mutate storage and bump the version counter', () => {
 test('item() and tolist()', () => {
   assert.equal(torch.tensor([[2.5]]).item(), 2.5);
   assert.equal(torch.tensor(7).item(), 7);
-  assert.equal(torch.tensor(true).item(), 1);
+  assert.equal(torch.tensor(true).item(), true); // PyTorch's True
   assert.throws(() => torch.tensor([1, 2]).item(), /2 elements/);
   assert.deepEqual(torch.arange(6).reshape([2, 3]).t().tolist(), [[0, 3], [1, 4], [2, 5]]);
   assert.deepEqual(torch.zeros([2, 0]).tolist(), [[], []]);

@@ -8,6 +8,7 @@
  * Imports only src/core/dtype.ts.
  */
 import { dtypeFromStorageClass, TORCH_DTYPE_GLOBAL } from './dtypeNames.js';
+import { findRefused, isRefused, refused } from './refused.js';
 import { CheckpointFormatError, fileLabel } from './errors.js';
 import { latin1Decode, utf8Decode } from './bytes.js';
 import { OP, opcodeName } from './pickleOpcodes.js';
@@ -269,9 +270,19 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
     }
     if (REBUILDERS[full] || isValueGlobal(module, name)) return { kind: 'global', module, name };
     if (TORCH_UNSUPPORTED.has(full)) fail(`global '${full}' is allowed by torch's weights-only loader but not supported by torchlet (sparse, quantized, meta, nested or legacy tensors); convert to dense CPU tensors in Python and save again`);
-    return fail(`refusing to load global '${full}': a weights-only load allows only ${ALLOWED_GLOBALS_HINT}. Loading this file with plain pickle could run code. If you trust it, load it in Python with torch.load(weights_only=False) and save a plain state dict (or safetensors)`);
+    // not refused yet: an inert marker, so that the error can name the key that holds it (see refused.ts)
+    if (firstRefused === null) { firstRefused = full; refusedAt = [op, opPos]; }
+    return refused(full) as unknown as PyGlobal;
   };
+  let firstRefused: string | null = null;
+  let refusedAt: [number, number] = [-1, 0];
+  const refusedMessage = (full: string, path: string | null): string =>
+    `refusing to load global '${full}'${path ? ` (the value at '${path}')` : ''}: a weights-only load allows only ${ALLOWED_GLOBALS_HINT}. ` +
+    'Loading this file with plain pickle could run code. ' +
+    (path ? `If that entry is not needed (e.g. PyTorch 1.13's OneCycleLR state dict holds its 'anneal_func' method), delete it in Python before torch.save; otherwise, i` : 'I') +
+    'f you trust the file, load it in Python with torch.load(weights_only=False) and save a plain state dict (or safetensors)';
   const callGlobal = (fn: PyValue, args: PyValue, how: string): PyValue => {
+    if (isRefused(fn)) return fn; // built from a refused global: stays an inert marker
     if (!isPyGlobal(fn)) fail(`${how} target must be an allowed global, got ${describe(fn)}`);
     const argv = isTuple(args) ? args.items : fail(`${how} arguments must be a tuple, got ${describe(args)}`);
     const full = `${fn.module}.${fn.name}`;
@@ -300,6 +311,11 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
           const v = pop();
           const whole = nestingDepth(v, maxNesting);
           if ('error' in whole) fail(`${whole.error}; the file is corrupt or hostile`);
+          if (firstRefused !== null) {
+            const at = findRefused(v);
+            [op, opPos] = refusedAt; // report the opcode and byte that named the global
+            fail(refusedMessage(at?.global ?? firstRefused, at && at.path !== '' ? at.path : null));
+          }
           return v;
         }
         case OP.MARK: metastack.push(stack); stack = []; break;
@@ -447,6 +463,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
         case OP.NEWOBJ: {
           const args = pop();
           const cls = pop();
+          if (isRefused(cls)) { stack.push(cls); break; }
           if (!isPyGlobal(cls) || !['torch.nn.parameter.Parameter', 'collections.OrderedDict', 'builtins.set', 'builtins.frozenset'].includes(`${cls.module}.${cls.name}`)) {
             fail(`NEWOBJ may only build allowed classes, got ${describe(cls)}`);
           }
@@ -456,6 +473,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
         case OP.BUILD: {
           const state = pop();
           const inst = top();
+          if (isRefused(inst)) break;
           if (inst instanceof PyOrderedDict) {
             const st = isTuple(state) && state.items.length === 2 ? state.items[0] : state;
             if (st === null) break;
@@ -490,6 +508,10 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions = {}): PyValue 
       }
     }
   } catch (e) {
+    // a refused global that broke the pickle's structure before STOP: report the global itself
+    if (firstRefused !== null && !(e instanceof CheckpointFormatError && e.message.includes('refusing to load global'))) {
+      throw new CheckpointFormatError(`${label}pickle ${opcodeName(refusedAt[0])} at byte ${refusedAt[1]}: ${refusedMessage(firstRefused, null)}`, opts.name);
+    }
     if (e instanceof CheckpointFormatError) throw e;
     throw new CheckpointFormatError(`${label}pickle ${opcodeName(op)} at byte ${opPos}: ${(e as Error)?.message ?? String(e)}`, opts.name);
   }

@@ -13,6 +13,10 @@ import { softmax, sum } from '../../ops/reduce.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
 import type { Generator } from '../../random/index.js';
+import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
+const TN: Rule = { tensorOrNull: true };
+const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+
 
 /** A boolean mask (true = not allowed) becomes an additive float mask with -inf; float masks pass through. */
 function toFloatMask(mask: Tensor, dtype: Tensor['dtype']): Tensor {
@@ -59,6 +63,7 @@ export interface MultiHeadAttentionOpts {
 
 /** Multi-head attention forward over query [L, N, E] (or [L, E]), key/value [S, N, E]: {output, weights}. */
 export function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, opts: MultiHeadAttentionOpts): { output: Tensor; weights: Tensor | null } {
+  opts = checkSpec<MultiHeadAttentionOpts>('F.multiHeadAttentionForward', opts, { numHeads: 'int', inProjWeight: TN, inProjBias: TN, qProjWeight: TN, kProjWeight: TN, vProjWeight: TN, outProjWeight: 'tensor', outProjBias: TN, dropoutP: { number: { min: 0, max: 1 } }, training: 'bool', keyPaddingMask: TN, attnMask: TN, needWeights: 'bool', averageAttnWeights: 'bool', generator: 'any' }) as MultiHeadAttentionOpts;
   if (query.ndim === 2) {
     const sameKV = key === value, sameQK = query === key;
     const q1 = unsqueeze(query, 1);

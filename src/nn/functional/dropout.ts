@@ -13,6 +13,9 @@ import { clone } from '../../ops/movement.js';
 import { isGradEnabled } from '../../autograd/grad-mode.js';
 import { requireFloat } from '../../ops/util.js';
 import { bernoulliScalar_, defaultGenerator, type Generator } from '../../random/index.js';
+import { checkSpec, type Rule } from '../../core/args.js';
+const DROPOUT_SPEC: Record<string, Rule> = { p: 'number', training: 'bool', inplace: 'bool', generator: 'any' };
+
 
 export interface DropoutOpts { p?: number; training?: boolean; inplace?: boolean; generator?: Generator }
 
@@ -43,6 +46,7 @@ function apply(op: string, x: Tensor, shape: () => readonly number[], opts: Drop
 
 /** F.dropout: zero each element with probability p (training only) and scale the rest by 1/(1 - p). */
 export function dropout(x: Tensor, opts: DropoutOpts = {}): Tensor {
+  opts = checkSpec('F.dropout', opts, DROPOUT_SPEC);
   return apply('dropout', x, () => x.shape, opts);
 }
 
@@ -53,6 +57,12 @@ function featureDropout(op: string, nd: number, x: Tensor, opts: DropoutOpts): T
 }
 
 /** F.dropout1d: zero whole channels of [N, C, L] (or [C, L]). */
-export function dropout1d(x: Tensor, opts: DropoutOpts = {}): Tensor { return featureDropout('dropout1d', 1, x, opts); }
+export function dropout1d(x: Tensor, opts: DropoutOpts = {}): Tensor {
+  opts = checkSpec('F.dropout1d', opts, DROPOUT_SPEC);
+  return featureDropout('dropout1d', 1, x, opts);
+}
 /** F.dropout2d: zero whole channels of [N, C, H, W] (or [C, H, W]). */
-export function dropout2d(x: Tensor, opts: DropoutOpts = {}): Tensor { return featureDropout('dropout2d', 2, x, opts); }
+export function dropout2d(x: Tensor, opts: DropoutOpts = {}): Tensor {
+  opts = checkSpec('F.dropout2d', opts, DROPOUT_SPEC);
+  return featureDropout('dropout2d', 2, x, opts);
+}

@@ -3,6 +3,7 @@
  * written as compositions of ops following PyTorch's formulas (so means, weights, ignored entries and label
  * smoothing divide by the same quantities).
  */
+import { INT64_HINT } from '../../core/args.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { DTypeError, IndexError, ShapeError } from '../../core/errors.js';
 import { fmt, shapesEqual } from '../../core/shape.js';
@@ -13,6 +14,10 @@ import {
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { permute, reshape, squeeze, toDtype, unsqueeze } from '../../ops/movement.js';
 import { logSoftmax, mean, sum } from '../../ops/reduce.js';
+import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
+const TN: Rule = { tensorOrNull: true };
+const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -41,6 +46,7 @@ export interface ReductionOpt { reduction?: Reduction }
 
 /** Mean squared error (x - y)². */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOpt = {}): Tensor {
+  opts = checkSpec('F.mseLoss', opts, { reduction: 'any' });
   const red = checkReduction('mseLoss', opts.reduction);
   checkSameShape('mseLoss', input, target);
   const d = sub(input, target);
@@ -49,6 +55,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOpt = {}):
 
 /** Mean absolute error |x - y|. */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOpt = {}): Tensor {
+  opts = checkSpec('F.l1Loss', opts, { reduction: 'any' });
   const red = checkReduction('l1Loss', opts.reduction);
   checkSameShape('l1Loss', input, target);
   return reduce(abs(sub(input, target)), red);
@@ -56,6 +63,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOpt = {}): 
 
 /** 0.5 d² / beta where |d| < beta, |d| - 0.5 beta elsewhere (beta = 0 gives l1Loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOpt & { beta?: number } = {}): Tensor {
+  opts = checkSpec('F.smoothL1Loss', opts, { reduction: 'any', beta: 'number' });
   const red = checkReduction('smoothL1Loss', opts.reduction);
   const beta = opts.beta ?? 1;
   if (beta < 0) throw new ShapeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -67,6 +75,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOpt &
 
 /** 0.5 d² where |d| < delta, delta (|d| - 0.5 delta) elsewhere. */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOpt & { delta?: number } = {}): Tensor {
+  opts = checkSpec('F.huberLoss', opts, { reduction: 'any', delta: 'number' });
   const red = checkReduction('huberLoss', opts.reduction);
   const delta = opts.delta ?? 1;
   if (delta <= 0) throw new ShapeError(`huberLoss: delta must be positive, got ${delta}`);
@@ -87,7 +96,7 @@ function classesLast(input: Tensor): Tensor {
 
 function checkClassTarget(op: string, input: Tensor, target: Tensor, ignoreIndex: number): number {
   if (isFloating(target.dtype) || target.dtype === 'bool') {
-    throw new DTypeError(`${op}: expected target of class indices with dtype int64, got ${target.dtype}${op === 'crossEntropy' ? ' (for class probabilities the target must have the input\'s shape)' : ''}; convert with .long()`);
+    throw new DTypeError(`${op}: expected target of class indices with dtype int64, got ${target.dtype}${op === 'crossEntropy' ? ' (for class probabilities the target must have the input\'s shape)' : ''}; ${INT64_HINT}`);
   }
   const C = input.ndim === 1 ? input.shape[0] : input.shape[1];
   const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
@@ -116,6 +125,7 @@ function nllParts(logp: Tensor, target: Tensor, weight: Tensor | null | undefine
 
 /** Negative log-likelihood of log-probabilities input [N, C, ...] (or [C]) at class indices target [N, ...]. */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOpts = {}): Tensor {
+  opts = checkSpec('F.nllLoss', opts, { reduction: 'any', weight: TN, ignoreIndex: 'int' });
   const red = checkReduction('nllLoss', opts.reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const C = checkClassTarget('nllLoss', input, target, ignoreIndex);
@@ -133,6 +143,7 @@ export interface CrossEntropyOpts extends NllOpts { labelSmoothing?: number }
  * probabilities of the input's shape (floating), with weight, ignoreIndex (indices only) and labelSmoothing.
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOpts = {}): Tensor {
+  opts = checkSpec('F.crossEntropy', opts, { reduction: 'any', weight: TN, ignoreIndex: 'int', labelSmoothing: { number: { min: 0, max: 1 } } });
   const red = checkReduction('crossEntropy', opts.reduction);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new ShapeError(`crossEntropy: labelSmoothing must be between 0.0 and 1.0, got ${eps}`);
@@ -144,7 +155,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 
   if (isFloating(target.dtype)) {
     if (!shapesEqual(target.shape, input.shape)) {
-      throw new ShapeError(`crossEntropy: a floating target holds class probabilities and must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)}; for class indices pass an int64 tensor`);
+      throw new ShapeError(`crossEntropy: a floating target holds class probabilities and must have the input's shape ${fmt(input.shape)}, got ${fmt(target.shape)}; for class indices pass an int64 tensor: ${INT64_HINT}`);
     }
     const tgt = eps > 0 ? add(mul(target, 1 - eps), eps / C) : target;
     let prod = mul(logp, tgt);
@@ -174,6 +185,7 @@ export interface WeightedOpts extends ReductionOpt { weight?: Tensor | null }
 
 /** Binary cross entropy of probabilities input in [0, 1]: -w (y log x + (1 - y) log(1 - x)), logs clamped at -100. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: WeightedOpts = {}): Tensor {
+  opts = checkSpec('F.binaryCrossEntropy', opts, { reduction: 'any', weight: TN });
   const red = checkReduction('binaryCrossEntropy', opts.reduction);
   checkSameShape('binaryCrossEntropy', input, target);
   if (input.device === 'cpu') {
@@ -194,6 +206,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Weighted
  * and lw = 1 + (posWeight - 1) y.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: WeightedOpts & { posWeight?: Tensor | null } = {}): Tensor {
+  opts = checkSpec('F.binaryCrossEntropyWithLogits', opts, { reduction: 'any', weight: TN, posWeight: TN });
   const red = checkReduction('binaryCrossEntropyWithLogits', opts.reduction);
   checkSameShape('binaryCrossEntropyWithLogits', input, target);
   const m = clamp(neg(input), 0);
@@ -214,6 +227,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
  * with logTarget. Reduction 'batchmean' divides the sum by the batch size (the mathematically correct KL).
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
+  opts = checkSpec('F.klDiv', opts, { reduction: 'any', logTarget: 'bool' });
   const red = checkReduction('klDiv', opts.reduction, ['batchmean']);
   let loss: Tensor;
   if (opts.logTarget) loss = mul(exp(target), sub(target, input));

@@ -10,6 +10,9 @@ import { add, mul, rsqrt, sub } from '../../ops/elementwise.js';
 import { copy_ } from '../../ops/inplace.js';
 import { detach, reshape } from '../../ops/movement.js';
 import { mean, variance } from '../../ops/reduce.js';
+import { checkSpec, type Rule } from '../../core/args.js';
+const TN: Rule = { tensorOrNull: true };
+
 
 export interface BatchNormOpts {
   weight?: Tensor | null;
@@ -32,6 +35,7 @@ function channelView(v: Tensor, ndim: number): Tensor {
  * (1 - momentum) * running + momentum * batch, with the unbiased batch variance.
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOpts = {}): Tensor {
+  opts = checkSpec('F.batchNorm', opts, { weight: TN, bias: TN, training: 'bool', momentum: 'number', eps: 'number' });
   const training = opts.training ?? false, momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
   if (x.ndim < 2) throw new ShapeError(`batchNorm: expected an input of at least 2 dims [N, C, ...], got shape ${fmt(x.shape)}`);
   const C = x.shape[1];
@@ -66,6 +70,7 @@ export interface NormOpts { weight?: Tensor | null; bias?: Tensor | null; eps?: 
 
 /** F.layer_norm: normalize over the trailing dims `normalizedShape`, then scale and shift elementwise. */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: NormOpts = {}): Tensor {
+  opts = checkSpec('F.layerNorm', opts, { weight: TN, bias: TN, eps: 'number' });
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const eps = opts.eps ?? 1e-5;
   const tail = x.shape.slice(x.ndim - ns.length);
@@ -86,6 +91,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 
 /** F.group_norm over x [N, C, ...]: statistics per sample over each group of C / numGroups channels. */
 export function groupNorm(x: Tensor, numGroups: number, opts: NormOpts = {}): Tensor {
+  opts = checkSpec('F.groupNorm', opts, { weight: TN, bias: TN, eps: 'number' });
   const eps = opts.eps ?? 1e-5;
   if (x.ndim < 2) throw new ShapeError(`groupNorm: expected an input of at least 2 dims [N, C, ...], got shape ${fmt(x.shape)}`);
   const [N, C] = x.shape;

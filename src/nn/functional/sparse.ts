@@ -2,6 +2,7 @@
  * @file embedding (torch.nn.functional.embedding): rows of a weight matrix selected by integer indices, with
  * PyTorch's paddingIdx (no gradient reaches that row) and maxNorm (selected rows renormalized in place).
  */
+import { INT64_HINT } from '../../core/args.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { DTypeError, IndexError, ShapeError, UnsupportedOpError } from '../../core/errors.js';
@@ -12,6 +13,9 @@ import { scatter, indexSelect } from '../../ops/indexing.js';
 import { assign } from '../../ops/inplace.js';
 import { detach, reshape, unsqueeze } from '../../ops/movement.js';
 import { norm } from '../../ops/reduce.js';
+import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
+const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+
 
 export interface EmbeddingOpts {
   /** Entries equal to this index get no gradient (negative values count from the end). */
@@ -46,8 +50,9 @@ export function embeddingRenorm_(weight: Tensor, idx: Tensor, maxNorm: number, n
 
 /** weight [numEmbeddings, dim] indexed by an integer tensor of any shape -> [...input.shape, dim]. */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOpts = {}): Tensor {
+  opts = checkSpec('F.embedding', opts, { paddingIdx: { number: { integer: true }, nullable: true }, maxNorm: { number: {}, nullable: true }, normType: 'number', scaleGradByFreq: 'bool', sparse: 'bool' });
   if (input.dtype !== 'int64' && input.dtype !== 'int32') {
-    throw new DTypeError(`embedding: expected input of dtype int64 (or int32) holding indices, got ${input.dtype}; convert with .long()`);
+    throw new DTypeError(`embedding: expected input of dtype int64 (or int32) holding indices, got ${input.dtype}; ${INT64_HINT}`);
   }
   if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [num_embeddings, embedding_dim], got shape ${fmt(weight.shape)}`);
   if (opts.scaleGradByFreq || opts.sparse) {

@@ -5,13 +5,19 @@
 import { Module } from '../module.js';
 import * as F from '../functional/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { pyFloat, pyNum } from './utils.js';
+import { callArgs, checkNoArgs, type Rule } from '../../core/args.js';
+
+/** PyTorch's positional-or-keyword constructor arguments (`nn.LeakyReLU(0.2)`, `nn.LeakyReLU({ negativeSlope: 0.2 })`), checked. */
+function args<T extends object>(cls: string, a: unknown[], spec: Record<string, Rule>): Partial<T> {
+  return layerOpts<T>(cls, callArgs(`nn.${cls}`, a, Object.keys(spec)), spec);
+}
+import { layerOpts, R, pyFloat, pyNum } from './utils.js';
 
 const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
 
 export class ReLU extends Module {
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
+  constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('ReLU', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.relu(x, { inplace: this.inplace }); }
   override extraRepr(): string { return inplaceRepr(this.inplace); }
 }
@@ -19,8 +25,9 @@ export class ReLU extends Module {
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   readonly inplace: boolean;
-  constructor(opts: { negativeSlope?: number; inplace?: boolean } = {}) {
+  constructor(...a: [negativeSlope?: number | { negativeSlope?: number; inplace?: boolean }, inplace?: boolean | { inplace?: boolean }]) {
     super();
+    const opts = args<{ negativeSlope: number; inplace: boolean }>('LeakyReLU', a, { negativeSlope: R.num, inplace: R.bool });
     this.negativeSlope = opts.negativeSlope ?? 0.01;
     this.inplace = opts.inplace ?? false;
   }
@@ -30,36 +37,41 @@ export class LeakyReLU extends Module {
 
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
-  constructor(opts: { approximate?: 'none' | 'tanh' } = {}) { super(); this.approximate = opts.approximate ?? 'none'; }
+  constructor(...a: [approximate?: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' }]) {
+    super();
+    this.approximate = args<{ approximate: 'none' | 'tanh' }>('GELU', a, { approximate: { oneOf: ['none', 'tanh'] } }).approximate ?? 'none';
+  }
   forward(x: Tensor): Tensor { return F.gelu(x, { approximate: this.approximate }); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
 }
 
 export class SiLU extends Module {
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
+  constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('SiLU', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.silu(x, { inplace: this.inplace }); }
   override extraRepr(): string { return inplaceRepr(this.inplace); }
 }
 
 export class Tanh extends Module {
+  constructor(...rest: never[]) { super(); checkNoArgs('nn.Tanh', rest); }
   forward(x: Tensor): Tensor { return F.tanh(x); }
 }
 
 export class Sigmoid extends Module {
+  constructor(...rest: never[]) { super(); checkNoArgs('nn.Sigmoid', rest); }
   forward(x: Tensor): Tensor { return F.sigmoid(x); }
 }
 
 export class Softmax extends Module {
   readonly dim: number | null;
-  constructor(opts: { dim?: number | null } = {}) { super(); this.dim = opts.dim ?? null; }
+  constructor(...a: [dim?: number | null | { dim?: number | null }]) { super(); this.dim = args<{ dim: number | null }>('Softmax', a, { dim: { number: { integer: true }, nullable: true } }).dim ?? null; }
   forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
   override extraRepr(): string { return `dim=${this.dim === null ? 'None' : this.dim}`; }
 }
 
 export class LogSoftmax extends Module {
   readonly dim: number | null;
-  constructor(opts: { dim?: number | null } = {}) { super(); this.dim = opts.dim ?? null; }
+  constructor(...a: [dim?: number | null | { dim?: number | null }]) { super(); this.dim = args<{ dim: number | null }>('LogSoftmax', a, { dim: { number: { integer: true }, nullable: true } }).dim ?? null; }
   forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
   override extraRepr(): string { return `dim=${this.dim === null ? 'None' : this.dim}`; }
 }
@@ -73,7 +85,11 @@ function implicitDim(dim: number | null, x: Tensor): number {
 export class ELU extends Module {
   readonly alpha: number;
   readonly inplace: boolean;
-  constructor(opts: { alpha?: number; inplace?: boolean } = {}) { super(); this.alpha = opts.alpha ?? 1; this.inplace = opts.inplace ?? false; }
+  constructor(...a: [alpha?: number | { alpha?: number; inplace?: boolean }, inplace?: boolean | { inplace?: boolean }]) {
+    super();
+    const opts = args<{ alpha: number; inplace: boolean }>('ELU', a, { alpha: R.num, inplace: R.bool });
+    this.alpha = opts.alpha ?? 1; this.inplace = opts.inplace ?? false;
+  }
   forward(x: Tensor): Tensor { return F.elu(x, { alpha: this.alpha, inplace: this.inplace }); }
   override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${this.inplace ? ', inplace=True' : ''}`; }
 }
@@ -81,7 +97,11 @@ export class ELU extends Module {
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
-  constructor(opts: { beta?: number; threshold?: number } = {}) { super(); this.beta = opts.beta ?? 1; this.threshold = opts.threshold ?? 20; }
+  constructor(...a: [beta?: number | { beta?: number; threshold?: number }, threshold?: number | { threshold?: number }]) {
+    super();
+    const opts = args<{ beta: number; threshold: number }>('Softplus', a, { beta: R.num, threshold: R.num });
+    this.beta = opts.beta ?? 1; this.threshold = opts.threshold ?? 20;
+  }
   forward(x: Tensor): Tensor { return F.softplus(x, { beta: this.beta, threshold: this.threshold }); }
   override extraRepr(): string {
     return `beta=${pyNum(this.beta, !Number.isInteger(this.beta))}, threshold=${pyNum(this.threshold, !Number.isInteger(this.threshold))}`;
@@ -90,7 +110,7 @@ export class Softplus extends Module {
 
 export class Hardswish extends Module {
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
+  constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('Hardswish', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.hardswish(x, { inplace: this.inplace }); }
   override extraRepr(): string { return inplaceRepr(this.inplace); }
 }

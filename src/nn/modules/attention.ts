@@ -15,7 +15,7 @@ import { transpose } from '../../ops/movement.js';
 import { Linear, NonDynamicallyQuantizableLinear } from './linear.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './normalization.js';
-import type { FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, type FactoryKwargs } from './utils.js';
 
 export interface MultiheadAttentionOpts extends FactoryKwargs {
   dropout?: number;
@@ -52,8 +52,13 @@ export class MultiheadAttention extends Module {
   readonly batchFirst: boolean;
   readonly headDim: number;
 
-  constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOpts = {}) {
+  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOpts = {}) {
     super();
+    const opts = layerOpts<MultiheadAttentionOpts>('MultiheadAttention', options, {
+      dropout: R.prob, bias: R.bool, addBiasKv: R.bool, addZeroAttn: R.bool, kdim: { number: { integer: true, min: 1 }, nullable: true },
+      vdim: { number: { integer: true, min: 1 }, nullable: true }, batchFirst: R.bool,
+    }, true);
+    layerInt('MultiheadAttention', 'embedDim', embedDim, 1); layerInt('MultiheadAttention', 'numHeads', numHeads, 1);
     if (opts.addBiasKv || opts.addZeroAttn) throw new ModuleError('MultiheadAttention: addBiasKv and addZeroAttn are not implemented; leave them false');
     this.embedDim = embedDim;
     this.kdim = opts.kdim ?? embedDim;
@@ -64,7 +69,7 @@ export class MultiheadAttention extends Module {
     this.batchFirst = opts.batchFirst ?? false;
     this.headDim = Math.floor(embedDim / numHeads);
     if (this.headDim * numHeads !== embedDim) throw new ModuleError(`MultiheadAttention: embed_dim (${embedDim}) must be divisible by num_heads (${numHeads})`);
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     if (!this.qkvSameEmbedDim) {
       this.q_proj_weight = new Parameter(empty([embedDim, embedDim], fk));
       this.k_proj_weight = new Parameter(empty([embedDim, this.kdim], fk));
@@ -96,7 +101,10 @@ export class MultiheadAttention extends Module {
     }
   }
 
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MhaForwardOpts = {}): [Tensor, Tensor | null] {
+  forward(query: Tensor, key: Tensor, value: Tensor, options: MhaForwardOpts = {}): [Tensor, Tensor | null] {
+    const opts = layerOpts<MhaForwardOpts>('MultiheadAttention.forward', options, {
+      keyPaddingMask: R.tensorOrNull, needWeights: R.bool, attnMask: R.tensorOrNull, averageAttnWeights: R.bool,
+    });
     const batched = query.ndim === 3;
     let q = query, k = key, v = value;
     if (this.batchFirst && batched) {
@@ -141,8 +149,12 @@ export class TransformerEncoderLayer extends Module {
   readonly normFirst: boolean;
   readonly activation: (x: Tensor) => Tensor;
 
-  constructor(dModel: number, nhead: number, opts: TransformerEncoderLayerOpts = {}) {
+  constructor(dModel: number, nhead: number, options: TransformerEncoderLayerOpts = {}) {
     super();
+    const opts = layerOpts<TransformerEncoderLayerOpts>('TransformerEncoderLayer', options, {
+      dimFeedforward: { number: { integer: true, min: 1 } }, dropout: R.prob, activation: 'any', layerNormEps: { number: { gt: 0 } },
+      batchFirst: R.bool, normFirst: R.bool,
+    }, true);
     const fk = { dtype: opts.dtype, device: opts.device };
     const p = opts.dropout ?? 0.1, ff = opts.dimFeedforward ?? 2048, eps = opts.layerNormEps ?? 1e-5;
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: opts.batchFirst ?? false, ...fk });
@@ -161,7 +173,8 @@ export class TransformerEncoderLayer extends Module {
     else throw new ModuleError(`TransformerEncoderLayer: activation should be relu/gelu or a function, not ${String(act)}`);
   }
 
-  forward(src: Tensor, opts: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } = {}): Tensor {
+  forward(src: Tensor, options: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } = {}): Tensor {
+    const opts = layerOpts<typeof options>('TransformerEncoderLayer.forward', options, { srcMask: R.tensorOrNull, srcKeyPaddingMask: R.tensorOrNull });
     const sa = (x: Tensor) => this.dropout1.call(this.self_attn.call(x, x, x, { attnMask: opts.srcMask, keyPaddingMask: opts.srcKeyPaddingMask, needWeights: false })[0]);
     const ffb = (x: Tensor) => this.dropout2.call(this.linear2.call(this.dropout.call(this.activation(this.linear1.call(x)))));
     let x = src;

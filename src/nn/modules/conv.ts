@@ -10,7 +10,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../../ops/creation.js';
 import { ntuple, type IntOrTuple } from '../../ops/conv.js';
 import { ModuleError } from '../../core/errors.js';
-import { pyTuple, type FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, pyTuple, type FactoryKwargs } from './utils.js';
 
 export interface ConvModuleOpts extends FactoryKwargs {
   stride?: IntOrTuple;
@@ -47,9 +47,16 @@ abstract class ConvNd extends Module {
   readonly paddingMode: 'zeros';
 
   constructor(nd: number, transposed: boolean, inChannels: number, outChannels: number, kernelSize: IntOrTuple,
-    opts: ConvModuleOpts & { outputPadding?: IntOrTuple }) {
+    options: ConvModuleOpts & { outputPadding?: IntOrTuple }) {
     super();
     const cls = this._getName();
+    const opts = layerOpts<ConvModuleOpts & { outputPadding?: IntOrTuple }>(cls, options, {
+      stride: R.intOrTuple, dilation: R.intOrTuple, groups: R.int, bias: R.bool, paddingMode: { oneOf: ['zeros', 'reflect', 'replicate', 'circular'] },
+      padding: transposed ? R.intOrTuple : ((fn, k, v) => { if (v !== 'same' && v !== 'valid') (R.intOrTuple as (a: string, b: string, c: unknown) => void)(fn, k, v); }),
+      ...(transposed ? { outputPadding: R.intOrTuple } : {}),
+    }, true);
+    layerInt(cls, 'inChannels', inChannels, 1); layerInt(cls, 'outChannels', outChannels, 1);
+    (R.intOrTuple as (a: string, b: string, c: unknown) => void)(`nn.${cls}`, 'kernelSize', kernelSize);
     const groups = opts.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new ModuleError(`${cls}: groups must be a positive integer, got ${groups}`);
     if (inChannels % groups !== 0) throw new ModuleError(`${cls}: in_channels (${inChannels}) must be divisible by groups (${groups})`);
@@ -70,7 +77,7 @@ abstract class ConvNd extends Module {
     this.outputPadding = ntuple(cls, 'outputPadding', opts.outputPadding ?? 0, nd);
     this.groups = groups;
     this.paddingMode = 'zeros';
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     const wShape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
     this.weight = new Parameter(empty(wShape, fk));
     if (opts.bias ?? true) this.bias = new Parameter(empty([outChannels], fk));

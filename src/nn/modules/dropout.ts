@@ -6,14 +6,18 @@ import { Module } from '../module.js';
 import * as F from '../functional/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ModuleError } from '../../core/errors.js';
-import { pyBool, pyFloat } from './utils.js';
+import { layerOpts, R, pyBool, pyFloat } from './utils.js';
+import { describeValue } from '../../core/args.js';
 
 abstract class DropoutBase extends Module {
   readonly p: number;
   readonly inplace: boolean;
-  constructor(p = 0.5, opts: { inplace?: boolean } = {}) {
+  constructor(p: number | { p?: number; inplace?: boolean } = 0.5, options: { inplace?: boolean } = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new ModuleError(`${this._getName()}: dropout probability has to be between 0 and 1, but got ${p}`);
+    let opts: { p?: number; inplace?: boolean };
+    if (typeof p === 'object' && p !== null) { opts = layerOpts(this._getName(), p, { p: R.num, inplace: R.bool }); p = opts.p ?? 0.5; }
+    else opts = layerOpts(this._getName(), options, { inplace: R.bool });
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ModuleError(`nn.${this._getName()}: dropout probability has to be between 0 and 1, but got ${describeValue(p)}`);
     this.p = p;
     this.inplace = opts.inplace ?? false;
   }

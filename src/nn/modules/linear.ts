@@ -10,11 +10,12 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../../ops/creation.js';
 import { flatten, unflatten } from '../../ops/movement.js';
 import { ModuleError } from '../../core/errors.js';
-import { pyBool, pyTuple, type FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, pyBool, pyTuple, type FactoryKwargs } from './utils.js';
+import { ArgumentError, describeValue } from '../../core/args.js';
 
 function checkPositive(cls: string, what: Record<string, number>): void {
   for (const [k, v] of Object.entries(what)) {
-    if (!Number.isInteger(v) || v < 0) throw new ModuleError(`${cls}: ${k} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0) throw new ModuleError(`nn.${cls}: ${k} must be a non-negative integer, got ${describeValue(v)}`);
   }
 }
 
@@ -33,12 +34,13 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, opts: LinearOpts = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOpts = {}) {
     super();
+    const opts = layerOpts<LinearOpts>(this._getName(), options, { bias: R.bool }, true);
     checkPositive(this._getName(), { inFeatures, outFeatures });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     this.weight = new Parameter(empty([outFeatures, inFeatures], fk));
     if (opts.bias ?? true) this.bias = new Parameter(empty([outFeatures], fk));
     else this.registerParameter('bias', null);
@@ -73,13 +75,14 @@ export class Bilinear extends Module {
   readonly in2Features: number;
   readonly outFeatures: number;
 
-  constructor(in1Features: number, in2Features: number, outFeatures: number, opts: LinearOpts = {}) {
+  constructor(in1Features: number, in2Features: number, outFeatures: number, options: LinearOpts = {}) {
     super();
+    const opts = layerOpts<LinearOpts>('Bilinear', options, { bias: R.bool }, true);
     checkPositive('Bilinear', { in1Features, in2Features, outFeatures });
     this.in1Features = in1Features;
     this.in2Features = in2Features;
     this.outFeatures = outFeatures;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     this.weight = new Parameter(empty([outFeatures, in1Features, in2Features], fk));
     if (opts.bias ?? true) this.bias = new Parameter(empty([outFeatures], fk));
     else this.registerParameter('bias', null);
@@ -104,8 +107,13 @@ export class Bilinear extends Module {
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
-  constructor(startDim = 1, endDim = -1) {
+  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
     super();
+    if (typeof startDim === 'object') {
+      const o = layerOpts<{ startDim: number; endDim: number }>('Flatten', startDim, { startDim: R.int, endDim: R.int });
+      startDim = o.startDim ?? 1; endDim = o.endDim ?? -1;
+    }
+    layerInt('Flatten', 'startDim', startDim, -Infinity); layerInt('Flatten', 'endDim', endDim, -Infinity);
     this.startDim = startDim;
     this.endDim = endDim;
   }
@@ -119,6 +127,8 @@ export class Unflatten extends Module {
   readonly unflattenedSize: readonly number[];
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
+    layerInt('Unflatten', 'dim', dim, -Infinity);
+    if (!Array.isArray(unflattenedSize)) throw new ArgumentError(`nn.Unflatten: unflattenedSize must be an array of sizes like [2, 3], got ${describeValue(unflattenedSize)}`);
     this.dim = dim;
     this.unflattenedSize = [...unflattenedSize];
   }

@@ -3,45 +3,58 @@
  * as buffers (`weight`, `pos_weight`) as in PyTorch, so they move with the module and appear in its state dict.
  */
 import { Module } from '../module.js';
+import { ModuleError } from '../../core/errors.js';
 import * as F from '../functional/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { checkReduction, type Reduction } from '../functional/loss.js';
+import { layerOpts, R } from './utils.js';
+import type { Rule } from '../../core/args.js';
+
+const RED: Record<string, Rule> = { reduction: 'any', sizeAverage: 'any', reduce: 'any' };
+const chk = <T extends object>(cls: string, o: T, spec: Record<string, Rule> = {}): T => layerOpts<T>(cls, o, { ...RED, ...spec }) as T;
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
-  constructor(reduction: Reduction | undefined, extra: string[] = []) {
+  constructor(reduction: Reduction | undefined, extra: string[] = [], legacy?: object) {
     super();
+    if (legacy && ((legacy as { sizeAverage?: unknown }).sizeAverage !== undefined || (legacy as { reduce?: unknown }).reduce !== undefined)) {
+      throw new ModuleError(`nn.${this._getName()}: sizeAverage and reduce are deprecated in PyTorch; use { reduction: 'mean' | 'sum' | 'none' }`);
+    }
     this.reduction = checkReduction(this._getName(), reduction, extra) as Reduction;
   }
 }
 
 abstract class WeightedLoss extends Loss {
   declare weight: Tensor | null;
-  constructor(weight: Tensor | null | undefined, reduction: Reduction | undefined) {
-    super(reduction);
+  constructor(weight: Tensor | null | undefined, reduction: Reduction | undefined, legacy?: object) {
+    super(reduction, [], legacy);
     this.registerBuffer('weight', weight ?? null);
   }
 }
 
 export class MSELoss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) { super(opts.reduction); }
+  constructor(opts: { reduction?: Reduction } = {}) { super(chk('MSELoss', opts).reduction, [], opts); }
   forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
 }
 
 export class L1Loss extends Loss {
-  constructor(opts: { reduction?: Reduction } = {}) { super(opts.reduction); }
+  constructor(opts: { reduction?: Reduction } = {}) { super(chk('L1Loss', opts).reduction, [], opts); }
   forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
 }
 
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
-  constructor(opts: { reduction?: Reduction; beta?: number } = {}) { super(opts.reduction); this.beta = opts.beta ?? 1; }
+  constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
+    super(chk('SmoothL1Loss', opts, { beta: { number: { min: 0 } } }).reduction, [], opts); this.beta = opts.beta ?? 1;
+  }
   forward(input: Tensor, target: Tensor): Tensor { return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
 }
 
 export class HuberLoss extends Loss {
   readonly delta: number;
-  constructor(opts: { reduction?: Reduction; delta?: number } = {}) { super(opts.reduction); this.delta = opts.delta ?? 1; }
+  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
+    super(chk('HuberLoss', opts, { delta: { number: { gt: 0 } } }).reduction, [], opts); this.delta = opts.delta ?? 1;
+  }
   forward(input: Tensor, target: Tensor): Tensor { return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
 }
 
@@ -52,7 +65,8 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyLossOpts = {}) {
-    super(opts.weight, opts.reduction);
+    chk('CrossEntropyLoss', opts, { weight: R.tensorOrNull, ignoreIndex: R.int, labelSmoothing: { number: { min: 0, max: 1 } } });
+    super(opts.weight, opts.reduction, opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
@@ -64,7 +78,8 @@ export class CrossEntropyLoss extends WeightedLoss {
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
-    super(opts.weight, opts.reduction);
+    chk('NLLLoss', opts, { weight: R.tensorOrNull, ignoreIndex: R.int });
+    super(opts.weight, opts.reduction, opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -73,7 +88,10 @@ export class NLLLoss extends WeightedLoss {
 }
 
 export class BCELoss extends WeightedLoss {
-  constructor(opts: { weight?: Tensor | null; reduction?: Reduction } = {}) { super(opts.weight, opts.reduction); }
+  constructor(opts: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+    chk('BCELoss', opts, { weight: R.tensorOrNull });
+    super(opts.weight, opts.reduction, opts);
+  }
   forward(input: Tensor, target: Tensor): Tensor { return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction }); }
 }
 
@@ -81,7 +99,8 @@ export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
-    super(opts.reduction);
+    chk('BCEWithLogitsLoss', opts, { weight: R.tensorOrNull, posWeight: R.tensorOrNull });
+    super(opts.reduction, [], opts);
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }
@@ -95,6 +114,7 @@ export class KLDivLoss extends Module {
   readonly logTarget: boolean;
   constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {
     super();
+    chk('KLDivLoss', opts, { logTarget: R.bool });
     this.reduction = checkReduction('KLDivLoss', opts.reduction, ['batchmean']) as Reduction | 'batchmean';
     this.logTarget = opts.logTarget ?? false;
   }

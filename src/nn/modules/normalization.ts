@@ -11,7 +11,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { ModuleError, ShapeError } from '../../core/errors.js';
 import { fmt } from '../../core/shape.js';
 import { empty, ones, zeros } from '../../ops/creation.js';
-import { pyBool, pyFloat, pyTuple, type FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, pyBool, pyFloat, pyTuple, type FactoryKwargs } from './utils.js';
 
 export interface BatchNormOpts extends FactoryKwargs {
   eps?: number;
@@ -33,15 +33,19 @@ abstract class BatchNormBase extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(numFeatures: number, opts: BatchNormOpts = {}) {
+  constructor(numFeatures: number, options: BatchNormOpts = {}) {
     super();
+    const opts = layerOpts<BatchNormOpts>(this._getName(), options, {
+      eps: { number: { gt: 0 } }, momentum: { number: { min: 0, max: 1 }, nullable: true }, affine: R.bool, trackRunningStats: R.bool,
+    }, true);
+    layerInt(this._getName(), 'numFeatures', numFeatures, 1);
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new ModuleError(`${this._getName()}: num_features must be a positive integer, got ${numFeatures}`);
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     if (this.affine) {
       this.weight = new Parameter(empty([numFeatures], fk));
       this.bias = new Parameter(empty([numFeatures], fk));
@@ -144,12 +148,14 @@ export class LayerNorm extends Module {
   readonly eps: number;
   readonly elementwiseAffine: boolean;
 
-  constructor(normalizedShape: number | readonly number[], opts: LayerNormOpts = {}) {
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOpts = {}) {
     super();
+    const opts = layerOpts<LayerNormOpts>('LayerNorm', options, { eps: { number: { gt: 0 } }, elementwiseAffine: R.bool, bias: R.bool }, true);
+    (R.intOrTuple as (a: string, b: string, c: unknown) => void)('nn.LayerNorm', 'normalizedShape', normalizedShape);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = opts.eps ?? 1e-5;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     if (this.elementwiseAffine) {
       this.weight = new Parameter(empty(this.normalizedShape, fk));
       if (opts.bias ?? true) this.bias = new Parameter(empty(this.normalizedShape, fk));
@@ -184,14 +190,16 @@ export class GroupNorm extends Module {
   readonly eps: number;
   readonly affine: boolean;
 
-  constructor(numGroups: number, numChannels: number, opts: GroupNormOpts = {}) {
+  constructor(numGroups: number, numChannels: number, options: GroupNormOpts = {}) {
     super();
+    const opts = layerOpts<GroupNormOpts>('GroupNorm', options, { eps: { number: { gt: 0 } }, affine: R.bool }, true);
+    layerInt('GroupNorm', 'numGroups', numGroups, 1); layerInt('GroupNorm', 'numChannels', numChannels, 0);
     if (numChannels % numGroups !== 0) throw new ModuleError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`);
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = opts.eps ?? 1e-5;
     this.affine = opts.affine ?? true;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     if (this.affine) {
       this.weight = new Parameter(empty([numChannels], fk));
       this.bias = new Parameter(empty([numChannels], fk));

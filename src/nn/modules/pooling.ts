@@ -5,7 +5,11 @@ import { Module } from '../module.js';
 import * as F from '../functional/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ntuple, type IntOrTuple } from '../../ops/conv.js';
-import { pyBool, pyIntOrTuple, pyTuple } from './utils.js';
+import { layerInt, layerOpts, R, pyBool, pyIntOrTuple, pyTuple } from './utils.js';
+import type { Rule } from '../../core/args.js';
+
+const tuple = R.intOrTuple as (fn: string, k: string, v: unknown) => void;
+const tupleOrNull: Rule = (fn, k, v) => { if (v !== null) tuple(fn, k, v); };
 
 export interface MaxPoolModuleOpts { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; returnIndices?: boolean; ceilMode?: boolean }
 
@@ -16,8 +20,12 @@ abstract class MaxPoolNd extends Module {
   readonly dilation: IntOrTuple;
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
-  constructor(kernelSize: IntOrTuple, opts: MaxPoolModuleOpts) {
+  constructor(kernelSize: IntOrTuple, options: MaxPoolModuleOpts) {
     super();
+    const opts = layerOpts<MaxPoolModuleOpts>(this._getName(), options, {
+      stride: tupleOrNull, padding: R.intOrTuple, dilation: R.intOrTuple, returnIndices: R.bool, ceilMode: R.bool,
+    });
+    tuple(`nn.${this._getName()}`, 'kernelSize', kernelSize);
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -59,8 +67,9 @@ export class AvgPool1d extends Module {
   readonly padding: number[];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: IntOrTuple, opts: Omit<AvgPoolModuleOpts, 'divisorOverride'> = {}) {
+  constructor(kernelSize: IntOrTuple, options: Omit<AvgPoolModuleOpts, 'divisorOverride'> = {}) {
     super();
+    const opts = layerOpts<AvgPoolModuleOpts>('AvgPool1d', options, { stride: tupleOrNull, padding: R.intOrTuple, ceilMode: R.bool, countIncludePad: R.bool });
     this.kernelSize = ntuple('AvgPool1d', 'kernelSize', kernelSize, 1);
     this.stride = ntuple('AvgPool1d', 'stride', opts.stride ?? kernelSize, 1);
     this.padding = ntuple('AvgPool1d', 'padding', opts.padding ?? 0, 1);
@@ -81,8 +90,12 @@ export class AvgPool2d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(kernelSize: IntOrTuple, opts: AvgPoolModuleOpts = {}) {
+  constructor(kernelSize: IntOrTuple, options: AvgPoolModuleOpts = {}) {
     super();
+    const opts = layerOpts<AvgPoolModuleOpts>('AvgPool2d', options, {
+      stride: tupleOrNull, padding: R.intOrTuple, ceilMode: R.bool, countIncludePad: R.bool, divisorOverride: { number: { integer: true, min: 1 }, nullable: true },
+    });
+    tuple('nn.AvgPool2d', 'kernelSize', kernelSize);
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -104,7 +117,12 @@ const fmtOut = (v: OutSize2d): string => (typeof v === 'number' ? String(v) : `(
 /** Average pooling to a fixed output size [oh, ow] (null keeps the input's size in that dim). */
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: OutSize2d;
-  constructor(outputSize: OutSize2d) { super(); this.outputSize = typeof outputSize === 'number' ? outputSize : [...outputSize]; }
+  constructor(outputSize: OutSize2d) {
+    super();
+    if (typeof outputSize === 'number') layerInt('AdaptiveAvgPool2d', 'outputSize', outputSize, 1);
+    else tuple('nn.AdaptiveAvgPool2d', 'outputSize', Array.isArray(outputSize) ? outputSize.map((v: number | null) => v ?? 1) : outputSize);
+    this.outputSize = typeof outputSize === 'number' ? outputSize : [...outputSize];
+  }
   forward(x: Tensor): Tensor { return F.adaptiveAvgPool2d(x, this.outputSize); }
   override extraRepr(): string { return `output_size=${fmtOut(this.outputSize)}`; }
 }
@@ -112,7 +130,7 @@ export class AdaptiveAvgPool2d extends Module {
 /** Average pooling of [N, C, L] to a fixed output length. */
 export class AdaptiveAvgPool1d extends Module {
   readonly outputSize: number;
-  constructor(outputSize: number) { super(); this.outputSize = outputSize; }
+  constructor(outputSize: number) { super(); this.outputSize = layerInt('AdaptiveAvgPool1d', 'outputSize', outputSize, 1); }
   forward(x: Tensor): Tensor { return F.adaptiveAvgPool1d(x, this.outputSize); }
   override extraRepr(): string { return `output_size=${this.outputSize}`; }
 }

@@ -14,7 +14,7 @@ import { fmt } from '../../core/shape.js';
 import { empty, zeros } from '../../ops/creation.js';
 import { add, mul, relu, sigmoid, sub, tanh } from '../../ops/elementwise.js';
 import { cat, chunk, select, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
-import { pyBool, pyFloat, type FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, pyBool, pyFloat, type FactoryKwargs } from './utils.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
@@ -38,9 +38,14 @@ abstract class RNNBase extends Module {
   readonly dropout: number;
   readonly bidirectional: boolean;
 
-  constructor(mode: Mode, inputSize: number, hiddenSize: number, opts: RNNOpts) {
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, options: RNNOpts) {
     super();
     const cls = this._getName();
+    const opts = layerOpts<RNNOpts>(cls, options, {
+      numLayers: { number: { integer: true, min: 1 } }, bias: R.bool, batchFirst: R.bool, dropout: R.prob, bidirectional: R.bool,
+      ...(mode === 'LSTM' ? { projSize: R.int } : mode === 'GRU' ? {} : { nonlinearity: { oneOf: ['tanh', 'relu'] } }),
+    }, true);
+    layerInt(cls, 'inputSize', inputSize, 0); layerInt(cls, 'hiddenSize', hiddenSize, 1);
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -54,7 +59,7 @@ abstract class RNNBase extends Module {
     if (!Number.isInteger(this.numLayers) || this.numLayers <= 0) throw new ModuleError(`${cls}: num_layers must be a positive integer, got ${this.numLayers}`);
     const gate = mode === 'LSTM' ? 4 * hiddenSize : mode === 'GRU' ? 3 * hiddenSize : hiddenSize;
     const dirs = this.bidirectional ? 2 : 1;
-    const fk = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const fk = { dtype: opts.dtype, device: opts.device };
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let d = 0; d < dirs; d++) {
         const inSize = layer === 0 ? inputSize : hiddenSize * dirs;
@@ -161,7 +166,7 @@ abstract class RNNBase extends Module {
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOpts & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    const nl = opts.nonlinearity ?? 'tanh';
+    const nl = opts?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ModuleError(`RNN: unknown nonlinearity '${String(nl)}'; select from 'tanh' or 'relu'`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
@@ -175,7 +180,7 @@ export class RNN extends RNNBase {
 /** Long short-term memory; forward(input, [h0, c0]?) returns [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOpts & { projSize?: number } = {}) {
-    if (opts.projSize) throw new ModuleError('LSTM: projSize is not implemented; leave it 0');
+    if (opts?.projSize) throw new ModuleError('LSTM: projSize is not implemented; leave it 0');
     super('LSTM', inputSize, hiddenSize, opts);
   }
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {

@@ -13,7 +13,7 @@ import { ModuleError } from '../../core/errors.js';
 import { fmt } from '../../core/shape.js';
 import { empty } from '../../ops/creation.js';
 import { select } from '../../ops/movement.js';
-import { pyFloat, type FactoryKwargs } from './utils.js';
+import { layerInt, layerOpts, R, pyFloat, type FactoryKwargs } from './utils.js';
 
 export interface EmbeddingModuleOpts extends FactoryKwargs {
   paddingIdx?: number | null;
@@ -36,8 +36,13 @@ export class Embedding extends Module {
   readonly scaleGradByFreq: boolean;
   readonly sparse: boolean;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOpts = {}) {
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingModuleOpts = {}) {
     super();
+    const opts = layerOpts<EmbeddingModuleOpts>('Embedding', options, {
+      paddingIdx: { number: { integer: true }, nullable: true }, maxNorm: { number: { gt: 0 }, nullable: true }, normType: R.num,
+      scaleGradByFreq: R.bool, sparse: R.bool, weight: 'tensor',
+    }, true);
+    layerInt('Embedding', 'numEmbeddings', numEmbeddings, 0); layerInt('Embedding', 'embeddingDim', embeddingDim, 0);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normalizePaddingIdx(opts.paddingIdx, numEmbeddings, 'Embedding');
@@ -51,7 +56,7 @@ export class Embedding extends Module {
       }
       this.weight = new Parameter(opts.weight);
     } else {
-      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype: opts.dtype ?? 'float32', device: opts.device }));
+      this.weight = new Parameter(empty([numEmbeddings, embeddingDim], { dtype: opts.dtype, device: opts.device }));
       this.resetParameters();
     }
   }
@@ -88,8 +93,11 @@ export class Embedding extends Module {
   /** An Embedding holding `embeddings` (frozen unless freeze: false), as Embedding.from_pretrained. */
   static fromPretrained(embeddings: Tensor, opts: Omit<EmbeddingModuleOpts, 'weight'> & { freeze?: boolean } = {}): Embedding {
     if (embeddings.ndim !== 2) throw new ModuleError(`Embedding.fromPretrained: embeddings must be 2-D, got shape ${fmt(embeddings.shape)}`);
-    const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...opts, weight: embeddings });
-    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    const { freeze = true, ...rest } = layerOpts<Omit<EmbeddingModuleOpts, 'weight'> & { freeze?: boolean }>('Embedding.fromPretrained', opts, {
+      freeze: R.bool, paddingIdx: 'any', maxNorm: 'any', normType: 'any', scaleGradByFreq: 'any', sparse: 'any',
+    });
+    const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...rest, weight: embeddings });
+    e.weight.requiresGrad_(!freeze);
     return e;
   }
 }

@@ -10,12 +10,23 @@ import { tensor } from '../../ops/creation.js';
 import { div } from '../../ops/elementwise.js';
 import { stack } from '../../ops/movement.js';
 import '../../ops/methods.js';
+import { ArgumentError, callArgs, checkBoolean, checkNumber } from '../../core/args.js';
 
 export interface ClipGradNormOptions {
   /** The p of the p-norm (default 2; Infinity for the max-norm). */
   normType?: number;
   /** Throw when the total norm is NaN or infinite instead of scaling by it. */
   errorIfNonfinite?: boolean;
+}
+
+/** clipGradNorm_'s arguments, positional (maxNorm, normType, errorIfNonfinite) or keyword, as PyTorch. */
+function clipArgs(fn: string, args: unknown[]): { maxNorm: number; normType?: number; errorIfNonfinite?: boolean } {
+  const o = callArgs(fn, args, ['maxNorm', 'normType', 'errorIfNonfinite'], ['foreach']);
+  if (o.maxNorm === undefined) throw new ArgumentError(`${fn}: missing maxNorm, e.g. clipGradNorm_(model.parameters(), 1.0)`);
+  checkNumber(fn, 'maxNorm', o.maxNorm, { infinite: true });
+  if (o.normType !== undefined) checkNumber(fn, 'normType', o.normType, { infinite: true });
+  if (o.errorIfNonfinite !== undefined) checkBoolean(fn, 'errorIfNonfinite', o.errorIfNonfinite);
+  return o as { maxNorm: number; normType?: number; errorIfNonfinite?: boolean };
 }
 
 function asList(parameters: Iterable<Tensor> | Tensor): Tensor[] {
@@ -26,8 +37,11 @@ function asList(parameters: Iterable<Tensor> | Tensor): Tensor[] {
  * Scale the gradients so that their joint `normType`-norm is at most `maxNorm`. Returns the total norm before
  * clipping (a 0-dim tensor, as PyTorch).
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
-  const { normType = 2, errorIfNonfinite = false } = opts;
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number | ClipGradNormOptions & { maxNorm?: number },
+  normType?: number | ClipGradNormOptions, opts?: ClipGradNormOptions): Tensor {
+  const a = clipArgs('nn.utils.clipGradNorm_', [maxNorm, normType, opts]);
+  const { maxNorm: max, normType: p = 2, errorIfNonfinite = false } = a;
+  maxNorm = max; normType = p;
   const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
   const total = totalNorm(grads, normType);
@@ -45,8 +59,11 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
  * clipGradNorm_ for gradients on any device: the same, with the total norm read asynchronously when
  * errorIfNonfinite is set (webgpu), so the gradients are only scaled after the check passed.
  */
-export async function clipGradNormAsync_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): Promise<Tensor> {
-  const { normType = 2, errorIfNonfinite = false } = opts;
+export async function clipGradNormAsync_(parameters: Iterable<Tensor> | Tensor, maxNorm: number | ClipGradNormOptions & { maxNorm?: number },
+  normType?: number | ClipGradNormOptions, opts?: ClipGradNormOptions): Promise<Tensor> {
+  const a = clipArgs('nn.utils.clipGradNormAsync_', [maxNorm, normType, opts]);
+  const { maxNorm: max, normType: p = 2, errorIfNonfinite = false } = a;
+  maxNorm = max; normType = p;
   const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
   const total = totalNorm(grads, normType);
@@ -85,7 +102,10 @@ function scale(grads: Tensor[], total: Tensor, maxNorm: number): void {
 }
 
 /** Clamp every gradient to [-clipValue, clipValue] in place. */
-export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
+export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number | { clipValue: number; foreach?: boolean | null }): void {
+  const o = callArgs('nn.utils.clipGradValue_', [clipValue], ['clipValue'], ['foreach']);
+  if (o.clipValue === undefined) throw new ArgumentError('nn.utils.clipGradValue_: missing clipValue, e.g. clipGradValue_(model.parameters(), 1.0)');
+  clipValue = checkNumber('nn.utils.clipGradValue_', 'clipValue', o.clipValue, { min: 0, infinite: true });
   noGrad(() => {
     for (const p of asList(parameters)) if (p.grad !== null) p.grad.detach().clamp_(-clipValue, clipValue);
   });
