@@ -36,13 +36,13 @@ const NAMES = ['MLP 784-512-512-10 step b128', 'add 1M', 'sigmoid 16x512'];
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((p, q) => p - q);
-  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
+  return { median: s[s.length >> 1], min: s[0], max: s[s.length - 1] };
 }
 
 export async function run(ctx: BenchContext): Promise<SuiteResult> {
   const rows: Row[] = [], notes: string[] = [];
   if (!existsSync(CHROMIUM)) { notes.push(`browser suite skipped: ${CHROMIUM} is missing (apt-get install chromium)`); return { suite: 'browser', rows, notes }; }
-  const js = (await bundleBrowser({ write: false })).outputFiles[0].text as string;
+  const js = (await bundleBrowser({ write: false })).outputFiles[0].text;
   const COI = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
   const server = createServer((req, res) => {
     if (req.url === '/t.js') { res.writeHead(200, { 'content-type': 'text/javascript', ...COI }); res.end(js); return; }

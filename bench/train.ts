@@ -66,7 +66,7 @@ export function digitsStep(): () => void {
     if (r.done) { it = loader[Symbol.iterator]() as Iterator<[torch.Tensor, torch.Tensor]>; r = it.next(); }
     const [x, y] = r.value;
     opt.zeroGrad();
-    const loss = lossFn.call(model.call(x), y) as torch.Tensor;
+    const loss = lossFn.call(model.call(x), y);
     loss.backward();
     opt.step();
     loss.item();

@@ -75,11 +75,11 @@ async function trainSteps(ctx: BenchContext, software: boolean): Promise<Row[]> 
       samples.push((performance.now() - t0) / reps);
     }
     samples.sort((p, q) => p - q);
-    const med = samples[samples.length >> 1]!;
+    const med = samples[samples.length >> 1];
     const name = `MLP step b${batch}`;
     rows.push({ suite: 'train', case: name, impl: `torchlet webgpu (${software ? 'software' : 'gpu'})`, threads: 'gpu', value: med, unit: 'ms',
-      detail: { min: +samples[0]!.toFixed(3), max: +samples[samples.length - 1]!.toFixed(3), reps: samples.length } });
-    ctx.log(`  ${name.padEnd(16)} torchlet webgpu: ${med.toFixed(3)} ms per step (min ${samples[0]!.toFixed(3)}, max ${samples[samples.length - 1]!.toFixed(3)})`);
+      detail: { min: +samples[0].toFixed(3), max: +samples[samples.length - 1].toFixed(3), reps: samples.length } });
+    ctx.log(`  ${name.padEnd(16)} torchlet webgpu: ${med.toFixed(3)} ms per step (min ${samples[0].toFixed(3)}, max ${samples[samples.length - 1].toFixed(3)})`);
     x.dispose(); y.dispose();
   }
   return rows;

@@ -146,7 +146,7 @@ function rootGrad(t: Tensor, g: Tensor | undefined, what: string): Tensor {
 
 /** tensor.backward(gradient?, {retainGraph}). */
 export function backward(t: Tensor, gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void {
-  if (isOptionsObject(gradient)) { opts = gradient as BackwardOptions; gradient = undefined; } // loss.backward({ retainGraph: true })
+  if (isOptionsObject(gradient)) { opts = gradient; gradient = undefined; } // loss.backward({ retainGraph: true })
   opts = checkSpec<BackwardOptions>('backward', opts, { retainGraph: 'bool', createGraph: 'bool', inputs: 'any' });
   if (opts.inputs !== undefined) throw new ArgumentError('backward: inputs is not supported; compute the gradients of selected tensors with torch.autograd.grad(outputs, inputs)');
   if ((opts as { createGraph?: boolean }).createGraph) throw new ArgumentError('backward: createGraph (higher-order gradients) is not supported');

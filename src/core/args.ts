@@ -230,7 +230,7 @@ export function callArgs(fn: string, args: readonly unknown[], positional: reado
     if (v !== undefined && typeof v === 'object' && v !== null && !Array.isArray(v)) {
       throw new ArgumentError(`${fn}: options must be the last argument; got ${describeValue(v)} as ${positional[i]}`);
     }
-    if (v !== undefined) out[positional[i]!] = v;
+    if (v !== undefined) out[positional[i]] = v;
   }
   const o = checkOptions<Record<string, unknown>>(fn, kw, [...positional, ...keywordOnly]);
   for (const [k, v] of Object.entries(o)) {
@@ -255,7 +255,7 @@ export type Rule =
  */
 export function checkSpec<T extends object>(fn: string, opts: unknown, spec: Readonly<Record<string, Rule>>): Partial<T> {
   const o = checkOptions<Record<string, unknown>>(fn, opts, Object.keys(spec));
-  for (const [k, v] of Object.entries(o)) checkRule(fn, k, v, spec[k]!);
+  for (const [k, v] of Object.entries(o)) checkRule(fn, k, v, spec[k]);
   if (typeof o.dtype === 'string') o.dtype = checkDtype(fn, 'dtype', o.dtype); // PyTorch's aliases → canonical
   return o as Partial<T>;
 }

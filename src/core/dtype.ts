@@ -163,7 +163,7 @@ export function dtypeFromName(name: string): DType | undefined {
 /** Why a dtype name is refused (known to PyTorch but not held here), or a list of the accepted names. */
 export function dtypeNameHelp(name: unknown): string {
   const n = typeof name === 'string' && name.startsWith('torch.') ? name.slice(6) : name;
-  if (typeof n === 'string' && Object.prototype.hasOwnProperty.call(UNSUPPORTED, n)) return UNSUPPORTED[n]!;
+  if (typeof n === 'string' && Object.prototype.hasOwnProperty.call(UNSUPPORTED, n)) return UNSUPPORTED[n];
   return `expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')} or a PyTorch alias ('float', 'double', 'half', 'long', 'int')`;
 }
 

@@ -111,11 +111,11 @@ export function functionalCall(module: Module, parameterAndBufferDicts: Dict | D
   try {
     for (const [k, t] of subs) {
       const s = slots.get(k)!;
-      (s.kind === 'parameter' ? s.owner._parameters : s.owner._buffers).set(s.local, t as never);
+      (s.kind === 'parameter' ? s.owner._parameters : s.owner._buffers).set(s.local, t);
       swapped.push(s);
     }
     return (module as unknown as { call(...a: unknown[]): unknown }).call(...argList);
   } finally {
-    for (const s of swapped) (s.kind === 'parameter' ? s.owner._parameters : s.owner._buffers).set(s.local, s.orig as never);
+    for (const s of swapped) (s.kind === 'parameter' ? s.owner._parameters : s.owner._buffers).set(s.local, s.orig);
   }
 }

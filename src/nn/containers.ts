@@ -71,7 +71,7 @@ export class Sequential<M extends Module[] = Module[]> extends Module {
   at<I extends number>(i: I): SequentialAt<M, I> { return [...this._modules.values()][normIndex('Sequential.at', i, this.length)] as SequentialAt<M, I>; }
   /** A new Sequential of modules [start, end), keeping their keys (as PyTorch's slicing). */
   slice(start = 0, end = this.length): Sequential<M[number][]> {
-    return new Sequential(new Map([...this._modules].slice(start, end) as [string, Module][])) as Sequential<M[number][]>;
+    return new Sequential(new Map([...this._modules].slice(start, end) as [string, Module][]));
   }
   /** Append a module under the next index; returns this. */
   append(module: Module): this { this.registerModule(String(this.length), asModule('Sequential.append', module)); return this; }

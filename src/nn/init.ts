@@ -98,7 +98,7 @@ function initArgs(fn: string, args: readonly unknown[], positional: readonly str
     } else if (k === 'mode' || k === 'nonlinearity') checkString(`nn.init.${fn}`, k, v);
     else checkNumber(`nn.init.${fn}`, k, v, { infinite: true });
   }
-  return o as Record<string, unknown> & GenOpt;
+  return o;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -276,24 +276,24 @@ export function eye_(t: Tensor, ...rest: never[]): Tensor {
  */
 export function dirac_(t: Tensor, groups: number | { groups?: number } = 1): Tensor {
   checkTensor('dirac_', t);
-  groups = (initArgs('dirac_', [groups], ['groups'], []).groups ?? 1) as number;
+  const g = Number(initArgs('dirac_', [groups], ['groups'], []).groups ?? 1);
   const dims = t.ndim;
   if (dims < 3 || dims > 5) throw new ShapeError(`nn.init.dirac_: Only tensors with 3, 4, or 5 dimensions are supported (got shape ${fmt(t.shape)})`);
-  if (!Number.isInteger(groups) || groups < 1) throw new InitError(`nn.init.dirac_: groups must be a positive integer, got ${groups}`);
-  if (t.shape[0] % groups !== 0) throw new InitError(`nn.init.dirac_: dim 0 must be divisible by groups (size(0) = ${t.shape[0]}, groups = ${groups})`);
-  const outPerGroup = t.shape[0] / groups;
+  if (!Number.isInteger(g) || g < 1) throw new InitError(`nn.init.dirac_: groups must be a positive integer, got ${g}`);
+  if (t.shape[0] % g !== 0) throw new InitError(`nn.init.dirac_: dim 0 must be divisible by groups (size(0) = ${t.shape[0]}, groups = ${g})`);
+  const outPerGroup = t.shape[0] / g;
   const minDim = Math.min(outPerGroup, t.shape[1]);
   noGrad(() => {
     t.zero_();
-    for (let g = 0; g < groups; g++) {
+    for (let gi = 0; gi < g; gi++) {
       for (let d = 0; d < minDim; d++) {
-        let v = t.select(0, g * outPerGroup + d).select(0, d);
+        let v = t.select(0, gi * outPerGroup + d).select(0, d);
         for (let k = 2; k < dims; k++) v = v.select(0, Math.floor(t.shape[k] / 2));
         v.fill_(1);
       }
     }
   });
-  record(t, 'dirac_', patternStd(groups * minDim, t.numel()), { groups });
+  record(t, 'dirac_', patternStd(g * minDim, t.numel()), { groups: g });
   return t;
 }
 

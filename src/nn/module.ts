@@ -723,7 +723,7 @@ export class Module {
           'build the model with the checkpoint\'s sizes, or delete those keys from the state dict (and load with {strict: false}) to keep their fresh initialization');
       }
       const err = new StateDictError(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}\n` +
-        `Nothing was loaded.${hints.length ? ` ${hints.map((h) => h[0]!.toUpperCase() + h.slice(1)).join('. ')}.` : ''}`);
+        `Nothing was loaded.${hints.length ? ` ${hints.map((h) => h[0].toUpperCase() + h.slice(1)).join('. ')}.` : ''}`);
       Object.assign(err, { missingKeys: missing, unexpectedKeys: unexpected, errorMsgs: errors });
       throw err;
     }

@@ -38,7 +38,7 @@ declare module './module.js' {
   }
 }
 
-function hookArg<F>(fn: string, hook: unknown): F { return checkFunction<never>(fn, 'hook', hook) as F; }
+function hookArg<F>(fn: string, hook: unknown): F { return checkFunction<never>(fn, 'hook', hook); }
 
 Module.prototype.registerStateDictPreHook = function (this: Module, hook: StateDictPreHook) {
   return addTo(stateHooksOf(this).stateDictPre, hookArg<StateDictPreHook>(`${this._path()}.registerStateDictPreHook`, hook));

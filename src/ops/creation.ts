@@ -167,15 +167,15 @@ function positional(fn: string, args: unknown[], names: string[]): [unknown[], u
 export function arange(...args: (Num | FactoryOpts | undefined)[]): Tensor {
   const [pos, options] = positional('arange', args, ['start', 'end', 'step']);
   const opts = factoryOpts('arange', options);
-  const nums = pos.map((v, i) => (typeof v === 'bigint' ? Number(v) : checkNumber('arange', ['start', 'end', 'step'][i]!, v)));
+  const nums = pos.map((v, i) => (typeof v === 'bigint' ? Number(v) : checkNumber('arange', ['start', 'end', 'step'][i], v)));
   if (nums.length === 0) throw new ArgumentError('arange: expected arange(end), arange(start, end) or arange(start, end, step)');
-  let [start, end, step = 1] = nums.length === 1 ? [0, nums[0]!] : nums as [number, number, number?];
+  const [start, end, step = 1] = nums.length === 1 ? [0, nums[0]] : nums as [number, number, number?];
   if (step === 0) throw new ShapeError('arange: step must be nonzero');
-  if ((end! - start!) / step < 0) throw new ShapeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
-  const n = Math.ceil((end! - start!) / step);
+  if ((end - start) / step < 0) throw new ShapeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  const n = Math.ceil((end - start) / step);
   const dt = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : getDefaultDtype());
   const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = start! + i * step;
+  for (let i = 0; i < n; i++) vals[i] = start + i * step;
   return finish(fromHost(encode(dt, vals), dt, [n], opts.device), opts);
 }
 

@@ -15,5 +15,5 @@ export function getRngState(): Tensor {
 
 /** torch.set_rng_state: from the uint8 Tensor getRngState() (or PyTorch) gave, or its bytes. */
 export function setRngState(state: Tensor | Uint8Array): void {
-  defaultGenerator.setState(state instanceof Tensor ? (state as StateTensor) : state);
+  defaultGenerator.setState(state instanceof Tensor ? (state) : state);
 }

@@ -92,7 +92,7 @@ export function checkpoint(fn: (...args: never[]) => unknown, ...rest: unknown[]
       redo = args.map((a) => (a instanceof Tensor && a.requiresGrad ? detach(a).requiresGrad_(true) : a));
       again = enableGrad(() => check(f(...redo)));
     } finally { if (state) setRngState(state); }
-    const targets = [...redo.filter((a, i) => args[i] instanceof Tensor && (args[i] as Tensor).requiresGrad) as Tensor[], ...leaves];
+    const targets = [...redo.filter((a, i) => args[i] instanceof Tensor && (args[i]).requiresGrad) as Tensor[], ...leaves];
     return grad([again], targets, [g], { allowUnused: true });
   });
 }

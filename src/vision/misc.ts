@@ -104,7 +104,7 @@ export class SqueezeExcitation extends nn.Module {
     this.scale_activation = (o.scaleActivation ?? (() => new nn.Sigmoid()))();
   }
   forward(input: Tensor): Tensor {
-    let scale = this.avgpool.call(input) as Tensor;
+    let scale = this.avgpool.call(input);
     scale = this.fc1.call(scale);
     scale = this.activation.call(scale) as Tensor;
     scale = this.fc2.call(scale);

@@ -72,7 +72,7 @@ export class InvertedResidual extends nn.Module {
   }
 
   forward(input: Tensor): Tensor {
-    const result = this.block.call(input) as Tensor;
+    const result = this.block.call(input);
     return this.useResConnect ? result.add(input) : result;
   }
 }
@@ -136,7 +136,7 @@ export class MobileNetV3 extends nn.Module {
 
   forward(x: Tensor): Tensor {
     x = this.features.call(x);
-    x = (this.avgpool.call(x) as Tensor).flatten(1);
+    x = (this.avgpool.call(x)).flatten(1);
     return this.classifier.call(x);
   }
 }

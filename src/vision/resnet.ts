@@ -216,7 +216,7 @@ export class ResNet extends nn.Module {
   forward(x: Tensor): Tensor {
     x = this.maxpool.call(this.relu.call(this.bn1.call(this.conv1.call(x)) as Tensor)) as Tensor;
     x = this.layer4.call(this.layer3.call(this.layer2.call(this.layer1.call(x))));
-    x = (this.avgpool.call(x) as Tensor).flatten(1);
+    x = (this.avgpool.call(x)).flatten(1);
     return this.fc.call(x);
   }
 }

@@ -56,7 +56,7 @@ export class EncoderBlock extends nn.Module {
     let x = this.ln_1.call(input) as Tensor;
     [x] = this.self_attention.call(x, x, x, { needWeights: false });
     x = this.dropout.call(x).add(input);
-    const y = this.mlp.call(this.ln_2.call(x) as Tensor) as Tensor;
+    const y = this.mlp.call(this.ln_2.call(x) as Tensor);
     return x.add(y);
   }
 }
@@ -192,7 +192,7 @@ export class VisionTransformer extends nn.Module {
     const batchClassToken = this.class_token.expand([n, -1, -1]);
     x = torch.cat([batchClassToken, x], 1);
     x = this.encoder.call(x);
-    return this.heads.call(x.select(1, 0)) as Tensor;
+    return this.heads.call(x.select(1, 0));
   }
 }
 

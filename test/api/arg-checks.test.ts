@@ -58,7 +58,7 @@ const NN: Record<string, Row | string> = {
   MaxPool2d: [(o) => new nn.MaxPool2d(2, o), 'returnIndices'],
   AvgPool1d: [(o) => new nn.AvgPool1d(2, o), 'countIncludePad'],
   AvgPool2d: [(o) => new nn.AvgPool2d(2, o), 'divisorOverride'],
-  Flatten: [(o) => new nn.Flatten(o as never), 'startDim'],
+  Flatten: [(o) => new nn.Flatten(o), 'startDim'],
   MSELoss: [(o) => new nn.MSELoss(o), 'reduction'],
   L1Loss: [(o) => new nn.L1Loss(o), 'reduction'],
   SmoothL1Loss: [(o) => new nn.SmoothL1Loss(o), 'beta'],
@@ -68,7 +68,7 @@ const NN: Record<string, Row | string> = {
   BCELoss: [(o) => new nn.BCELoss(o), 'weight'],
   BCEWithLogitsLoss: [(o) => new nn.BCEWithLogitsLoss(o), 'posWeight'],
   KLDivLoss: [(o) => new nn.KLDivLoss(o), 'logTarget'],
-  Parameter: [(o) => new nn.Parameter(torch.zeros([1]), o as never), 'requiresGrad'],
+  Parameter: [(o) => new nn.Parameter(torch.zeros([1]), o), 'requiresGrad'],
   Buffer: [(o) => new nn.Buffer(torch.zeros([1]), o), 'persistent'],
   Module: [(o) => new nn.Linear(1, 1).stateDict(o), 'keepVars'],
   Identity: 'accepts and ignores any arguments, as PyTorch',
@@ -86,7 +86,7 @@ const NN: Record<string, Row | string> = {
 const FUNCTIONAL: Record<string, Row | string> = {
   relu: [(o) => F.relu(x(), o), 'inplace'],
   leakyRelu: [(o) => F.leakyRelu(x(), o), 'negativeSlope'],
-  gelu: [(o) => F.gelu(x(), o as never), 'approximate'],
+  gelu: [(o) => F.gelu(x(), o), 'approximate'],
   silu: [(o) => F.silu(x(), o), 'inplace'],
   elu: [(o) => F.elu(x(), o), 'alpha'],
   softplus: [(o) => F.softplus(x(), o), 'beta'],
@@ -105,7 +105,7 @@ const FUNCTIONAL: Record<string, Row | string> = {
   crossEntropy: [(o) => F.crossEntropy(torch.randn([2, 3]), cls, o), 'labelSmoothing'],
   binaryCrossEntropy: [(o) => F.binaryCrossEntropy(torch.rand([2]), torch.rand([2]), o), 'weight'],
   binaryCrossEntropyWithLogits: [(o) => F.binaryCrossEntropyWithLogits(torch.rand([2]), torch.rand([2]), o), 'posWeight'],
-  klDiv: [(o) => F.klDiv(x(), x(), o as never), 'logTarget'],
+  klDiv: [(o) => F.klDiv(x(), x(), o), 'logTarget'],
   batchNorm: [(o) => F.batchNorm(x(), null, null, { training: true, ...o }), 'momentum'],
   layerNorm: [(o) => F.layerNorm(x(), 4, o), 'eps'],
   groupNorm: [(o) => F.groupNorm(x(), 1, o), 'eps'],
@@ -216,8 +216,8 @@ const TORCH: Record<string, Row | string> = {
   any: [(o) => torch.any(x().gt(0), 1, o), 'keepdim'],
   sort: [(o) => torch.sort(x(), 1, o), 'descending'],
   topk: [(o) => torch.topk(x(), 1, 1, o), 'largest'],
-  gelu: [(o) => torch.gelu(x(), o as never), 'approximate'],
-  to: [(o) => torch.to(x(), o as never), 'dtype'],
+  gelu: [(o) => torch.gelu(x(), o), 'approximate'],
+  to: [(o) => torch.to(x(), o), 'dtype'],
   saveBytes: [(o) => torch.saveBytes(new Map([['a', torch.ones([1])]]), o), 'format'],
   loadBytes: [(o) => torch.loadBytes(torch.saveBytes(new Map([['a', torch.ones([1])]])), o), 'name'],
   save: 'async; checked with its options in the test below', load: 'async; checked in the test below',
@@ -319,7 +319,7 @@ test('positional or keyword, as PyTorch: layers with number arguments and clipGr
   p.grad = torch.full([2], 3);
   nn.utils.clipGradNorm_([p], { maxNorm: 1, normType: 2 });
   assert.ok(Math.abs((p.grad.tolist() as number[])[0] - Math.SQRT1_2) < 1e-5);
-  assert.throws(() => nn.utils.clipGradNorm_([p], 1, 2, { normType: 1 } as never), /multiple values for argument 'normType'/);
+  assert.throws(() => nn.utils.clipGradNorm_([p], 1, 2, { normType: 1 }), /multiple values for argument 'normType'/);
   nn.utils.clipGradValue_([p], { clipValue: 0.1 });
   assert.deepEqual((p.grad.tolist() as number[]).map((v) => Math.round(v * 1e6) / 1e6), [0.1, 0.1]);
 });

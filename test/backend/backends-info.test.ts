@@ -63,7 +63,7 @@ console.log(JSON.stringify(torch.backends.info()));`;
   assert.equal(i.cpu.gemm, 'reference (TypeScript, cache-blocked)');
   const warnings = stderr.split('\n').filter((l) => l.startsWith('torchlet:'));
   assert.equal(warnings.length, 1, stderr);
-  assert.match(warnings[0]!, /TypeScript kernels \(about 4x slower\).*add 'wasm-unsafe-eval' to its script-src directive/);
+  assert.match(warnings[0], /TypeScript kernels \(about 4x slower\).*add 'wasm-unsafe-eval' to its script-src directive/);
 });
 
 test('torchlet env prints the kernels, threads and versions (text and --json)', () => {

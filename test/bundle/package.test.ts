@@ -30,10 +30,10 @@ test('package: npm pack, install the tarball in an empty folder, import every ex
   const dir = mkdtempSync(join(tmpdir(), 'torchlet-pack-'));
   try {
     const packed = JSON.parse(sh('npm', ['pack', '--silent', '--json', '--pack-destination', dir], ROOT, 480_000).replace(/^[^[]*/, '')) as { filename: string; files: { path: string }[] }[];
-    const files = new Set(packed[0]!.files.map((f) => f.path));
+    const files = new Set(packed[0].files.map((f) => f.path));
     const app = join(dir, 'app'), mod = join(app, 'node_modules', pkg.name);
     mkdirSync(mod, { recursive: true });
-    sh('tar', ['-xzf', join(dir, packed[0]!.filename), '-C', mod, '--strip-components=1'], dir);
+    sh('tar', ['-xzf', join(dir, packed[0].filename), '-C', mod, '--strip-components=1'], dir);
     for (const dep of [...Object.keys(pkg.dependencies), 'esbuild', 'typescript']) {
       const target = join(app, 'node_modules', dep);
       mkdirSync(join(target, '..'), { recursive: true });
@@ -56,13 +56,13 @@ test('package: npm pack, install the tarball in an empty folder, import every ex
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2023', 'DOM', 'ESNext.Disposable'], types: [] }, files: ['check.ts'] }));
     sh(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
     // The bin runs the compiled CLI
-    assert.match(sh(process.execPath, [join(mod, pkg.bin.torchlet!), 'env', '--no-webgpu'], app), /^torchlet \d/);
+    assert.match(sh(process.execPath, [join(mod, pkg.bin.torchlet), 'env', '--no-webgpu'], app), /^torchlet \d/);
     // Browser bundles of every entry, and the size of a minimal and a training import
     const sizes: Record<string, number> = {};
     const bundle = async (name: string, code: string) => {
       const r = await build({ stdin: { contents: code, resolveDir: app, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, external: ['webgpu'], logLevel: 'silent' });
       assert.equal(r.errors.length, 0);
-      const out = r.outputFiles[0]!.contents;
+      const out = r.outputFiles[0].contents;
       sizes[name] = out.length;
       sizes[`${name} (gzip)`] = gzipSync(out).length;
     };
@@ -70,8 +70,8 @@ test('package: npm pack, install the tarball in an empty folder, import every ex
     await bundle('minimal', `import { zeros } from '${pkg.name}'; console.log(zeros([2]).shape);`);
     await bundle('training', `import { nn, optim, randn, manualSeed } from '${pkg.name}'; manualSeed(0); const m = new nn.Linear(4, 2); const o = new optim.AdamW(m.parameters()); m.call(randn([3, 4])).sum().backward(); o.step();`);
     console.log(`# bundle sizes (minified bytes): ${JSON.stringify(sizes)}`);
-    assert.ok(sizes.minimal! <= BUDGET.minimal, `minimal import bundles to ${sizes.minimal} bytes, over the budget of ${BUDGET.minimal}`);
-    assert.ok(sizes.training! <= BUDGET.training, `training import bundles to ${sizes.training} bytes, over the budget of ${BUDGET.training}`);
+    assert.ok(sizes.minimal <= BUDGET.minimal, `minimal import bundles to ${sizes.minimal} bytes, over the budget of ${BUDGET.minimal}`);
+    assert.ok(sizes.training <= BUDGET.training, `training import bundles to ${sizes.training} bytes, over the budget of ${BUDGET.training}`);
     assert.ok(!existsSync(join(mod, 'node_modules')), 'the tarball carries no node_modules');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -118,7 +118,7 @@ async function nodeLosses(): Promise<number[]> {
 test('web page: a cross-origin-isolated page trains in a Worker on several threads; CSP refusals of WebAssembly and of Blob workers warn and are reported', { timeout: 240_000 }, async (t) => {
   if (requireOrSkip(t, missing())) return;
   const r = await bundleBrowser({ write: false });
-  const js = r.outputFiles[0].text as string;
+  const js = r.outputFiles[0].text;
   const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
   const server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', headers: req.headers });
@@ -167,7 +167,7 @@ test('web page: a cross-origin-isolated page trains in a Worker on several threa
     assert.equal(nowasm.warnings.filter((w) => /wasm-unsafe-eval/.test(w)).length, 1, `one warning naming 'wasm-unsafe-eval': ${JSON.stringify(nowasm.warnings)}`);
     assert.equal(nowasm.threads, 1);
     assert.equal(nowasm.info.runtime.name, 'browser-main');
-    for (let i = 0; i < STEPS; i++) assert.ok(Math.abs(nowasm.losses[i]! - expected[i]!) <= 1e-5 * Math.abs(expected[i]!), `TypeScript kernels: step ${i} loss ${nowasm.losses[i]} vs ${expected[i]}`);
+    for (let i = 0; i < STEPS; i++) assert.ok(Math.abs(nowasm.losses[i] - expected[i]) <= 1e-5 * Math.abs(expected[i]), `TypeScript kernels: step ${i} loss ${nowasm.losses[i]} vs ${expected[i]}`);
     assert.match(nowasm.saveError ?? '', /file paths need Node\.js.*saveBytes/);
     assert.equal(requests.filter((q) => /file\.js/.test(q.url)).length, 0, 'torch.save(path) in a page requests nothing');
 

@@ -106,8 +106,8 @@ test('setter errors: a leaf that requires grad, no value, value shapes, indexPut
   assertThrowsWith(() => x.setIndex_(0), ['setIndex_', 'only 0', "x.setIndex_('...', value)"]); // a forgotten value never fills x
   assertThrowsWith(() => (x.setIndex_ as (...a: unknown[]) => Tensor)(0, [1, 2, 3, 4]), ['setIndex_', 'torch.tensor']);
   assertThrowsWith(() => x.setIndex_(0, torch.ones([2])), ['shape mismatch', '[2]', '[4]'], torch.ShapeError);
-  assertThrowsWith(() => x.indexPut_([null as never, i64([0])], 1), ['indexPut_', 'indices[0]', "setIndex_(':', idx, v)"], ArgumentError);
-  assertThrowsWith(() => x.indexPut_([0 as never], 1), ['indexPut_', 'setIndex_'], ArgumentError);
+  assertThrowsWith(() => x.indexPut_([null, i64([0])], 1), ['indexPut_', 'indices[0]', "setIndex_(':', idx, v)"], ArgumentError);
+  assertThrowsWith(() => x.indexPut_([0], 1), ['indexPut_', 'setIndex_'], ArgumentError);
   assertThrowsWith(() => x.indexPut_(i64([0]) as never, 1), ['indexPut_', 'array of index tensors'], ArgumentError);
   assertThrowsWith(() => x.indexPut_([i64([0])], torch.ones([4], { dtype: 'float64' })), ['dtypes', 'float32', 'float64', ".to('float32')"], torch.DTypeError);
   assertThrowsWith(() => x.indexPut_([i64([0])], 1, { accumulat: true } as never), ['accumulat', 'accumulate']);

@@ -30,7 +30,7 @@ const isJsonTensor = (v: unknown): v is JsonTensor => typeof v === 'object' && v
 export function itemsOf(items: JsonItem[], indexDevice: 'cpu' | 'webgpu' = 'cpu'): unknown[] {
   return items.map((it) => {
     if (!isJsonTensor(it)) return it;
-    const t = torch.tensor(it.tensor as number[], { dtype: it.dtype as DType }).reshape(it.shape);
+    const t = torch.tensor(it.tensor, { dtype: it.dtype as DType }).reshape(it.shape);
     return indexDevice !== 'cpu' && it.dtype !== 'bool' && t.ndim > 0 && it.dtype.startsWith('int') ? t.to(indexDevice) : t;
   });
 }

@@ -73,8 +73,8 @@ function checkCase(c: Case, label: string): void {
   assert.deepEqual([...out.shape], c.out.shape);
   const w = fromFixture(c.w);
   out.mul(w).sum().backward();
-  let worst = maxRelErr(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array);
-  assertValuesClose(out.dataSync() as Float32Array, fromFixture(c.out).dataSync() as Float32Array, { atol: 2e-5, rtol: 2e-5 }, 'output');
+  let worst = maxRelErr(out.dataSync(), fromFixture(c.out).dataSync());
+  assertValuesClose(out.dataSync(), fromFixture(c.out).dataSync(), { atol: 2e-5, rtol: 2e-5 }, 'output');
   for (const [k, g] of Object.entries(c.input_grads)) {
     const got = x[k].grad!.dataSync() as Float32Array, want = fromFixture(g).dataSync() as Float32Array;
     worst = Math.max(worst, maxRelErr(got, want));

@@ -58,7 +58,7 @@ test('assign: the semantics PyTorch 2.6 has (fixture, or live)', (t) => {
     forward(x: Tensor): Tensor { return this.fc2.call(torch.tanh(this.fc1.call(x))); }
   }
   assert.throws(() => torch.func.functionalCall(new MLP(), { 'fc1.weight': torch.zeros([8, 4]) }, torch.ones([1, 4]), { strict: true }),
-    (e: Error) => `RuntimeError: ${e.message}` === ref!.func_strict);
+    (e: Error) => `RuntimeError: ${e.message}` === ref.func_strict);
   assert.match(String(ref.to_from_meta), /Please use torch.nn.Module.to_empty\(\) instead of torch.nn.Module.to\(\) when moving module from meta to a different device/);
 });
 

@@ -54,7 +54,7 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
     const want = st.bits!.map(fromHex32);
     assert.equal(got.length, want.length, where);
     for (let i = 0; i < want.length; i++) {
-      const d = Math.abs((got[i] as number) - want[i]);
+      const d = Math.abs((got[i]) - want[i]);
       stats.orthoWorst = Math.max(stats.orthoWorst, d);
       assert.ok(d <= ORTHO_TOL, `${where} [${i}]: off by ${d}`);
     }
@@ -75,7 +75,7 @@ function checkStep(c: Case, st: Step, got: Float32Array | Float64Array | number[
   let exact = 0;
   for (let i = 0; i < have.length; i++) {
     const w = fromHex64(st.bits[i]);
-    const g = got[i] as number;
+    const g = got[i];
     assert.ok(ulpDistance(g, w) <= 2, `${where} [${i}]: ${have[i]} vs ${st.bits[i]}`);
     assert.equal(Math.fround(g), Math.fround(w), `${where} [${i}] after rounding to float32`);
     if (have[i] === st.bits[i]) exact++;

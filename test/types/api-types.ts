@@ -8,9 +8,9 @@ import { nn, optim } from '../../src/index.js';
 // `nn` (and `optim`) are type namespaces after `import { nn } from 'torchlet'`, as `torch.nn` is after `import * as torch`.
 export let l: nn.Linear = new nn.Linear(2, 3);
 export const l2: torch.nn.Linear = l;
-export let enc: nn.TransformerEncoder | null = null;
-export let sched: optim.lrScheduler.CosineAnnealingWarmRestarts | null = null;
-export let opts: nn.TransformerOpts = { dModel: 16, nhead: 2 };
+export const enc: nn.TransformerEncoder | null = null;
+export const sched: optim.lrScheduler.CosineAnnealingWarmRestarts | null = null;
+export const opts: nn.TransformerOpts = { dModel: 16, nhead: 2 };
 
 // nn.Sequential is typed by its children.
 const seq = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));

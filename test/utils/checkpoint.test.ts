@@ -18,7 +18,7 @@ function run(useCkpt: boolean): { out: number[][]; grads: number[][]; xGrad: num
   const x = torch.randn([8, 16], { requiresGrad: true });
   torch.manualSeed(123);
   let h: Tensor = x;
-  for (const b of blocks) h = useCkpt ? checkpoint((t: Tensor) => b.call(t) as Tensor, h) : b.call(h) as Tensor;
+  for (const b of blocks) h = useCkpt ? checkpoint((t: Tensor) => b.call(t), h) : b.call(h);
   const mem = nn.utils.graphMemory(h).bytes;
   h.square().sum().backward();
   return {
@@ -43,7 +43,7 @@ test('checkpointSequential matches the plain Sequential; autograd.grad through a
   torch.manualSeed(1);
   const seq = new nn.Sequential(...Array.from({ length: 6 }, () => new nn.Linear(8, 8)), new nn.Tanh());
   const x = torch.randn([3, 8], { requiresGrad: true });
-  const a = seq.call(x) as Tensor;
+  const a = seq.call(x);
   const ga = torch.autograd.grad(a.sum(), [x, seq.getParameter('0.weight')]);
   const b = checkpointSequential(seq, 3, x);
   assert.deepEqual(b.tolist(), a.tolist());
@@ -57,11 +57,11 @@ test('a frozen input still trains the parameters inside; under noGrad checkpoint
   torch.manualSeed(2);
   const lin = new nn.Linear(4, 2);
   const x = torch.randn([3, 4]);
-  const y = checkpoint((t: Tensor) => lin.call(t) as Tensor, x);
+  const y = checkpoint((t: Tensor) => lin.call(t), x);
   assert.ok(y.requiresGrad);
   y.sum().backward();
   assert.deepEqual(lin.bias!.grad!.tolist(), [3, 3]);
-  const z = torch.noGrad(() => checkpoint((t: Tensor) => lin.call(t) as Tensor, x));
+  const z = torch.noGrad(() => checkpoint((t: Tensor) => lin.call(t), x));
   assert.equal(z.gradFn, null);
 });
 

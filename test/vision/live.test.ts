@@ -17,7 +17,7 @@ import { SCRIPT, TOL, build, buildAsReference, data, evalLogits, relErr, sha, tr
 const py = torch26();
 
 interface PyOut { logits: number[]; missing?: string[]; unexpected?: string[] }
-function runPy(args: string[]): PyOut & PyOut[] & Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function runPy(args: string[]): PyOut & PyOut[] & Record<string, any> {  
   const r = py.run(SCRIPT, args);
   if (r.status !== 0) throw new Error(`vision.py ${args[0]} failed (status ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);

@@ -162,7 +162,7 @@ export function caseTests(name: string, opts: { train?: boolean } = {}): void {
       assert.ok(e <= tol, `eval logits after training differ by ${e}`);
       const sd = model.stateDict();
       for (const [k, v] of Object.entries(c.watch!)) {
-        const we = relErr(sd.get(k)!.contiguous().dataSync() as Float32Array, v);
+        const we = relErr(sd.get(k)!.contiguous().dataSync(), v);
         assert.ok(we <= tol, `${k} after training differs by ${we}`);
       }
     });

@@ -124,7 +124,7 @@ export function init(opts: InitOptions = {}): Promise<Ctx> {
       },
     });
     device.addEventListener('uncapturederror', (ev) => {
-      const msg = (ev as GPUUncapturedErrorEvent).error.message;
+      const msg = (ev).error.message;
       if (lastError === null) lastError = msg;
     });
     // adapter.info (newer than the @webgpu/types some dependencies pin)

@@ -232,7 +232,7 @@ export class CyclicLR extends LRScheduler {
     this.maxLrs = maxLrs;
     this.totalSize = up + down;
     this.stepRatio = up / this.totalSize;
-    this.mode = mode as CyclicMode;
+    this.mode = mode;
     this.gamma = o.gamma === undefined ? 1 : checkNumber(fn, 'gamma', o.gamma);
     this.scaleFnCustom = scaleFn;
     this.scaleMode = scaleFn ? checkChoice(fn, 'scaleMode', o.scaleMode ?? 'cycle', ['cycle', 'iterations'] as const) : mode === 'exp_range' ? 'iterations' : 'cycle';
