@@ -10,7 +10,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as torch from '../src/index.js';
 import type { BenchContext, Row, SuiteResult } from './harness.js';
-// @ts-expect-error plain ESM script without types
 import { bundleBrowser } from '../scripts/bundle-browser.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -16,6 +16,7 @@ import { DigitsMLP } from '../src/cli/models.js';
 import { hardwareThreads } from '../src/backend/wasm/index.js';
 import { interleave, timed, MIN_ROUNDS, type BenchContext, type Contender, type Row, type SuiteResult } from './harness.js';
 import { loadTf, useBackend } from './peers.js';
+import type { Rank, Scalar, Tensor as TfTensor, Tensor2D } from '@tensorflow/tfjs-core';
 
 const { nn, optim, data } = torch;
 const F = nn.functional;
@@ -30,7 +31,7 @@ const FLOPS: Record<string, number> = {
   'digits MLP 784-256-128-10 b64 AdamW': 2 * 64 * (784 * 256 + 256 * 128 + 128 * 10) * 2 + 2 * 64 * (256 * 128 + 128 * 10),
 };
 export const CASES = Object.keys(FLOPS);
-const [MLP, CNN, DIGITS] = CASES;
+const [MLP, CNN] = CASES;
 
 export function mlpModel(): torch.nn.Module {
   return new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
@@ -64,7 +65,7 @@ export function digitsStep(): () => void {
   return () => {
     let r = it.next();
     if (r.done) { it = loader[Symbol.iterator]() as Iterator<[torch.Tensor, torch.Tensor]>; r = it.next(); }
-    const [x, y] = r.value;
+    const [x, y] = r.value as [torch.Tensor, torch.Tensor];
     opt.zeroGrad();
     const loss = lossFn.call(model.call(x), y);
     loss.backward();
@@ -87,35 +88,35 @@ export function tfStep(tf: Tf, kind: 'mlp' | 'cnn', conv: 'native' | 'slices' = 
   let forward: () => import('@tensorflow/tfjs-core').Tensor2D;
   if (kind === 'mlp') {
     const w1 = v([784, 512], 784), b1 = v([512], 784), w2 = v([512, 512], 512), b2 = v([512], 512), w3 = v([512, 10], 512), b3 = v([10], 512);
-    x = tf.randomNormal([128, 784]); y = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32') as import('@tensorflow/tfjs-core').Tensor1D, 10);
+    x = tf.randomNormal([128, 784]); y = tf.oneHot(tf.randomUniform<Rank.R1>([128], 0, 10, 'int32'), 10);
     forward = () => {
       const h1 = tf.relu(tf.add(tf.matMul(x as import('@tensorflow/tfjs-core').Tensor2D, w1), b1)) as import('@tensorflow/tfjs-core').Tensor2D;
       const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2)) as import('@tensorflow/tfjs-core').Tensor2D;
-      return tf.add(tf.matMul(h2, w3), b3) as import('@tensorflow/tfjs-core').Tensor2D;
+      return tf.add<Tensor2D>(tf.matMul(h2, w3), b3);
     };
   } else {
     // NHWC, filters [h, w, in, out] (tfjs's layout)
     const k1 = v([3, 3, 1, 32], 9), c1 = v([32], 9), k2 = v([3, 3, 32, 64], 288), c2 = v([64], 288), w = v([9216, 10], 9216), b = v([10], 9216);
-    x = tf.randomNormal([64, 28, 28, 1]); y = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as import('@tensorflow/tfjs-core').Tensor1D, 10);
+    x = tf.randomNormal([64, 28, 28, 1]); y = tf.oneHot(tf.randomUniform<Rank.R1>([64], 0, 10, 'int32'), 10);
     type T4 = import('@tensorflow/tfjs-core').Tensor4D;
     const conv2d = (inp: T4, k: T4): T4 => {
       if (conv === 'native') return tf.conv2d(inp, k, 1, 'valid');
       const [n, h, wd, c] = inp.shape, [kh, kw, , out] = k.shape, oh = h - kh + 1, ow = wd - kw + 1;
       const wins: T4[] = [];
       for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) wins.push(tf.slice(inp, [0, i, j, 0], [n, oh, ow, c]));
-      const cols = tf.reshape(tf.concat(wins, 3), [n * oh * ow, kh * kw * c]) as import('@tensorflow/tfjs-core').Tensor2D;
-      return tf.reshape(tf.matMul(cols, tf.reshape(k, [kh * kw * c, out]) as import('@tensorflow/tfjs-core').Tensor2D), [n, oh, ow, out]) as T4;
+      const cols = tf.reshape<Rank.R2>(tf.concat(wins, 3), [n * oh * ow, kh * kw * c]);
+      return tf.reshape<Rank.R4>(tf.matMul(cols, tf.reshape<Rank.R2>(k, [kh * kw * c, out])), [n, oh, ow, out]);
     };
     forward = () => {
       const h1 = tf.relu(tf.add(conv2d(x as T4, k1 as T4), c1));
       const h2 = tf.relu(tf.add(conv2d(h1 as T4, k2 as T4), c2));
       const p = tf.maxPool(h2 as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid');
-      return tf.add(tf.matMul(tf.reshape(p, [64, 9216]) as import('@tensorflow/tfjs-core').Tensor2D, w), b) as import('@tensorflow/tfjs-core').Tensor2D;
+      return tf.add<Tensor2D>(tf.matMul(tf.reshape<Rank.R2>(p, [64, 9216]), w), b);
     };
   }
   const opt = tf.train.sgd(0.01);
   const step = () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward()) as import('@tensorflow/tfjs-core').Scalar, true, vars);
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy<TfTensor, Scalar>(y, forward()), true, vars);
     loss!.dataSync();
     loss!.dispose();
   };

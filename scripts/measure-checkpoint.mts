@@ -19,7 +19,7 @@ function step(ckpt: boolean): { mem: number; ms: number; grads: Float32Array[] }
   torch.manualSeed(1);
   const t0 = performance.now();
   let h: Tensor = x;
-  for (const l of layers) h = ckpt ? checkpoint((t: Tensor) => l.call(t) as Tensor, h) : l.call(h) as Tensor;
+  for (const l of layers) h = ckpt ? checkpoint((t: Tensor) => l.call(t), h) : l.call(h);
   const mem = nn.utils.graphMemory(h).bytes;
   h.square().mean().backward();
   const ms = performance.now() - t0;

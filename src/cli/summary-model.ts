@@ -34,7 +34,7 @@ export async function summarizeModel(arg: string, opts: ModelSummaryOpts = {}): 
   if (opts.model) {
     // FILE --model NAME: the checkpoint decides the number of classes (its last Linear's rows)
     const loaded = await torch.load(arg);
-    const m = loaded instanceof Map && loaded.get('model') instanceof Map ? loaded.get('model') : loaded;
+    const m: unknown = loaded instanceof Map && loaded.get('model') instanceof Map ? loaded.get('model') : loaded;
     if (!(m instanceof Map)) throw new Error(`${arg} does not hold a state dict (a map of tensors)`);
     sd = m as Map<string, unknown>;
     const head = [...sd.entries()].filter(([k, v]) => /(^fc|classifier\.\d+|heads\.head)\.weight$/.test(k) && v instanceof torch.Tensor).pop();
@@ -45,7 +45,7 @@ export async function summarizeModel(arg: string, opts: ModelSummaryOpts = {}): 
   const imageSize = name.startsWith('vit_') ? (model as unknown as { imageSize: number }).imageSize : 224;
   const input = parseShape(opts.input ?? `1,3,${imageSize},${imageSize}`);
   const header = `${name}${sd ? ` with the weights of ${arg} (strict load: every key matched)` : ' (random init)'}`;
-  if (opts.forward === false) return `${header}\n${torch.nn.utils.summary(model)}`;
+  if (opts.forward === false) return `${header}\n${torch.nn.utils.summary(model).toString()}`;
   model.eval();
-  return `${header}\n${torch.nn.utils.summary(model, torch.randn(input))}`;
+  return `${header}\n${torch.nn.utils.summary(model, torch.randn(input)).toString()}`;
 }

@@ -205,7 +205,7 @@ export function checkIndexTensor(fn: string, name: string, v: unknown, what = 'i
 /** A plain options object (not an array, not a Tensor, not null). */
 export function isOptionsObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v) || isTensorLike(v)) return false;
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 

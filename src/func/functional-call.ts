@@ -105,7 +105,7 @@ export function functionalCall(module: Module, parameterAndBufferDicts: Dict | D
       `${unexpected.length > 1 ? 'are' : 'is'} neither a parameter nor a buffer of ${module._getName()}; known names: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`);
   }
 
-  const argList = Array.isArray(args) ? [...args] : [args];
+  const argList: unknown[] = Array.isArray(args) ? [...(args as unknown[])] : [args];
   if (o.kwargs !== undefined) argList.push(o.kwargs);
   const swapped: Slot[] = [];
   try {

@@ -43,7 +43,7 @@ function readSafetensorsStreaming(f: FileRandomAccess, name: string): Map<string
 export function loadSharded(files: FileLayer, indexPath: string): Map<string, Tensor> {
   let index: { weight_map?: Record<string, string> };
   try {
-    index = JSON.parse(files.readTextFileSync(indexPath, 'utf8'));
+    index = JSON.parse(files.readTextFileSync(indexPath, 'utf8')) as typeof index;
   } catch (e) {
     throw new SerializationError(`load: cannot read the shard index '${indexPath}': ${(e as Error).message}`);
   }

@@ -10,7 +10,7 @@ import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type S
 import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
 import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
-import { ArgumentError, checkNoArgs, checkOptions, checkSpec, describeValue, type Rule } from '../core/args.js';
+import { ArgumentError, checkOptions, checkSpec, describeValue } from '../core/args.js';
 import { loadSharded, loadStreaming, parseShardSize, planShards, shardNames } from './big-files.js';
 
 export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }

@@ -256,7 +256,7 @@ export class Module {
       throw new ModuleError(`${this._path()}.registerParameter: Cannot assign non-leaf Tensor to parameter '${name}'. Model parameters must be created explicitly. ` +
         `To express '${name}' as a function of another Tensor, compute the value in the forward() method.`);
     }
-    param = runRegistrationHooks(globalHooks.parameterRegistration, this._self(), name, param) as Parameter | null;
+    param = runRegistrationHooks<Parameter | null>(globalHooks.parameterRegistration, this._self(), name, param);
     dropPlain(this, name);
     this._parameters.set(name, param);
   }

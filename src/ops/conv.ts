@@ -12,8 +12,7 @@ import { add } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
-import { checkDtype, checkSpec, type Rule } from '../core/args.js';
-const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+import { checkSpec } from '../core/args.js';
 
 
 export type IntOrTuple = number | readonly number[];

@@ -118,7 +118,7 @@ export function tensor(data: TensorData | TypedArray | BigInt64Array | Tensor, o
 function checkShape(op: string, shape: readonly number[]): number[] {
   if (!Array.isArray(shape)) throw new ShapeError(`${op}: the shape must be an array, e.g. ${op}([2, 3]); got ${describeValue(shape)}`);
   for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new ShapeError(`${op}: invalid shape ${fmt(shape)}: sizes must be non-negative integers`);
-  return [...shape];
+  return [...(shape as readonly number[])]; // Array.isArray above narrowed it to any[]
 }
 
 /** torch.full: a number fills the default float dtype, a bigint int64, a boolean bool (or `{ dtype }`). */

@@ -42,6 +42,7 @@ const SPELLINGS = "integers, Python slice strings (':', '1:3', '::2', '-3:'), '.
   "int64/int32 tensors or arrays of integers (advanced indices) and bool tensors (masks)";
 
 function sliceString(start: unknown, stop: unknown, step: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- start/stop/step are whatever the user wrote (numbers, strings, any value); the hint prints them as String() does
   const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   return `'${s(start)}:${s(stop)}${step === null || step === undefined || step === 1 ? '' : `:${s(step)}`}'`;
 }

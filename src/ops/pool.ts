@@ -15,7 +15,7 @@ import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 import { im2colOp, ntuple, type IntOrTuple } from './conv.js';
 import { be, computable, make, requireFloat } from './util.js';
-import { checkSpec, type Rule } from '../core/args.js';
+import { checkSpec } from '../core/args.js';
 
 
 export interface MaxPoolOpts {

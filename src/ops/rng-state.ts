@@ -4,7 +4,6 @@
  * works on bytes; this op-level wrapper makes the Tensor.
  */
 import { defaultGenerator } from '../random/index.js';
-import type { StateTensor } from '../random/generator.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from './creation.js';
 

@@ -76,7 +76,7 @@ export function generate(model: GPT2LMHeadModel, inputIds: Tensor, opts: Generat
       let ids = inputIds.ndim === 1 ? inputIds.unsqueeze(0) : inputIds;
       let past: KVCache[] | null = null;
       let step = ids;
-      let done: boolean[] = new Array(ids.shape[0]).fill(false);
+      let done: boolean[] = new Array<boolean>(ids.shape[0]).fill(false);
       for (let i = 0; i < maxNew; i++) {
         const { logits, presents } = model.forwardWithPast(useCache ? step : ids, useCache ? past : null);
         past = presents;

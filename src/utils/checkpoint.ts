@@ -104,7 +104,7 @@ interface CallableModule { call(x: unknown): unknown; children?(): Iterable<unkn
  * an array of modules/functions) in `segments` chunks, checkpointing every chunk but the last.
  */
 export function checkpointSequential(functions: CallableModule | readonly (CallableModule | ((x: Tensor) => Tensor))[], segments: number, input: Tensor, opts: CheckpointOptions = {}): Tensor {
-  const fns = Array.isArray(functions) ? [...functions] : typeof (functions as CallableModule).children === 'function' ? [...(functions as CallableModule).children!()] : null;
+  const fns: unknown[] | null = Array.isArray(functions) ? [...(functions as readonly unknown[])] : typeof (functions as CallableModule).children === 'function' ? [...(functions as CallableModule).children!()] : null;
   if (!fns) throw new ArgumentError('utils.checkpointSequential: functions must be an nn.Sequential or an array of modules/functions');
   if (!Number.isInteger(segments) || segments < 1) throw new ArgumentError(`utils.checkpointSequential: segments must be a positive integer, got ${String(segments)}`);
   const run = (start: number, end: number) => (x: Tensor): Tensor => {

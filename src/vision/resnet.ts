@@ -155,6 +155,7 @@ export class ResNet extends nn.Module {
     }
     if (!Array.isArray(layers) || layers.length !== 4) throw new ArgumentError(`${fn}: layers must be 4 block counts, e.g. [2, 2, 2, 2] for ResNet-18`);
     layers.forEach((n, i) => posInt(fn, `layers[${i}]`, n));
+    const counts = layers as readonly number[]; // Array.isArray above narrowed it to any[]
     const numClasses = posInt(fn, 'numClasses', o.numClasses ?? 1000);
     const zeroInit = checkBoolean(fn, 'zeroInitResidual', o.zeroInitResidual ?? false);
     this.normLayer = o.normLayer ?? bn2d;
@@ -169,10 +170,10 @@ export class ResNet extends nn.Module {
     this.bn1 = this.normLayer(this.inplanes);
     this.relu = new nn.ReLU({ inplace: true });
     this.maxpool = new nn.MaxPool2d(3, { stride: 2, padding: 1 });
-    this.layer1 = this.makeLayer(block, 64, layers[0]);
-    this.layer2 = this.makeLayer(block, 128, layers[1], 2, rswd[0]);
-    this.layer3 = this.makeLayer(block, 256, layers[2], 2, rswd[1]);
-    this.layer4 = this.makeLayer(block, 512, layers[3], 2, rswd[2]);
+    this.layer1 = this.makeLayer(block, 64, counts[0]);
+    this.layer2 = this.makeLayer(block, 128, counts[1], 2, rswd[0]);
+    this.layer3 = this.makeLayer(block, 256, counts[2], 2, rswd[1]);
+    this.layer4 = this.makeLayer(block, 512, counts[3], 2, rswd[2]);
     this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
     this.fc = new nn.Linear(512 * block.expansion, numClasses);
 

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-// @ts-expect-error plain ESM script without types
 import { bundleBrowser } from '../../scripts/bundle-browser.mjs';
 
 test('the library bundles for the browser with no Node built-in reachable from the core', async () => {

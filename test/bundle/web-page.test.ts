@@ -22,7 +22,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/index.js';
 import { requireOrSkip } from '../helpers/python.js';
-// @ts-expect-error plain ESM script without types
 import { bundleBrowser } from '../../scripts/bundle-browser.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -79,7 +79,7 @@ for (const env of pytorchVersions()) {
         if (!exp) continue;
         const bytes = new Uint8Array(readFileSync(join(dir, f)));
         if ('$error' in exp) {
-          assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : String(exp.$error).replace('.', '\\.')));
+          assert.throws(() => readTorchZip(bytes, { name: f }), new RegExp(exp.$error === 'legacy' ? 'legacy' : (exp.$error as string).replace('.', '\\.')));
         } else if (f.endsWith('.pt')) {
           assert.deepStrictEqual(encode(readTorchZip(bytes, { name: f, preserveFloatType: true })), normalize(exp), f);
         } else {

@@ -62,7 +62,7 @@ test('loading a state dict into a lazy module shapes it from the checkpoint; the
   assert.equal(lazy.inChannels, 3);
   assert.deepEqual(lazy.weight.shape, [5, 3, 3, 3]);
   const x = torch.randn([1, 3, 6, 6]);
-  assert.deepEqual((lazy.call(x)).tolist(), (torch.noGrad(() => ref.call(x)) as Tensor).tolist());
+  assert.deepEqual((lazy.call(x)).tolist(), torch.noGrad<Tensor>(() => ref.call(x)).tolist());
   assert.ok(lazy instanceof nn.Conv2d);
   assert.throws(() => new nn.LazyConv2d(4, 3, { groups: 2 }).call(torch.zeros([1, 3, 5, 5])), /in_channels \(3\) must be divisible by groups \(2\)/);
   assert.throws(() => new nn.LazyConv1d(4, 3).call(torch.zeros([5])), /Expected 2D \(unbatched\) or 3D \(batched\) input to LazyConv1d, but got input of size: \[5\]/);

@@ -256,7 +256,7 @@ test('forward errors name the module path and keep their class; dtype mixing nam
     assert.equal(e.message, 'in Net.fc (Lin): matmul: mat1 and mat2 shapes cannot be multiplied ([1, 3] and [4, 8]): inner dimensions 3 and 4 differ');
     return true;
   });
-  torch.noGrad(() => { (net.encoder.at(0) as Lin).weight.setData_(torch.ones([8, 5])); });
+  torch.noGrad(() => { net.encoder.at(0).weight.setData_(torch.ones([8, 5])); });
   assert.match(msg(() => net.call(torch.ones([1, 4]))), /^in Net\.encoder\.0 \(Lin\): matmul: /);
   const lin = new Lin(2, 2).double();
   assert.throws(() => lin.call(torch.ones([1, 2])), (e: Error) => {

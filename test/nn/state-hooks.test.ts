@@ -78,7 +78,7 @@ test('registration hooks see every parameter, buffer and submodule registered, a
   const log: string[] = [];
   const hp = nn.modules.module.registerModuleParameterRegistrationHook((mod, name, p) => { log.push(`param ${mod._getName()}.${name} ${p?.shape.join('x')}`); });
   const hb = nn.modules.module.registerModuleBufferRegistrationHook((_mod, name) => { log.push(`buffer ${name}`); });
-  const hm = nn.modules.module.registerModuleModuleRegistrationHook((_mod, name, sub) => {
+  const hm = nn.modules.module.registerModuleModuleRegistrationHook((_mod, name) => {
     log.push(`module ${name}`);
     return name === 'swap' ? new nn.Identity() : undefined;
   });

@@ -38,8 +38,8 @@ class RNNModel extends nn.Module {
 
   forward(input: Tensor, hidden: Hidden): [Tensor, Hidden] {
     const emb = this.drop.call(this.encoder.call(input));
-    let [output, h] = this.rnn.call(emb, hidden);
-    output = this.drop.call(output);
+    const [rnnOut, h] = this.rnn.call(emb, hidden);
+    const output = this.drop.call(rnnOut);
     const decoded = this.decoder.call(output).view([-1, this.ntoken]);
     return [F.logSoftmax(decoded, 1), h];
   }

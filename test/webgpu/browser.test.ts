@@ -14,7 +14,6 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-expect-error plain ESM script without types
 import { bundleBrowser } from '../../scripts/bundle-browser.mjs';
 import { requireOrSkip } from '../helpers/python.js';
 

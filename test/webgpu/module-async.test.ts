@@ -11,7 +11,7 @@ test('[webgpu] model.to("webgpu") then await model.toAsync("cpu") keeps objects,
   if (requireDevice(t, dev)) return;
   torch.manualSeed(0);
   const model = new nn.Sequential(new nn.Linear(4, 4), new nn.BatchNorm1d(4), new nn.Linear(4, 4));
-  (model.at(2) as torch.nn.Linear).weight = (model.at(0) as torch.nn.Linear).weight; // tied
+  model.at(2).weight = model.at(0).weight; // tied
   const before = new Map([...model.stateDict()].map(([k, v]) => [k, Array.from(v.dataSync())]));
   const objects = model.parameters();
   model.to('webgpu');
@@ -24,7 +24,7 @@ test('[webgpu] model.to("webgpu") then await model.toAsync("cpu") keeps objects,
   const after = model.parameters();
   assert.equal(after.length, objects.length);
   after.forEach((p, i) => { assert.equal(p, objects[i]); assert.equal(p.device, 'cpu'); assert.equal(p.grad?.device, 'cpu'); });
-  assert.equal((model.at(2) as torch.nn.Linear).weight, (model.at(0) as torch.nn.Linear).weight);
+  assert.equal(model.at(2).weight, model.at(0).weight);
   const sd = model.stateDict();
   for (const [k, v] of sd) {
     assert.equal(v.device, 'cpu', k);

@@ -13,9 +13,8 @@ import { softmax, sum } from '../../ops/reduce.js';
 import { dropout } from './dropout.js';
 import { linear } from './linear.js';
 import type { Generator } from '../../random/index.js';
-import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
+import { checkSpec, type Rule } from '../../core/args.js';
 const TN: Rule = { tensorOrNull: true };
-const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
 
 
 /** A boolean mask (true = not allowed) becomes an additive float mask with -inf; float masks pass through. */

@@ -14,9 +14,8 @@ import {
 import { gather, indexSelect } from '../../ops/indexing.js';
 import { permute, reshape, squeeze, toDtype, unsqueeze } from '../../ops/movement.js';
 import { logSoftmax, mean, sum } from '../../ops/reduce.js';
-import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
+import { checkSpec, type Rule } from '../../core/args.js';
 const TN: Rule = { tensorOrNull: true };
-const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
 
 
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -13,8 +13,7 @@ import { scatter, indexSelect } from '../../ops/indexing.js';
 import { assign } from '../../ops/inplace.js';
 import { detach, reshape, unsqueeze } from '../../ops/movement.js';
 import { norm } from '../../ops/reduce.js';
-import { checkDtype, checkSpec, type Rule } from '../../core/args.js';
-const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
+import { checkSpec } from '../../core/args.js';
 
 
 export interface EmbeddingOpts {

@@ -130,7 +130,7 @@ export class Unflatten extends Module {
     layerInt('Unflatten', 'dim', dim, -Infinity);
     if (!Array.isArray(unflattenedSize)) throw new ArgumentError(`nn.Unflatten: unflattenedSize must be an array of sizes like [2, 3], got ${describeValue(unflattenedSize)}`);
     this.dim = dim;
-    this.unflattenedSize = [...unflattenedSize];
+    this.unflattenedSize = [...(unflattenedSize as readonly number[])]; // Array.isArray above narrowed it to any[]
   }
   forward(x: Tensor): Tensor { return unflatten(x, this.dim, this.unflattenedSize); }
   override extraRepr(): string { return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`; }

@@ -51,7 +51,7 @@ export function remapStateDictKeys<V>(stateDict: Map<string, V> | Record<string,
   if (!(stateDict instanceof Map) && (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict))) {
     throw new ArgumentError(`${fn}: expected a state dict (a Map or a plain object), got ${describeValue(stateDict)}`);
   }
-  const list = Array.isArray(rules) ? rules : rules !== null && typeof rules === 'object' ? Object.entries(rules) : null;
+  const list: readonly (readonly [string, string])[] | null = Array.isArray(rules) ? (rules as readonly (readonly [string, string])[]) : rules !== null && typeof rules === 'object' ? Object.entries(rules) : null;
   if (!list || list.some((r) => !Array.isArray(r) || r.length !== 2 || typeof r[0] !== 'string' || typeof r[1] !== 'string' || r[0] === '')) {
     throw new ArgumentError(`${fn}: rules must be [from, to] string pairs or an object { from: to } with non-empty 'from', e.g. { 'model.': '' }`);
   }

@@ -9,9 +9,10 @@ import { LRScheduler, bisectRight, checkOptimizer, plain, schedulerOptions, type
 
 function schedulerList(fn: string, v: unknown): LRScheduler[] {
   if (!Array.isArray(v) || v.length === 0) throw new OptimizerError(`${fn}: expects a non-empty array of schedulers, got ${String(v)}`);
-  v.forEach((s, i) => {
+  (v as unknown[]).forEach((s, i) => {
     if (!(s instanceof LRScheduler)) {
-      throw new OptimizerError(`${fn}: schedulers[${i}] is ${s?.constructor?.name ?? String(s)}, not an epoch-driven LRScheduler${s?.constructor?.name === 'ReduceLROnPlateau' ? ' (ReduceLROnPlateau cannot be combined: it steps on a metric)' : ''}`);
+      const name = (s as { constructor?: { name?: string } } | null | undefined)?.constructor?.name;
+      throw new OptimizerError(`${fn}: schedulers[${i}] is ${name ?? String(s)}, not an epoch-driven LRScheduler${name === 'ReduceLROnPlateau' ? ' (ReduceLROnPlateau cannot be combined: it steps on a metric)' : ''}`);
     }
   });
   return v as LRScheduler[];

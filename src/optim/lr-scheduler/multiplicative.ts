@@ -85,7 +85,7 @@ export class MultiStepLR extends LRScheduler {
     super(optimizer, o.lastEpoch, o.verbose);
     if (!Array.isArray(o.milestones)) throw new OptimizerError(`MultiStepLR: option 'milestones' must be an array of epochs, got ${String(o.milestones)}`);
     this.milestones = new Map();
-    for (const m of o.milestones) {
+    for (const m of o.milestones as readonly number[]) { // Array.isArray above narrowed it to any[]
       checkNumber('MultiStepLR', 'milestones[]', m, { integer: true });
       this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
     }
