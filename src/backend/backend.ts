@@ -3,6 +3,7 @@
  * views of them; it never sees Tensor or autograd. Every kernel returns a new contiguous storage unless it
  * says it writes in place. Imports only core.
  */
+import type { DeviceName } from '../core/devices.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { DeviceError } from '../core/errors.js';
 
@@ -10,7 +11,7 @@ import { DeviceError } from '../core/errors.js';
  * The devices: 'cpu' (typed arrays, the reference), 'webgpu' (WGSL kernels, asynchronous reads) and 'meta'
  * (shapes and dtypes only: no storage, no values; backend/meta).
  */
-export type DeviceType = 'cpu' | 'webgpu' | 'meta';
+export type DeviceType = DeviceName;
 
 /** A flat buffer of `size` elements of `dtype` on a device. `version` counts in-place writes (autograd checks it). */
 export interface Storage {

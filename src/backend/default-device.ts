@@ -2,6 +2,7 @@
  * @file The default device of the factories (PyTorch's `torch.set_default_device` / `with torch.device(...)`):
  * where `torch.zeros([...])`, `torch.randn([...])` and the layers' parameters go when no `device` is given.
  */
+import { DEVICE_NAMES, isDeviceName } from '../core/devices.js';
 import { DeviceError } from '../core/errors.js';
 import { getBackend, type DeviceType } from './backend.js';
 
@@ -11,8 +12,8 @@ let current: DeviceType = 'cpu';
 export function getDefaultDevice(): DeviceType { return current; }
 
 function check(fn: string, device: unknown): DeviceType {
-  if (device !== 'cpu' && device !== 'webgpu' && device !== 'meta') {
-    throw new DeviceError(`${fn}: unknown device ${JSON.stringify(device)}; expected 'cpu', 'webgpu' or 'meta'`);
+  if (!isDeviceName(device)) {
+    throw new DeviceError(`${fn}: unknown device ${JSON.stringify(device)}; expected one of ${DEVICE_NAMES.map((d) => `'${d}'`).join(', ')}`);
   }
   getBackend(device); // fails now, naming the fix, if the device is not available
   return device;

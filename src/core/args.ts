@@ -8,6 +8,7 @@
  * - `undefined` in an options object means "not given" (the default applies), everywhere.
  * - An unknown key throws, naming the key and the closest known key (snake_case → camelCase, typos).
  */
+import { DEVICE_NAMES, isDeviceName, type DeviceName } from './devices.js';
 import { TorchletError } from './errors.js';
 import { dtypeFromName, dtypeNameHelp, type DType } from './dtype.js';
 
@@ -171,9 +172,9 @@ export function optDtype(fn: string, name: string, v: unknown): DType | undefine
 }
 
 /** A device name. */
-export function checkDevice(fn: string, name: string, v: unknown): 'cpu' | 'webgpu' {
-  if (v !== 'cpu' && v !== 'webgpu') {
-    throw new ArgumentError(`${fn}: ${name} must be 'cpu' or 'webgpu', got ${describeValue(v)}${v === 'cuda' || v === 'mps' ? " (torchlet's GPU device is 'webgpu')" : ''}`);
+export function checkDevice(fn: string, name: string, v: unknown): DeviceName {
+  if (!isDeviceName(v)) {
+    throw new ArgumentError(`${fn}: ${name} must be one of ${DEVICE_NAMES.map((d) => `'${d}'`).join(', ')}, got ${describeValue(v)}${v === 'cuda' || v === 'mps' ? " (torchlet's GPU device is 'webgpu')" : ''}`);
   }
   return v;
 }

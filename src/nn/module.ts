@@ -6,6 +6,7 @@
  * Tensor or a plain array/object of Modules/Parameters attached to a module is an error at the assignment.
  * Traversal order, state-dict keys and messages follow PyTorch.
  */
+import { isDeviceName } from '../core/devices.js';
 import { getBackend, type DeviceType } from '../backend/backend.js';
 import { isFloating, type DType, type DTypeName } from '../core/dtype.js';
 import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
@@ -44,7 +45,6 @@ export class IncompatibleKeys {
   }
 }
 
-const DEVICES = new Set<string>(['cpu', 'webgpu', 'meta']);
 let nextHookId = 0;
 
 /** Modules whose call() is running, outermost first (for the module path in forward errors). */
@@ -506,7 +506,7 @@ export class Module {
     let device: DeviceType | undefined, dtype: DType | undefined;
     const fn = `${this._path()}.to`;
     if (typeof arg === 'string') {
-      if (DEVICES.has(arg)) device = arg as DeviceType; else dtype = checkDtype(fn, 'the argument', arg);
+      if (isDeviceName(arg)) device = arg; else dtype = checkDtype(fn, 'the argument', arg);
     } else {
       const o = checkOptions<{ device: DeviceType; dtype: DTypeName }>(fn, arg, ['device', 'dtype', 'nonBlocking']);
       if (o.device !== undefined) device = checkDevice(fn, 'device', o.device);

@@ -2,6 +2,7 @@
  * @file Tensor methods: one line per op, attached to Tensor.prototype with matching declarations
  * (declaration merging), so `x.add(y)`, `x.sum(1, {keepdim: true})`, `x.add_(y)` read like PyTorch.
  */
+import { isDeviceName } from '../core/devices.js';
 import type { DeviceType } from '../backend/backend.js';
 import type { DType, DTypeName } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
@@ -23,13 +24,12 @@ import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 
 export type { DTypeName };
 type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; copy?: boolean; nonBlocking?: boolean };
-const DEVICES = new Set(['cpu', 'webgpu', 'meta']);
 
 /** Tensor.to(dtype | device | {dtype, device, copy}). */
 export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor {
   if (typeof arg === 'string') {
     const o = checkOptions<{ copy: boolean }>('Tensor.to', opts, ['copy', 'nonBlocking']);
-    const r = DEVICES.has(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
+    const r = isDeviceName(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
     return o.copy && r === x ? M.clone(x) : r;
   }
   const o = checkOptions<{ dtype: DTypeName; device: DeviceType; copy: boolean }>('Tensor.to', arg, ['dtype', 'device', 'copy', 'nonBlocking']);
