@@ -7,6 +7,7 @@
  * model-00001-of-0000N.safetensors plus model.safetensors.index.json when the tensors exceed the limit.
  */
 import { SerializationError } from '../core/errors.js';
+import { checkOptions, checkString } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/backend.js';
 import { parseSafetensorsHeader, readTorchZip, safetensorsHeaderLength } from './codecs/index.js';
@@ -106,7 +107,8 @@ export function shardNames(path: string, count: number): { files: string[]; inde
  */
 export async function loadBlob(blob: Blob, opts: { name?: string } = {}): Promise<unknown> {
   if (typeof Blob === 'undefined' || !(blob instanceof Blob)) throw new SerializationError(`loadBlob: expected a Blob or File, got ${blob === null ? 'null' : typeof blob}`);
-  const name = opts.name ?? ((blob as { name?: string }).name || '<blob>');
+  const o = checkOptions<{ name: string }>('loadBlob', opts, ['name']);
+  const name = (o.name !== undefined ? checkString('loadBlob', 'name', o.name) : undefined) ?? ((blob as { name?: string }).name || '<blob>');
   const read = async (a: number, b: number) => new Uint8Array(await blob.slice(a, b).arrayBuffer());
   const head = await read(0, Math.min(16, blob.size));
   const format = detectFormat(head, name);

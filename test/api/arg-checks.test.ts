@@ -71,6 +71,20 @@ const NN: Record<string, Row | string> = {
   Parameter: [(o) => new nn.Parameter(torch.zeros([1]), o), 'requiresGrad'],
   Buffer: [(o) => new nn.Buffer(torch.zeros([1]), o), 'persistent'],
   Module: [(o) => new nn.Linear(1, 1).stateDict(o), 'keepVars'],
+  Hardsigmoid: [(o) => new nn.Hardsigmoid(o), 'inplace'],
+  LazyLinear: [(o) => new nn.LazyLinear(3, o), 'bias'],
+  LazyConv1d: [(o) => new nn.LazyConv1d(2, 3, o), 'padding'],
+  LazyConv2d: [(o) => new nn.LazyConv2d(2, 3, o), 'stride'],
+  LazyBatchNorm1d: [(o) => new nn.LazyBatchNorm1d(o), 'momentum'],
+  LazyBatchNorm2d: [(o) => new nn.LazyBatchNorm2d(o), 'eps'],
+  Transformer: [(o) => new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8, ...o }), 'dropout'],
+  TransformerEncoder: [(o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, o), 'norm'],
+  TransformerDecoderLayer: [(o) => new nn.TransformerDecoderLayer(4, 2, o), 'dimFeedforward'],
+  TransformerDecoder: [(o) => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1, o), 'norm'],
+  generateSquareSubsequentMask: [(o) => nn.generateSquareSubsequentMask(3, o), 'dtype'],
+  UninitializedParameter: 'made by the Lazy* modules; positional dtype and device',
+  UninitializedBuffer: 'made by the Lazy* modules; positional dtype and device',
+  hasUninitializedParams: 'takes a module only',
   Identity: 'accepts and ignores any arguments, as PyTorch',
   Unflatten: 'positional only (dim, unflattenedSize), both checked',
   AdaptiveAvgPool1d: 'positional only (outputSize), checked',
@@ -91,6 +105,7 @@ const FUNCTIONAL: Record<string, Row | string> = {
   elu: [(o) => F.elu(x(), o), 'alpha'],
   softplus: [(o) => F.softplus(x(), o), 'beta'],
   hardswish: [(o) => F.hardswish(x(), o), 'inplace'],
+  hardsigmoid: [(o) => F.hardsigmoid(x(), o), 'inplace'],
   softmax: [(o) => F.softmax(x(), 1, o), 'dtype'],
   logSoftmax: [(o) => F.logSoftmax(x(), 1, o), 'dtype'],
   softmin: [(o) => F.softmin(x(), 1, o), 'dtype'],
@@ -159,6 +174,7 @@ const UTILS: Record<string, Row | string> = {
   consumePrefixInStateDict: 'positional (stateDict, prefix)',
   formatBytes: 'a number only', graphMemory: 'a tensor only', parametersToVector: 'parameters only',
   vectorToParameters: 'positional only', summary: 'a model and example inputs', ModelSummary: 'a result type',
+  remapStateDictKeys: 'a state dict and a rules list/record of prefix pairs (checked: not an options object)',
 };
 
 const OPTIM: Record<string, Row | string> = {
@@ -223,6 +239,15 @@ const TORCH: Record<string, Row | string> = {
   save: 'async; checked with its options in the test below', load: 'async; checked in the test below',
   setDefaultDtype: 'a dtype only (checked)', getDefaultDtype: 'no arguments',
   getRngState: 'no arguments', setRngState: 'a state tensor only (checked)',
+  multinomial: [(o) => torch.multinomial(torch.ones([3]), 1, o), 'replacement'],
+  isclose: [(o) => torch.isclose(torch.ones([2]), torch.ones([2]), o), 'rtol'],
+  allclose: [(o) => torch.allclose(torch.ones([2]), torch.ones([2]), o), 'equalNan'],
+  indexPut: [(o) => torch.indexPut(torch.zeros([3]), [torch.tensor([0n])], torch.ones([1]), o), 'accumulate'],
+  indexPut_: [(o) => torch.indexPut_(torch.zeros([3]), [torch.tensor([0n])], torch.ones([1]), o), 'accumulate'],
+  equal: 'two tensors only',
+  getDefaultDevice: 'no arguments', setDefaultDevice: 'a device name only (checked)', withDevice: 'a device name and a function (checked)',
+  setRandomProfile: 'a profile name only (checked)',
+  loadBlob: 'async; a Blob and { name }: checked in the test below',
 };
 /** Functions of torch.* that take tensors, scalars, dims or sizes only (no options object): checked by their ops. */
 const TORCH_NO_OPTIONS = `abs add atan2 bmm broadcastTo cat ceil chunk clamp clone contiguous cos cumsum detach div dot eq erf erfinv
@@ -264,6 +289,8 @@ test('torch.* creation ops and reductions reject a misspelt option', () => check
 test('save/load check their arguments', async () => {
   await assert.rejects(torch.save(new Map([['a', torch.ones([1])]]), '/tmp/torchlet-args-x.safetensors', { metdata: {} } as never), /did you mean 'metadata'/);
   await assert.rejects(torch.load(42 as never), /load: path must be a string/);
+  await assert.rejects(torch.load('/tmp/x.pt', { mmpa: true } as never), /did you mean 'mmap'/);
+  await assert.rejects(torch.loadBlob(new Blob([torch.saveBytes(new Map([['a', torch.ones([1])]]))]), { nmae: 'x' } as never), /did you mean 'name'/);
 });
 
 test('wrong types name the function, the argument and the expectation', () => {

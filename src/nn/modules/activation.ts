@@ -117,7 +117,7 @@ export class Hardswish extends Module {
 
 export class Hardsigmoid extends Module {
   readonly inplace: boolean;
-  constructor(opts: { inplace?: boolean } = {}) { super(); this.inplace = opts.inplace ?? false; }
+  constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('Hardsigmoid', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.hardsigmoid(x, { inplace: this.inplace }); }
   override extraRepr(): string { return inplaceRepr(this.inplace); }
 }
