@@ -13,9 +13,8 @@ import { getBackend } from '../backend/backend.js';
 import { parseSafetensorsHeader, readTorchZip, safetensorsHeaderLength } from './codecs/index.js';
 import { detectFormat } from './format.js';
 import { bytesToHost, fromPy, TensorDecoder } from './tensor-bridge.js';
-import type { FileRandomAccess } from './file.js';
+import type { FileLayer, FileRandomAccess } from './file-layer.js';
 
-type FileLayer = typeof import('./file.js');
 
 /** Load a checkpoint from a file with positioned reads (never the whole file in one buffer). */
 export function loadStreaming(files: FileLayer, path: string): unknown {

@@ -52,7 +52,8 @@ export function readFileBytes(path: string): Uint8Array {
 }
 
 /** A file read with positioned reads (no size limit; nothing is held but what each read returns). */
-export interface FileRandomAccess { readonly length: number; read(offset: number, length: number): Uint8Array; close(): void }
+import type { FileLayer, FileRandomAccess } from './file-layer.js';
+export type { FileRandomAccess };
 
 /** Open `path` for positioned reads (torch.load with mmap, big and sharded checkpoints). */
 export function openRandomAccess(path: string): FileRandomAccess {
@@ -88,3 +89,7 @@ export function fileSize(path: string): number | null {
 }
 
 export { readFileSync as readTextFileSync };
+
+// The file layer satisfies the interface the browser-safe code is written against.
+const _check: FileLayer = { atomicWrite, readFileBytes, openRandomAccess, fileSize, readTextFileSync: readFileSync };
+void _check;

@@ -11,6 +11,7 @@ import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js
 import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
 import { ArgumentError, checkOptions, checkSpec, describeValue } from '../core/args.js';
+import type { FileLayer } from './file-layer.js';
 import { loadSharded, loadStreaming, parseShardSize, planShards, shardNames } from './big-files.js';
 
 export interface SaveOptions { format?: 'safetensors' | 'pt'; metadata?: Record<string, string> }
@@ -66,13 +67,13 @@ export function loadBytes(bytes: Uint8Array, opts: { name?: string } = {}): unkn
 
 // The file layer is Node-only; a computed specifier keeps bundlers from pulling node:fs into browser builds.
 const FILE_MODULE = './file.js';
-async function fileLayer(): Promise<typeof import('./file.js')> {
+async function fileLayer(): Promise<FileLayer> {
   // Outside Node there is no file system: say so at once, without requesting ./file.js from the server.
   if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
     throw new SerializationError('file paths need Node.js; in the browser use torch.saveBytes(obj) (then a Blob download) and torch.loadBytes(new Uint8Array(await file.arrayBuffer())) with the File API');
   }
   try {
-    return await import(/* @vite-ignore */ FILE_MODULE) as typeof import('./file.js');
+    return await import(/* @vite-ignore */ FILE_MODULE) as FileLayer;
   } catch (e) {
     throw new SerializationError(`file paths need Node.js (${(e as Error).message}); in the browser use torch.saveBytes / torch.loadBytes`);
   }

@@ -49,7 +49,11 @@ function blocks(md: string): Block[] {
 
 const INDEX = pathToFileURL(join(ROOT, 'src/index.ts')).href;
 const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const toSources = (code: string): string => code.replace(/from 'torchlet'/g, `from '${INDEX}'`);
+const SRC = pathToFileURL(join(ROOT, 'src')).href;
+/** 'torchlet' and its subpaths ('torchlet/vision' is src/vision.ts, as package.json's exports map it for dist/). */
+const toSources = (code: string): string => code
+  .replace(/from 'torchlet'/g, `from '${INDEX}'`)
+  .replace(/from 'torchlet\/([a-z]+)'/g, (_, sub: string) => `from '${SRC}/${sub}.ts'`);
 
 const all = blocks(README);
 
