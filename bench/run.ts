@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (
   webgpu: () => import('./webgpu.js'),
   browser: () => import('./browser.js'),
   models: () => import('./models.js'),
+  argcheck: () => import('./argcheck.js'),
 };
 
 const args = process.argv.slice(2);

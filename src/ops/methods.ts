@@ -29,7 +29,7 @@ type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; 
 export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?: boolean }): Tensor {
   if (typeof arg === 'string') {
     const o = checkOptions<{ copy: boolean }>('Tensor.to', opts, ['copy', 'nonBlocking']);
-    const r = isDeviceName(arg) ? M.toDevice(x, arg as DeviceType) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
+    const r = isDeviceName(arg) ? M.toDevice(x, arg) : M.toDtype(x, checkDtype('Tensor.to', 'the argument', arg));
     return o.copy && r === x ? M.clone(x) : r;
   }
   const o = checkOptions<{ dtype: DTypeName; device: DeviceType; copy: boolean }>('Tensor.to', arg, ['dtype', 'device', 'copy', 'nonBlocking']);

@@ -290,7 +290,7 @@ test('save/load check their arguments', async () => {
   await assert.rejects(torch.save(new Map([['a', torch.ones([1])]]), '/tmp/torchlet-args-x.safetensors', { metdata: {} } as never), /did you mean 'metadata'/);
   await assert.rejects(torch.load(42 as never), /load: path must be a string/);
   await assert.rejects(torch.load('/tmp/x.pt', { mmpa: true } as never), /did you mean 'mmap'/);
-  await assert.rejects(torch.loadBlob(new Blob([torch.saveBytes(new Map([['a', torch.ones([1])]]))]), { nmae: 'x' } as never), /did you mean 'name'/);
+  await assert.rejects(torch.loadBlob(new Blob([torch.saveBytes(new Map([['a', torch.ones([1])]])) as BlobPart]), { nmae: 'x' } as never), /did you mean 'name'/);
 });
 
 test('wrong types name the function, the argument and the expectation', () => {
