@@ -18,7 +18,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
 /** Minified bytes allowed (the README quotes the measured sizes). Setup still runs on import (see README). */
-const BUDGET = { minimal: 160_000, training: 270_000 };
+const BUDGET = { minimal: 190_000, training: 345_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });
