@@ -142,7 +142,8 @@ test('idle workers do not keep the process alive', () => {
     const n = 256, a = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
     const g = { transA: false, transB: false, m: n, n, k: n, a, aOffset: 0, lda: n, b: a, bOffset: 0, ldb: n, c, cOffset: 0, ldc: n, batch: 1, strideA: 0, strideB: 0, strideC: 0 };
     e.gemm(g);
-    setTimeout(() => { e.gemm(g); console.log('done', c[0], e.readyWorkers); }, 300);
+    await e.whenWorkersReady(30_000); // readiness, not a fixed delay: a loaded machine starts workers slowly
+    e.gemm(g); console.log('done', c[0], e.readyWorkers);
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
