@@ -65,10 +65,10 @@ async function trainSteps(ctx: BenchContext, software: boolean): Promise<Row[]> 
     const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
     const x = torch.randn([batch, 784]).to('webgpu'), y = torch.randint(0, 10, [batch]).to('webgpu');
     const step = () => torch.tidy(() => { opt.zeroGrad(); nn.functional.crossEntropy(model.call(x), y).backward(); opt.step(); });
-    for (let i = 0; i < 5; i++) step();
+    for (let i = 0; i < (software ? 1 : 5); i++) step();
     await torch.webgpu.synchronize();
-    const reps = software ? 3 : 50, samples: number[] = [];
-    for (let s = 0; s < (ctx.quick ? 3 : 7); s++) {
+    const reps = software ? 1 : 50, samples: number[] = [];
+    for (let s = 0; s < (ctx.quick || software ? 3 : 7); s++) {
       const t0 = performance.now();
       for (let i = 0; i < reps; i++) step();
       await torch.webgpu.synchronize();

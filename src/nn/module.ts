@@ -18,7 +18,7 @@ import { detach, toDevice, toDtype } from '../ops/movement.js';
 import { copy_ } from '../ops/inplace.js';
 import { Buffer, Parameter, describe } from './parameter.js';
 import { checkToEmpty, emptyOn } from './meta.js';
-import { globalHooks, runLoadPostHooks, runLoadPreHooks, runRegistrationHooks, runStateDictPostHooks, runStateDictPreHooks } from './hook-registry.js';
+import { addTo, globalHooks, runLoadPostHooks, runLoadPreHooks, runRegistrationHooks, runStateDictPostHooks, runStateDictPreHooks } from './hook-registry.js';
 
 /** A state dict: PyTorch's keys in PyTorch's order. `_extra_state` entries hold whatever getExtraState returned. */
 export type StateDict = Map<string, Tensor>;
@@ -45,7 +45,6 @@ export class IncompatibleKeys {
   }
 }
 
-let nextHookId = 0;
 
 /** Modules whose call() is running, outermost first (for the module path in forward errors). */
 const callStack: Module[] = [];
@@ -447,12 +446,12 @@ export class Module {
   /** hook(module, args) runs before forward; returning an array replaces the arguments. */
   registerForwardPreHook(hook: ForwardPreHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
     opts = checkOptions(`${this._path()}.registerForwardPreHook`, opts, ['prepend']);
-    return addHook(this._forwardPreHooks, hook, opts.prepend);
+    return addTo(this._forwardPreHooks, hook, opts.prepend);
   }
   /** hook(module, args, output) runs after forward; returning a value other than undefined replaces the output. */
   registerForwardHook(hook: ForwardHook<this>, opts: { prepend?: boolean } = {}): RemovableHandle {
     opts = checkOptions(`${this._path()}.registerForwardHook`, opts, ['prepend']);
-    return addHook(this._forwardHooks, hook, opts.prepend);
+    return addTo(this._forwardHooks, hook, opts.prepend);
   }
 
   // ---------------------------------------------------------------- modes and gradients
@@ -776,17 +775,6 @@ export class Module {
     while (m._origin && !seen.has(m)) { seen.add(m); parts.unshift(m._origin.name); m = m._origin.parent; }
     return [m._getName(), ...parts].join('.');
   }
-}
-
-function addHook(map: Map<number, unknown>, hook: unknown, prepend = false): RemovableHandle {
-  const id = nextHookId++;
-  if (prepend) {
-    const rest = [...map];
-    map.clear();
-    map.set(id, hook);
-    for (const [k, v] of rest) map.set(k, v);
-  } else map.set(id, hook);
-  return { id, remove: () => { map.delete(id); } };
 }
 
 function addIndent(s: string, n: number): string {
