@@ -30,3 +30,6 @@ export * as webgpu from './webgpu.js';
 export * as backends from './backends.js';
 // torch.tidy(fn) / torch.keep(t): free the device memory of intermediates (a no-op for garbage-collected CPU storages).
 export { tidy, keep } from './backend/webgpu/tidy.js';
+// torch.linalg (matrixExp, solve, householderProduct, geqrf, qr) and the two that PyTorch also has at top level.
+export * as linalg from './ops/linalg-extra.js';
+export { matrixExp, geqrf } from './ops/linalg-extra.js';
