@@ -8,13 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { assertValuesClose, assertThrowsWith, loadFixture } from '../helpers/index.js';
+import { assertThrowsWith, loadFixture } from '../helpers/index.js';
+import { T, close, sdOf, type JT } from './helpers.js';
 
 const { nn } = torch;
 const P = nn.utils.parametrize;
 const PZ = nn.utils.parametrizations;
 
-export interface JT { shape: number[]; dtype: string; data: number[] }
 type SD = [string, JT][];
 interface Run { y: JT; grads: [string, JT][] }
 interface Case {
@@ -23,17 +23,6 @@ interface Case {
 }
 const FIX = loadFixture<{ cases: Record<string, Case & Record<string, unknown>>; ops: Record<string, Record<string, JT>> }>('parametrize/parametrize.json');
 
-export function T(j: JT): Tensor {
-  if (j.dtype === 'int64') return torch.tensor(BigInt64Array.from(j.data.map((v) => BigInt(v)))).reshape(j.shape);
-  return torch.tensor(Float64Array.from(j.data), { dtype: j.dtype as 'float32' }).reshape(j.shape);
-}
-export const sdOf = (sd: SD) => new Map(sd.map(([k, v]) => [k, T(v)]));
-/** Float32 values vs PyTorch's: atol scales with the tensor's largest value (grads are differences of large terms). */
-export function close(a: Tensor, e: JT, what: string, tol = { atol: 2e-5, rtol: 2e-4 }): void {
-  assert.deepEqual([...a.shape], e.shape, `${what}: shape`);
-  const scale = Math.max(1, ...e.data.map(Math.abs));
-  assertValuesClose(Array.from(a.detach().double().dataSync() as Float64Array), e.data, { atol: tol.atol * scale, rtol: tol.rtol }, what);
-}
 function closeSd(m: torch.nn.Module, sd: SD, what: string, tol?: { atol: number; rtol: number }): void {
   const mine = m.stateDict();
   assert.deepEqual([...mine.keys()], sd.map(([k]) => k), `${what}: keys`);
