@@ -18,6 +18,8 @@ import { Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '..
 import { erf as erfF64 } from '../random/libm-f64.js'; // as Python's math.erf (trunc_normal_ bounds)
 import { Tensor } from '../tensor/tensor.js';
 import { empty, eye, randperm, tensor } from '../ops/index.js';
+import { Module } from './module.js';
+import { originalRoles } from './utils/parametrize.js';
 
 /** A value PyTorch rejects with ValueError (unknown nonlinearity or mode, bad slope, groups that do not divide). */
 export class InitError extends TorchletError {}
@@ -581,15 +583,17 @@ export function report(model: HasNamedParameters, options: ReportOptions = {}): 
   const tolerance = opts.tolerance ?? 0.2;
   const minNumel = opts.minNumel ?? 100;
   const rows: InitReportRow[] = [];
+  const roles = model instanceof Module ? originalRoles(model) : new Map<string, { role: string; setByRightInverse: boolean }>(); // parametrizations' originals
   for (const [name, p] of model.namedParameters()) {
-    const rec = initRecord(p);
+    const role = roles.get(name);
+    const rec = role?.setByRightInverse ? undefined : initRecord(p); // a rightInverse rewrote it: the record is stale
     const fans = p.ndim >= 2 ? fanPair(p.shape) : null;
     const measured = measuredStd(p);
     let ratio: number | null = null;
     let flagged = false;
     let note = '';
     if (!rec) {
-      note = 'not initialised by nn.init';
+      note = role?.setByRightInverse ? 'set by its parametrization\'s rightInverse' : 'not initialised by nn.init';
     } else if (rec.targetStd === 0) {
       flagged = measured > 0;
       note = flagged ? 'expected a constant tensor' : '';
@@ -599,6 +603,7 @@ export function report(model: HasNamedParameters, options: ReportOptions = {}): 
       if (off && p.numel() >= minNumel) { flagged = true; note = `std off by ${Math.round(Math.abs(ratio - 1) * 100)}%`; }
       else if (off) note = `small sample (${p.numel()} elements)`;
     }
+    if (role) note = note ? `${note}; ${role.role}` : role.role;
     rows.push({
       name, shape: [...p.shape], numel: p.numel(), fanIn: fans ? fans[0] : null, fanOut: fans ? fans[1] : null,
       scheme: rec ? rec.scheme : null, targetStd: rec ? rec.targetStd : null, measuredStd: measured, ratio, flagged, note,

@@ -175,6 +175,35 @@ const UTILS: Record<string, Row | string> = {
   formatBytes: 'a number only', graphMemory: 'a tensor only', parametersToVector: 'parameters only',
   vectorToParameters: 'positional only', summary: 'a model and example inputs', ModelSummary: 'a result type',
   remapStateDictKeys: 'a state dict and a rules list/record of prefix pairs (checked: not an options object)',
+  weightNorm: [(o) => nn.utils.weightNorm(new nn.Linear(2, 2), 'weight', o), 'dim'],
+  spectralNorm: [(o) => nn.utils.spectralNorm(new nn.Linear(2, 2), 'weight', o), 'nPowerIterations'],
+  removeWeightNorm: 'positional (module, name), checked', removeSpectralNorm: 'positional (module, name), checked',
+};
+
+const PARAMETRIZE: Record<string, Row | string> = {
+  registerParametrization: [(o) => nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity(), o), 'unsafe'],
+  removeParametrizations: [(o) => nn.utils.parametrize.removeParametrizations(
+    nn.utils.parametrize.registerParametrization(new nn.Linear(2, 2), 'weight', new nn.Identity()), 'weight', o), 'leaveParametrized'],
+  isParametrized: 'positional (module, tensorName?), checked', cached: 'a function only (checked)',
+  parametrizedTensors: 'a module only (introspection for summaries)', originalRoles: 'a module only (introspection for summaries)',
+  peekParametrized: 'a module and a dotted name (introspection for summaries)',
+  ParametrizationList: 'built by registerParametrization', NotImplementedError: 'an error class',
+};
+
+const PARAMETRIZATIONS: Record<string, Row | string> = {
+  weightNorm: [(o) => nn.utils.parametrizations.weightNorm(new nn.Linear(2, 2), o), 'dim'],
+  spectralNorm: [(o) => nn.utils.parametrizations.spectralNorm(new nn.Linear(2, 2), 'weight', o), 'nPowerIterations'],
+  orthogonal: [(o) => nn.utils.parametrizations.orthogonal(new nn.Linear(2, 2), o), 'orthogonalMap'],
+  _Orthogonal: [(o) => new nn.utils.parametrizations._Orthogonal(torch.eye(2), 'cayley', o), 'useTrivialization'],
+  normExceptDim: 'positional (tensor, dim)',
+  _WeightNorm: 'a parametrization module (PyTorch\'s private class) made by weightNorm; positional dim',
+  _SpectralNorm: 'a parametrization module (PyTorch\'s private class) made by spectralNorm; positional, checked',
+};
+
+/** torch.linalg: tensors only, checked (dtype, shapes, devices) by each op. */
+const LINALG: Record<string, Row | string> = {
+  matrixExp: 'a tensor only', solve: 'two tensors only', householderProduct: 'two tensors only', geqrf: 'a tensor only',
+  qr: 'a tensor only (mode \'reduced\')',
 };
 
 const OPTIM: Record<string, Row | string> = {
@@ -255,7 +284,7 @@ const TORCH_NO_OPTIONS = `abs add atan2 bmm broadcastTo cat ceil chunk clamp clo
   logicalOr logicalXor lt maskedFill matmul maximum minimum mm mul mv narrow ne neg oneHot permute pow reciprocal relu remainder reshape
   round rsqrt scatter scatterAdd select sigmoid sign silu sin slice softmax softplus split sqrt square squeeze stack sub t tan tanh tril
   triu trunc unflatten unsqueeze view where transpose enableGrad noGrad inferenceMode isGradEnabled setGradEnabled manualSeed seed
-  initialSeed getNumThreads setNumThreads tidy keep`.split(/\s+/);
+  initialSeed getNumThreads setNumThreads tidy keep matrixExp geqrf`.split(/\s+/);
 const TORCH_CLASSES = 'Tensor Generator ArgumentError AutogradError DTypeError DeviceError IndexError ModuleError SerializationError ShapeError StateDictError TorchletError UnsupportedOpError'.split(' ');
 
 function typo(key: string): string {
@@ -281,6 +310,8 @@ test('nn.functional rejects a misspelt option', () => checkTable('F', FUNCTIONAL
 test('nn.init rejects a misspelt option', () => checkTable('nn.init', INIT));
 test('nn.utils, optim (and param groups) and data reject a misspelt option', () => {
   checkTable('nn.utils', UTILS);
+  checkTable('nn.utils.parametrize', PARAMETRIZE);
+  checkTable('nn.utils.parametrizations', PARAMETRIZATIONS);
   checkTable('optim', OPTIM);
   checkTable('data', DATA);
 });
@@ -361,6 +392,9 @@ test('every public export has a row or an exemption with its reason', () => {
     ...missing('nn.functional', F, Object.keys(FUNCTIONAL)),
     ...missing('nn.init', nn.init, Object.keys(INIT)),
     ...missing('nn.utils', nn.utils, Object.keys(UTILS)),
+    ...missing('nn.utils.parametrize', nn.utils.parametrize, Object.keys(PARAMETRIZE)),
+    ...missing('nn.utils.parametrizations', nn.utils.parametrizations, Object.keys(PARAMETRIZATIONS)),
+    ...missing('linalg', torch.linalg, Object.keys(LINALG)),
     ...missing('optim', optim, Object.keys(OPTIM)),
     ...missing('data', data, Object.keys(DATA)),
     ...missing('torch', torch, [...Object.keys(TORCH), ...TORCH_NO_OPTIONS, ...TORCH_CLASSES]),

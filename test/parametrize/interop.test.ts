@@ -35,7 +35,7 @@ test('a network parametrized and saved by PyTorch 2.6 (.pt and .safetensors) loa
     const net = new Net();
     assert.deepEqual([...net.stateDict().keys()], NET.keys, 'same keys in the same order');
     assert.equal(String(net), NET.repr);
-    net.loadStateDict(await torch.load(join(DIR, file)));
+    net.loadStateDict(await torch.load(join(DIR, file)) as Map<string, Tensor>);
     net.eval();
     close(torch.noGrad(() => net.call(T(NET.x))), NET.y, `${file}: output`);
   }
@@ -56,7 +56,7 @@ const FROM_TORCHLET = loadFixture<{ pt: number[]; safetensors: number[]; keys: s
 
 test("torchlet's saved parametrized network gives torchlet's output in PyTorch 2.6 (fixture: PyTorch's output on from-torchlet.safetensors)", async () => {
   const { net, y } = trainedNet();
-  const saved = await torch.load(join(DIR, 'from-torchlet.safetensors'));
+  const saved = await torch.load(join(DIR, 'from-torchlet.safetensors')) as Map<string, Tensor>;
   const sd = net.stateDict();
   assert.deepEqual([...saved.keys()], [...sd.keys()]);
   for (const [k, v] of sd) assert.ok(torch.equal(saved.get(k)!, v), `${k}: the committed file is what torchlet saves`);

@@ -192,8 +192,9 @@ test('training through a parametrization: the optimizer updates the originals; o
   const W = m.weight;
   assert.ok(torch.allclose(W.matmul(W.t()), torch.eye(4), { atol: 1e-5 }));
   // functionalCall substitutes an original by its state-dict name
-  const out = torch.func.functionalCall(m, new Map([['parametrizations.weight.original', torch.zeros([4, 4])]]), [x]);
-  assert.deepEqual([...out.shape], [8, 4]);
+  const out = torch.func.functionalCall(m, new Map([['parametrizations.weight.original', torch.zeros([4, 4])]]), [x]) as Tensor;
+  const base = m.getBuffer('parametrizations.weight.0.base');
+  assert.ok(torch.allclose(out, x.matmul(base.t()).add(m.bias!), { atol: 1e-5 }), 'exp(0) = I: the weight is the base');
 });
 
 test('old-style nn.utils.weightNorm / spectralNorm: keys, forward, grads, eval; old weight_g/weight_v load into the parametrization', () => {
@@ -231,4 +232,34 @@ test('old-style nn.utils.weightNorm / spectralNorm: keys, forward, grads, eval; 
   assert.deepEqual(wn.namedParameters().map(([k]) => k), ['bias', 'weight']);
   assert.deepEqual([...sn.stateDict().keys()], ['bias', 'weight']);
   assertThrowsWith(() => nn.utils.weightNorm(nn.utils.weightNorm(new nn.Linear(2, 2))), ['Cannot register two weightNorm hooks']);
+});
+
+test('nn.utils.summary and nn.init.report show a parametrized weight as its originals, the function and the bytes', () => {
+  torch.manualSeed(0);
+  class Net extends nn.Module {
+    fc1 = PZ.weightNorm(new nn.Linear(4, 6));
+    fc2 = PZ.spectralNorm(new nn.Linear(6, 5));
+    fc3 = PZ.orthogonal(new nn.Linear(5, 3));
+    forward(x: Tensor): Tensor { return this.fc3.call(this.fc2.call(this.fc1.call(x).tanh()).tanh()); }
+  }
+  const net = new Net();
+  const u = net.getBuffer('fc2.parametrizations.weight.0._u').clone();
+  const s = nn.utils.summary(net, torch.randn([2, 4]));
+  assert.ok(torch.equal(u, net.getBuffer('fc2.parametrizations.weight.0._u')), 'summary leaves spectral norm\'s u as it was');
+  assert.deepEqual(s.parametrized.map((p) => [p.name, p.functions, p.shape, p.bytes, p.originals.map((o) => [o.name, o.bytes, o.trainable])]), [
+    ['fc1.weight', ['_WeightNorm'], [6, 4], 96, [['fc1.parametrizations.weight.original0', 24, true], ['fc1.parametrizations.weight.original1', 96, true]]],
+    ['fc2.weight', ['_SpectralNorm'], [5, 6], 120, [['fc2.parametrizations.weight.original', 120, true]]],
+    ['fc3.weight', ['_Orthogonal'], [3, 5], 60, [['fc3.parametrizations.weight.original', 60, true]]],
+  ]);
+  assert.equal(s.tensors.find((t) => t.name === 'fc1.parametrizations.weight.original0')!.parametrizes, 'original0 of fc1.weight');
+  const text = String(s);
+  assert.match(text, /Parametrized tensors \(computed from their originals at every read/);
+  assert.match(text, /fc1\.weight\s+\[6, 4\]\s+_WeightNorm\s+96 B\s+fc1\.parametrizations\.weight\.original0\s+\[6, 1\]\s+trainable\s+24 B/);
+  const rep = nn.init.report(net);
+  const row = (n: string) => rep.rows.find((r) => r.name === n)!;
+  assert.equal(row('fc1.parametrizations.weight.original1').note, 'original1 of fc1.weight = _WeightNorm(original0, original1)');
+  assert.equal(row('fc1.parametrizations.weight.original1').scheme, 'kaiming_uniform_'); // v is the initialised weight
+  // orthogonal's original was rewritten by rightInverse: its kaiming record no longer applies
+  assert.equal(row('fc3.parametrizations.weight.original').scheme, null);
+  assert.match(row('fc3.parametrizations.weight.original').note, /set by its parametrization's rightInverse; original of fc3\.weight = _Orthogonal\(original\)/);
 });

@@ -187,9 +187,11 @@ export class _Orthogonal extends Module {
   declare base: Tensor | null;
   constructor(weight: Tensor, orthogonalMap: OrthogonalMap, options: { useTrivialization?: boolean } = {}) {
     super();
+    const o = checkOptions<{ useTrivialization: boolean }>('nn.utils.parametrizations._Orthogonal', options, ['useTrivialization']);
+    checkChoice('nn.utils.parametrizations._Orthogonal', 'orthogonalMap', orthogonalMap, ['matrix_exp', 'cayley', 'householder']);
     this.shape = [...weight.shape];
     this.orthogonalMap = orthogonalMap;
-    if (options.useTrivialization ?? true) this.registerBuffer('base', null);
+    if (optBoolean('nn.utils.parametrizations._Orthogonal', 'useTrivialization', o.useTrivialization, true)) this.registerBuffer('base', null);
   }
 
   private get trivialized(): boolean { return this._buffers.has('base'); }

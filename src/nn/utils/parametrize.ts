@@ -19,6 +19,9 @@ import { Module } from '../module.js';
 import { Buffer, Parameter, describe } from '../parameter.js';
 import { ModuleDict, ModuleList } from '../containers.js';
 
+/** Originals whose values a rightInverse wrote (an nn.init record on them no longer describes them). */
+const setByRightInverse = new WeakSet<Tensor>();
+
 /** Throw it from a parametrization's rightInverse to say "no inverse" (registration then keeps the tensor as is). */
 export class NotImplementedError extends ModuleError {}
 
@@ -29,6 +32,8 @@ export interface Parametrization extends Module {
 }
 
 type AnyModule = Module & Record<string, unknown>;
+/** The module as a plain record of optional attributes (for `delete`). */
+const attrs = (m: Module) => m as unknown as Partial<Record<string, unknown>>;
 const callP = (p: Module, ...args: Tensor[]): Tensor => (p as unknown as { call(...a: Tensor[]): Tensor }).call(...args);
 const hasRightInverse = (p: Module): p is Parametrization & { rightInverse(v: Tensor): Tensor | Tensor[] } =>
   typeof (p as Parametrization).rightInverse === 'function';
@@ -72,7 +77,7 @@ export class ParametrizationList extends ModuleList {
         throw new ModuleError(`registerParametrization: When 'rightInverse' outputs one tensor, it may not change the dtype.\n` +
           `original.dtype: ${dtype}\nrightInverse(original).dtype: ${value.dtype}`);
       }
-      if (value !== original) noGrad(() => original.setData_(value)); // PyTorch's original.set_(new): same object
+      if (value !== original) { noGrad(() => original.setData_(value)); setByRightInverse.add(original); } // PyTorch's original.set_(new)
       registerOriginal(this, 'original', original);
     } else {
       value.forEach((t, i) => {
@@ -117,6 +122,7 @@ export class ParametrizationList extends ModuleList {
           throw new ModuleError(`The tensor returned by rightInverse has dtype ${v.dtype} while \`original\` has dtype ${originals[0].dtype}`);
         }
         originals[0].setData_(v);
+        setByRightInverse.add(originals[0]);
       } else {
         if (!Array.isArray(v)) throw new ModuleError(`rightInverse must return an Array of ${this.ntensors} Tensors, got ${describe(v)}`);
         if (v.length !== this.ntensors) throw new ModuleError(`rightInverse must return an Array of length ${this.ntensors}, got length ${v.length}`);
@@ -176,11 +182,11 @@ function listOf(module: Module, name: string): ParametrizationList {
 
 function getParametrized(module: Module, name: string): Tensor {
   const list = listOf(module, name);
-  if (cacheDepth === 0) return list.call() as Tensor;
+  if (cacheDepth === 0) return list.call();
   let per = cache.get(module);
   if (!per) { per = new Map(); cache.set(module, per); }
   let t = per.get(name);
-  if (!t) { t = list.call() as Tensor; per.set(name, t); }
+  if (!t) { t = list.call(); per.set(name, t); }
   return t;
 }
 
@@ -283,8 +289,8 @@ export function removeParametrizations<M extends Module>(module: M, tensorName: 
   dict.delete(tensorName);
   registerOriginal(module, tensorName, original);
   if (!isParametrized(module)) {
-    delete (module as unknown as AnyModule).parametrizations;
-    delete (module as unknown as AnyModule)._getName;
+    delete attrs(module).parametrizations;
+    delete attrs(module)._getName;
     originalName.delete(module);
   }
   return module;
@@ -318,4 +324,34 @@ export function parametrizedTensors(model: Module): ParametrizedTensorInfo[] {
     }
   }
   return out;
+}
+
+/**
+ * For summaries: state-dict name of each original → its role (`original0 of fc.weight = _WeightNorm(original0,
+ * original1)`) and whether a rightInverse wrote its values (then an nn.init record on it is stale).
+ */
+export function originalRoles(model: Module): Map<string, { role: string; setByRightInverse: boolean }> {
+  const out = new Map<string, { role: string; setByRightInverse: boolean }>();
+  for (const info of parametrizedTensors(model)) {
+    const args = info.originals.map((o) => o.name.split('.').pop()!).join(', ');
+    const chain = info.functions.reduce((inner, f) => `${f}(${inner})`, args);
+    for (const o of info.originals) {
+      out.set(o.name, { role: `${o.name.split('.').pop()} of ${info.name} = ${chain}`, setByRightInverse: setByRightInverse.has(o.tensor) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The computed tensor's value without side effects: the parametrizations run in eval mode (spectral norm does not
+ * iterate) and without a graph; their training flags are restored.
+ */
+export function peekParametrized(model: Module, dottedName: string): Tensor {
+  const i = dottedName.lastIndexOf('.');
+  const owner = i < 0 ? model : model.getSubmodule(dottedName.slice(0, i));
+  const name = dottedName.slice(i + 1);
+  const list = listOf(owner, name);
+  const flags = [...list.modules()].map((m) => [m, m.training] as const);
+  list.eval();
+  try { return noGrad(() => list.call()); } finally { for (const [m, t] of flags) m.training = t; }
 }

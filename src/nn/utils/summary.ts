@@ -11,6 +11,7 @@ import { enableGrad, noGrad } from '../../autograd/grad-mode.js';
 import { clone } from '../../ops/movement.js';
 import { copy_ } from '../../ops/inplace.js';
 import { Module, type RemovableHandle } from '../module.js';
+import { parametrizedTensors, peekParametrized } from './parametrize.js';
 
 export interface GraphMemory {
   /** Autograd nodes reachable from the output(s). */
@@ -77,6 +78,20 @@ export interface SummaryTensorRow {
   /** Buffers: saved by stateDict(); parameters: null (always saved). */
   persistent: boolean | null;
   numel: number; bytes: number; gradBytes: number;
+  /** For an original of a parametrized tensor: `original0 of fc.weight`; absent otherwise. */
+  parametrizes?: string;
+}
+/** A tensor computed by parametrizations (nn.utils.parametrize): what it costs and what it is made of. */
+export interface SummaryParametrizedRow {
+  /** Dotted name of the computed tensor (`fc.weight`). */
+  name: string;
+  /** The parametrizations, innermost first (class names: `_WeightNorm`, ...). */
+  functions: string[];
+  shape: number[]; dtype: string;
+  /** Bytes of the computed tensor: materialised at every read (kept by the graph when it requires grad). */
+  bytes: number;
+  /** Its originals (state-dict names), what they store and whether they train. */
+  originals: { name: string; shape: number[]; bytes: number; trainable: boolean | null }[];
 }
 export interface SummaryTotals {
   params: number; trainableParams: number; frozenParams: number; paramBytes: number; trainableParamBytes: number;
@@ -102,6 +117,8 @@ export class ModelSummary {
     readonly tensors: SummaryTensorRow[],
     readonly totals: SummaryTotals,
     readonly forward: SummaryForward | null,
+    /** Tensors computed from originals by parametrizations (empty when there are none). */
+    readonly parametrized: SummaryParametrizedRow[] = [],
   ) {}
 
   toString(): string {
@@ -127,6 +144,14 @@ export class ModelSummary {
       formatBytes(t.bytes), t.gradBytes ? formatBytes(t.gradBytes) : '-',
     ]);
     out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Training', 'Saved', 'Bytes', 'Grad'], tRows, [7, 8]), '');
+    if (this.parametrized.length) {
+      const pRows = this.parametrized.flatMap((p) => p.originals.map((o, i) => [
+        i === 0 ? p.name : '', i === 0 ? shp(p.shape) : '', i === 0 ? p.functions.join(' ∘ ') : '', i === 0 ? formatBytes(p.bytes) : '',
+        o.name, shp(o.shape), o.trainable === null ? 'buffer' : o.trainable ? 'trainable' : 'frozen', formatBytes(o.bytes),
+      ]));
+      out.push('Parametrized tensors (computed from their originals at every read; only the originals are stored and trained):',
+        ...table(['Tensor', 'Shape', 'Function', 'Per read', 'Original', 'Shape', 'Training', 'Bytes'], pRows, [3, 7]), '');
+    }
     const T = this.totals;
     out.push(
       `Total params: ${num(T.params)} (${formatBytes(T.paramBytes)})`,
@@ -167,6 +192,17 @@ export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummar
     tensors.push({ name, kind: 'buffer', shape: [...b.shape], dtype: b.dtype, device: b.device, trainable: null, persistent: persistent.get(b) ?? true,
       numel: b.numel(), bytes: b.nbytes(), gradBytes: 0 });
   }
+  const parametrized: SummaryParametrizedRow[] = parametrizedTensors(model).map((info) => {
+    const value = peekParametrized(model, info.name);
+    for (const o of info.originals) {
+      const row = tensors.find((t) => t.name === o.name);
+      if (row) row.parametrizes = `${o.name.split('.').pop()} of ${info.name}`;
+    }
+    return {
+      name: info.name, functions: info.functions, shape: [...value.shape], dtype: value.dtype, bytes: value.nbytes(),
+      originals: info.originals.map((o) => ({ name: o.name, shape: [...o.tensor.shape], bytes: o.tensor.nbytes(), trainable: o.tensor.requiresGrad || (tensors.find((t) => t.name === o.name)?.kind === 'parameter' ? false : null) })),
+    };
+  });
   const ps = tensors.filter((t) => t.kind === 'parameter'), bs = tensors.filter((t) => t.kind === 'buffer');
   const sum = (rows: SummaryTensorRow[], f: (t: SummaryTensorRow) => number) => rows.reduce((a, t) => a + f(t), 0);
   const totals: SummaryTotals = {
@@ -211,5 +247,5 @@ export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummar
       noGrad(() => { for (const [b, c] of saved) if (b.shape.length === c.shape.length) copy_(b, c); });
     }
   }
-  return new ModelSummary(model._getName(), rows, tensors, totals, forward);
+  return new ModelSummary(model._getName(), rows, tensors, totals, forward, parametrized);
 }
