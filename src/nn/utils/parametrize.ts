@@ -202,6 +202,9 @@ function injectProperty(module: Module, name: string): void {
   });
 }
 
+/** A module whose `N` is parametrized: read as a computed Tensor, and assignable with any Tensor (via rightInverse). */
+export type Parametrized<M extends Module, N extends string> = Module & Omit<M, N> & { [K in N]: Tensor };
+
 /** The class name before parametrization, per module (its `_getName` becomes `Parametrized<Name>`). */
 const originalName = new WeakMap<Module, string>();
 
@@ -211,7 +214,7 @@ const originalName = new WeakMap<Module, string>();
  * `module[tensorName] = value`). A second registration on the same tensor stacks (applied after the first).
  * Unless `unsafe: true`, the parametrized tensor must keep its shape and dtype. Returns the module.
  */
-export function registerParametrization<M extends Module>(module: M, tensorName: string, parametrization: Module, options: { unsafe?: boolean } = {}): M {
+export function registerParametrization<M extends Module, N extends string>(module: M, tensorName: N, parametrization: Module, options: { unsafe?: boolean } = {}): Parametrized<M, N> {
   const fn = 'nn.utils.parametrize.registerParametrization';
   if (!(module instanceof Module)) throw new ModuleError(`${fn}: expected a Module as the first argument, got ${describe(module)}`);
   checkString(fn, 'tensorName', tensorName);
@@ -257,7 +260,7 @@ export function registerParametrization<M extends Module>(module: M, tensorName:
   } else {
     throw new ModuleError(`${fn}: Module '${module._getName()}' does not have a parameter, a buffer, or a parametrized element with name '${tensorName}'`);
   }
-  return module;
+  return module as unknown as Parametrized<M, N>;
 }
 
 /**
