@@ -39,19 +39,29 @@ const mT = (t: Tensor) => transpose(t, -1, -2);
 
 // ---------------------------------------------------------------- matrixExp
 
-/** exp(A) = Σ Aᵏ/k! for square matrices [..., n, n]: scaling and squaring around a degree-18 Taylor polynomial. */
+/** Smallest Taylor degree m with θ^(m+1)/(m+1)! below the dtype's rounding (θ ≤ 1 after scaling). */
+function taylorDegree(theta: number, dtype: string): number {
+  const eps = dtype === 'float64' ? 1.1e-16 : dtype === 'float32' ? 6e-8 : 5e-4;
+  let term = theta, m = 0;
+  while (m < 30) { m++; term *= theta / (m + 1); if (term < eps / 4) break; }
+  return m;
+}
+
+/**
+ * exp(A) = Σ Aᵏ/k! for square matrices [..., n, n]: scaling and squaring (‖A/2ˢ‖₁ ≤ 1, the largest 1-norm of the
+ * batch) around the shortest Taylor polynomial accurate to the dtype's rounding, evaluated by Horner's rule.
+ */
 export function matrixExp(a: Tensor): Tensor {
   const A = floatInput('matrixExp', 'A', a, 2);
   const n = square('matrixExp', A);
   const out = noGrad(() => {
     if (n === 0 || A.numel() === 0) return contiguous(A);
-    // the largest 1-norm in the batch picks one scaling for all (a batch member never loses accuracy by it)
     const norm1 = amax(sum(abs(A), -2)).item();
-    const s = norm1 > 0.5 ? Math.ceil(Math.log2(norm1 / 0.5)) : 0;
+    const s = norm1 > 1 ? Math.ceil(Math.log2(norm1)) : 0;
     const As = s ? div(A, 2 ** s) : A;
     const I = expand(eye(n, { dtype: A.dtype, device: A.device }), A.shape);
     let P: Tensor = I;
-    for (let k = 18; k >= 1; k--) P = add(I, div(matmul(As, P), k)); // Horner: I + A/k (I + A/(k+1)(...))
+    for (let k = taylorDegree(norm1 / 2 ** s, A.dtype); k >= 1; k--) P = add(I, div(matmul(As, P), k)); // I + A/k (I + ...)
     for (let i = 0; i < s; i++) P = matmul(P, P);
     return contiguous(P);
   });
