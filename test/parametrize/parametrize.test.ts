@@ -263,3 +263,19 @@ test('nn.utils.summary and nn.init.report show a parametrized weight as its orig
   assert.equal(row('fc3.parametrizations.weight.original').scheme, null);
   assert.match(row('fc3.parametrizations.weight.original').note, /set by its parametrization's rightInverse; original of fc3\.weight = _Orthogonal\(original\)/);
 });
+
+test('orthogonal on a batch of matrices [2, 4, 3]: every map gives orthonormal columns and grads of the original', () => {
+  torch.manualSeed(2);
+  class M extends nn.Module { w = new nn.Parameter(torch.randn([2, 4, 3])); }
+  for (const [map, triv] of [['matrix_exp', true], ['cayley', true], ['householder', true], ['householder', false]] as const) {
+    const m = PZ.orthogonal(new M(), 'w', { orthogonalMap: map, useTrivialization: triv });
+    const o = m.getParameter('parametrizations.w.original');
+    // householder keeps the diagonal of the original at ±1 (no gradient reaches it): move the rest only
+    torch.noGrad(() => o.add_(torch.tril(torch.randn([2, 4, 3]), -1).mul(0.3)));
+    const W = (m as unknown as { w: Tensor }).w;
+    const err = W.transpose(-1, -2).matmul(W).sub(torch.eye(3)).abs().max().item();
+    assert.ok(err < 1e-5, `${map} (useTrivialization ${triv}): WᵀW - I up to ${err}`);
+    W.mul(torch.randn([2, 4, 3])).sum().backward();
+    assert.deepEqual([...o.grad!.shape], [2, 4, 3]);
+  }
+});
