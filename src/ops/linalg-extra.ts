@@ -4,7 +4,7 @@
  * device that has matmul); solve and geqrf factorize on the CPU in float64 (LU with partial pivoting; LAPACK's
  * dgeqr2 Householder conventions) from a synchronous read, and return the input's dtype and device.
  * Backwards: matrixExp by the block-matrix identity (PyTorch's); solve by gB = solve(Aᵀ, g), gA = -gB Xᵀ;
- * householderProduct through its composite; geqrf and qr have none (as PyTorch's geqrf).
+ * householderProduct through its composite (compact WY form, or reflector by reflector when a τ is 0); geqrf and qr have none (as PyTorch's geqrf).
  */
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -14,8 +14,8 @@ import { isFloating } from '../core/dtype.js';
 import { broadcastShapes, fmt, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { eye, tensor, zeros } from './creation.js';
-import { add, div, mul, neg, sub } from './elementwise.js';
-import { tril } from './indexing.js';
+import { add, div, mul, neg, reciprocal, sub } from './elementwise.js';
+import { tril, triu } from './indexing.js';
 import { matmul } from './linalg.js';
 import { amax, sum } from './reduce.js';
 import { abs } from './elementwise.js';
@@ -167,6 +167,13 @@ export function householderProduct(a: Tensor, tau: Tensor): Tensor {
   if (A.dtype !== T.dtype) throw new DTypeError(`linalg.householderProduct: A and tau must have the same dtype, got ${A.dtype} and ${T.dtype}`);
   const I = eye(m, n, { dtype: A.dtype, device: A.device });
   const V = add(tril(A, -1), I);
+  if (k > 0 && !noGrad(() => T.eq(0).any().item())) {
+    // compact WY form: H₁…H_k = I - V T Vᵀ with T⁻¹ = striu(VᵀV) + diag(1/τ) (Joffrain et al., 2006): a few
+    // large ops instead of k small ones (each τᵢ ≠ 0 here)
+    const Vk = narrow(V, -1, 0, k);
+    const Tinv = add(triu(matmul(mT(Vk), Vk), 1), mul(unsqueeze(reciprocal(T), -2), eye(k, { dtype: A.dtype, device: A.device })));
+    return sub(I, matmul(Vk, solve(Tinv, mT(narrow(Vk, -2, 0, n)))));
+  }
   let Q: Tensor = expand(I, A.shape);
   for (let i = k - 1; i >= 0; i--) {
     const v = narrow(V, -1, i, 1);

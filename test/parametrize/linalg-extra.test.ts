@@ -51,6 +51,26 @@ test('gradcheck (float64): matrixExp, solve (matrix and vector right-hand sides,
   gradcheck((a, t) => linalg.householderProduct(a, t), [r([4, 3]), r([2], 0.5)]);
 });
 
+test('householderProduct: the compact WY path (every τ ≠ 0) and the reflector-by-reflector path (a τ = 0) equal the explicit product', () => {
+  torch.manualSeed(5);
+  const A = torch.randn([5, 3], { dtype: 'float64' });
+  const explicit = (tau: number[]) => {
+    let H = torch.eye(5, { dtype: 'float64' });
+    tau.forEach((t, i) => {
+      // vᵢ: 0 above i, 1 at i, A's column i below
+      const col = torch.tensor(Float64Array.from({ length: 5 }, (_, r) => (r < i ? 0 : r === i ? 1 : A.dataSync()[r * 3 + i])), { dtype: 'float64' }).reshape([5, 1]);
+      H = H.matmul(torch.eye(5, { dtype: 'float64' }).sub(col.matmul(col.t()).mul(t)));
+    });
+    return H.narrow(1, 0, 3);
+  };
+  for (const tau of [[0.7, 1.3, 0.4], [0.7, 0, 0.4]]) {
+    const Q = linalg.householderProduct(A, torch.tensor(tau, { dtype: 'float64' }));
+    assert.ok(torch.allclose(Q, explicit(tau), { atol: 1e-12 }), `tau ${JSON.stringify(tau)}`);
+  }
+  gradcheck((a, t) => linalg.householderProduct(a, t), [torch.randn([4, 3], { dtype: 'float64' }).requiresGrad_(true),
+    torch.tensor([0.5, 0, 1.2], { dtype: 'float64' }).requiresGrad_(true)]);
+});
+
 test('argument errors name the op and the fix', () => {
   assertThrowsWith(() => linalg.matrixExp(torch.zeros([2, 3])), ['matrixExp', 'square matrices']);
   assertThrowsWith(() => linalg.matrixExp(torch.zeros([3, 3], { dtype: 'int64' })), ['floating point', '.double()']);
