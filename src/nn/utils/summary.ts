@@ -80,6 +80,10 @@ export interface SummaryTensorRow {
 }
 export interface SummaryTotals {
   params: number; trainableParams: number; frozenParams: number; paramBytes: number; trainableParamBytes: number;
+  /** Bytes of the frozen parameters (requiresGrad false: no gradient, no optimizer state). */
+  frozenParamBytes: number;
+  /** Adam / AdamW state for the trainable parameters: exp_avg and exp_avg_sq, two values per element. */
+  adamStateBytes: number;
   buffers: number; bufferBytes: number; persistentBufferBytes: number; gradBytes: number;
 }
 export interface SummaryForward { inputShapes: number[][]; outputShapes: number[][]; outputBytes: number; withGrad: GraphMemory; noGrad: GraphMemory }
@@ -132,6 +136,9 @@ export class ModelSummary {
       `Total params: ${num(T.params)} (${formatBytes(T.paramBytes)})`,
       `Trainable params: ${num(T.trainableParams)}`,
       `Non-trainable params: ${num(T.frozenParams)}`,
+      `Optimizer state (Adam/AdamW: exp_avg + exp_avg_sq): ${formatBytes(T.adamStateBytes)}` + (T.frozenParams
+        ? `; training every parameter would hold ${formatBytes(2 * T.paramBytes)} (frozen parameters save ${formatBytes(2 * T.frozenParamBytes)} of optimizer state and ${formatBytes(T.frozenParamBytes)} of gradients)`
+        : ''),
       `Buffers: ${num(T.buffers)} elements (${formatBytes(T.bufferBytes)}; saved in stateDict: ${formatBytes(T.persistentBufferBytes)})`,
       `Gradients held: ${formatBytes(T.gradBytes)}`,
     );
@@ -143,7 +150,7 @@ export class ModelSummary {
           `(${num(F.withGrad.storages)} tensors saved for backward or held by nodes; parameters referenced: ${formatBytes(F.withGrad.leafBytes)})`,
         `  under noGrad: ${num(F.noGrad.nodes)} nodes, ${formatBytes(F.noGrad.bytes)} kept alive`,
         `Estimated training step: params ${formatBytes(T.paramBytes)} + grads ${formatBytes(T.trainableParamBytes)} ` +
-          `+ buffers ${formatBytes(T.bufferBytes)} + graph ${formatBytes(F.withGrad.bytes)} (optimizer state not included)`);
+          `+ buffers ${formatBytes(T.bufferBytes)} + graph ${formatBytes(F.withGrad.bytes)} (+ optimizer state above)`);
     }
     return out.join('\n');
   }
@@ -173,6 +180,8 @@ export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummar
     params: sum(ps, (t) => t.numel), trainableParams: sum(ps.filter((t) => t.trainable), (t) => t.numel),
     frozenParams: sum(ps.filter((t) => !t.trainable), (t) => t.numel), paramBytes: sum(ps, (t) => t.bytes),
     trainableParamBytes: sum(ps.filter((t) => t.trainable), (t) => t.bytes),
+    frozenParamBytes: sum(ps.filter((t) => !t.trainable), (t) => t.bytes),
+    adamStateBytes: 2 * sum(ps.filter((t) => t.trainable), (t) => t.bytes),
     buffers: sum(bs, (t) => t.numel), bufferBytes: sum(bs, (t) => t.bytes), persistentBufferBytes: sum(bs.filter((t) => t.persistent), (t) => t.bytes),
     gradBytes: sum(ps, (t) => t.gradBytes),
   };
