@@ -94,14 +94,16 @@ export class LoraModel extends Module {
   injectAdapter(name: string, config: LoraConfig): string[] {
     const targets = resolveTargets(this.model, config);
     const hit: string[] = [];
+    const warned = new Set<string>();
+    const warnOnce = (msg: string) => { if (!warned.has(msg)) { warned.add(msg); console.warn(msg); } };
     for (const [path, mod] of this.model.namedModules()) {
       if (path === '' || isInternal(path) || !matches(path, targets)) continue;
       if (mod instanceof LoraLayer) { mod.updateLayer(name, config); hit.push(path); continue; }
-      if (mod instanceof LoraLayer || mod instanceof ModulesToSaveWrapper) continue;
+      if (mod instanceof ModulesToSaveWrapper) continue;
       if (mod instanceof Linear && config.fanInFanOut) {
-        console.warn('getPeftModel: fanInFanOut is true but the target module is nn.Linear (weight [out, in]); using fanInFanOut = false for it, as PEFT does');
+        warnOnce('getPeftModel: fanInFanOut is true but the target module is nn.Linear (weight [out, in]); using fanInFanOut = false for it, as PEFT does');
       } else if (mod instanceof Conv1D && !config.fanInFanOut) {
-        console.warn("getPeftModel: fanInFanOut is false but the target module is GPT-2's Conv1D (weight [in, out]); using fanInFanOut = true for it, as PEFT does");
+        warnOnce("getPeftModel: fanInFanOut is false but the target module is GPT-2's Conv1D (weight [in, out]); using fanInFanOut = true for it, as PEFT does");
         config.fanInFanOut = true;
       }
       const layer = createLoraLayer(mod, name, config);
