@@ -91,7 +91,7 @@ export class LoraModel extends Module {
   }
 
   /** Wrap every target of `config` (or add the adapter to an existing LoRA layer); returns the paths wrapped. */
-  injectAdapter(name: string, config: LoraConfig): string[] {
+  injectAdapter(name: string, config: LoraConfig, active: string = name): string[] {
     const targets = resolveTargets(this.model, config);
     const hit: string[] = [];
     const warned = new Set<string>();
@@ -110,6 +110,7 @@ export class LoraModel extends Module {
       if (!layer) {
         throw new ArgumentError(`getPeftModel: target module '${path}' is a ${mod._getName()}, which LoRA does not support; supported: nn.Linear, nn.Embedding, nn.Conv2d and GPT-2's Conv1D (change targetModules)`);
       }
+      layer.setAdapter(active);
       replaceModule(this.model, path, layer);
       hit.push(path);
     }
@@ -122,7 +123,9 @@ export class LoraModel extends Module {
         if (path === '' || isInternal(path) || !(path === mName || path.endsWith(`.${mName}`))) continue;
         found = true;
         if (mod instanceof ModulesToSaveWrapper) { if (!mod.modules_to_save.has(name)) mod.addAdapter(name); continue; }
-        replaceModule(this.model, path, new ModulesToSaveWrapper(mod, name));
+        const w = new ModulesToSaveWrapper(mod, name);
+        w.activeAdapter = active;
+        replaceModule(this.model, path, w);
       }
       if (!found) throw new ArgumentError(`getPeftModel: modulesToSave entry '${mName}' matches no module of the model`);
     }

@@ -70,7 +70,7 @@ export class PeftModel extends Module {
     if (this.peftConfig.has(adapterName)) throw new ArgumentError(`PeftModel.addAdapter: an adapter named '${adapterName}' exists already (deleteAdapter it first)`);
     this.peftConfig.set(adapterName, config);
     try {
-      this.base_model.injectAdapter(adapterName, config);
+      this.base_model.injectAdapter(adapterName, config, this.activeAdapter);
     } catch (e) { this.peftConfig.delete(adapterName); throw e; }
     // the new adapter trains only once it is set active: keep the active one as the trainable one
     this.setAdapter(this.activeAdapter);
