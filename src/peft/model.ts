@@ -115,7 +115,9 @@ export class LoraModel extends Module {
       hit.push(path);
     }
     if (hit.length === 0) {
-      throw new ArgumentError(`getPeftModel: target modules ${JSON.stringify(config.targetModules ?? targets)} not found in the base model; module names are e.g. ${this.model.namedModules().slice(1, 6).map(([p]) => `'${p}'`).join(', ')} (check targetModules)`);
+      const names = this.model.namedModules().slice(1, 6).map(([p]) => `'${p}'`);
+      throw new ArgumentError(`getPeftModel: target modules ${JSON.stringify(config.targetModules ?? targets)} not found in the base model; ` +
+        (names.length ? `module names are e.g. ${names.join(', ')} (check targetModules)` : 'the model has no submodules (LoRA wraps layers inside a model, not the model itself: put it in an nn.Sequential)'));
     }
     for (const mName of config.modulesToSave ?? []) {
       let found = false;
