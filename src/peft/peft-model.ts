@@ -10,7 +10,7 @@ import { LoraConfig } from './config.js';
 import { LoraLayer } from './layer.js';
 import { LoraModel, ModulesToSaveWrapper, checkAdapterName } from './model.js';
 import {
-  adapterFiles, fromAdapterFiles, getPeftModelStateDict, loadAdapterFiles, readAdapterFolder, savePretrained,
+  adapterFiles, fromAdapterFiles, getPeftModelStateDict, loadAdapterFiles, loadOpts, readAdapterFolder, savePretrained,
   type AdapterFiles, type LoadAdapterOptions,
 } from './save.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -147,6 +147,7 @@ export class PeftModel extends Module {
 
   /** Node: add the adapter saved in dir under opts.adapterName (PEFT's load_adapter). */
   async loadAdapter(dir: string, opts: LoadAdapterOptions = {}): Promise<void> {
+    loadOpts('PeftModel.loadAdapter', opts);
     loadAdapterFiles(this, await readAdapterFolder('PeftModel.loadAdapter', dir), opts);
   }
 
@@ -155,6 +156,7 @@ export class PeftModel extends Module {
 
   /** Node: wrap `model` with the adapter saved in `dir` (PEFT's PeftModel.from_pretrained; frozen unless isTrainable). */
   static async fromPretrained(model: Module, dir: string, opts: LoadAdapterOptions = {}): Promise<PeftModel> {
+    loadOpts('PeftModel.fromPretrained', opts);
     return fromAdapterFiles(model, await readAdapterFolder('PeftModel.fromPretrained', dir), opts);
   }
 

@@ -100,7 +100,7 @@ export interface LoadAdapterOptions {
   isTrainable?: boolean;
 }
 
-function loadOpts(fn: string, opts: unknown): { adapterName: string; isTrainable: boolean } {
+export function loadOpts(fn: string, opts: unknown): { adapterName: string; isTrainable: boolean } {
   const o = checkOptions<LoadAdapterOptions>(fn, opts, ['adapterName', 'isTrainable']);
   const adapterName = checkAdapterName(fn, o.adapterName ?? 'default');
   if (o.isTrainable !== undefined && typeof o.isTrainable !== 'boolean') throw new ArgumentError(`${fn}: isTrainable must be true or false, got ${describeValue(o.isTrainable)}`);
