@@ -173,7 +173,7 @@ const UTILS: Record<string, Row | string> = {
   clipGradNormAsync_: 'the same options as clipGradNorm_ (async variant)',
   clipGradValue_: 'positional (parameters, clipValue)',
   consumePrefixInStateDict: 'positional (stateDict, prefix)',
-  formatBytes: 'a number only', graphMemory: 'a tensor only', parametersToVector: 'parameters only',
+  formatBytes: 'a number only', graphMemory: [(o) => nn.utils.graphMemory(torch.ones([1]), o), 'parameters'], parametersToVector: 'parameters only',
   vectorToParameters: 'positional only', summary: 'a model and example inputs', ModelSummary: 'a result type',
   remapStateDictKeys: 'a state dict and a rules list/record of prefix pairs (checked: not an options object)',
 };
