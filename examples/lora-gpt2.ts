@@ -59,7 +59,10 @@ function train(model: { call(x: torch.Tensor): unknown; parameters(): torch.nn.P
     if (i % 10 === 0 || i === 1) console.log(`${label} step ${String(i).padStart(3)}  loss ${loss.item().toFixed(4)}`);
   }
 }
-const generate = (m: GPT2LMHeadModel, prompt: string) => decode(torch.noGrad(() => m.generate(torch.tensor([encode(prompt)], { dtype: 'int64' }), { maxNewTokens: 24 })).tolist()[0] as number[]);
+const generate = (m: GPT2LMHeadModel, prompt: string) => {
+  const out = torch.noGrad(() => m.generate(torch.tensor([encode(prompt)], { dtype: 'int64' }), { maxNewTokens: 24 }));
+  return decode((out.tolist() as number[][])[0]);
+};
 
 // ---- 1. the base model: trained once; every "fresh base model" below is a new GPT-2 loading these weights
 console.log(`vocabulary: ${chars.length} characters; GPT-2 ${JSON.stringify(CFG)}`);

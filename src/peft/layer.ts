@@ -160,7 +160,7 @@ export class LoraLinear extends LoraLayer {
   readonly fanInFanOut: boolean;
   constructor(base: Linear | Conv1D, adapterName: string, config: LoraConfig) {
     const conv1d = base instanceof Conv1D;
-    const [inF, outF] = conv1d ? [base.weight.shape[0], base.weight.shape[1]] : [(base as Linear).inFeatures, (base as Linear).outFeatures];
+    const [inF, outF] = conv1d ? [base.weight.shape[0], base.weight.shape[1]] : [base.inFeatures, base.outFeatures];
     super(base, inF, outF);
     this.fanInFanOut = conv1d;
     this.updateLayer(adapterName, config);
@@ -175,7 +175,7 @@ export class LoraLinear extends LoraLayer {
     return (this.fanInFanOut ? d.transpose(0, 1) : d).mul(this.scaling.get(name)!);
   }
   protected adapterOutput(name: string, x: Tensor): Tensor {
-    return this.lora_B.get(name).call(this.lora_A.get(name).call(this.lora_dropout.get(name).call(x) as Tensor) as Tensor) as Tensor;
+    return this.lora_B.get(name).call(this.lora_A.get(name).call(this.lora_dropout.get(name).call(x) as Tensor));
   }
   override _getName(): string { return 'Linear'; }
 }
@@ -203,7 +203,7 @@ export class LoraConv2d extends LoraLayer {
     return F.conv2d(A.permute([1, 0, 2, 3]), B).permute([1, 0, 2, 3]).mul(s);
   }
   protected adapterOutput(name: string, x: Tensor): Tensor {
-    return this.lora_B.get(name).call(this.lora_A.get(name).call(this.lora_dropout.get(name).call(x) as Tensor) as Tensor) as Tensor;
+    return this.lora_B.get(name).call(this.lora_A.get(name).call(this.lora_dropout.get(name).call(x) as Tensor));
   }
   override _getName(): string { return 'Conv2d'; }
 }
