@@ -3,21 +3,25 @@
  * is not installable here; the reference is written from PEFT's LoraLayer and checkpoint format). A small net with
  * every wrapped kind (Embedding, Linear, GPT-2's Conv1D, Conv2d 3×3 and 1×1) and the GPT-2 reference with c_attn
  * adapted: initial adapters bit for bit under a seed, forward/backward, three AdamW steps, merge, dropout, and
- * the adapter the reference saved in PEFT's format. Committed fixtures in test/fixtures/peft/.
+ * the adapter the reference saved in PEFT's format. Committed fixtures in test/fixtures/peft/; live (torch26()): an
+ * adapter torchlet trained and saved loads into the reference with the same logits.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../src/index.js';
 import { models, Conv1D } from '../../src/text/index.js';
 import { LoraConfig, PeftModel, getPeftModel, type AdapterFiles } from '../../src/peft/index.js';
 import { assertValuesClose, loadFixture } from '../helpers/index.js';
+import { requireOrSkip, torch26 } from '../helpers/python.js';
 
 const { nn } = torch;
 const F = nn.functional;
-const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'peft');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FIX = join(HERE, '..', 'fixtures', 'peft');
+const SCRIPT = join(HERE, '..', '..', 'scripts', 'fixtures', 'peft_lora.py');
 const sdFile = (name: string) => torch.loadBytes(new Uint8Array(readFileSync(join(FIX, name)))) as Map<string, torch.Tensor>;
 const values = (t: torch.Tensor) => Array.from(t.contiguous().dataSync() as Float32Array);
 
@@ -157,4 +161,26 @@ test('GPT-2: LoRA on c_attn (Conv1D, fanInFanOut): state dict, logits, gradients
   assertValuesClose(values(a0.lora_B.get('default').weight.grad!), fx.gpt2.gradB0, { atol: 1e-5, rtol: 1e-4 }, 'grad B');
   p.merge();
   assertValuesClose(values(p.getParameter('base_model.model.transformer.h.0.attn.c_attn.base_layer.weight')), fx.gpt2.merged0, { atol: 1e-6, rtol: 1e-6 }, 'merged c_attn');
+});
+
+const py = torch26();
+test('an adapter trained and saved by torchlet loads into the PyTorch 2.6 reference (PEFT\'s loading rule) with the same logits (live)', async (t) => {
+  if (requireOrSkip(t, py.skip)) return;
+  const p = netLora(2, { initLoraWeights: false });
+  const opt = new torch.optim.AdamW(p.parameters().filter((q) => q.requiresGrad), { lr: 1e-2 });
+  for (let i = 0; i < 3; i++) {
+    opt.zeroGrad();
+    F.crossEntropy(p.call(ids) as torch.Tensor, targets).backward();
+    opt.step();
+  }
+  const want = values(torch.noGrad(() => p.call(ids) as torch.Tensor));
+  const dir = py.tmpdir();
+  try {
+    await p.savePretrained(dir);
+    const r = py.run(SCRIPT, ['load', py.inner(dir), '2', JSON.stringify(ids.tolist())]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { logits: number[]; metadata: Record<string, string> };
+    assert.deepEqual(out.metadata, { format: 'pt' });
+    assertValuesClose(out.logits, want, { atol: 1e-5, rtol: 1e-5 }, 'reference logits with torchlet\'s adapter');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
