@@ -138,11 +138,20 @@ export function loadAdapterFiles(peft: PeftModel, files: AdapterFiles, opts: Loa
 // Node's file system, behind a computed specifier so browser bundles never pull it in.
 const NODE_FS = 'node:fs';
 const NODE_PATH = 'node:path';
-async function nodeFs(fn: string): Promise<[typeof import('node:fs'), typeof import('node:path')]> {
+/** The few node:fs / node:path functions used here (so no declaration of this module names Node's types). */
+interface NodeFs {
+  mkdirSync(p: string, o: { recursive: boolean }): unknown;
+  writeFileSync(p: string, d: Uint8Array | string): void;
+  readFileSync(p: string): Uint8Array;
+  readFileSync(p: string, enc: 'utf8'): string;
+  existsSync(p: string): boolean;
+}
+interface NodePath { join(...parts: string[]): string }
+async function nodeFs(fn: string): Promise<[NodeFs, NodePath]> {
   if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
     throw new SerializationError(`${fn}: folders need Node.js; in the browser use adapterFiles() / PeftModel.fromAdapterFiles(model, files)`);
   }
-  return [await import(/* @vite-ignore */ NODE_FS) as typeof import('node:fs'), await import(/* @vite-ignore */ NODE_PATH) as typeof import('node:path')];
+  return [await import(/* @vite-ignore */ NODE_FS) as NodeFs, await import(/* @vite-ignore */ NODE_PATH) as NodePath];
 }
 
 /** Write adapter_model.safetensors and adapter_config.json into `dir` (an adapter other than 'default' into dir/<name>/, as PEFT). */
