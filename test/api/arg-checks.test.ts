@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
+import * as peft from '../../src/peft/index.js';
 
 const { nn, optim, data } = torch;
 const F = nn.functional;
@@ -172,7 +173,7 @@ const UTILS: Record<string, Row | string> = {
   clipGradNormAsync_: 'the same options as clipGradNorm_ (async variant)',
   clipGradValue_: 'positional (parameters, clipValue)',
   consumePrefixInStateDict: 'positional (stateDict, prefix)',
-  formatBytes: 'a number only', graphMemory: 'a tensor only', parametersToVector: 'parameters only',
+  formatBytes: 'a number only', graphMemory: [(o) => nn.utils.graphMemory(torch.ones([1]), o), 'parameters'], parametersToVector: 'parameters only',
   vectorToParameters: 'positional only', summary: 'a model and example inputs', ModelSummary: 'a result type',
   remapStateDictKeys: 'a state dict and a rules list/record of prefix pairs (checked: not an options object)',
   weightNorm: [(o) => nn.utils.weightNorm(new nn.Linear(2, 2), 'weight', o), 'dim'],
@@ -278,6 +279,24 @@ const TORCH: Record<string, Row | string> = {
   setRandomProfile: 'a profile name only (checked)',
   loadBlob: 'async; a Blob and { name }: checked in the test below',
 };
+/** torchlet/peft (a subpath export). */
+const PEFT: Record<string, Row | string> = {
+  LoraConfig: [(o) => new peft.LoraConfig(o), 'loraAlpha'],
+  PeftModel: [(o) => peft.PeftModel.fromAdapterFiles(new nn.Linear(2, 2), {} as never, o), 'adapterName'],
+  getPeftModel: 'positional (model, config, adapterName): the config is a checked LoraConfig; wrong arguments in test/peft/api.test.ts',
+  getPeftModelStateDict: 'positional (peftModel, adapterName): the adapter name is checked (test/peft/api.test.ts)',
+  setPeftModelStateDict: 'positional (peftModel, Map, adapterName): keys and shapes checked against the model (test/peft/api.test.ts)',
+  LoraLayer: 'abstract; built by getPeftModel from a checked LoraConfig',
+  LoraLinear: 'built by getPeftModel from a checked LoraConfig',
+  LoraConv2d: 'built by getPeftModel from a checked LoraConfig',
+  LoraEmbedding: 'built by getPeftModel from a checked LoraConfig',
+  LoraModel: 'built by getPeftModel (the PeftModel\'s base_model)',
+  ModulesToSaveWrapper: 'built by getPeftModel for LoraConfig.modulesToSave',
+};
+const PEFT_METHODS: Row[] = [
+  [(o) => peft.getPeftModel(new nn.Sequential(new nn.Linear(2, 2)), new peft.LoraConfig({ targetModules: ['0'] })).merge(o), 'adapterNames'],
+  [(o) => new peft.LoraConfig().with(o), 'useRslora'],
+];
 /** Functions of torch.* that take tensors, scalars, dims or sizes only (no options object): checked by their ops. */
 const TORCH_NO_OPTIONS = `abs add atan2 bmm broadcastTo cat ceil chunk clamp clone contiguous cos cumsum detach div dot eq erf erfinv
   exp expand expm1 flatten floor floorDivide fromHost gather ge gt index indexSelect isnan le log log1p logSoftmax logicalAnd logicalNot
@@ -316,6 +335,13 @@ test('nn.utils, optim (and param groups) and data reject a misspelt option', () 
   checkTable('data', DATA);
 });
 test('torch.* creation ops and reductions reject a misspelt option', () => checkTable('torch', TORCH));
+test('torchlet/peft rejects a misspelt option', async () => {
+  checkTable('peft', PEFT);
+  checkTable('peft (methods)', Object.fromEntries(PEFT_METHODS.map((r, i) => [String(i), r])));
+  const m = peft.getPeftModel(new nn.Sequential(new nn.Linear(2, 2)), new peft.LoraConfig({ targetModules: ['0'] }));
+  await assert.rejects(m.savePretrained('/tmp/x', { adapter_name: 'a' } as never), /did you mean 'adapterName'/);
+  await assert.rejects(peft.PeftModel.fromPretrained(new nn.Linear(2, 2), '/tmp/x', { is_trainable: true } as never), /did you mean 'isTrainable'/);
+});
 
 test('save/load check their arguments', async () => {
   await assert.rejects(torch.save(new Map([['a', torch.ones([1])]]), '/tmp/torchlet-args-x.safetensors', { metdata: {} } as never), /did you mean 'metadata'/);
@@ -398,6 +424,7 @@ test('every public export has a row or an exemption with its reason', () => {
     ...missing('optim', optim, Object.keys(OPTIM)),
     ...missing('data', data, Object.keys(DATA)),
     ...missing('torch', torch, [...Object.keys(TORCH), ...TORCH_NO_OPTIONS, ...TORCH_CLASSES]),
+    ...missing('torchlet/peft', peft, Object.keys(PEFT)),
   ];
   assert.deepEqual(notMissing, [], 'add a row (a call with a misspelt option) or an exemption with its reason for each new export');
 });

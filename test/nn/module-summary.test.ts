@@ -36,7 +36,7 @@ test('summary: tensor rows, totals, per-module output shapes, graph bytes with a
   assert.deepEqual(m.getBuffer('1.running_mean').tolist(), before);
   assert.equal(m.getBuffer('1.num_batches_tracked').item(), 0);
   assert.deepEqual(s.totals, {
-    params: 74, trainableParams: 42, frozenParams: 32, paramBytes: 296, trainableParamBytes: 168,
+    params: 74, trainableParams: 42, frozenParams: 32, paramBytes: 296, trainableParamBytes: 168, frozenParamBytes: 128, adamStateBytes: 336,
     buffers: 22, bufferBytes: 92, persistentBufferBytes: 72, gradBytes: 0,
   });
   assert.deepEqual(s.tensors.map((t) => [t.name, t.kind, t.trainable, t.persistent]), [

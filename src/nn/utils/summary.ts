@@ -10,17 +10,19 @@ import type { Node } from '../../autograd/node.js';
 import { enableGrad, noGrad } from '../../autograd/grad-mode.js';
 import { clone } from '../../ops/movement.js';
 import { copy_ } from '../../ops/inplace.js';
+import { checkOptions } from '../../core/args.js';
 import { Module, type RemovableHandle } from '../module.js';
 import { parametrizedTensors, peekParametrized } from './parametrize.js';
+import { Parameter } from '../parameter.js';
 
 export interface GraphMemory {
   /** Autograd nodes reachable from the output(s). */
   nodes: number;
-  /** Distinct storages the graph keeps alive beyond the leaves that require grad (parameters). */
+  /** Distinct storages the graph keeps alive beyond the parameters (leaves that require grad, and frozen nn.Parameters). */
   storages: number;
   /** Bytes of those storages: activations saved for backward and intermediate tensors held by nodes. */
   bytes: number;
-  /** Bytes of storages of leaves requiring grad (parameters) that the graph references; alive anyway. */
+  /** Bytes of storages of parameters (leaves requiring grad, and frozen nn.Parameters) the graph references; alive anyway. */
   leafBytes: number;
 }
 
@@ -38,9 +40,12 @@ export function tensorsIn(v: unknown, out: Tensor[] = [], depth = 0): Tensor[] {
 /**
  * Bytes the autograd graph behind `output` keeps alive: walks every node reachable from the output(s) and sums
  * the unique storages of the tensors the nodes saved for backward (`Node.saved`) and of the inputs they hold.
- * Storages of leaves that require grad (parameters) are reported apart in `leafBytes`.
+ * Storages of leaves that require grad, of frozen nn.Parameters, and of `opts.parameters` (a model's parameters, whose
+ * frozen ones a graph may hold only through views such as w.t()) are reported apart in `leafBytes`: the module keeps
+ * them alive anyway.
  */
-export function graphMemory(output: unknown): GraphMemory { // a Tensor, an array of them, or any nesting
+export function graphMemory(output: unknown, opts: { parameters?: Iterable<Tensor> } = {}): GraphMemory { // a Tensor, an array of them, or any nesting
+  const o = checkOptions<{ parameters: Iterable<Tensor> }>('nn.utils.graphMemory', opts, ['parameters']);
   const roots = tensorsIn(output);
   const seenNodes = new Set<Node>();
   const counted = new Set<object>();
@@ -60,7 +65,8 @@ export function graphMemory(output: unknown): GraphMemory { // a Tensor, an arra
       if (e && !seenNodes.has(e)) { seenNodes.add(e); stack.push(e); }
     });
   }
-  for (const t of held) if (t.isLeaf && t.requiresGrad) leafStorages.add(t.storage);
+  for (const t of held) if (t.isLeaf && (t.requiresGrad || t instanceof Parameter)) leafStorages.add(t.storage);
+  for (const p of o.parameters ?? []) leafStorages.add(p.storage); // frozen weights held through views (w.t())
   for (const t of held) {
     if (counted.has(t.storage)) continue;
     counted.add(t.storage);
@@ -95,6 +101,10 @@ export interface SummaryParametrizedRow {
 }
 export interface SummaryTotals {
   params: number; trainableParams: number; frozenParams: number; paramBytes: number; trainableParamBytes: number;
+  /** Bytes of the frozen parameters (requiresGrad false: no gradient, no optimizer state). */
+  frozenParamBytes: number;
+  /** Adam / AdamW state for the trainable parameters: exp_avg and exp_avg_sq, two values per element. */
+  adamStateBytes: number;
   buffers: number; bufferBytes: number; persistentBufferBytes: number; gradBytes: number;
 }
 export interface SummaryForward { inputShapes: number[][]; outputShapes: number[][]; outputBytes: number; withGrad: GraphMemory; noGrad: GraphMemory }
@@ -157,6 +167,9 @@ export class ModelSummary {
       `Total params: ${num(T.params)} (${formatBytes(T.paramBytes)})`,
       `Trainable params: ${num(T.trainableParams)}`,
       `Non-trainable params: ${num(T.frozenParams)}`,
+      `Optimizer state (Adam/AdamW: exp_avg + exp_avg_sq): ${formatBytes(T.adamStateBytes)}` + (T.frozenParams
+        ? `; training every parameter would hold ${formatBytes(2 * T.paramBytes)} (frozen parameters save ${formatBytes(2 * T.frozenParamBytes)} of optimizer state and ${formatBytes(T.frozenParamBytes)} of gradients)`
+        : ''),
       `Buffers: ${num(T.buffers)} elements (${formatBytes(T.bufferBytes)}; saved in stateDict: ${formatBytes(T.persistentBufferBytes)})`,
       `Gradients held: ${formatBytes(T.gradBytes)}`,
     );
@@ -168,7 +181,7 @@ export class ModelSummary {
           `(${num(F.withGrad.storages)} tensors saved for backward or held by nodes; parameters referenced: ${formatBytes(F.withGrad.leafBytes)})`,
         `  under noGrad: ${num(F.noGrad.nodes)} nodes, ${formatBytes(F.noGrad.bytes)} kept alive`,
         `Estimated training step: params ${formatBytes(T.paramBytes)} + grads ${formatBytes(T.trainableParamBytes)} ` +
-          `+ buffers ${formatBytes(T.bufferBytes)} + graph ${formatBytes(F.withGrad.bytes)} (optimizer state not included)`);
+          `+ buffers ${formatBytes(T.bufferBytes)} + graph ${formatBytes(F.withGrad.bytes)} (+ optimizer state above)`);
     }
     return out.join('\n');
   }
@@ -209,6 +222,8 @@ export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummar
     params: sum(ps, (t) => t.numel), trainableParams: sum(ps.filter((t) => t.trainable), (t) => t.numel),
     frozenParams: sum(ps.filter((t) => !t.trainable), (t) => t.numel), paramBytes: sum(ps, (t) => t.bytes),
     trainableParamBytes: sum(ps.filter((t) => t.trainable), (t) => t.bytes),
+    frozenParamBytes: sum(ps.filter((t) => !t.trainable), (t) => t.bytes),
+    adamStateBytes: 2 * sum(ps.filter((t) => t.trainable), (t) => t.bytes),
     buffers: sum(bs, (t) => t.numel), bufferBytes: sum(bs, (t) => t.bytes), persistentBufferBytes: sum(bs.filter((t) => t.persistent), (t) => t.bytes),
     gradBytes: sum(ps, (t) => t.gradBytes),
   };
@@ -233,14 +248,14 @@ export function summary(model: Module, ...exampleInputs: unknown[]): ModelSummar
     const call = (model as unknown as { call(...a: unknown[]): unknown });
     try {
       const out = enableGrad(() => call.call(...exampleInputs));
-      const withGrad = graphMemory(out);
+      const withGrad = graphMemory(out, { parameters: model.parameters() });
       const outs = tensorsIn(out);
       const noGradOut = noGrad(() => call.call(...exampleInputs));
       forward = {
         inputShapes: tensorsIn(exampleInputs).map((t) => [...t.shape]),
         outputShapes: outs.map((t) => [...t.shape]),
         outputBytes: outs.reduce((a, t) => a + t.nbytes(), 0),
-        withGrad, noGrad: graphMemory(noGradOut),
+        withGrad, noGrad: graphMemory(noGradOut, { parameters: model.parameters() }),
       };
     } finally {
       for (const h of handles) h.remove();
