@@ -143,6 +143,10 @@ export interface Progress { run: 0 | 1; step: number; loss: number; ms: number }
 
 /** The "try it" row: what torchlet says when a raw tensor is assigned to a module attribute. */
 export interface TryRawResult { code: string; error: string | null }
-export interface TrainResult { losses: [number[], number[]]; steps: number; ms: number; stopped: boolean }
+export interface TrainResult {
+  losses: [number[], number[]]; steps: number; ms: number; stopped: boolean;
+  /** the training loop's time, and the part spent in forward + backward + optimizer step (both runs) */
+  loopMs: number; computeMs: number;
+}
 export interface StepResult { analysis: Analysis; deltas: Record<string, number> | null }
 export interface LoadResult { report: LoadReport; analysis: Analysis }

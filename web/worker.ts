@@ -215,7 +215,7 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
     freezable: ps.map((p) => ({ name: p.name, frozen: frozenOf(p.layer) })),
     repr: String(net),
     initReport,
-    device: device === 'cpu' ? `cpu (WebAssembly, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})`
+    device: device === 'cpu' ? `cpu (${torch.backends.info().cpu.kernels}, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})`
       : softwareAdapter ? `webgpu (software: ${softwareAdapter})` : device,
     deviceNote,
     theoryStd,
@@ -363,7 +363,8 @@ async function opTrain(t: TrainRequest): Promise<TrainResult> {
   let order = Array.from(await torch.randperm(d.n, { generator: gen }).data(), Number);
   let pos = 0;
   const losses: [number[], number[]] = [[], []];
-  let step = 0;
+  let step = 0, computeMs = 0;
+  const tLoop = performance.now();
   for (; step < t.steps && !stopRequested; step++) {
     if (pos + t.batch > d.n) { order = Array.from(await torch.randperm(d.n, { generator: gen }).data(), Number); pos = 0; }
     const idx = order.slice(pos, pos + t.batch);
@@ -371,18 +372,20 @@ async function opTrain(t: TrainRequest): Promise<TrainResult> {
     const [x, y] = batchOf(d, idx);
     for (let r = 0 as 0 | 1; r < 2; r = (r + 1) as 0 | 1) {
       const { net, opt } = runs[r];
+      const c0 = performance.now();
       opt.zeroGrad();
       const loss = F.crossEntropy(net.call(x), y);
       loss.backward();
       opt.step();
       const v = (await loss.data())[0];
+      computeMs += performance.now() - c0;
       losses[r].push(v);
       post({ id: currentId, progress: { run: r, step, loss: v, ms: performance.now() - t0 } });
     }
     // let a 'stop' message in
     if (step % 5 === 4) await new Promise((ok) => setTimeout(ok, 0));
   }
-  return { losses, steps: step, ms: performance.now() - t0, stopped: stopRequested };
+  return { losses, steps: step, ms: performance.now() - t0, loopMs: performance.now() - tLoop, computeMs, stopped: stopRequested };
 }
 
 let currentId = 0;
