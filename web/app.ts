@@ -29,6 +29,8 @@ export interface ExplorerState {
   state: StateRow[];
   managed: Managed | null;
   tryRaw: TryRawResult | null;
+  /** String(model) in the worker (the bundled library) */
+  repr: string;
   deltas: Record<string, number> | null;
   train: { running: boolean; runs: number; steps: number; losses: [number[], number[]]; ms: number; labels: [string, string]; computeMs?: number; loopMs?: number };
   loadReport: LoadReport | null;
@@ -39,7 +41,7 @@ declare global { interface Window { __explorer: ExplorerState } }
 
 const X: ExplorerState = {
   ready: false, busy: false, analyses: 0, error: null, device: '', deviceNote: '', config: null, layerNames: [],
-  activationStd: [], gradientStd: [], weightStd: [], theoryStd: null, loss: NaN, state: [], managed: null, tryRaw: null, deltas: null,
+  activationStd: [], gradientStd: [], weightStd: [], theoryStd: null, loss: NaN, state: [], managed: null, tryRaw: null, repr: '', deltas: null,
   train: { running: false, runs: 0, steps: 0, losses: [[], []], ms: 0, labels: ['A', 'B'] }, loadReport: null, lastDownloadBytes: 0,
 };
 window.__explorer = X;
@@ -157,6 +159,7 @@ function renderAnalysis(a: Analysis): void {
   X.loss = a.loss;
   X.state = a.state;
   X.managed = a.managed;
+  X.repr = a.repr;
   X.analyses++;
   if (lossArch && lossArch !== archOf(a.config) && !X.train.running) clearLoss();
 
