@@ -163,17 +163,9 @@ function renderAnalysis(a: Analysis): void {
   X.analyses++;
   if (lossArch && lossArch !== archOf(a.config) && !X.train.running) clearLoss();
 
+  drawStd(a);
   const scheme = describeSpec(a.config.model === 'mlp' ? a.config.init.linear : a.config.init.conv);
   const allZero = a.activationStd.every((v) => v === 0);
-  $('std-chart').innerHTML = lineChartSvg([
-    { values: a.activationStd, color: COLOR_A },
-    ...(a.theoryStd ? [{ values: a.theoryStd, color: COLOR_T, dashed: true, width: 1.4 }] : []),
-    { values: a.gradientStd, color: COLOR_B },
-  ], {
-    log: true, xStart: 1, xLabel: 'layer (1 = first, last = the output logits)', yLabel: 'std', width: 760, height: 190,
-    title: `Per-layer std of activations and weight gradients under ${scheme}, log scale`,
-    empty: 'every activation and gradient is exactly 0 (std 0, off a log scale): with zero weights nothing flows forward or back',
-  });
   const first = a.activationStd[0], lastHidden = a.activationStd[Math.max(0, a.activationStd.length - 2)];
   const ratio = first > 0 && Number.isFinite(first) ? ` (×${fmt(lastHidden / first)})` : allZero ? ' (all zero: the weights are zero)' : '';
   const theory = a.theoryStd ? `; theory ${fmt(a.theoryStd[0])} → ${fmt(a.theoryStd[Math.max(0, a.theoryStd.length - 2)])}` : '; no theory line for the CNN (BatchNorm re-normalizes each layer)';
@@ -186,6 +178,25 @@ function renderAnalysis(a: Analysis): void {
     `<label class="check"><input type="checkbox" data-module="${f.name}"${f.frozen ? ' checked' : ''}> ${f.name}</label>`).join('');
   $('repr').textContent = a.repr;
   $('init-report').textContent = a.initReport;
+}
+
+function drawStd(a: Analysis): void {
+  const scheme = describeSpec(a.config.model === 'mlp' ? a.config.init.linear : a.config.init.conv);
+  $('std-chart').innerHTML = lineChartSvg([
+    { values: a.activationStd, color: COLOR_A },
+    ...(a.theoryStd ? [{ values: a.theoryStd, color: COLOR_T, dashed: true, width: 1.4 }] : []),
+    { values: a.gradientStd, color: COLOR_B },
+  ], {
+    log: true, xStart: 1, xLabel: 'layer (1 = first, last = the output logits)', yLabel: 'std', width: chartWidth('std-chart', 760), height: 200,
+    title: `Per-layer std of activations and weight gradients under ${scheme}, log scale`,
+    empty: 'every activation and gradient is exactly 0 (std 0, off a log scale): with zero weights nothing flows forward or back',
+  });
+}
+
+/** The chart's width in CSS pixels (so its 10 px labels stay 10 px), within [300, max]. */
+function chartWidth(id: string, max: number): number {
+  const w = $(id).clientWidth;
+  return w > 0 ? Math.max(300, Math.min(max, Math.round(w))) : max;
 }
 
 function renderLayers(a: Analysis): void {
@@ -253,7 +264,7 @@ function renderLoss(): void {
   $('loss-chart').innerHTML = lineChartSvg([
     { values: a, color: COLOR_A, width: 0.8 }, { values: b, color: COLOR_B, width: 0.8 },
     { values: ema(a), color: COLOR_A, dashed: true, width: 2 }, { values: ema(b), color: COLOR_B, dashed: true, width: 2 },
-  ], { xLabel: 'step', yLabel: 'loss', width: 420, height: 190, title: `Training loss per step: A (${la}) and B (${lb})`, empty: 'press train: the losses appear here' });
+  ], { xLabel: 'step', yLabel: 'loss', width: chartWidth('loss-chart', 420), height: 200, title: `Training loss per step: A (${la}) and B (${lb})`, empty: 'press train: the losses appear here' });
 }
 
 function renderLoadReport(r: LoadReport): void {
@@ -444,4 +455,9 @@ $('upload').addEventListener('change', () => {
 });
 
 renderLoss();
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => { if (last) drawStd(last); renderLoss(); }, 150);
+});
 void apply().finally(() => { X.ready = true; });

@@ -417,7 +417,7 @@ test('explorer page in Chromium: default comparison, names, init theory, paramet
   });
 });
 
-test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU, a short run, freeze, save, load', { timeout: 120_000 }, async (t) => {
+test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU, a short run, freeze, save, load', { timeout: 300_000 }, async (t) => {
   const why = chromiumMissing();
   if (requireOrSkip(t, why)) return;
   await withServer(async (s) => {
@@ -435,6 +435,7 @@ test('explorer page on WebGPU (SwiftShader adapter): the same numbers as the CPU
       if (requireOrSkip(t, /software/.test(x.deviceNote) ? null : `no WebGPU adapter in this chromium (${x.deviceNote})`)) return;
       assert.match(x.deviceNote, /only WebGPU adapter is software \(SwiftShader\)/);
       const cfg = { depth: 6, width: 48, scheme: 'kaiming_normal', mode: 'fan_in', nonlinearity: 'relu' };
+      page.setDefaultTimeout(150_000); // the first WebGPU analysis compiles every pipeline on SwiftShader (the CPU)
       const gpu = await apply({ ...cfg, device: 'webgpu' });
       assert.equal(gpu.device, 'webgpu (software: SwiftShader)');
       assert.ok(gpu.state.every((r) => r.device === 'webgpu'), 'parameters and buffers live on webgpu');
