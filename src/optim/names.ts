@@ -10,6 +10,5 @@ import { RMSprop } from './rmsprop.js';
 import { Adagrad } from './adagrad.js';
 import * as lrScheduler from './lr-scheduler/index.js';
 
-type Ctor = abstract new (...args: never[]) => unknown;
 keepClassNames({ Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad });
-keepClassNames(Object.fromEntries(Object.entries(lrScheduler).filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k))) as Record<string, Ctor>);
+keepClassNames(Object.fromEntries(Object.entries(lrScheduler).filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k))));
