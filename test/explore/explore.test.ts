@@ -178,10 +178,12 @@ test('explorer page in Chromium: default comparison, names, init theory, paramet
         assert.match(await page.locator('#legend-b').innerText(), /N\(0, 0\.01\)/);
         assert.equal(await page.locator('#apply').isDisabled(), false);
         mkdirSync(ARTIFACTS, { recursive: true });
-        for (const [w, h] of [[1280, 900], [800, 1000], [420, 900]]) {
-          await page.setViewportSize({ width: w, height: h });
+        for (const [w, h] of [[1280, 900], [800, 1000], [420, 2400]]) {
+          await page.setViewportSize({ width: w, height: Math.min(h, 1000) });
+          await page.waitForTimeout(400); // the charts redraw at the new width (debounced)
           const file = join(ARTIFACTS, `explorer-${w}.png`);
-          await page.screenshot({ path: file });
+          // 420 px: the phone's first screens (controls, the std chart, the training run), as one tall image
+          await page.screenshot({ path: file, fullPage: h > 1000, clip: h > 1000 ? { x: 0, y: 0, width: w, height: h } : undefined });
           assert.ok(readFileSync(file).length > 10_000);
         }
         await page.setViewportSize({ width: 1440, height: 1000 });
