@@ -82,7 +82,7 @@ function setStatus(state: 'busy' | 'ready' | 'error', text: string): void {
   s.textContent = state === 'error' ? 'error (details below the header)' : text;
   s.title = text;
   const box = $('error');
-  if (state === 'error') { X.error = text; box.textContent = text; box.hidden = false; } else if (state === 'busy') box.hidden = true;
+  if (state === 'error') { X.error = text; box.textContent = text; box.hidden = false; } else if (state === 'busy') { X.error = null; box.hidden = true; }
 }
 
 // ---- controls ----
