@@ -2,7 +2,8 @@
  * @file The same work in headless Chromium (Debian's chromium, driven by playwright-core; the browser bundle of
  * scripts/bundle-browser.mjs served from 127.0.0.1 with COOP/COEP) and in Node, 1 thread on both sides,
  * interleaved: each repetition times a block in Node, then the same block in the page. Cases: an MLP training
- * step (784-512-512-10, batch 128, SGD), a million-element add and a 16x512 sigmoid.
+ * step (784-512-512-10, batch 128, SGD), the initialization explorer's default training step (a 10x64 ReLU MLP,
+ * batch 64, SGD with momentum: one of the two runs it trains side by side), a million-element add and a 16x512 sigmoid.
  * List it in bench/run.ts SUITES as `browser: () => import('./browser.js')`.
  */
 import { existsSync } from 'node:fs';
@@ -24,14 +25,20 @@ export function setup(torch) {
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
   const x = torch.randn([128, 784]), y = torch.randint(0, 10, [128]);
   const a = torch.randn([1000000]), b = torch.randn([1000000]), s = torch.randn([16, 512]);
+  const deep = [];
+  for (let i = 0; i < 10; i++) deep.push(new nn.Linear(i === 0 ? 784 : 64, 64), new nn.ReLU());
+  const explorer = new nn.Sequential(...deep, new nn.Linear(64, 10));
+  const eopt = new optim.SGD(explorer.parameters(), { lr: 0.01, momentum: 0.9 });
+  const ex = torch.rand([64, 784]), ey = torch.randint(0, 10, [64]);
   const blocks = {
     'MLP 784-512-512-10 step b128': [() => { opt.zeroGrad(); nn.functional.crossEntropy(model.call(x), y).backward(); opt.step(); }, 3],
+    'explorer step: MLP 10x64 b64, SGD momentum': [() => { eopt.zeroGrad(); nn.functional.crossEntropy(explorer.call(ex), ey).backward(); eopt.step(); }, 10],
     'add 1M': [() => a.add(b), 20],
     'sigmoid 16x512': [() => s.sigmoid(), 200],
   };
   return (name) => { const [fn, inner] = blocks[name]; const t0 = performance.now(); for (let i = 0; i < inner; i++) fn(); return (performance.now() - t0) / inner; };
 }`;
-const NAMES = ['MLP 784-512-512-10 step b128', 'add 1M', 'sigmoid 16x512'];
+const NAMES = ['MLP 784-512-512-10 step b128', 'explorer step: MLP 10x64 b64, SGD momentum', 'add 1M', 'sigmoid 16x512'];
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((p, q) => p - q);

@@ -13,6 +13,8 @@ export class Normalize extends nn.Module {
   mean = new nn.Buffer(torch.tensor([0.1307]), { persistent: false });
   std = new nn.Buffer(torch.tensor([0.3081]), { persistent: false });
   forward(x: torch.Tensor): torch.Tensor { return x.sub(this.mean).div(this.std); }
+  // the page's bundle is minified: name the page's own classes (torchlet's classes are named by the library)
+  override _getName(): string { return 'Normalize'; }
 }
 
 function activation(a: Activation): torch.nn.Module {
@@ -37,6 +39,7 @@ export class DeepMLP extends nn.Module {
   forward(x: torch.Tensor): torch.Tensor {
     return this.head.call(this.layers.call(this.flatten.call(this.norm.call(x))));
   }
+  override _getName(): string { return 'DeepMLP'; }
 }
 
 /** The digits CNN of `torchlet train --model cnn` (without dropout), with the chosen activation. */
@@ -55,6 +58,7 @@ export class DigitsCNN extends nn.Module {
   forward(x: torch.Tensor): torch.Tensor {
     return this.head.call(this.features.call(this.norm.call(x)));
   }
+  override _getName(): string { return 'DigitsCNN'; }
 }
 
 export type Net = torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor };

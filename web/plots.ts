@@ -18,21 +18,58 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** A histogram as bars; the x axis shows lo and hi. */
-export function histogramSvg(h: Histogram | null, color: string, opts: { width?: number; height?: number; empty?: string } = {}): string {
-  const W = opts.width ?? 220, H = opts.height ?? 58, pad = 12;
+export interface HistogramOpts {
+  width?: number; height?: number;
+  /** text shown when there is nothing to draw */
+  empty?: string;
+  /** the chart's accessible title */
+  title?: string;
+  /** a shared x range (the same axis for every layer) instead of the histogram's own [lo, hi] */
+  range?: [number, number];
+  /** log10(1 + count) on the y axis, so that one tall bar (ReLU's zeros) does not flatten the rest */
+  logCount?: boolean;
+}
+
+/** A histogram as bars, with a count axis (ticks and labels) and an x axis with ticks; `<title>` for screen readers. */
+export function histogramSvg(h: Histogram | null, color: string, opts: HistogramOpts = {}): string {
+  const W = opts.width ?? 240, H = opts.height ?? 96;
+  const L = 34, R = 6, T = 6, B = 16;
+  const title = opts.title ? `<title>${esc(opts.title)}</title>` : '';
+  const aria = opts.title ? ` aria-label="${esc(opts.title)}"` : '';
   if (!h || h.n === 0) {
-    return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">${esc(opts.empty ?? 'no data')}</text></svg>`;
+    return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img"${aria}>${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle">${esc(opts.empty ?? 'no data')}</text></svg>`;
   }
-  const max = Math.max(1, ...h.counts);
-  const bw = W / h.counts.length;
-  const bars = h.counts.map((c, i) => {
-    const bh = c === 0 ? 0 : Math.max(1, (c / max) * (H - pad - 2));
-    return `<rect x="${(i * bw).toFixed(2)}" y="${(H - pad - bh).toFixed(2)}" width="${Math.max(0.5, bw - 0.6).toFixed(2)}" height="${bh.toFixed(2)}" fill="${color}"/>`;
-  }).join('');
-  const axis = `<line x1="0" x2="${W}" y1="${H - pad}" y2="${H - pad}" stroke="#d0d5dd"/>`;
-  const labels = `<text x="0" y="${H - 1}">${esc(fmt(h.lo))}</text><text x="${W}" y="${H - 1}" text-anchor="end">${esc(fmt(h.hi))}</text>`;
-  return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img">${bars}${axis}${labels}</svg>`;
+  const [xlo, xhi] = opts.range && opts.range[1] > opts.range[0] ? opts.range : [h.lo, h.hi];
+  const maxC = Math.max(1, ...h.counts);
+  const ty = (c: number) => (opts.logCount ? Math.log10(1 + c) / Math.log10(1 + maxC) : c / maxC);
+  const py = (c: number) => T + (1 - ty(c)) * (H - T - B);
+  const px = (v: number) => L + ((v - xlo) / (xhi - xlo)) * (W - L - R);
+  const bw = (h.hi - h.lo) / h.counts.length;
+  const parts: string[] = [];
+  // count axis: 0, max (and the middle, or the powers of ten on a log axis)
+  const yt = opts.logCount
+    ? [0, ...Array.from({ length: Math.floor(Math.log10(maxC)) + 1 }, (_, k) => 10 ** k).filter((v) => v <= maxC)]
+    : [0, ...niceTicks(0, maxC, 2).filter((v) => v > 0 && v <= 0.75 * maxC && Number.isInteger(v)), maxC];
+  for (const c of [...new Set(yt)]) {
+    const y = py(c);
+    parts.push(`<line x1="${L - 3}" x2="${W - R}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eef0f3"/>`);
+    parts.push(`<text x="${L - 5}" y="${(y + 3).toFixed(1)}" text-anchor="end">${esc(c >= 1e4 ? c.toExponential(0).replace('e+', 'e') : String(c))}</text>`);
+  }
+  h.counts.forEach((c, i) => {
+    if (c === 0) return;
+    const x0 = Math.max(L, px(h.lo + i * bw)), x1 = Math.min(W - R, px(h.lo + (i + 1) * bw));
+    const y = Math.min(py(c), H - B - 1);
+    parts.push(`<rect x="${x0.toFixed(2)}" y="${y.toFixed(2)}" width="${Math.max(0.8, x1 - x0 - 0.4).toFixed(2)}" height="${(H - B - y).toFixed(2)}" fill="${color}"/>`);
+  });
+  parts.push(`<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#98a2b3"/><line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#98a2b3"/>`);
+  const xt = niceTicks(xlo, xhi, 3);
+  for (const v of xt) {
+    const x = px(v);
+    if (x < L - 0.5 || x > W - R + 0.5) continue;
+    parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${H - B}" y2="${H - B + 3}" stroke="#98a2b3"/>`);
+    parts.push(`<text x="${x.toFixed(1)}" y="${H - 3}" text-anchor="middle">${esc(fmt(v))}</text>`);
+  }
+  return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img"${aria} data-axes="count,value">${title}${parts.join('')}</svg>`;
 }
 
 export interface Series { values: number[]; color: string; dashed?: boolean; label?: string; width?: number }
@@ -51,7 +88,9 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
  * A line chart of one or more series over x = xStart, xStart+1, ... Log y skips values <= 0 and non-finite
  * ones (the line breaks there).
  */
-export function lineChartSvg(series: Series[], opts: { width?: number; height?: number; log?: boolean; xStart?: number; xLabel?: string; yLabel?: string } = {}): string {
+export function lineChartSvg(series: Series[], opts: {
+  width?: number; height?: number; log?: boolean; xStart?: number; xLabel?: string; yLabel?: string; title?: string; empty?: string;
+} = {}): string {
   const W = opts.width ?? 640, H = opts.height ?? 220;
   const L = 52, R = 10, T = 8, B = 28;
   const log = opts.log ?? false;
@@ -59,8 +98,10 @@ export function lineChartSvg(series: Series[], opts: { width?: number; height?: 
   const ok = (v: number) => Number.isFinite(v) && (!log || v > 0);
   const all = series.flatMap((s) => s.values.filter(ok));
   const n = Math.max(1, ...series.map((s) => s.values.length));
+  const title = opts.title ? `<title>${esc(opts.title)}</title>` : '';
+  const aria = opts.title ? ` aria-label="${esc(opts.title)}"` : '';
   if (all.length === 0) {
-    return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}"><text x="${W / 2}" y="${H / 2}" text-anchor="middle">no data yet</text></svg>`;
+    return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img"${aria}>${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle">${esc(opts.empty ?? 'no data yet')}</text></svg>`;
   }
   const tf = (v: number) => (log ? Math.log10(v) : v);
   let lo = Math.min(...all.map(tf)), hi = Math.max(...all.map(tf));
@@ -107,7 +148,7 @@ export function lineChartSvg(series: Series[], opts: { width?: number; height?: 
       s.values.forEach((v, i) => { if (ok(v)) parts.push(`<circle cx="${px(i).toFixed(1)}" cy="${py(v).toFixed(1)}" r="2.2" fill="${s.color}"/>`); });
     }
   }
-  return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img">${parts.join('')}</svg>`;
+  return `<svg xmlns="${NS}" viewBox="0 0 ${W} ${H}" role="img"${aria}>${title}${parts.join('')}</svg>`;
 }
 
 /** Exponential moving average (for noisy loss curves). */

@@ -26,7 +26,8 @@ export interface Config {
   seed: number;
   /** digits in the analysis batch */
   batch: number;
-  device: 'auto' | 'cpu';
+  /** auto: a hardware WebGPU adapter if there is one, else the CPU (a software adapter is slower than the CPU) */
+  device: 'auto' | 'cpu' | 'webgpu';
 }
 
 /** Counts of equal-width bins over [lo, hi]. */
@@ -56,6 +57,33 @@ export interface StateRow {
   delta?: number;
 }
 
+/**
+ * One row of the parameter-management panel: a tensor (or plain value) the model holds, with the four columns
+ * measured on the library (not assumed): in `parameters()`, moved by `.to()`, reached by backward, in `stateDict()`.
+ */
+export interface ManagedRow {
+  name: string;
+  kind: 'parameter' | 'buffer' | 'buffer (non-persistent)' | 'plain value';
+  /** shape for tensors; the value for plain values */
+  what: string;
+  optimizer: boolean;
+  moved: boolean;
+  graph: boolean;
+  saved: boolean;
+  /** parameters: requiresGrad */
+  frozen?: boolean;
+}
+
+/** The parameter-management panel: rows, and one training step's graph memory against the parameters' bytes. */
+export interface Managed {
+  rows: ManagedRow[];
+  /** bytes the autograd graph of one forward + loss keeps alive until backward (nn.utils.graphMemory) */
+  graphBytes: number;
+  graphNodes: number;
+  paramBytes: number;
+  trainableParamBytes: number;
+}
+
 export interface Analysis {
   config: Config;
   layers: LayerStats[];
@@ -70,6 +98,11 @@ export interface Analysis {
   repr: string;
   initReport: string;
   device: string;
+  /** why 'auto' chose this device, e.g. 'the only WebGPU adapter is software (SwiftShader): using the CPU' */
+  deviceNote: string;
+  /** the activation std the theory predicts per layer (MLP only; null for the CNN, whose BatchNorm resets it) */
+  theoryStd: number[] | null;
+  managed: Managed;
   ms: number;
 }
 
@@ -94,16 +127,26 @@ export type Request =
   | { op: 'analyze'; config: Config }
   | { op: 'train'; train: TrainRequest }
   | { op: 'stop' }
-  | { op: 'freeze'; module: string; frozen: boolean; lr: number }
+  | { op: 'freeze'; module: string; frozen: boolean }
   | { op: 'step'; lr: number }
   | { op: 'save' }
-  | { op: 'load'; bytes: Uint8Array; name: string };
+  | { op: 'load'; bytes: Uint8Array; name: string }
+  | { op: 'tryRaw' };
 
 export type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string }
-  | { id: number; progress: { run: 0 | 1; step: number; loss: number } };
+  | { id: number; progress: Progress };
 
-export interface TrainResult { losses: [number[], number[]]; steps: number; ms: number; stopped: boolean }
-export interface StepResult { analysis: Analysis; deltas: Record<string, number> }
+/** One training step of one run; ms since the run started. */
+export interface Progress { run: 0 | 1; step: number; loss: number; ms: number }
+
+/** The "try it" row: what torchlet says when a raw tensor is assigned to a module attribute. */
+export interface TryRawResult { code: string; error: string | null }
+export interface TrainResult {
+  losses: [number[], number[]]; steps: number; ms: number; stopped: boolean;
+  /** the training loop's time, and the part spent in forward + backward + optimizer step (both runs) */
+  loopMs: number; computeMs: number;
+}
+export interface StepResult { analysis: Analysis; deltas: Record<string, number> | null }
 export interface LoadResult { report: LoadReport; analysis: Analysis }

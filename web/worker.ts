@@ -4,9 +4,11 @@
  * Requests are answered in order; 'stop' is handled at once (it ends a training run).
  */
 import * as torch from '../src/index.js';
-import { buildNet, describeLayer, probes, type Net } from './models.js';
+import { buildNet, describeLayer, probes, type DeepMLP, type Net } from './models.js';
+import { mlpTheoryStd } from './theory.js';
 import type {
-  Analysis, Config, Histogram, LayerStats, LoadReport, LoadResult, Reply, Request, StateRow, StepResult, TrainRequest, TrainResult,
+  Analysis, Config, Histogram, LayerStats, LoadReport, LoadResult, Managed, ManagedRow, Reply, Request, StateRow, StepResult, TrainRequest,
+  TrainResult, TryRawResult,
 } from './protocol.js';
 
 const { nn, optim } = torch;
@@ -15,7 +17,10 @@ const F = nn.functional;
 const BINS = 40;
 let digits: { n: number; x: Float32Array; y: Int32Array } | null = null;
 let device: 'cpu' | 'webgpu' = 'cpu';
+let deviceNote = '';
 let gpuTried = false;
+/** 'SwiftShader' etc. when the WebGPU adapter is a software one (slower than the CPU kernels), else null. */
+let softwareAdapter: string | null = null;
 let model: Net | null = null;
 let config: Config | null = null;
 let stopRequested = false;
@@ -47,15 +52,31 @@ function batchOf(d: NonNullable<typeof digits>, idx: ArrayLike<number>): [torch.
 }
 
 async function pickDevice(want: Config['device']): Promise<void> {
-  if (want === 'cpu') { device = 'cpu'; return; }
+  if (want === 'cpu') { device = 'cpu'; deviceNote = 'chosen'; return; }
   if (!gpuTried) {
     gpuTried = true;
     const nav = (self as unknown as { navigator?: { gpu?: unknown } }).navigator;
     if (nav?.gpu) {
-      try { await torch.webgpu.init(); } catch { /* no adapter: stay on the CPU */ }
+      try {
+        const info = await torch.webgpu.init();
+        const desc = `${info.vendor} ${info.architecture} ${info.description} ${info.name}`;
+        softwareAdapter = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(desc)
+          ? (/swiftshader/i.test(desc) ? 'SwiftShader' : (info.description || info.name || 'software')) : null;
+      } catch { /* no adapter: stay on the CPU */ }
     }
   }
-  device = torch.webgpu.isAvailable() ? 'webgpu' : 'cpu';
+  const gpu = torch.webgpu.isAvailable();
+  if (want === 'webgpu') {
+    if (!gpu) throw new Error('device webgpu: this browser has no WebGPU adapter (navigator.gpu is missing or gave none); choose auto or cpu');
+    device = 'webgpu';
+    deviceNote = softwareAdapter ? `software adapter (${softwareAdapter}): runs on the CPU, slower than the cpu device` : 'hardware adapter';
+  } else if (gpu && !softwareAdapter) {
+    device = 'webgpu'; deviceNote = 'auto: a hardware WebGPU adapter';
+  } else {
+    device = 'cpu';
+    deviceNote = gpu ? `auto: the only WebGPU adapter is software (${softwareAdapter}), slower than the CPU kernels; choose webgpu to use it anyway`
+      : 'auto: no WebGPU adapter in this browser';
+  }
 }
 
 function histogram(v: ArrayLike<number>): Histogram {
@@ -95,6 +116,51 @@ function stateRows(net: Net, deltas?: Record<string, number>): StateRow[] {
   return rows;
 }
 
+/** Plain (non-tensor) attribute values of each module: what `.to()`, the optimizer and stateDict() never see. */
+function plainValues(net: Net): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [prefix, m] of net.namedModules()) {
+    for (const [k, v] of Object.entries(m)) {
+      if (k.startsWith('_') || k === 'training') continue;
+      if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out.push([prefix ? `${prefix}.${k}` : k, String(v)]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The four columns, each measured on the library: the optimizer's view is `net.parameters()`; `.to()` is run on a
+ * structurally identical copy moved to the 'meta' device; "in the graph" means backward reached the tensor (it has
+ * a .grad after analyze()'s backward); "saved" is membership in `net.stateDict()`.
+ */
+function managedPanel(net: Net, c: Config, graph: { bytes: number; nodes: number }): Managed {
+  const params = new Set(net.parameters());
+  const sd = net.stateDict();
+  const copy = buildNet(c);
+  const copyPlain = new Map(plainValues(copy));
+  copy.to('meta');
+  const movedNames = new Set<string>();
+  for (const [k, t] of [...copy.namedParameters(), ...copy.namedBuffers()]) if (t.device === 'meta') movedNames.add(k);
+  const afterPlain = new Map(plainValues(copy));
+  const rows: ManagedRow[] = [];
+  for (const [name, p] of net.namedParameters()) {
+    rows.push({ name, kind: 'parameter', what: `[${p.shape.join(', ')}] ${p.dtype}`, optimizer: params.has(p), moved: movedNames.has(name),
+      graph: p.grad !== null && p.grad !== undefined, saved: sd.has(name), frozen: !p.requiresGrad });
+  }
+  for (const [name, b] of net.namedBuffers()) {
+    rows.push({ name, kind: sd.has(name) ? 'buffer' : 'buffer (non-persistent)', what: `[${b.shape.join(', ')}] ${b.dtype}`,
+      optimizer: params.has(b), moved: movedNames.has(name), graph: b.grad !== null && b.grad !== undefined, saved: sd.has(name) });
+  }
+  for (const [name, v] of plainValues(net)) {
+    rows.push({ name, kind: 'plain value', what: v, optimizer: false, moved: copyPlain.get(name) !== afterPlain.get(name), graph: false, saved: sd.has(name) });
+  }
+  const ps = net.parameters();
+  return {
+    rows, graphBytes: graph.bytes, graphNodes: graph.nodes,
+    paramBytes: ps.reduce((a, p) => a + p.nbytes(), 0), trainableParamBytes: ps.filter((p) => p.requiresGrad).reduce((a, p) => a + p.nbytes(), 0),
+  };
+}
+
 /** Forward a batch of digits with hooks on each layer's activation, backward the cross-entropy, measure. */
 async function analyze(net: Net, c: Config, initReport: string): Promise<Analysis> {
   const t0 = performance.now();
@@ -107,9 +173,11 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
   net.train();
   net.zeroGrad({ setToNone: true });
   let lossValue = NaN;
+  let graph = { bytes: 0, nodes: 0 };
   try {
     const logits = net.call(x);
     const loss = F.crossEntropy(logits, y);
+    graph = nn.utils.graphMemory(loss);
     lossValue = (await loss.data())[0];
     if (loss.requiresGrad) loss.backward();
   } finally {
@@ -127,6 +195,14 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
       gradient: g ? histogram(await g.data()) : null,
     });
   }
+  let theoryStd: number[] | null = null;
+  if (c.model === 'mlp') {
+    // the normalized input's mean square, as the first layer sees it
+    const xin = await (net as DeepMLP).norm.call(x).data();
+    let m2 = 0;
+    for (let i = 0; i < xin.length; i++) m2 += xin[i] * xin[i];
+    theoryStd = mlpTheoryStd(c.depth, c.width, c.activation, c.init.linear, m2 / xin.length);
+  }
   const frozenOf = (m: torch.nn.Module) => m.parameters().length > 0 && m.parameters().every((q) => !q.requiresGrad);
   return {
     config: c,
@@ -139,7 +215,11 @@ async function analyze(net: Net, c: Config, initReport: string): Promise<Analysi
     freezable: ps.map((p) => ({ name: p.name, frozen: frozenOf(p.layer) })),
     repr: String(net),
     initReport,
-    device: device === 'cpu' ? `cpu (WebAssembly, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})` : device,
+    device: device === 'cpu' ? `cpu (${torch.backends.info().cpu.kernels}, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})`
+      : softwareAdapter ? `webgpu (software: ${softwareAdapter})` : device,
+    deviceNote,
+    theoryStd,
+    managed: managedPanel(net, c, graph),
     ms: performance.now() - t0,
   };
 }
@@ -194,10 +274,24 @@ async function opStep(lr: number): Promise<StepResult> {
   return { analysis, deltas };
 }
 
-async function opFreeze(module: string, frozen: boolean, lr: number): Promise<StepResult> {
-  const { net } = current();
+/** Freezing only flips requiresGrad (no optimizer step): the page re-measures; "one SGD step" shows the skip. */
+async function opFreeze(module: string, frozen: boolean): Promise<StepResult> {
+  const { net, c } = current();
   net.getSubmodule(module).requiresGrad_(!frozen);
-  return opStep(lr);
+  return { analysis: await analyze(net, c, lastInitReport), deltas: null };
+}
+
+/** The "try it" row: assign a raw tensor to a module attribute, and report what torchlet says. */
+function opTryRaw(): TryRawResult {
+  const { net } = current();
+  const code = 'model.scratch = torch.ones([3])';
+  try {
+    (net as unknown as Record<string, unknown>).scratch = torch.ones([3]);
+  } catch (e) {
+    return { code, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+  delete (net as unknown as Record<string, unknown>).scratch;
+  return { code, error: null };
 }
 
 async function opSave(): Promise<Uint8Array> {
@@ -269,7 +363,8 @@ async function opTrain(t: TrainRequest): Promise<TrainResult> {
   let order = Array.from(await torch.randperm(d.n, { generator: gen }).data(), Number);
   let pos = 0;
   const losses: [number[], number[]] = [[], []];
-  let step = 0;
+  let step = 0, computeMs = 0;
+  const tLoop = performance.now();
   for (; step < t.steps && !stopRequested; step++) {
     if (pos + t.batch > d.n) { order = Array.from(await torch.randperm(d.n, { generator: gen }).data(), Number); pos = 0; }
     const idx = order.slice(pos, pos + t.batch);
@@ -277,18 +372,20 @@ async function opTrain(t: TrainRequest): Promise<TrainResult> {
     const [x, y] = batchOf(d, idx);
     for (let r = 0 as 0 | 1; r < 2; r = (r + 1) as 0 | 1) {
       const { net, opt } = runs[r];
+      const c0 = performance.now();
       opt.zeroGrad();
       const loss = F.crossEntropy(net.call(x), y);
       loss.backward();
       opt.step();
       const v = (await loss.data())[0];
+      computeMs += performance.now() - c0;
       losses[r].push(v);
-      post({ id: currentId, progress: { run: r, step, loss: v } });
+      post({ id: currentId, progress: { run: r, step, loss: v, ms: performance.now() - t0 } });
     }
     // let a 'stop' message in
     if (step % 5 === 4) await new Promise((ok) => setTimeout(ok, 0));
   }
-  return { losses, steps: step, ms: performance.now() - t0, stopped: stopRequested };
+  return { losses, steps: step, ms: performance.now() - t0, loopMs: performance.now() - tLoop, computeMs, stopped: stopRequested };
 }
 
 let currentId = 0;
@@ -301,7 +398,8 @@ async function handle(id: number, req: Request): Promise<void> {
     switch (req.op) {
       case 'analyze': result = await opAnalyze(req.config); break;
       case 'train': result = await opTrain(req.train); break;
-      case 'freeze': result = await opFreeze(req.module, req.frozen, req.lr); break;
+      case 'freeze': result = await opFreeze(req.module, req.frozen); break;
+      case 'tryRaw': result = opTryRaw(); break;
       case 'step': result = await opStep(req.lr); break;
       case 'save': { const b = await opSave(); transfer.push(b.buffer as ArrayBuffer); result = b; break; }
       case 'load': result = await opLoad(req.bytes, req.name); break;

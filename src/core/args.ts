@@ -10,10 +10,12 @@
  */
 import { DEVICE_NAMES, isDeviceName, type DeviceName } from './devices.js';
 import { TorchletError } from './errors.js';
+import { keepClassNames } from './class-names.js';
 import { dtypeFromName, dtypeNameHelp, type DType } from './dtype.js';
 
 /** A wrong argument: wrong type, unknown option key, value out of range. */
 export class ArgumentError extends TorchletError {}
+keepClassNames({ ArgumentError });
 
 /** A short, readable description of a value for error messages. */
 export function describeValue(v: unknown): string {

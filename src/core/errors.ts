@@ -1,7 +1,8 @@
 /**
  * @file Error classes. Messages start with the op (or module path / key), give expected vs got, and end
- * with what to do. Imports nothing.
+ * with what to do. Imports only class-names.ts.
  */
+import { keepClassNames } from './class-names.js';
 
 export class TorchletError extends Error {
   constructor(message: string) { super(message); this.name = new.target.name; }
@@ -27,3 +28,5 @@ export class UnsupportedOpError extends TorchletError {
     super(`${op}: not supported for dtype ${dtype} on device ${device}${hint ? `. ${hint}` : ''}`);
   }
 }
+
+keepClassNames({ TorchletError, ShapeError, DTypeError, DeviceError, IndexError, AutogradError, ModuleError, StateDictError, SerializationError, UnsupportedOpError });

@@ -4,11 +4,13 @@
  */
 import { checkSpec } from '../core/args.js';
 import { TorchletError, IndexError } from '../core/errors.js';
+import { keepClassNames } from '../core/class-names.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator, randperm } from '../random/index.js';
 import '../ops/methods.js';
 
 export class DataError extends TorchletError {}
+keepClassNames({ DataError });
 
 /** A map-style dataset: `len()` items, `getItem(i)` for i in [0, len()). */
 export abstract class Dataset<T = unknown> {

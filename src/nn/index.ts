@@ -5,6 +5,7 @@ export { Module, IncompatibleKeys, type StateDict, type RemovableHandle, type Fo
 export { Parameter, Buffer, type BufferOptions } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js';
 import './state-hooks.js'; // adds the state-dict hook methods to Module
+import './names.js'; // the printed class names (minifier-proof)
 export * as modules from './modules-namespace.js';
 export type { StateDictPreHook, StateDictPostHook, LoadStateDictPreHook, LoadStateDictPostHook } from './state-hooks.js';
 export * as utils from './utils/index.js';

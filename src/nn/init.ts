@@ -13,6 +13,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, callArgs, checkNumber, checkOptions, checkString, describeValue } from '../core/args.js';
 import { ShapeError, TorchletError } from '../core/errors.js';
+import { keepClassNames } from '../core/class-names.js';
 import { fmt, shapesEqual } from '../core/shape.js';
 import { Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '../random/index.js';
 import { erf as erfF64 } from '../random/libm-f64.js'; // as Python's math.erf (trunc_normal_ bounds)
@@ -23,6 +24,7 @@ import { originalRoles } from './utils/parametrize.js';
 
 /** A value PyTorch rejects with ValueError (unknown nonlinearity or mode, bad slope, groups that do not divide). */
 export class InitError extends TorchletError {}
+keepClassNames({ InitError });
 
 export interface GenOpt { generator?: Generator }
 export interface UniformOpts extends GenOpt { a?: number; b?: number }

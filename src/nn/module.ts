@@ -216,6 +216,13 @@ function checkName(self: Module, kind: 'parameter' | 'buffer' | 'module', name: 
 
 function tensorBytes(t: Tensor): number { return t.numel() * t.elementSize(); }
 
+/** Printed names of torchlet's module classes, by constructor (exact class: subclasses fall back to their own name). */
+const CLASS_NAMES = new WeakMap<object, string>();
+/** Register printed names for module classes (nn/names.ts does it for torchlet's own). */
+export function setModuleClassNames(classes: Iterable<readonly [string, unknown]>): void {
+  for (const [name, c] of classes) if (typeof c === 'function' && (c === Module || c.prototype instanceof Module)) CLASS_NAMES.set(c, name);
+}
+
 export class Module {
   /** Trainable tensors by name, in registration order (null keeps a slot, as PyTorch's `bias=None`). */
   _parameters = new Map<string, Parameter | null>();
@@ -743,8 +750,11 @@ export class Module {
   /** Extra text inside this module's parentheses in toString(); layers override it (e.g. `in_features=4, ...`). */
   extraRepr(): string { return ''; }
 
-  /** The class name PyTorch prints. */
-  _getName(): string { return this.constructor.name; }
+  /**
+   * The class name PyTorch prints: torchlet's own classes' names are registered (nn/names.ts), so a minified
+   * bundle still prints `Linear`; a user's subclass prints its constructor's name.
+   */
+  _getName(): string { return CLASS_NAMES.get(this.constructor) ?? this.constructor.name; }
 
   /** PyTorch's repr: `Net(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n)`. */
   toString(): string {

@@ -6,6 +6,7 @@
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { TorchletError } from '../core/errors.js';
+import { keepClassNames } from '../core/class-names.js';
 import { ArgumentError, checkBoolean, checkNumber, checkOptions, describeValue } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
@@ -40,6 +41,7 @@ export interface OptimizerStateDict {
 }
 
 export class OptimizerError extends TorchletError {}
+keepClassNames({ OptimizerError });
 
 const asRecord = (v: unknown): Record<string, unknown> => (v instanceof Map ? Object.fromEntries([...v].map(([k, x]) => [String(k), x])) : (v as Record<string, unknown>));
 

@@ -62,7 +62,12 @@ test('summary: tensor rows, totals, per-module output shapes, graph bytes with a
   assert.match(text, /Trainable params: 42/);
   assert.match(text, /Non-trainable params: 32/);
   assert.match(text, /└─1 \(Stats\)\s+\[16, 8\]\s+16/);
-  assert.match(text, /scratch\s+buffer\s+\[5\]\s+float32\s+cpu\s+-\s+not saved\s+20 B/);
+  // the four columns: optimizer, .to(), autograd graph, saved
+  assert.match(text, /Tensor\s+Kind\s+Shape\s+dtype\s+device\s+Optimizer\s+\.to\(\)\s+Graph\s+Saved\s+Bytes\s+Grad/);
+  assert.match(text, /scratch\s+buffer\s+\[5\]\s+float32\s+cpu\s+no\s+yes\s+no\s+no\s+20 B/);
+  assert.match(text, /1\.running_mean\s+buffer\s+\[8\]\s+float32\s+cpu\s+no\s+yes\s+no\s+yes\s+32 B/);
+  assert.match(text, /0\.weight\s+parameter\s+\[8, 4\]\s+float32\s+cpu\s+frozen: skipped\s+yes\s+no\s+yes\s+/);
+  assert.match(text, /0\.bias\s+parameter\s+\[8\]\s+float32\s+cpu\s+yes\s+yes\s+yes\s+yes\s+/);
   assert.match(text, new RegExp(`with grad: +autograd graph of ${direct.nodes} nodes keeps ${nn.utils.formatBytes(direct.bytes).replace('.', '\\.')} alive`));
   assert.match(text, /under noGrad: 0 nodes, 0 B kept alive/);
   assert.equal(nn.utils.formatBytes(1536), '1.50 KiB');

@@ -147,13 +147,16 @@ export class ModelSummary {
       m.params ? num(m.params) : '--',
     ]);
     out.push(...table(['Layer (type)', 'Output Shape', 'Param #'], modRows, [2]), '');
+    // the README's four columns: seen by the optimizer (parameters()), moved by .to(), in the autograd graph, saved
     const tRows = this.tensors.map((t) => [
       t.name, t.kind, shp(t.shape), t.dtype, t.device,
-      t.trainable === null ? '-' : t.trainable ? 'trainable' : 'frozen',
-      t.persistent === null ? '-' : t.persistent ? 'persistent' : 'not saved',
+      t.kind === 'parameter' ? (t.trainable ? 'yes' : 'frozen: skipped') : 'no',
+      'yes',
+      t.kind === 'parameter' && t.trainable ? 'yes' : 'no',
+      t.kind === 'parameter' || t.persistent ? 'yes' : 'no',
       formatBytes(t.bytes), t.gradBytes ? formatBytes(t.gradBytes) : '-',
     ]);
-    out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Training', 'Saved', 'Bytes', 'Grad'], tRows, [7, 8]), '');
+    out.push(...table(['Tensor', 'Kind', 'Shape', 'dtype', 'device', 'Optimizer', '.to()', 'Graph', 'Saved', 'Bytes', 'Grad'], tRows, [9, 10]), '');
     if (this.parametrized.length) {
       const pRows = this.parametrized.flatMap((p) => p.originals.map((o, i) => [
         i === 0 ? p.name : '', i === 0 ? shp(p.shape) : '', i === 0 ? p.functions.join(' ∘ ') : '', i === 0 ? formatBytes(p.bytes) : '',
