@@ -6,7 +6,7 @@ export * from './creation.js';
 export {
   add, sub, mul, div, pow, neg, abs, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, gelu, silu, softplus,
   erf, erfinv, sign, floor, ceil, round, trunc, reciprocal, square, maximum, minimum, atan2, remainder, floorDivide,
-  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, isnan, where, clamp, maskedFill,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, isnan, where, clamp, maskedFill, addcmul, addcdiv,
   type Scalar, type TensorOrScalar,
 } from './elementwise.js';
 export {

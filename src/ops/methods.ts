@@ -21,6 +21,7 @@ import { onesLike } from './creation.js';
 import { multinomial, type MultinomialOpts } from './sampling.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
+import { OPS, type MethodsOf, type OpInfo } from './registry.js';
 
 export type { DTypeName };
 type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; copy?: boolean; nonBlocking?: boolean };
@@ -41,28 +42,19 @@ export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?:
 }
 
 const ALPHA: Record<string, Rule> = { alpha: 'number' };
-const VALUE: Record<string, Rule> = { value: 'number' };
 type UniformOpts = P.GenOpt & { from?: number; to?: number };
 type NormalOpts = P.GenOpt & { mean?: number; std?: number };
 function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
   return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
 }
 
+/** The registered ops' method forms (`name`, `name_`), typed from their definitions (ops/registry.ts). */
+type RegisteredMethods = MethodsOf<typeof E>;
+
 declare module '../tensor/tensor.js' {
-  interface Tensor {
+  interface Tensor extends RegisteredMethods {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    mul(other: TensorOrScalar): Tensor;
-    div(other: TensorOrScalar): Tensor;
-    pow(exponent: TensorOrScalar): Tensor;
-    neg(): Tensor; abs(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
-    sin(): Tensor; cos(): Tensor; tan(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; erfinv(): Tensor;
-    sign(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor; trunc(): Tensor; reciprocal(): Tensor; square(): Tensor;
-    silu(): Tensor; gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; logicalNot(): Tensor; isnan(): Tensor;
-    maximum(other: TensorOrScalar): Tensor; minimum(other: TensorOrScalar): Tensor; remainder(other: TensorOrScalar): Tensor;
-    eq(other: TensorOrScalar): Tensor; ne(other: TensorOrScalar): Tensor; lt(other: TensorOrScalar): Tensor;
-    le(other: TensorOrScalar): Tensor; gt(other: TensorOrScalar): Tensor; ge(other: TensorOrScalar): Tensor;
-    logicalAnd(other: TensorOrScalar): Tensor; logicalOr(other: TensorOrScalar): Tensor; logicalXor(other: TensorOrScalar): Tensor;
     clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
     maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
@@ -109,13 +101,8 @@ declare module '../tensor/tensor.js' {
     tril(diagonal?: number): Tensor; triu(diagonal?: number): Tensor;
 
     add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor; sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    mul_(other: TensorOrScalar): Tensor; div_(other: TensorOrScalar): Tensor; pow_(e: TensorOrScalar): Tensor;
-    neg_(): Tensor; abs_(): Tensor; sqrt_(): Tensor; exp_(): Tensor; log_(): Tensor; relu_(): Tensor; sigmoid_(): Tensor; tanh_(): Tensor;
     clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
-    maximum_(other: TensorOrScalar): Tensor; minimum_(other: TensorOrScalar): Tensor;
     maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor;
-    addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
-    addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
     lerp_(end: Tensor, weight: number): Tensor;
     zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
     uniform_(from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts): Tensor;
@@ -130,126 +117,145 @@ declare module '../tensor/tensor.js' {
 const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArray(a[0]) ? [...(a[0] as readonly number[])] : (a as number[]));
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
+type Call = (...args: unknown[]) => unknown;
 
-def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
-def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
-for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const) {
-  def(n, function (o: TensorOrScalar) { return (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o); });
+/** `x.name(...)` for a registered op: the receiver first; one closure per op, made once at install. */
+function methodForm(op: OpInfo): (this: Tensor, ...args: never[]) => unknown {
+  const f = op.fn as Call;
+  if (op.family === 'unary') return function (this: Tensor) { return f(this); };
+  if (op.family === 'binary') return function (this: Tensor, o: unknown) { return f(this, o); };
+  return function (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) { return f(this, a, b, c, d); };
 }
-for (const n of ['neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf', 'erfinv',
-  'sign', 'floor', 'ceil', 'round', 'trunc', 'reciprocal', 'square', 'silu', 'logicalNot', 'isnan'] as const) {
-  def(n, function () { return E[n](this); });
+
+/** `x.name_(...)`: the op out of place, written into the receiver (inplace.ts: version bump, grad_fn rebase). */
+function inPlaceForm(op: OpInfo): (this: Tensor, ...args: never[]) => unknown {
+  const f = op.fn as Call, name = `${op.name}_`;
+  if (op.family === 'unary') return function (this: Tensor) { return P.assign(this, name, f(this) as Tensor); };
+  if (op.family === 'binary') return function (this: Tensor, o: unknown) { return P.assign(this, name, f(this, o) as Tensor); };
+  return function (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) { return P.assign(this, name, f(this, a, b, c, d) as Tensor); };
 }
-def('gelu', function (opts?: { approximate?: 'none' | 'tanh' }) { return E.gelu(this, opts); });
-def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
-def('maskedFill', function (m: Tensor, v: TensorOrScalar) { return E.maskedFill(this, m, v); });
-def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
 
-def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
-def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
-def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
-def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
-def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
-def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
-def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
-def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
-def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
-def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
-def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
-def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
-def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
-def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
-def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
-def('softmax', function (d: number) { return R.softmax(this, d); });
-def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
-def('cumsum', function (d: number) { return R.cumsum(this, d); });
-def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
-def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
+let installed = false;
 
-def('matmul', function (o: Tensor) { return L.matmul(this, o); });
-def('mm', function (o: Tensor) { return L.mm(this, o); });
-def('bmm', function (o: Tensor) { return L.bmm(this, o); });
-def('mv', function (o: Tensor) { return L.mv(this, o); });
-def('dot', function (o: Tensor) { return L.dot(this, o); });
+/**
+ * Attaches the Tensor methods (the registered ops' forms, then the hand-written ones below) and autograd's helper
+ * ops. Idempotent; called on import of this module for now (the explicit init path will call it).
+ */
+export function installTensorMethods(): void {
+  if (installed) return;
+  installed = true;
+  for (const op of OPS) {
+    if (op.method) def(op.name, methodForm(op));
+    if (op.inPlace) def(`${op.name}_`, inPlaceForm(op));
+  }
 
-def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
-def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
-def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
-def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
-def('t', function () { return M.t(this); });
-Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
-Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
-def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
-def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
-def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
-def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
-def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
-def('select', function (d: number, i: number) { return M.select(this, d, i); });
-def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
-def('index', function (...items: S.IndexItem[]) { return S.index(this, ...items); });
-def('setIndex_', function (...args: unknown[]) { return S.setIndex_(this, ...args); });
-def('indexPut', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut(this, i, v, o); });
-def('indexPut_', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut_(this, i, v, o); });
-def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
-def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
-def('contiguous', function () { return M.contiguous(this); });
-def('clone', function () { return M.clone(this); });
-def('detach', function () { return M.detach(this); });
-def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
-def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
-def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
-def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
-def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
-def('cpu', function () { return M.toDevice(this, 'cpu'); });
-const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
-for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
-def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
 
-def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
-def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
-def('scatterAdd', function (d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); });
-def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, d, i); });
-def('tril', function (k?: number) { return I.tril(this, k); });
-def('triu', function (k?: number) { return I.triu(this, k); });
+  def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
+  def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
+  def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
+  def('maskedFill', function (m: Tensor, v: TensorOrScalar) { return E.maskedFill(this, m, v); });
+  def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
 
-def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
-def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
-for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
-  def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
+  def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
+  def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
+  def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
+  def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
+  def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
+  def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
+  def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
+  def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
+  def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
+  def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
+  def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
+  def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
+  def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
+  def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
+  def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
+  def('softmax', function (d: number) { return R.softmax(this, d); });
+  def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
+  def('cumsum', function (d: number) { return R.cumsum(this, d); });
+  def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
+  def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
+
+  def('matmul', function (o: Tensor) { return L.matmul(this, o); });
+  def('mm', function (o: Tensor) { return L.mm(this, o); });
+  def('bmm', function (o: Tensor) { return L.bmm(this, o); });
+  def('mv', function (o: Tensor) { return L.mv(this, o); });
+  def('dot', function (o: Tensor) { return L.dot(this, o); });
+
+  def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
+  def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
+  def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
+  def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
+  def('t', function () { return M.t(this); });
+  Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
+  Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
+  def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
+  def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
+  def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
+  def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
+  def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
+  def('select', function (d: number, i: number) { return M.select(this, d, i); });
+  def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
+  def('index', function (...items: S.IndexItem[]) { return S.index(this, ...items); });
+  def('setIndex_', function (...args: unknown[]) { return S.setIndex_(this, ...args); });
+  def('indexPut', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut(this, i, v, o); });
+  def('indexPut_', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut_(this, i, v, o); });
+  def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
+  def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
+  def('contiguous', function () { return M.contiguous(this); });
+  def('clone', function () { return M.clone(this); });
+  def('detach', function () { return M.detach(this); });
+  def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
+  def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
+  def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
+  def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
+  def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
+  def('cpu', function () { return M.toDevice(this, 'cpu'); });
+  const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
+  for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
+  def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
+
+  def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
+  def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
+  def('scatterAdd', function (d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); });
+  def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, d, i); });
+  def('tril', function (k?: number) { return I.tril(this, k); });
+  def('triu', function (k?: number) { return I.triu(this, k); });
+
+  def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
+  def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
+  def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
+  def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
+  def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
+  def('zero_', function () { return P.zero_(this); });
+  def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
+  def('copy_', function (s: Tensor) { return P.copy_(this, s); });
+  def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
+  def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
+  def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
+  def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
+  def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
+  def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
+  def('equal', function (o: Tensor) { return C.equal(this, o); });
+  def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
+  def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
+
+  installGradOps({
+    sumToShape(g, shape) {
+      let r = g;
+      const lead = r.ndim - shape.length;
+      if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
+      const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
+      if (dims.length) r = R.sum(r, dims, { keepdim: true });
+      return M.reshape(r, shape);
+    },
+    cast: (g, like) => M.toDtype(g, like.dtype),
+    add: (a, b) => E.add(a, b),
+    onesLike: (t) => onesLike(t),
+    addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
+    clone: (t) => M.clone(t),
+  });
 }
-for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] as const) {
-  def(`${n}_`, function () { return P.assign(this, `${n}_`, E[n](this)); });
-}
-def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
-def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
-def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), checkSpec<{ value: number }>('addcmul_', o, VALUE).value ?? 1))); });
-def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), checkSpec<{ value: number }>('addcdiv_', o, VALUE).value ?? 1))); });
-def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
-def('zero_', function () { return P.zero_(this); });
-def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
-def('copy_', function (s: Tensor) { return P.copy_(this, s); });
-def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
-def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
-def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
-def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
-def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
-def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
-def('equal', function (o: Tensor) { return C.equal(this, o); });
-def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
-def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
-installGradOps({
-  sumToShape(g, shape) {
-    let r = g;
-    const lead = r.ndim - shape.length;
-    if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
-    const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
-    if (dims.length) r = R.sum(r, dims, { keepdim: true });
-    return M.reshape(r, shape);
-  },
-  cast: (g, like) => M.toDtype(g, like.dtype),
-  add: (a, b) => E.add(a, b),
-  onesLike: (t) => onesLike(t),
-  addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
-  clone: (t) => M.clone(t),
-});
+installTensorMethods();
