@@ -99,7 +99,7 @@ export function customOp<N extends string, F extends (self: Tensor, ...rest: nev
 ): OpFn<F, M, I> {
   registerOp({
     name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,
-    method: def.method, inPlace: def.inPlace ?? false, fn: def.fn as Fn, samples: def.samples,
+    method: def.method, inPlace: def.inPlace ?? false, fn: def.fn, samples: def.samples,
   });
   return def.fn as OpFn<F, M, I>;
 }

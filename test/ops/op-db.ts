@@ -51,7 +51,6 @@ export interface OpSample {
 // ---------------- input shorthands ----------------
 const F = (...shape: number[]): InputSpec => ({ shape });
 const P = (...shape: number[]): InputSpec => ({ shape, kind: 'pos' });
-const U = (...shape: number[]): InputSpec => ({ shape, kind: 'unit' });
 const I = (...shape: number[]): InputSpec => ({ shape, kind: 'int', dtype: 'int64' });
 const B = (...shape: number[]): InputSpec => ({ shape, kind: 'bool', dtype: 'bool' });
 const T = (s: InputSpec): InputSpec => ({ ...s, layout: 'T' });
