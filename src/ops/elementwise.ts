@@ -26,7 +26,7 @@ function bview(t: Tensor, shape: readonly number[]): Tensor {
 type UnaryDtype = 'float' | 'bool';
 const UNARY_DTYPE = new Map<UnaryOp, UnaryDtype>([['gelu', 'float'], ['geluTanh', 'float']]);
 
-export function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
+function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
   computable(op, x);
   let dt = outDtype ?? x.dtype;
   if (!outDtype) {
@@ -142,7 +142,7 @@ function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Te
 }
 
 /** A binary kernel call without autograd (used by backward rules too). */
-export function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
+function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
   const [x, y, dt] = operands(op, a, b);
   const shape = broadcastShapes(op, x.shape, y.shape);
   let out: DType = outDtype ?? dt;
@@ -273,11 +273,15 @@ export const logicalXor: Binary<true, false> = binaryOp({ name: 'logicalXor', dt
   { id: 'broadcast', inputs: [B(3, 4), B(4)], py: 'torch.logical_xor(a, b)' },
 ] });
 
-/** b - a: used for (1 - x) without a scalar tensor on the left. */
-export function rsub(a: TensorOrScalar, b: TensorOrScalar): Tensor { return sub(b, a); }
+/** torch.rsub(input, other): other - input (used for 1 - x without a scalar tensor on the left). */
+export const rsub: OpFn<(a: TensorOrScalar, b: TensorOrScalar) => Tensor, false, false> = customOp({
+  name: 'rsub', method: false, backward: 'composite',
+  fn: (a: TensorOrScalar, b: TensorOrScalar): Tensor => sub(b, a),
+  samples: [{ id: 'scalar', inputs: [F(3, 4)], py: 'torch.rsub(a, 1)', call: (a) => rsub(a, 1) }],
+});
 
 /** where(cond, a, b): elementwise choice, broadcasting all three. */
-export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+function whereFn(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dt] = operands('where', a, b);
   sameDevice('where', cond, x, y);
   const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
@@ -289,7 +293,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
 }
 
 /** Clamp to [min, max] (either may be null, a number or a tensor); gradient passes where min <= x <= max, as PyTorch, and to a tensor bound where it is the one chosen. */
-export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
+function clampFn(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
   if (min === null && max === null) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
   const bounds = [min, max].filter((v): v is TensorOrScalar => v !== null);
   const dt = resultType([{ dtype: x.dtype, dim: Math.max(1, x.ndim) }, ...bounds.filter((v): v is Tensor => v instanceof Tensor).map((t) => ({ dtype: t.dtype, dim: t.ndim }))],
@@ -311,11 +315,34 @@ export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorO
   }, [x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])]);
 }
 
-export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+function maskedFillFn(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
   if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: expected mask of dtype bool, got ${mask.dtype}`);
   const v = value instanceof Tensor ? value : scalarTensor(typeof value === 'boolean' ? +value : value, x.dtype, x.device);
   return where(mask, v, x);
 }
+
+// the method form x.where(cond, other) puts the receiver second: hand-written in methods.ts
+export const where: OpFn<typeof whereFn, false, false> = customOp({
+  name: 'where', kernels: ['where'], method: false, backward: 'records', fn: whereFn, samples: [
+    { id: 'broadcast', inputs: [B(3, 4), F(3, 1), F(4)], py: 'torch.where(a, b, c)' },
+    { id: 'scalar', inputs: [B(4), T(F(3, 4))], py: 'torch.where(a, b, torch.tensor(0.0))', call: (c, a) => where(c, a, 0) },
+  ],
+});
+export const clamp: OpFn<typeof clampFn, true, true> = customOp({
+  name: 'clamp', kernels: ['maximum', 'minimum'], method: true, inPlace: true, backward: 'records', fn: clampFn, samples: [
+    { id: 'both', inputs: [F(3, 4)], py: 'torch.clamp(a, -0.5, 0.5)', call: (a) => clamp(a, -0.5, 0.5) },
+    { id: 'min', inputs: [T(F(3, 4))], py: 'torch.clamp(a, min=0.1)', call: (a) => clamp(a, 0.1) },
+    { id: 'max', inputs: [S(F(3, 4))], py: 'torch.clamp(a, max=0.2)', call: (a) => clamp(a, null, 0.2) },
+    { id: 'tensor-min', inputs: [F(3, 4), F(4)], py: 'torch.clamp(a, min=b)', call: (a, b) => clamp(a, b) },
+    { id: 'int', inputs: [I(3, 4)], py: 'torch.clamp(a, -1, 2)', call: (a) => clamp(a, -1, 2) },
+  ],
+});
+export const maskedFill: OpFn<typeof maskedFillFn, true, true> = customOp({
+  name: 'maskedFill', method: true, inPlace: true, backward: 'composite', fn: maskedFillFn, samples: [
+    { id: 'broadcast', inputs: [F(3, 4), B(4)], py: 'a.masked_fill(b, -1.0)', call: (a, m) => maskedFill(a, m, -1) },
+    { id: 'T', inputs: [T(F(3, 4)), B(3, 4)], py: 'a.masked_fill(b, 2.5)', call: (a, m) => maskedFill(a, m, 2.5) },
+  ],
+});
 
 // ---------------- composites ----------------
 
@@ -326,14 +353,14 @@ type AddcFn = (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }) 
  * self + value * t1 * t2 in PyTorch's kernel order (ATen's addcmul: `self + value * t1 * t2`, so value * t1 is
  * rounded first). PyTorch's x86 builds also contract the last multiply-add into one FMA (1 ulp apart on about 8%
  * of float32 elements); torchlet rounds the product before adding. The one copy: the op, its method forms and
- * the optimizers use it. No checks (callers check).
+ * the optimizers use it.
  */
-export function addcmulValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
+function addcmulValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
   return add(self, value === 1 ? mul(t1, t2) : mul(mul(t1, value), t2));
 }
 
 /** self + value * t1 / t2 in PyTorch's kernel order: (value * t1) / t2, then added (bit-exact with PyTorch's CPU). */
-export function addcdivValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
+function addcdivValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
   return add(self, value === 1 ? div(t1, t2) : div(mul(t1, value), t2));
 }
 

@@ -55,8 +55,6 @@ declare module '../tensor/tensor.js' {
   interface Tensor extends RegisteredMethods {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
-    maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
     equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
 
@@ -101,8 +99,6 @@ declare module '../tensor/tensor.js' {
     tril(diagonal?: number): Tensor; triu(diagonal?: number): Tensor;
 
     add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor; sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
-    maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor;
     lerp_(end: Tensor, weight: number): Tensor;
     zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
     uniform_(from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts): Tensor;
@@ -152,8 +148,6 @@ export function installTensorMethods(): void {
 
   def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
   def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
-  def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
-  def('maskedFill', function (m: Tensor, v: TensorOrScalar) { return E.maskedFill(this, m, v); });
   def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
 
   def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
@@ -225,8 +219,6 @@ export function installTensorMethods(): void {
 
   def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
   def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
-  def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
-  def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
   def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
   def('zero_', function () { return P.zero_(this); });
   def('fill_', function (v: number | boolean) { return P.fill_(this, v); });

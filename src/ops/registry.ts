@@ -14,7 +14,7 @@
  * the CPU's kernel table (backend/cpu/math.ts), and a kernel without a row (or an explicit `notOnDevice` reason)
  * in each device's table. Imports only types.
  */
-import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import type { Backend, BinaryOp, UnaryOp } from '../backend/backend.js';
 import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -67,12 +67,15 @@ export type MethodsOf<Mod> = {
   [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { inPlace: true } } ? `${K & string}_` : never]: Rest<Mod[K]>;
 };
 
+/** A kernel an op calls: an elementwise kernel of the CPU's tables, or another `Backend` method. */
+export type Kernel = UnaryOp | BinaryOp | Exclude<keyof Backend, 'name' | 'unary' | 'binary'>;
+
 /** What the registry knows of one op at run time. */
 export interface OpInfo {
   readonly name: string;
   /** unary / binary: one kernel of that family; custom: its own body (composite when `kernels` is empty). */
   readonly family: 'unary' | 'binary' | 'custom';
-  readonly kernels: readonly (UnaryOp | BinaryOp)[];
+  readonly kernels: readonly Kernel[];
   /** Null when differentiable; else the reason it is not. */
   readonly nonDifferentiable: string | null;
   readonly method: boolean;
@@ -95,7 +98,7 @@ export function registerOp(info: OpInfo): void {
  * listed). The method forms pass the receiver first and forward up to four arguments.
  */
 export function customOp<N extends string, F extends (self: Tensor, ...rest: never[]) => unknown, M extends boolean, I extends boolean = false>(
-  def: { name: N; fn: F; kernels?: readonly (UnaryOp | BinaryOp)[]; samples: readonly Sample[] } & Forms<M, I> & Differentiability<'composite' | 'records'>,
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples: readonly Sample[] } & Forms<M, I> & Differentiability<'composite' | 'records'>,
 ): OpFn<F, M, I> {
   registerOp({
     name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { getBackend, type Backend } from '../backend/backend.js';
 import '../ops/methods.js';
-import { addcdivValue, addcmulValue } from '../ops/elementwise.js';
+import { addcdiv, addcmul as addcmulOp } from '../ops/elementwise.js';
 import { assign } from '../ops/inplace.js';
 import { keep } from '../backend/webgpu/tidy.js';
 
@@ -297,15 +297,15 @@ export function checkOptimOptions(fn: string, opts: unknown, defaults: Record<st
 
 /** self += value * t1 * t2 in place (the one addcmul: ops/elementwise.ts, PyTorch's kernel order). */
 export function addcmulInto(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return assign(self, 'addcmul_', addcmulValue(self, t1, t2, value));
+  return assign(self, 'addcmul_', value === 1 ? addcmulOp(self, t1, t2) : addcmulOp(self, t1, t2, { value }));
 }
 /** self + value * t1 * t2 out of place (PyTorch's addcmul). */
 export function addcmul(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return addcmulValue(self, t1, t2, value);
+  return value === 1 ? addcmulOp(self, t1, t2) : addcmulOp(self, t1, t2, { value });
 }
 /** self += value * t1 / t2 in place (the one addcdiv: ops/elementwise.ts, PyTorch's kernel order). */
 export function addcdivInto(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return assign(self, 'addcdiv_', addcdivValue(self, t1, t2, value));
+  return assign(self, 'addcdiv_', value === 1 ? addcdiv(self, t1, t2) : addcdiv(self, t1, t2, { value }));
 }
 
 export function checkNonNegative(name: string, what: string, v: number): void {

@@ -92,17 +92,8 @@ for (const op of OPS) {
 // method forms with options (add/sub's alpha is not part of torch.add)
 row('add', 'alpha', [F(3, 4), X(F(3, 4))], (a, b) => a.add(b, { alpha: 2 }), 'torch.add(a, b, alpha=2)');
 
-row('clamp', 'both', [F(3, 4)], (a) => a.clamp(-0.5, 0.5), 'torch.clamp(a, -0.5, 0.5)');
-row('clamp', 'min', [T(F(3, 4))], (a) => a.clamp(0.1), 'torch.clamp(a, min=0.1)');
-row('clamp', 'max', [S(F(3, 4))], (a) => torch.clamp(a, null, 0.2), 'torch.clamp(a, max=0.2)');
-row('clamp', 'tensor-min', [F(3, 4), F(4)], (a, b) => a.clamp(b), 'torch.clamp(a, min=b)');
-row('clamp', 'int', [I(3, 4)], (a) => a.clamp(-1, 2), 'torch.clamp(a, -1, 2)');
 
 // ---------------- where ----------------
-row('where', 'broadcast', [B(3, 4), F(3, 1), F(4)], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
-row('where', 'scalar', [B(4), T(F(3, 4))], (c, a) => torch.where(c, a, 0), 'torch.where(a, b, torch.tensor(0.0))');
-row('maskedFill', 'broadcast', [F(3, 4), B(4)], (a, m) => a.maskedFill(m, -1), 'a.masked_fill(b, -1.0)');
-row('maskedFill', 'T', [T(F(3, 4)), B(3, 4)], (a, m) => torch.maskedFill(a, m, 2.5), 'a.masked_fill(b, 2.5)');
 
 // ---------------- reductions ----------------
 row('sum', 'all', [F(3, 4)], (a) => a.sum(), 'a.sum()');
