@@ -112,7 +112,9 @@ declare module '../tensor/tensor.js' {
 
 const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArray(a[0]) ? [...(a[0] as readonly number[])] : (a as number[]));
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
-const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
+/** The hand-written methods (ops not in the registry yet), attached by installTensorMethods. */
+const HAND: [string, (this: Tensor, ...args: never[]) => unknown][] = [];
+const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { HAND.push([name, fn]); };
 type Call = (...args: unknown[]) => unknown;
 
 /** `x.name(...)` for a registered op: the receiver first; one closure per op, made once at install. */
@@ -141,98 +143,12 @@ export function installTensorMethods(): void {
   if (installed) return;
   installed = true;
   for (const op of OPS) {
-    if (op.method) def(op.name, methodForm(op));
-    if (op.inPlace) def(`${op.name}_`, inPlaceForm(op));
+    if (op.method) proto[op.name] = methodForm(op);
+    if (op.inPlace) proto[`${op.name}_`] = inPlaceForm(op);
   }
-
-
-  def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
-  def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
-  def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
-
-  def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
-  def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
-  def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
-  def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
-  def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
-  def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
-  def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
-  def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
-  def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
-  def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
-  def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
-  def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
-  def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
-  def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
-  def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
-  def('softmax', function (d: number) { return R.softmax(this, d); });
-  def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
-  def('cumsum', function (d: number) { return R.cumsum(this, d); });
-  def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
-  def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
-
-  def('matmul', function (o: Tensor) { return L.matmul(this, o); });
-  def('mm', function (o: Tensor) { return L.mm(this, o); });
-  def('bmm', function (o: Tensor) { return L.bmm(this, o); });
-  def('mv', function (o: Tensor) { return L.mv(this, o); });
-  def('dot', function (o: Tensor) { return L.dot(this, o); });
-
-  def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
-  def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
-  def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
-  def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
-  def('t', function () { return M.t(this); });
+  for (const [name, fn] of HAND) proto[name] = fn;
   Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
   Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
-  def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
-  def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
-  def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
-  def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
-  def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
-  def('select', function (d: number, i: number) { return M.select(this, d, i); });
-  def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
-  def('index', function (...items: S.IndexItem[]) { return S.index(this, ...items); });
-  def('setIndex_', function (...args: unknown[]) { return S.setIndex_(this, ...args); });
-  def('indexPut', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut(this, i, v, o); });
-  def('indexPut_', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut_(this, i, v, o); });
-  def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
-  def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
-  def('contiguous', function () { return M.contiguous(this); });
-  def('clone', function () { return M.clone(this); });
-  def('detach', function () { return M.detach(this); });
-  def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
-  def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
-  def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
-  def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
-  def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
-  def('cpu', function () { return M.toDevice(this, 'cpu'); });
-  const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
-  for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
-  def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
-
-  def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
-  def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
-  def('scatterAdd', function (d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); });
-  def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, d, i); });
-  def('tril', function (k?: number) { return I.tril(this, k); });
-  def('triu', function (k?: number) { return I.triu(this, k); });
-
-  def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
-  def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
-  def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
-  def('zero_', function () { return P.zero_(this); });
-  def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
-  def('copy_', function (s: Tensor) { return P.copy_(this, s); });
-  def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
-  def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
-  def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
-  def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
-  def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
-  def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
-  def('equal', function (o: Tensor) { return C.equal(this, o); });
-  def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
-  def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
-
   installGradOps({
     sumToShape(g, shape) {
       let r = g;
@@ -249,5 +165,90 @@ export function installTensorMethods(): void {
     clone: (t) => M.clone(t),
   });
 }
+
+def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
+def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
+def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
+
+def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
+def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
+def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
+def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
+def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
+def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
+def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
+def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
+def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
+def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
+def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
+def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
+def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
+def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
+def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
+def('softmax', function (d: number) { return R.softmax(this, d); });
+def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
+def('cumsum', function (d: number) { return R.cumsum(this, d); });
+def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
+def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
+
+def('matmul', function (o: Tensor) { return L.matmul(this, o); });
+def('mm', function (o: Tensor) { return L.mm(this, o); });
+def('bmm', function (o: Tensor) { return L.bmm(this, o); });
+def('mv', function (o: Tensor) { return L.mv(this, o); });
+def('dot', function (o: Tensor) { return L.dot(this, o); });
+
+def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
+def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
+def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
+def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
+def('t', function () { return M.t(this); });
+def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
+def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
+def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
+def('expandAs', function (o: Tensor) { return M.expand(this, o.shape); });
+def('narrow', function (d: number, s: number, l: number) { return M.narrow(this, d, s, l); });
+def('select', function (d: number, i: number) { return M.select(this, d, i); });
+def('slice', function (d: number, s?: number, e?: number | null, st?: number) { return M.slice(this, d, s, e, st); });
+def('index', function (...items: S.IndexItem[]) { return S.index(this, ...items); });
+def('setIndex_', function (...args: unknown[]) { return S.setIndex_(this, ...args); });
+def('indexPut', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut(this, i, v, o); });
+def('indexPut_', function (i: readonly S.IndexItem[], v: Tensor | number, o?: S.IndexPutOpts) { return S.indexPut_(this, i, v, o); });
+def('flatten', function (s?: number, e?: number) { return M.flatten(this, s, e); });
+def('unflatten', function (d: number, s: readonly number[]) { return M.unflatten(this, d, s); });
+def('contiguous', function () { return M.contiguous(this); });
+def('clone', function () { return M.clone(this); });
+def('detach', function () { return M.detach(this); });
+def('detach_', function () { if (this.base) throw new DTypeError('detach_: cannot detach a view in place; use detach()'); this.gradFn = null; this.setRequiresGradInternal(false); return this; });
+def('split', function (s: number | readonly number[], d?: number) { return M.split(this, s, d); });
+def('chunk', function (c: number, d?: number) { return M.chunk(this, c, d); });
+def('to', function (a: ToArg, o?: { copy?: boolean }) { return to(this, a, o); });
+def('toAsync', function (d: DeviceType) { return M.toDeviceAsync(this, d); });
+def('cpu', function () { return M.toDevice(this, 'cpu'); });
+const casts: [string, DType][] = [['float', 'float32'], ['double', 'float64'], ['half', 'float16'], ['bfloat16', 'bfloat16'], ['long', 'int64'], ['int', 'int32'], ['bool', 'bool'], ['byte', 'uint8']];
+for (const [n, dt] of casts) def(n, function () { return M.toDtype(this, dt); });
+def('type', function (dt: DTypeName) { return M.toDtype(this, checkDtype('Tensor.type', 'dtype', dt)); });
+
+def('gather', function (d: number, i: Tensor) { return I.gather(this, d, i); });
+def('scatter', function (d: number, i: Tensor, s: Tensor | number) { return I.scatter(this, d, i, s); });
+def('scatterAdd', function (d: number, i: Tensor, s: Tensor) { return I.scatterAdd(this, d, i, s); });
+def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, d, i); });
+def('tril', function (k?: number) { return I.tril(this, k); });
+def('triu', function (k?: number) { return I.triu(this, k); });
+
+def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
+def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
+def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
+def('zero_', function () { return P.zero_(this); });
+def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
+def('copy_', function (s: Tensor) { return P.copy_(this, s); });
+def('uniform_', function (...a: unknown[]) { return P.uniform_(this, ...a); });
+def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
+def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
+def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
+def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
+def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
+def('equal', function (o: Tensor) { return C.equal(this, o); });
+def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
+def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
 installTensorMethods();
