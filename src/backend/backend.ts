@@ -6,6 +6,7 @@
 import type { DeviceName } from '../core/devices.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { DeviceError } from '../core/errors.js';
+import type { BINARY, UNARY } from './cpu/math.js';
 
 /**
  * The devices: 'cpu' (typed arrays, the reference), 'webgpu' (WGSL kernels, asynchronous reads) and 'meta'
@@ -32,16 +33,14 @@ export interface View {
   readonly offset: number;
 }
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid'
-  | 'relu' | 'erf' | 'erfinv' | 'sign' | 'floor' | 'ceil' | 'round' | 'trunc' | 'reciprocal' | 'square'
-  | 'logicalNot' | 'isnan' | 'gelu' | 'geluTanh' | 'silu' | 'softplus';
-
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'remainder' | 'floorDivide'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'
-  // gradient helpers: d/dx of unary ops, taking (x or result, grad)
-  | 'reluBackward' | 'geluBackward' | 'geluTanhBackward' | 'erfinvBackward';
+/**
+ * The elementwise kernel names are the keys of the CPU's scalar tables (backend/cpu/math.ts: the CPU is total and
+ * the oracle), so a new kernel is one row there; every other device's table is typed `Record<UnaryOp, ...>` and
+ * the compiler names a device that lacks the row (a device that cannot run one says so in its row, with the reason).
+ * `BinaryOp` includes the gradient helpers: d/dx of unary ops, taking (x or result, grad).
+ */
+export type UnaryOp = keyof typeof UNARY;
+export type BinaryOp = keyof typeof BINARY;
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'all' | 'any';
 

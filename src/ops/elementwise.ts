@@ -10,6 +10,7 @@ import { DTypeError } from '../core/errors.js';
 import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { be, computable, make, sameDevice, scalarTensor } from './util.js';
+import { customOp, In, layouts, registerOp, type Differentiability, type Forms, type OpFn, type Sample } from './registry.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
@@ -21,71 +22,111 @@ function bview(t: Tensor, shape: readonly number[]): Tensor {
 
 // ---------------- unary ----------------
 
-const FLOAT_ONLY = new Set<UnaryOp>(['sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf', 'erfinv', 'reciprocal', 'gelu', 'geluTanh', 'silu', 'softplus']);
+/** A unary kernel's dtype rule: 'float' (integer inputs compute in float32, as PyTorch's float-only ops), 'bool' (a predicate). */
+type UnaryDtype = 'float' | 'bool';
+const UNARY_DTYPE = new Map<UnaryOp, UnaryDtype>([['gelu', 'float'], ['geluTanh', 'float']]);
 
-export function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
+function unaryRaw(op: UnaryOp, x: Tensor, outDtype?: DType): Tensor {
   computable(op, x);
   let dt = outDtype ?? x.dtype;
-  if (!outDtype && FLOAT_ONLY.has(op) && !isFloating(x.dtype)) dt = 'float32';
-  if (op === 'logicalNot' || op === 'isnan') dt = 'bool';
+  if (!outDtype) {
+    const rule = UNARY_DTYPE.get(op);
+    if (rule === 'bool') dt = 'bool';
+    else if (rule === 'float' && !isFloating(x.dtype)) dt = 'float32';
+  }
   return make(be(x).unary(op, x, dt), x.shape);
 }
 
 /**
- * A unary op. `save` says which tensor the backward reads: its input ('in'), its result ('out') or neither
- * ('none'); only that one is version-checked, so an in-place op on the other is allowed (as PyTorch).
+ * The backward of a unary op: `grad(x, out, g)`, and `save`, which tensor it reads: its input ('in'), its result
+ * ('out') or neither ('none'); only that one is version-checked, so an in-place op on the other is allowed (as PyTorch).
  */
-function u(op: UnaryOp, bw: ((x: Tensor, out: Tensor, g: Tensor) => Tensor) | null, save: 'in' | 'out' | 'none' = 'in') {
-  return (x: Tensor): Tensor => {
-    const out = unaryRaw(op, x);
-    if (!bw) return out;
-    return record(out, op[0].toUpperCase() + op.slice(1), [x], (g) => [bw(x, out, g)], save === 'in' ? [x] : save === 'out' ? [out] : []);
-  };
+interface UnaryBackward { save: 'in' | 'out' | 'none'; grad: (x: Tensor, out: Tensor, g: Tensor) => Tensor }
+
+/** A unary primitive: its name is its kernel's (a row of the CPU's UNARY table and of every device's). */
+function unaryOp<N extends UnaryOp, M extends boolean, I extends boolean = false>(
+  def: { name: N; dtype?: UnaryDtype; samples: readonly Sample[] } & Forms<M, I> & Differentiability<UnaryBackward>,
+): OpFn<(x: Tensor) => Tensor, M, I> {
+  const { name: op, backward: bw } = def;
+  if (def.dtype) UNARY_DTYPE.set(op, def.dtype);
+  const node = op[0].toUpperCase() + op.slice(1);
+  const fn = bw
+    ? (x: Tensor): Tensor => {
+      const out = unaryRaw(op, x);
+      return record(out, node, [x], (g) => [bw.grad(x, out, g)], bw.save === 'in' ? [x] : bw.save === 'out' ? [out] : []);
+    }
+    : (x: Tensor): Tensor => unaryRaw(op, x);
+  registerOp({ name: op, family: 'unary', kernels: [op], nonDifferentiable: def.nonDifferentiable ?? null, method: def.method, inPlace: def.inPlace ?? false, fn, samples: def.samples });
+  return fn as OpFn<(x: Tensor) => Tensor, M, I>;
 }
+
+/** A registered unary / binary op's type: the function, branded with its method forms (methods.ts types the methods from it). */
+type Unary<M extends boolean, I extends boolean> = OpFn<(x: Tensor) => Tensor, M, I>;
+type Binary<M extends boolean, I extends boolean> = OpFn<(a: TensorOrScalar, b: TensorOrScalar) => Tensor, M, I>;
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
+const { F, P, U, I, B, V, D } = In;
+/** Rounding ops are sampled on 3 * x, so that values cross integers. */
+const times3 = (op: string, f: (x: Tensor) => Tensor): Sample[] => layouts(F, `torch.${op}(a * 3)`, { call: (x) => f(mul(x, 3)) });
 
-export const neg = u('neg', (_x, _o, g) => neg(g), 'none');
-export const abs = u('abs', (x, _o, g) => mul(g, sign(x)));
-export const sqrt = u('sqrt', (_x, o, g) => div(g, mul(o, 2)), 'out');
-export const rsqrt = u('rsqrt', (_x, o, g) => mul(g, mul(pow(o, 3), -0.5)), 'out');
-export const exp = u('exp', (_x, o, g) => mul(g, o), 'out');
-export const expm1 = u('expm1', (_x, o, g) => mul(g, add(o, 1)), 'out');
-export const log = u('log', (x, _o, g) => div(g, x));
-export const log1p = u('log1p', (x, _o, g) => div(g, add(x, 1)));
-export const sin = u('sin', (x, _o, g) => mul(g, cos(x)));
-export const cos = u('cos', (x, _o, g) => mul(g, neg(sin(x))));
-export const tan = u('tan', (_x, o, g) => mul(g, add(mul(o, o), 1)), 'out');
-export const tanh = u('tanh', (_x, o, g) => mul(g, rsub(mul(o, o), 1)), 'out');
-export const sigmoid = u('sigmoid', (_x, o, g) => mul(g, mul(o, rsub(o, 1))), 'out');
-export const relu = u('relu', (_x, o, g) => binaryRaw('reluBackward', o, g), 'out');
-export const erf = u('erf', (x, _o, g) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
-export const erfinv = u('erfinv', (_x, o, g) => binaryRaw('erfinvBackward', o, g), 'out');
-export const sign = u('sign', (x) => zerosOf(x), 'none');
-export const floor = u('floor', (x) => zerosOf(x), 'none');
-export const ceil = u('ceil', (x) => zerosOf(x), 'none');
-export const round = u('round', (x) => zerosOf(x), 'none');
-export const trunc = u('trunc', (x) => zerosOf(x), 'none');
-export const reciprocal = u('reciprocal', (_x, o, g) => mul(g, neg(mul(o, o))), 'out');
-export const square = u('square', (x, _o, g) => mul(g, mul(x, 2)));
-export const silu = u('silu', (x, _o, g) => { const s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); });
-export const softplus = u('softplus', (x, _o, g) => mul(g, sigmoid(x)));
-export const logicalNot = u('logicalNot', null);
-export const isnan = u('isnan', null);
+export const neg: Unary<true, true> = unaryOp({ name: 'neg', method: true, inPlace: true, backward: { save: 'none', grad: (_x, _o, g): Tensor => neg(g) }, samples: layouts(F, 'torch.neg(a)') });
+export const abs: Unary<true, true> = unaryOp({ name: 'abs', method: true, inPlace: true, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, sign(x)) },
+  samples: [...layouts(F, 'torch.abs(a)'), { id: 'int', inputs: [I(3, 4)], py: 'torch.abs(a)' }] });
+export const sqrt: Unary<true, true> = unaryOp({ name: 'sqrt', dtype: 'float', method: true, inPlace: true, backward: { save: 'out', grad: (_x, o, g): Tensor => div(g, mul(o, 2)) },
+  samples: [...layouts(P, 'torch.sqrt(a)'), { id: 'int', inputs: [V([4], [0, 1, 4, 9])], py: 'torch.sqrt(a)' }] });
+export const rsqrt: Unary<true, false> = unaryOp({ name: 'rsqrt', dtype: 'float', method: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, mul(pow(o, 3), -0.5)) }, samples: layouts(P, 'torch.rsqrt(a)') });
+export const exp: Unary<true, true> = unaryOp({ name: 'exp', dtype: 'float', method: true, inPlace: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, o) },
+  samples: [...layouts(F, 'torch.exp(a)'), { id: 'int', inputs: [I(3, 4)], py: 'torch.exp(a)' }] });
+export const expm1: Unary<true, false> = unaryOp({ name: 'expm1', dtype: 'float', method: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, add(o, 1)) }, samples: layouts(F, 'torch.expm1(a)') });
+export const log: Unary<true, true> = unaryOp({ name: 'log', dtype: 'float', method: true, inPlace: true, backward: { save: 'in', grad: (x, _o, g): Tensor => div(g, x) }, samples: layouts(P, 'torch.log(a)') });
+export const log1p: Unary<true, false> = unaryOp({ name: 'log1p', dtype: 'float', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => div(g, add(x, 1)) }, samples: layouts(P, 'torch.log1p(a)') });
+export const sin: Unary<true, false> = unaryOp({ name: 'sin', dtype: 'float', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, cos(x)) }, samples: layouts(F, 'torch.sin(a)') });
+export const cos: Unary<true, false> = unaryOp({ name: 'cos', dtype: 'float', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, neg(sin(x))) }, samples: layouts(F, 'torch.cos(a)') });
+export const tan: Unary<true, false> = unaryOp({ name: 'tan', dtype: 'float', method: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, add(mul(o, o), 1)) }, samples: layouts(U, 'torch.tan(a)') });
+export const tanh: Unary<true, true> = unaryOp({ name: 'tanh', dtype: 'float', method: true, inPlace: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, rsub(mul(o, o), 1)) }, samples: layouts(F, 'torch.tanh(a)') });
+export const sigmoid: Unary<true, true> = unaryOp({ name: 'sigmoid', dtype: 'float', method: true, inPlace: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, mul(o, rsub(o, 1))) }, samples: layouts(F, 'torch.sigmoid(a)') });
+export const relu: Unary<true, true> = unaryOp({ name: 'relu', method: true, inPlace: true, backward: { save: 'out', grad: (_x, o, g): Tensor => binaryRaw('reluBackward', o, g) }, samples: layouts(F, 'torch.relu(a)') });
+export const erf: Unary<true, false> = unaryOp({ name: 'erf', dtype: 'float', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)) }, samples: layouts(F, 'torch.erf(a)') });
+export const erfinv: Unary<true, false> = unaryOp({ name: 'erfinv', dtype: 'float', method: true, backward: { save: 'out', grad: (_x, o, g): Tensor => binaryRaw('erfinvBackward', o, g) }, samples: layouts(U, 'torch.erfinv(a)') });
+export const sign: Unary<true, false> = unaryOp({ name: 'sign', method: true, backward: { save: 'none', grad: (x): Tensor => zerosOf(x) },
+  samples: [...layouts(F, 'torch.sign(a)'), { id: 'int', inputs: [I(3, 4)], py: 'torch.sign(a)' }] });
+export const floor: Unary<true, false> = unaryOp({ name: 'floor', method: true, backward: { save: 'none', grad: (x): Tensor => zerosOf(x) }, samples: times3('floor', (x): Tensor => floor(x)) });
+export const ceil: Unary<true, false> = unaryOp({ name: 'ceil', method: true, backward: { save: 'none', grad: (x): Tensor => zerosOf(x) }, samples: times3('ceil', (x): Tensor => ceil(x)) });
+export const round: Unary<true, false> = unaryOp({ name: 'round', method: true, backward: { save: 'none', grad: (x): Tensor => zerosOf(x) },
+  samples: [...times3('round', (x): Tensor => round(x)), { id: 'halves', inputs: [V([6], [0.5, 1.5, 2.5, -0.5, -1.5, 2.4], 'float32')], py: 'torch.round(a)', gradcheck: false }] });
+export const trunc: Unary<true, false> = unaryOp({ name: 'trunc', method: true, backward: { save: 'none', grad: (x): Tensor => zerosOf(x) }, samples: times3('trunc', (x): Tensor => trunc(x)) });
+export const reciprocal: Unary<true, false> = unaryOp({ name: 'reciprocal', dtype: 'float', method: true, backward: { save: 'out', grad: (_x, o, g): Tensor => mul(g, neg(mul(o, o))) }, samples: layouts(P, 'torch.reciprocal(a)') });
+export const square: Unary<true, false> = unaryOp({ name: 'square', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, mul(x, 2)) }, samples: layouts(F, 'torch.square(a)') });
+export const silu: Unary<true, false> = unaryOp({ name: 'silu', dtype: 'float', method: true, backward: { save: 'in', grad: (x, _o, g): Tensor => { const s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, 1)), 1))); } },
+  samples: layouts(F, 'torch.nn.functional.silu(a)') });
+export const softplus: Unary<false, false> = unaryOp({ name: 'softplus', dtype: 'float', method: false, backward: { save: 'in', grad: (x, _o, g): Tensor => mul(g, sigmoid(x)) }, samples: layouts(F, 'torch.nn.functional.softplus(a)') });
+export const logicalNot: Unary<true, false> = unaryOp({ name: 'logicalNot', dtype: 'bool', method: true, nonDifferentiable: 'a boolean result',
+  samples: [{ id: 'bool', inputs: [B(3, 4)], py: 'torch.logical_not(a)' }, { id: 'float', inputs: [V([4], [0, 1.5, -2, 0], 'float32')], py: 'torch.logical_not(a)' }] });
+export const isnan: Unary<true, false> = unaryOp({ name: 'isnan', dtype: 'bool', method: true, nonDifferentiable: 'a boolean result',
+  samples: [{ id: 'float', inputs: [V([5], [0, NaN, -Infinity, 1.5, NaN], 'float32')], py: 'torch.isnan(a)' }] });
 
 /** GELU, exact (erf) or with the tanh approximation ({approximate: 'tanh'}). */
-export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  opts = checkSpec('gelu', opts, { approximate: { oneOf: ['none', 'tanh'] } });
-  const tanhMode = opts.approximate === 'tanh';
-  const out = unaryRaw(tanhMode ? 'geluTanh' : 'gelu', x);
-  return record(out, 'Gelu', [x], (g) => [binaryRaw(tanhMode ? 'geluTanhBackward' : 'geluBackward', x, g)], [x]);
-}
+export const gelu: OpFn<(x: Tensor, opts?: { approximate?: 'none' | 'tanh' }) => Tensor, true, false> = customOp({
+  name: 'gelu', kernels: ['gelu', 'geluTanh', 'geluBackward', 'geluTanhBackward'], method: true, backward: 'records',
+  fn: (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => {
+    opts = checkSpec('gelu', opts, { approximate: { oneOf: ['none', 'tanh'] } });
+    const tanhMode = opts.approximate === 'tanh';
+    const out = unaryRaw(tanhMode ? 'geluTanh' : 'gelu', x);
+    return record(out, 'Gelu', [x], (g) => [binaryRaw(tanhMode ? 'geluTanhBackward' : 'geluBackward', x, g)], [x]);
+  },
+  samples: [
+    ...layouts(F, 'torch.nn.functional.gelu(a)'), { id: 'float64', inputs: [D(F(5), 'float64')], py: 'torch.nn.functional.gelu(a)' },
+    ...layouts(F, "torch.nn.functional.gelu(a, approximate='tanh')", { op: 'geluTanh', call: (x): Tensor => gelu(x, { approximate: 'tanh' }) }),
+  ],
+});
 
 function zerosOf(x: Tensor): Tensor { return make(be(x).alloc(x.dtype, x.numel()), x.shape); }
 
 // ---------------- binary ----------------
 
-const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+/** A binary kernel's dtype rule beyond promotion: 'bool' (comparisons, logic), 'float' (true division of integers). */
+type BinaryDtype = 'float' | 'bool';
+const BINARY_DTYPE = new Map<BinaryOp, BinaryDtype>();
 
 function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
@@ -101,12 +142,15 @@ function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Te
 }
 
 /** A binary kernel call without autograd (used by backward rules too). */
-export function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
+function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
   const [x, y, dt] = operands(op, a, b);
   const shape = broadcastShapes(op, x.shape, y.shape);
   let out: DType = outDtype ?? dt;
-  if (!outDtype && COMPARE.has(op)) out = 'bool';
-  if (!outDtype && (op === 'div') && !isFloating(dt)) out = 'float32';
+  if (!outDtype) {
+    const rule = BINARY_DTYPE.get(op);
+    if (rule === 'bool') out = 'bool';
+    else if (rule === 'float' && !isFloating(dt)) out = 'float32';
+  }
   // kernels read any input dtype and compute in float64; the result is written as `out`
   return make(be(x).binary(op, bview(x, shape), bview(y, shape), out), shape);
 }
@@ -114,31 +158,79 @@ export function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, ou
 type Saves = (a: Tensor, b: Tensor, out: Tensor) => Tensor[];
 const BOTH: Saves = (a, b) => [a, b];
 
-/** A binary op; `save` lists the tensors its backward reads (version-checked at backward time). */
-function bin(op: BinaryOp, name: string, bw: ((a: Tensor, b: Tensor, out: Tensor, g: Tensor) => [Tensor | null, Tensor | null]) | null, save: Saves = BOTH) {
-  return (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
-    const [x, y] = operands(op, a, b);
-    const out = binaryRaw(op, x, y);
-    if (!bw) return out;
-    return record(out, name, [x, y], (g) => bw(x, y, out, g), save(x, y, out));
-  };
+/** The backward of a binary op: `grad(a, b, out, g)`; `save` lists the tensors it reads (version-checked at backward; default both inputs). */
+type Grads = [Tensor | null, Tensor | null];
+interface BinaryBackward { grad: (a: Tensor, b: Tensor, out: Tensor, g: Tensor) => Grads; save?: Saves }
+
+/** A binary primitive with broadcasting and promotion: its name is its kernel's (a row of the CPU's BINARY table). */
+function binaryOp<N extends BinaryOp, M extends boolean, I extends boolean = false>(
+  def: { name: N; dtype?: BinaryDtype; samples: readonly Sample[] } & Forms<M, I> & Differentiability<BinaryBackward>,
+): OpFn<(a: TensorOrScalar, b: TensorOrScalar) => Tensor, M, I> {
+  const { name: op, backward: bw } = def;
+  if (def.dtype) BINARY_DTYPE.set(op, def.dtype);
+  const node = op[0].toUpperCase() + op.slice(1);
+  const save = bw?.save ?? BOTH;
+  const fn = bw
+    ? (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
+      const [x, y] = operands(op, a, b);
+      const out = binaryRaw(op, x, y);
+      return record(out, node, [x, y], (g) => bw.grad(x, y, out, g), save(x, y, out));
+    }
+    : (a: TensorOrScalar, b: TensorOrScalar): Tensor => binaryRaw(op, a, b);
+  registerOp({ name: op, family: 'binary', kernels: [op], nonDifferentiable: def.nonDifferentiable ?? null, method: def.method, inPlace: def.inPlace ?? false, fn, samples: def.samples });
+  return fn as OpFn<(a: TensorOrScalar, b: TensorOrScalar) => Tensor, M, I>;
 }
 
-export const add = bin('add', 'Add', (_a, _b, _o, g) => [g, g], () => []);
-export const sub = bin('sub', 'Sub', (_a, _b, _o, g) => [g, neg(g)], () => []);
+const { T, S, X } = In;
+
+// add and sub: their method forms take {alpha} (methods.ts)
+export const add: Binary<false, false> = binaryOp({ name: 'add', method: false, backward: { grad: (_a, _b, _o, g): Grads => [g, g], save: () => [] }, samples: [
+  { id: 'same', inputs: [F(3, 4), F(3, 4)], py: 'torch.add(a, b)' },
+  { id: 'broadcast', inputs: [F(3, 1), F(1, 4)], py: 'a + b' },
+  { id: 'T+vec', inputs: [T(F(2, 3, 4)), F(4)], py: 'a + b' },
+  { id: 'scalar', inputs: [S(F(3, 4))], py: 'a + 2.5', call: (a): Tensor => add(a, 2.5) },
+  { id: 'float64', inputs: [D(F(2, 3), 'float64'), D(F(3), 'float64')], py: 'a + b' },
+] });
+export const sub: Binary<false, false> = binaryOp({ name: 'sub', method: false, backward: { grad: (_a, _b, _o, g): Grads => [g, neg(g)], save: () => [] }, samples: [
+  { id: 'broadcast', inputs: [F(2, 3, 4), S(F(3, 4))], py: 'a - b' },
+  { id: 'scalar-left', inputs: [F(3, 4)], py: '1.5 - a', call: (a): Tensor => sub(1.5, a) },
+] });
 // each factor is needed only for the other's gradient
 const crossSaves: Saves = (a, b) => [...(b.requiresGrad ? [a] : []), ...(a.requiresGrad ? [b] : [])];
-export const mul = bin('mul', 'Mul', (a, b, _o, g) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null], crossSaves);
-export const div = bin('div', 'Div', (a, b, _o, g) => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, a), mul(b, b))) : null],
-  (a, b) => [b, ...(b.requiresGrad ? [a] : [])]);
-export const pow = bin('pow', 'Pow', (a, b, o, g) => [
-  a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
-  b.requiresGrad ? mul(g, mul(o, where(eq(a, 0), 0, log(a)))) : null,
-], (a, b, o) => [a, b, ...(b.requiresGrad ? [o] : [])]);
-export const atan2 = bin('atan2', 'Atan2', (a, b, _o, g) => {
-  const den = add(mul(a, a), mul(b, b));
-  return [mul(g, div(b, den)), mul(g, neg(div(a, den)))];
-});
+export const mul: Binary<true, true> = binaryOp({ name: 'mul', method: true, inPlace: true,
+  backward: { grad: (a, b, _o, g): Grads => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null], save: crossSaves }, samples: [
+    { id: 'broadcast', inputs: [F(2, 1, 4), F(3, 1)], py: 'a * b' },
+    { id: 'expand', inputs: [X(F(3, 4)), T(F(3, 4))], py: 'a * b' },
+    { id: 'scalar', inputs: [F(3, 4)], py: 'a * -3', call: (a): Tensor => mul(a, -3) },
+    { id: 'self', inputs: [F(3, 4)], py: 'a * a', call: (a): Tensor => mul(a, a) },
+  ] });
+export const div: Binary<true, true> = binaryOp({ name: 'div', dtype: 'float', method: true, inPlace: true, backward: {
+  grad: (a, b, _o, g): Grads => [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? neg(div(mul(g, a), mul(b, b))) : null],
+  save: (a, b) => [b, ...(b.requiresGrad ? [a] : [])],
+}, samples: [
+  { id: 'broadcast', inputs: [F(3, 4), P(4)], py: 'a / b' },
+  { id: 'scalar-left', inputs: [P(3, 4)], py: '2 / a', call: (a): Tensor => div(2, a) },
+  { id: 'T', inputs: [T(F(3, 4)), T(P(3, 4))], py: 'a / b' },
+] });
+export const pow: Binary<true, true> = binaryOp({ name: 'pow', method: true, inPlace: true, backward: {
+  grad: (a, b, o, g): Grads => [
+    a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+    b.requiresGrad ? mul(g, mul(o, where(eq(a, 0), 0, log(a)))) : null,
+  ],
+  save: (a, b, o) => [a, b, ...(b.requiresGrad ? [o] : [])],
+}, samples: [
+  { id: 'tensor', inputs: [P(3, 4), F(3, 4)], py: 'torch.pow(a, b)' },
+  { id: 'broadcast', inputs: [P(2, 3), F(3)], py: 'a ** b' },
+  { id: 'int-exp', inputs: [F(3, 4)], py: 'a ** 3', call: (a): Tensor => pow(a, 3) },
+  { id: 'frac-exp', inputs: [S(P(3, 4))], py: 'a ** 0.5', call: (a): Tensor => pow(a, 0.5) },
+  { id: 'scalar-base', inputs: [F(3, 4)], py: 'torch.pow(2, a)', call: (a): Tensor => pow(2, a) },
+] });
+export const atan2: Binary<false, false> = binaryOp({ name: 'atan2', method: false, backward: {
+  grad: (a, b, _o, g): Grads => {
+    const den = add(mul(a, a), mul(b, b));
+    return [mul(g, div(b, den)), mul(g, neg(div(a, den)))];
+  },
+}, samples: [{ id: 'broadcast', inputs: [F(3, 4), T(F(1, 4))], py: 'torch.atan2(a, b)' }] });
 /**
  * Elementwise max/min; ties split the gradient evenly, as PyTorch. Written as PyTorch's formula
  * (where(a == b, g / 2, g) masked to zero where the other operand wins), so a NaN passes the gradient to both.
@@ -147,25 +239,49 @@ function extremumGrads(a: Tensor, b: Tensor, g: Tensor, aLoses: Tensor, bLoses: 
   const shared = where(eq(a, b), mul(g, 0.5), g);
   return [a.requiresGrad ? where(aLoses, 0, shared) : null, b.requiresGrad ? where(bLoses, 0, shared) : null];
 }
-export const maximum = bin('maximum', 'Maximum', (a, b, _o, g) => extremumGrads(a, b, g, lt(a, b), gt(a, b)));
-export const minimum = bin('minimum', 'Minimum', (a, b, _o, g) => extremumGrads(a, b, g, gt(a, b), lt(a, b)));
-export const remainder = bin('remainder', 'Remainder', (a, b, _o, g) => [g, mul(neg(g), floorDivide(a, b))]);
-export const floorDivide = bin('floorDivide', 'FloorDivide', null);
-export const eq = bin('eq', 'Eq', null);
-export const ne = bin('ne', 'Ne', null);
-export const lt = bin('lt', 'Lt', null);
-export const le = bin('le', 'Le', null);
-export const gt = bin('gt', 'Gt', null);
-export const ge = bin('ge', 'Ge', null);
-export const logicalAnd = bin('logicalAnd', 'LogicalAnd', null);
-export const logicalOr = bin('logicalOr', 'LogicalOr', null);
-export const logicalXor = bin('logicalXor', 'LogicalXor', null);
+const ties = (op: string): Sample => ({ id: 'ties', inputs: [V([4], [1, 2, 3, 4], 'float32'), V([4], [1, 3, 3, 0], 'float32')], py: `torch.${op}(a, b)`, gradcheck: false });
+export const maximum: Binary<true, true> = binaryOp({ name: 'maximum', method: true, inPlace: true, backward: { grad: (a, b, _o, g): Grads => extremumGrads(a, b, g, lt(a, b), gt(a, b)) }, samples: [
+  { id: 'broadcast', inputs: [F(3, 4), F(4)], py: 'torch.maximum(a, b)' },
+  { id: 'T', inputs: [T(F(3, 4)), X(F(3, 4))], py: 'torch.maximum(a, b)' },
+  ties('maximum'),
+] });
+export const minimum: Binary<true, true> = binaryOp({ name: 'minimum', method: true, inPlace: true, backward: { grad: (a, b, _o, g): Grads => extremumGrads(a, b, g, gt(a, b), lt(a, b)) }, samples: [
+  { id: 'broadcast', inputs: [F(2, 3, 1), F(3, 4)], py: 'torch.minimum(a, b)' },
+  ties('minimum'),
+] });
+export const remainder: Binary<true, false> = binaryOp({ name: 'remainder', method: true, backward: { grad: (a, b, _o, g): Grads => [g, mul(neg(g), floorDivide(a, b))] }, samples: [] });
+export const floorDivide: Binary<false, false> = binaryOp({ name: 'floorDivide', method: false, nonDifferentiable: 'a step function (PyTorch: floor_divide is not differentiable)', samples: [] });
+const compare = (op: string, f: () => (a: Tensor, b: number) => Tensor): Sample[] => [
+  { id: 'int-broadcast', inputs: [I(3, 4), I(4)], py: `torch.${op}(a, b)` },
+  { id: 'float-scalar', inputs: [T(F(3, 4))], py: `torch.${op}(a, 0.25)`, call: (a) => f()(a, 0.25) },
+];
+const BOOL = 'a boolean result';
+export const eq: Binary<true, false> = binaryOp({ name: 'eq', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('eq', () => eq) });
+export const ne: Binary<true, false> = binaryOp({ name: 'ne', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('ne', () => ne) });
+export const lt: Binary<true, false> = binaryOp({ name: 'lt', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('lt', () => lt) });
+export const le: Binary<true, false> = binaryOp({ name: 'le', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('le', () => le) });
+export const gt: Binary<true, false> = binaryOp({ name: 'gt', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('gt', () => gt) });
+export const ge: Binary<true, false> = binaryOp({ name: 'ge', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: compare('ge', () => ge) });
+export const logicalAnd: Binary<true, false> = binaryOp({ name: 'logicalAnd', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: [
+  { id: 'broadcast', inputs: [B(3, 4), B(4)], py: 'torch.logical_and(a, b)' },
+] });
+export const logicalOr: Binary<true, false> = binaryOp({ name: 'logicalOr', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: [
+  { id: 'broadcast', inputs: [B(3, 4), T(B(3, 4))], py: 'torch.logical_or(a, b)' },
+  { id: 'float', inputs: [F(3, 4), V([4], [0, 1, 0, 2], 'float32')], py: 'torch.logical_or(a > 0, b)', call: (a, b): Tensor => logicalOr(gt(a, 0), b) },
+] });
+export const logicalXor: Binary<true, false> = binaryOp({ name: 'logicalXor', dtype: 'bool', method: true, nonDifferentiable: BOOL, samples: [
+  { id: 'broadcast', inputs: [B(3, 4), B(4)], py: 'torch.logical_xor(a, b)' },
+] });
 
-/** b - a: used for (1 - x) without a scalar tensor on the left. */
-export function rsub(a: TensorOrScalar, b: TensorOrScalar): Tensor { return sub(b, a); }
+/** torch.rsub(input, other): other - input (used for 1 - x without a scalar tensor on the left). */
+export const rsub: OpFn<(a: TensorOrScalar, b: TensorOrScalar) => Tensor, false, false> = customOp({
+  name: 'rsub', method: false, backward: 'composite',
+  fn: (a: TensorOrScalar, b: TensorOrScalar): Tensor => sub(b, a),
+  samples: [{ id: 'scalar', inputs: [F(3, 4)], py: 'torch.rsub(a, 1)', call: (a) => rsub(a, 1) }],
+});
 
 /** where(cond, a, b): elementwise choice, broadcasting all three. */
-export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+function whereFn(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const [x, y, dt] = operands('where', a, b);
   sameDevice('where', cond, x, y);
   const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
@@ -177,7 +293,7 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
 }
 
 /** Clamp to [min, max] (either may be null, a number or a tensor); gradient passes where min <= x <= max, as PyTorch, and to a tensor bound where it is the one chosen. */
-export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
+function clampFn(x: Tensor, min: TensorOrScalar | null = null, max: TensorOrScalar | null = null): Tensor {
   if (min === null && max === null) throw new DTypeError("clamp: at least one of 'min' or 'max' must not be None");
   const bounds = [min, max].filter((v): v is TensorOrScalar => v !== null);
   const dt = resultType([{ dtype: x.dtype, dim: Math.max(1, x.ndim) }, ...bounds.filter((v): v is Tensor => v instanceof Tensor).map((t) => ({ dtype: t.dtype, dim: t.ndim }))],
@@ -199,8 +315,73 @@ export function clamp(x: Tensor, min: TensorOrScalar | null = null, max: TensorO
   }, [x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])]);
 }
 
-export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+function maskedFillFn(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
   if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: expected mask of dtype bool, got ${mask.dtype}`);
   const v = value instanceof Tensor ? value : scalarTensor(typeof value === 'boolean' ? +value : value, x.dtype, x.device);
   return where(mask, v, x);
 }
+
+// the method form x.where(cond, other) puts the receiver second: hand-written in methods.ts
+export const where: OpFn<typeof whereFn, false, false> = customOp({
+  name: 'where', kernels: ['where'], method: false, backward: 'records', fn: whereFn, samples: [
+    { id: 'broadcast', inputs: [B(3, 4), F(3, 1), F(4)], py: 'torch.where(a, b, c)' },
+    { id: 'scalar', inputs: [B(4), T(F(3, 4))], py: 'torch.where(a, b, torch.tensor(0.0))', call: (c, a) => where(c, a, 0) },
+  ],
+});
+export const clamp: OpFn<typeof clampFn, true, true> = customOp({
+  name: 'clamp', kernels: ['maximum', 'minimum'], method: true, inPlace: true, backward: 'records', fn: clampFn, samples: [
+    { id: 'both', inputs: [F(3, 4)], py: 'torch.clamp(a, -0.5, 0.5)', call: (a) => clamp(a, -0.5, 0.5) },
+    { id: 'min', inputs: [T(F(3, 4))], py: 'torch.clamp(a, min=0.1)', call: (a) => clamp(a, 0.1) },
+    { id: 'max', inputs: [S(F(3, 4))], py: 'torch.clamp(a, max=0.2)', call: (a) => clamp(a, null, 0.2) },
+    { id: 'tensor-min', inputs: [F(3, 4), F(4)], py: 'torch.clamp(a, min=b)', call: (a, b) => clamp(a, b) },
+    { id: 'int', inputs: [I(3, 4)], py: 'torch.clamp(a, -1, 2)', call: (a) => clamp(a, -1, 2) },
+  ],
+});
+export const maskedFill: OpFn<typeof maskedFillFn, true, true> = customOp({
+  name: 'maskedFill', method: true, inPlace: true, backward: 'composite', fn: maskedFillFn, samples: [
+    { id: 'broadcast', inputs: [F(3, 4), B(4)], py: 'a.masked_fill(b, -1.0)', call: (a, m) => maskedFill(a, m, -1) },
+    { id: 'T', inputs: [T(F(3, 4)), B(3, 4)], py: 'a.masked_fill(b, 2.5)', call: (a, m) => maskedFill(a, m, 2.5) },
+  ],
+});
+
+// ---------------- composites ----------------
+
+const VALUE = { value: 'number' } as const;
+type AddcFn = (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }) => Tensor;
+
+/**
+ * self + value * t1 * t2 in PyTorch's kernel order (ATen's addcmul: `self + value * t1 * t2`, so value * t1 is
+ * rounded first). PyTorch's x86 builds also contract the last multiply-add into one FMA (1 ulp apart on about 8%
+ * of float32 elements); torchlet rounds the product before adding. The one copy: the op, its method forms and
+ * the optimizers use it.
+ */
+function addcmulValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
+  return add(self, value === 1 ? mul(t1, t2) : mul(mul(t1, value), t2));
+}
+
+/** self + value * t1 / t2 in PyTorch's kernel order: (value * t1) / t2, then added (bit-exact with PyTorch's CPU). */
+function addcdivValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
+  return add(self, value === 1 ? div(t1, t2) : div(mul(t1, value), t2));
+}
+
+/** torch.addcmul(input, tensor1, tensor2, {value}): input + value * tensor1 * tensor2, broadcasting all three. */
+export const addcmul: OpFn<AddcFn, true, true> = customOp({
+  name: 'addcmul', method: true, inPlace: true, backward: 'composite',
+  fn: (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor =>
+    addcmulValue(self, t1, t2, checkSpec<{ value: number }>('addcmul', opts, VALUE).value ?? 1),
+  samples: [
+    { id: 'value', inputs: [F(3, 4), F(3, 4), S(F(3, 4))], py: 'torch.addcmul(a, b, c, value=0.1)', call: (a, b, c): Tensor => addcmul(a, b, c, { value: 0.1 }) },
+    { id: 'broadcast', inputs: [F(4), F(3, 1), T(F(3, 4))], py: 'torch.addcmul(a, b, c)' },
+  ],
+});
+
+/** torch.addcdiv(input, tensor1, tensor2, {value}): input + value * tensor1 / tensor2, broadcasting all three. */
+export const addcdiv: OpFn<AddcFn, true, true> = customOp({
+  name: 'addcdiv', method: true, inPlace: true, backward: 'composite',
+  fn: (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor =>
+    addcdivValue(self, t1, t2, checkSpec<{ value: number }>('addcdiv', opts, VALUE).value ?? 1),
+  samples: [
+    { id: 'value', inputs: [F(3, 4), F(3, 4), P(3, 4)], py: 'torch.addcdiv(a, b, c, value=-0.5)', call: (a, b, c): Tensor => addcdiv(a, b, c, { value: -0.5 }) },
+    { id: 'broadcast', inputs: [T(F(3, 4)), F(3, 1), P(4)], py: 'torch.addcdiv(a, b, c)' },
+  ],
+});

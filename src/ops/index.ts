@@ -3,12 +3,8 @@
  */
 import './methods.js';
 export * from './creation.js';
-export {
-  add, sub, mul, div, pow, neg, abs, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, gelu, silu, softplus,
-  erf, erfinv, sign, floor, ceil, round, trunc, reciprocal, square, maximum, minimum, atan2, remainder, floorDivide,
-  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, isnan, where, clamp, maskedFill,
-  type Scalar, type TensorOrScalar,
-} from './elementwise.js';
+// the elementwise family: every export is a registered op (ops/registry.ts) or a type
+export * from './elementwise.js';
 export {
   sum, mean, prod, amax, amin, max, min, argmax, argmin, variance, variance as var, std, logsumexp, norm, all, any,
   softmax, logSoftmax, cumsum, sort, topk, type ReduceOpts, type VarOpts, type Dims,

@@ -21,6 +21,7 @@ import { onesLike } from './creation.js';
 import { multinomial, type MultinomialOpts } from './sampling.js';
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
+import { OPS, type MethodsOf, type OpInfo } from './registry.js';
 
 export type { DTypeName };
 type ToArg = DTypeName | DeviceType | { dtype?: DTypeName; device?: DeviceType; copy?: boolean; nonBlocking?: boolean };
@@ -41,30 +42,19 @@ export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?:
 }
 
 const ALPHA: Record<string, Rule> = { alpha: 'number' };
-const VALUE: Record<string, Rule> = { value: 'number' };
 type UniformOpts = P.GenOpt & { from?: number; to?: number };
 type NormalOpts = P.GenOpt & { mean?: number; std?: number };
 function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
   return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
 }
 
+/** The registered ops' method forms (`name`, `name_`), typed from their definitions (ops/registry.ts). */
+type RegisteredMethods = MethodsOf<typeof E>;
+
 declare module '../tensor/tensor.js' {
-  interface Tensor {
+  interface Tensor extends RegisteredMethods {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    mul(other: TensorOrScalar): Tensor;
-    div(other: TensorOrScalar): Tensor;
-    pow(exponent: TensorOrScalar): Tensor;
-    neg(): Tensor; abs(): Tensor; sqrt(): Tensor; rsqrt(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
-    sin(): Tensor; cos(): Tensor; tan(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; erfinv(): Tensor;
-    sign(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor; trunc(): Tensor; reciprocal(): Tensor; square(): Tensor;
-    silu(): Tensor; gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; logicalNot(): Tensor; isnan(): Tensor;
-    maximum(other: TensorOrScalar): Tensor; minimum(other: TensorOrScalar): Tensor; remainder(other: TensorOrScalar): Tensor;
-    eq(other: TensorOrScalar): Tensor; ne(other: TensorOrScalar): Tensor; lt(other: TensorOrScalar): Tensor;
-    le(other: TensorOrScalar): Tensor; gt(other: TensorOrScalar): Tensor; ge(other: TensorOrScalar): Tensor;
-    logicalAnd(other: TensorOrScalar): Tensor; logicalOr(other: TensorOrScalar): Tensor; logicalXor(other: TensorOrScalar): Tensor;
-    clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
-    maskedFill(mask: Tensor, value: TensorOrScalar): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
     equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
 
@@ -109,13 +99,6 @@ declare module '../tensor/tensor.js' {
     tril(diagonal?: number): Tensor; triu(diagonal?: number): Tensor;
 
     add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor; sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
-    mul_(other: TensorOrScalar): Tensor; div_(other: TensorOrScalar): Tensor; pow_(e: TensorOrScalar): Tensor;
-    neg_(): Tensor; abs_(): Tensor; sqrt_(): Tensor; exp_(): Tensor; log_(): Tensor; relu_(): Tensor; sigmoid_(): Tensor; tanh_(): Tensor;
-    clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor;
-    maximum_(other: TensorOrScalar): Tensor; minimum_(other: TensorOrScalar): Tensor;
-    maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor;
-    addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
-    addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor;
     lerp_(end: Tensor, weight: number): Tensor;
     zero_(): Tensor; fill_(value: number | boolean): Tensor; copy_(src: Tensor): Tensor;
     uniform_(from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts): Tensor;
@@ -129,20 +112,62 @@ declare module '../tensor/tensor.js' {
 
 const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArray(a[0]) ? [...(a[0] as readonly number[])] : (a as number[]));
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
-const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
+/** The hand-written methods (ops not in the registry yet), attached by installTensorMethods. */
+const HAND: [string, (this: Tensor, ...args: never[]) => unknown][] = [];
+const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { HAND.push([name, fn]); };
+type Call = (...args: unknown[]) => unknown;
+
+/** `x.name(...)` for a registered op: the receiver first; one closure per op, made once at install. */
+function methodForm(op: OpInfo): (this: Tensor, ...args: never[]) => unknown {
+  const f = op.fn as Call;
+  if (op.family === 'unary') return function (this: Tensor) { return f(this); };
+  if (op.family === 'binary') return function (this: Tensor, o: unknown) { return f(this, o); };
+  return function (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) { return f(this, a, b, c, d); };
+}
+
+/** `x.name_(...)`: the op out of place, written into the receiver (inplace.ts: version bump, grad_fn rebase). */
+function inPlaceForm(op: OpInfo): (this: Tensor, ...args: never[]) => unknown {
+  const f = op.fn as Call, name = `${op.name}_`;
+  if (op.family === 'unary') return function (this: Tensor) { return P.assign(this, name, f(this) as Tensor); };
+  if (op.family === 'binary') return function (this: Tensor, o: unknown) { return P.assign(this, name, f(this, o) as Tensor); };
+  return function (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) { return P.assign(this, name, f(this, a, b, c, d) as Tensor); };
+}
+
+let installed = false;
+
+/**
+ * Attaches the Tensor methods (the registered ops' forms, then the hand-written ones below) and autograd's helper
+ * ops. Idempotent; called on import of this module for now (the explicit init path will call it).
+ */
+export function installTensorMethods(): void {
+  if (installed) return;
+  installed = true;
+  for (const op of OPS) {
+    if (op.method) proto[op.name] = methodForm(op);
+    if (op.inPlace) proto[`${op.name}_`] = inPlaceForm(op);
+  }
+  for (const [name, fn] of HAND) proto[name] = fn;
+  Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
+  Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
+  installGradOps({
+    sumToShape(g, shape) {
+      let r = g;
+      const lead = r.ndim - shape.length;
+      if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
+      const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
+      if (dims.length) r = R.sum(r, dims, { keepdim: true });
+      return M.reshape(r, shape);
+    },
+    cast: (g, like) => M.toDtype(g, like.dtype),
+    add: (a, b) => E.add(a, b),
+    onesLike: (t) => onesLike(t),
+    addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
+    clone: (t) => M.clone(t),
+  });
+}
 
 def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
 def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
-for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum', 'remainder', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const) {
-  def(n, function (o: TensorOrScalar) { return (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o); });
-}
-for (const n of ['neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf', 'erfinv',
-  'sign', 'floor', 'ceil', 'round', 'trunc', 'reciprocal', 'square', 'silu', 'logicalNot', 'isnan'] as const) {
-  def(n, function () { return E[n](this); });
-}
-def('gelu', function (opts?: { approximate?: 'none' | 'tanh' }) { return E.gelu(this, opts); });
-def('clamp', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return E.clamp(this, lo ?? null, hi ?? null); });
-def('maskedFill', function (m: Tensor, v: TensorOrScalar) { return E.maskedFill(this, m, v); });
 def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
 
 def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
@@ -177,8 +202,6 @@ def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshap
 def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
 def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
 def('t', function () { return M.t(this); });
-Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
-Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
 def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
 def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
 def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
@@ -214,16 +237,6 @@ def('triu', function (k?: number) { return I.triu(this, k); });
 
 def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
 def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
-for (const n of ['mul', 'div', 'pow', 'maximum', 'minimum'] as const) {
-  def(`${n}_`, function (o: TensorOrScalar) { return P.assign(this, `${n}_`, (E[n] as (a: Tensor, b: TensorOrScalar) => Tensor)(this, o)); });
-}
-for (const n of ['neg', 'abs', 'sqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh'] as const) {
-  def(`${n}_`, function () { return P.assign(this, `${n}_`, E[n](this)); });
-}
-def('clamp_', function (lo?: TensorOrScalar | null, hi?: TensorOrScalar | null) { return P.assign(this, 'clamp_', E.clamp(this, lo ?? null, hi ?? null)); });
-def('maskedFill_', function (m: Tensor, v: TensorOrScalar) { return P.assign(this, 'maskedFill_', E.maskedFill(this, m, v)); });
-def('addcmul_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcmul_', E.add(this, E.mul(E.mul(a, b), checkSpec<{ value: number }>('addcmul_', o, VALUE).value ?? 1))); });
-def('addcdiv_', function (a: Tensor, b: Tensor, o?: { value?: number }) { return P.assign(this, 'addcdiv_', E.add(this, E.mul(E.div(a, b), checkSpec<{ value: number }>('addcdiv_', o, VALUE).value ?? 1))); });
 def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
 def('zero_', function () { return P.zero_(this); });
 def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
@@ -238,18 +251,4 @@ def('equal', function (o: Tensor) { return C.equal(this, o); });
 def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
 def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
-installGradOps({
-  sumToShape(g, shape) {
-    let r = g;
-    const lead = r.ndim - shape.length;
-    if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
-    const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
-    if (dims.length) r = R.sum(r, dims, { keepdim: true });
-    return M.reshape(r, shape);
-  },
-  cast: (g, like) => M.toDtype(g, like.dtype),
-  add: (a, b) => E.add(a, b),
-  onesLike: (t) => onesLike(t),
-  addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
-  clone: (t) => M.clone(t),
-});
+installTensorMethods();

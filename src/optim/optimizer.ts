@@ -12,6 +12,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { getBackend, type Backend } from '../backend/backend.js';
 import '../ops/methods.js';
+import { addcdiv, addcmul as addcmulOp } from '../ops/elementwise.js';
+import { assign } from '../ops/inplace.js';
 import { keep } from '../backend/webgpu/tidy.js';
 
 /** A value of per-parameter optimizer state (PyTorch stores None for an absent momentum buffer). */
@@ -295,17 +297,17 @@ export function checkOptimOptions(fn: string, opts: unknown, defaults: Record<st
 
 // ---- arithmetic helpers in PyTorch's CPU kernel order ----
 
-/** self += value * t1 * t2, evaluated as PyTorch's addcmul kernel: (value * t1) * t2, then added. */
+/** self += value * t1 * t2 in place (the one addcmul: ops/elementwise.ts, PyTorch's kernel order). */
 export function addcmulInto(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return self.add_(value === 1 ? t1.mul(t2) : t1.mul(value).mul(t2));
+  return assign(self, 'addcmul_', value === 1 ? addcmulOp(self, t1, t2) : addcmulOp(self, t1, t2, { value }));
 }
 /** self + value * t1 * t2 out of place (PyTorch's addcmul). */
 export function addcmul(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return self.add(value === 1 ? t1.mul(t2) : t1.mul(value).mul(t2));
+  return value === 1 ? addcmulOp(self, t1, t2) : addcmulOp(self, t1, t2, { value });
 }
-/** self += value * t1 / t2, evaluated as PyTorch's addcdiv kernel: (value * t1) / t2, then added. */
+/** self += value * t1 / t2 in place (the one addcdiv: ops/elementwise.ts, PyTorch's kernel order). */
 export function addcdivInto(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor {
-  return self.add_(value === 1 ? t1.div(t2) : t1.mul(value).div(t2));
+  return assign(self, 'addcdiv_', value === 1 ? addcdiv(self, t1, t2) : addcdiv(self, t1, t2, { value }));
 }
 
 export function checkNonNegative(name: string, what: string, v: number): void {

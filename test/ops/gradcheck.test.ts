@@ -9,6 +9,7 @@ import * as torch from '../helpers/torch.js';
 import type { Tensor } from '../helpers/torch.js';
 import { gradcheck } from '../helpers/index.js';
 import { samples, applyLayout, baseShape, type InputSpec } from './op-db.js';
+import { OPS } from '../../src/ops/registry.js';
 
 const gen = new torch.Generator().manualSeed(20240611);
 
@@ -54,6 +55,11 @@ test('the gradient check covers the differentiable ops of issue 2', () => {
     'view', 'reshape', 'transpose', 'permute', 't', 'squeeze', 'unsqueeze', 'expand', 'narrow', 'select', 'slice', 'flatten', 'unflatten',
     'contiguous', 'clone']) {
     assert.ok(ops.has(op), `no gradient-checked sample for ${op}`);
+  }
+  // every registered differentiable op with a float sample (src/ops/registry.ts) is checked too
+  for (const op of OPS) {
+    if (op.nonDifferentiable !== null || !op.samples.some((s) => s.inputs.some((i) => (i.dtype ?? 'float32').startsWith('float')))) continue;
+    assert.ok(ops.has(op.name), `no gradient-checked sample for the registered op ${op.name}`);
   }
   assert.ok(checked > 150, `only ${checked} samples gradchecked`);
 });

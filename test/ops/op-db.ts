@@ -14,6 +14,7 @@ import type { Tensor, DType } from '../helpers/torch.js';
 import type { OpOut, Tol } from '../helpers/index.js';
 import { hardsigmoid, hardswish } from '../../src/nn/functional/activation.js';
 import { adaptiveAvgPool2d } from '../../src/ops/pool.js';
+import { OPS } from '../../src/ops/registry.js';
 
 export type Kind = 'randn' | 'pos' | 'unit' | 'int' | 'bool';
 export type Layout = 'T' | 'step' | 'expand';
@@ -50,7 +51,6 @@ export interface OpSample {
 // ---------------- input shorthands ----------------
 const F = (...shape: number[]): InputSpec => ({ shape });
 const P = (...shape: number[]): InputSpec => ({ shape, kind: 'pos' });
-const U = (...shape: number[]): InputSpec => ({ shape, kind: 'unit' });
 const I = (...shape: number[]): InputSpec => ({ shape, kind: 'int', dtype: 'int64' });
 const B = (...shape: number[]): InputSpec => ({ shape, kind: 'bool', dtype: 'bool' });
 const T = (s: InputSpec): InputSpec => ({ ...s, layout: 'T' });
@@ -81,95 +81,19 @@ const row = (op: string, id: string, inputs: InputSpec[], ts: OpSample['ts'], py
   samples.push({ op, id: `${op}/${id}`, inputs, ts, py, ...extra });
 };
 
-// ---------------- binary arithmetic ----------------
-row('add', 'same', [F(3, 4), F(3, 4)], (a, b) => torch.add(a, b), 'torch.add(a, b)');
-row('add', 'broadcast', [F(3, 1), F(1, 4)], (a, b) => torch.add(a, b), 'a + b');
-row('add', 'T+vec', [T(F(2, 3, 4)), F(4)], (a, b) => a.add(b), 'a + b');
-row('add', 'scalar', [S(F(3, 4))], (a) => a.add(2.5), 'a + 2.5');
+// ---------------- the registered ops (src/ops/registry.ts): each definition carries its rows ----------------
+for (const op of OPS) {
+  for (const smp of op.samples) {
+    const { id, inputs, py, call, op: name, ...extra } = smp;
+    const fn = (call ?? op.fn) as OpSample['ts'];
+    row(name ?? op.name, id, inputs, fn, py, extra);
+  }
+}
+// method forms with options (add/sub's alpha is not part of torch.add)
 row('add', 'alpha', [F(3, 4), X(F(3, 4))], (a, b) => a.add(b, { alpha: 2 }), 'torch.add(a, b, alpha=2)');
-row('add', 'float64', [D(F(2, 3), 'float64'), D(F(3), 'float64')], (a, b) => a.add(b), 'a + b');
-row('sub', 'broadcast', [F(2, 3, 4), S(F(3, 4))], (a, b) => torch.sub(a, b), 'a - b');
-row('sub', 'scalar-left', [F(3, 4)], (a) => torch.sub(1.5, a), '1.5 - a');
-row('mul', 'broadcast', [F(2, 1, 4), F(3, 1)], (a, b) => torch.mul(a, b), 'a * b');
-row('mul', 'expand', [X(F(3, 4)), T(F(3, 4))], (a, b) => a.mul(b), 'a * b');
-row('mul', 'scalar', [F(3, 4)], (a) => a.mul(-3), 'a * -3');
-row('mul', 'self', [F(3, 4)], (a) => a.mul(a), 'a * a');
-row('div', 'broadcast', [F(3, 4), P(4)], (a, b) => torch.div(a, b), 'a / b');
-row('div', 'scalar-left', [P(3, 4)], (a) => torch.div(2, a), '2 / a');
-row('div', 'T', [T(F(3, 4)), T(P(3, 4))], (a, b) => a.div(b), 'a / b');
-row('pow', 'tensor', [P(3, 4), F(3, 4)], (a, b) => torch.pow(a, b), 'torch.pow(a, b)');
-row('pow', 'broadcast', [P(2, 3), F(3)], (a, b) => a.pow(b), 'a ** b');
-row('pow', 'int-exp', [F(3, 4)], (a) => a.pow(3), 'a ** 3');
-row('pow', 'frac-exp', [S(P(3, 4))], (a) => a.pow(0.5), 'a ** 0.5');
-row('pow', 'scalar-base', [F(3, 4)], (a) => torch.pow(2, a), 'torch.pow(2, a)');
 
-// ---------------- unary math ----------------
-const unary: [string, (x: Tensor) => Tensor, string, (...s: number[]) => InputSpec][] = [
-  ['neg', (x) => x.neg(), 'torch.neg(a)', F],
-  ['abs', (x) => x.abs(), 'torch.abs(a)', F],
-  ['sqrt', (x) => x.sqrt(), 'torch.sqrt(a)', P],
-  ['rsqrt', (x) => x.rsqrt(), 'torch.rsqrt(a)', P],
-  ['exp', (x) => x.exp(), 'torch.exp(a)', F],
-  ['expm1', (x) => x.expm1(), 'torch.expm1(a)', F],
-  ['log', (x) => x.log(), 'torch.log(a)', P],
-  ['log1p', (x) => x.log1p(), 'torch.log1p(a)', P],
-  ['sin', (x) => x.sin(), 'torch.sin(a)', F],
-  ['cos', (x) => x.cos(), 'torch.cos(a)', F],
-  ['tan', (x) => x.tan(), 'torch.tan(a)', U],
-  ['tanh', (x) => x.tanh(), 'torch.tanh(a)', F],
-  ['sigmoid', (x) => x.sigmoid(), 'torch.sigmoid(a)', F],
-  ['relu', (x) => x.relu(), 'torch.relu(a)', F],
-  ['gelu', (x) => x.gelu(), 'torch.nn.functional.gelu(a)', F],
-  ['geluTanh', (x) => x.gelu({ approximate: 'tanh' }), "torch.nn.functional.gelu(a, approximate='tanh')", F],
-  ['silu', (x) => x.silu(), 'torch.nn.functional.silu(a)', F],
-  ['softplus', (x) => torch.softplus(x), 'torch.nn.functional.softplus(a)', F],
-  ['erf', (x) => x.erf(), 'torch.erf(a)', F],
-  ['erfinv', (x) => x.erfinv(), 'torch.erfinv(a)', U],
-  ['sign', (x) => x.sign(), 'torch.sign(a)', F],
-  ['floor', (x) => x.mul(3).floor(), 'torch.floor(a * 3)', F],
-  ['ceil', (x) => x.mul(3).ceil(), 'torch.ceil(a * 3)', F],
-  ['round', (x) => x.mul(3).round(), 'torch.round(a * 3)', F],
-  ['trunc', (x) => x.mul(3).trunc(), 'torch.trunc(a * 3)', F],
-  ['reciprocal', (x) => x.reciprocal(), 'torch.reciprocal(a)', P],
-  ['square', (x) => x.square(), 'torch.square(a)', F],
-];
-for (const [op, fn, py, kind] of unary) {
-  row(op, 'contig', [kind(3, 4)], fn, py);
-  row(op, 'T', [T(kind(2, 3, 4))], fn, py);
-  row(op, 'step', [S(kind(3, 4))], fn, py);
-}
-row('gelu', 'float64', [D(F(5), 'float64')], (a) => a.gelu(), 'torch.nn.functional.gelu(a)');
-row('round', 'halves', [V([6], [0.5, 1.5, 2.5, -0.5, -1.5, 2.4], 'float32')], (a) => a.round(), 'torch.round(a)', { gradcheck: false });
-row('sign', 'int', [I(3, 4)], (a) => a.sign(), 'torch.sign(a)');
-row('abs', 'int', [I(3, 4)], (a) => a.abs(), 'torch.abs(a)');
-row('exp', 'int', [I(3, 4)], (a) => a.exp(), 'torch.exp(a)');
-row('sqrt', 'int', [V([4], [0, 1, 4, 9])], (a) => a.sqrt(), 'torch.sqrt(a)');
 
-row('clamp', 'both', [F(3, 4)], (a) => a.clamp(-0.5, 0.5), 'torch.clamp(a, -0.5, 0.5)');
-row('clamp', 'min', [T(F(3, 4))], (a) => a.clamp(0.1), 'torch.clamp(a, min=0.1)');
-row('clamp', 'max', [S(F(3, 4))], (a) => torch.clamp(a, null, 0.2), 'torch.clamp(a, max=0.2)');
-row('clamp', 'tensor-min', [F(3, 4), F(4)], (a, b) => a.clamp(b), 'torch.clamp(a, min=b)');
-row('clamp', 'int', [I(3, 4)], (a) => a.clamp(-1, 2), 'torch.clamp(a, -1, 2)');
-row('maximum', 'broadcast', [F(3, 4), F(4)], (a, b) => torch.maximum(a, b), 'torch.maximum(a, b)');
-row('maximum', 'T', [T(F(3, 4)), X(F(3, 4))], (a, b) => a.maximum(b), 'torch.maximum(a, b)');
-row('maximum', 'ties', [V([4], [1, 2, 3, 4], 'float32'), V([4], [1, 3, 3, 0], 'float32')], (a, b) => a.maximum(b), 'torch.maximum(a, b)', { gradcheck: false });
-row('minimum', 'broadcast', [F(2, 3, 1), F(3, 4)], (a, b) => torch.minimum(a, b), 'torch.minimum(a, b)');
-row('minimum', 'ties', [V([4], [1, 2, 3, 4], 'float32'), V([4], [1, 3, 3, 0], 'float32')], (a, b) => a.minimum(b), 'torch.minimum(a, b)', { gradcheck: false });
-
-// ---------------- comparisons, logic, where ----------------
-for (const c of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
-  row(c, 'int-broadcast', [I(3, 4), I(4)], (a, b) => torch[c](a, b), `torch.${c}(a, b)`);
-  row(c, 'float-scalar', [T(F(3, 4))], (a) => torch[c](a, 0.25), `torch.${c}(a, 0.25)`);
-}
-row('logicalAnd', 'broadcast', [B(3, 4), B(4)], (a, b) => torch.logicalAnd(a, b), 'torch.logical_and(a, b)');
-row('logicalOr', 'broadcast', [B(3, 4), T(B(3, 4))], (a, b) => torch.logicalOr(a, b), 'torch.logical_or(a, b)');
-row('logicalOr', 'float', [F(3, 4), V([4], [0, 1, 0, 2], 'float32')], (a, b) => torch.logicalOr(a.gt(0), b), 'torch.logical_or(a > 0, b)');
-row('logicalNot', 'bool', [B(3, 4)], (a) => torch.logicalNot(a), 'torch.logical_not(a)');
-row('logicalNot', 'float', [V([4], [0, 1.5, -2, 0], 'float32')], (a) => a.logicalNot(), 'torch.logical_not(a)');
-row('where', 'broadcast', [B(3, 4), F(3, 1), F(4)], (c, a, b) => torch.where(c, a, b), 'torch.where(a, b, c)');
-row('where', 'scalar', [B(4), T(F(3, 4))], (c, a) => torch.where(c, a, 0), 'torch.where(a, b, torch.tensor(0.0))');
-row('maskedFill', 'broadcast', [F(3, 4), B(4)], (a, m) => a.maskedFill(m, -1), 'a.masked_fill(b, -1.0)');
-row('maskedFill', 'T', [T(F(3, 4)), B(3, 4)], (a, m) => torch.maskedFill(a, m, 2.5), 'a.masked_fill(b, 2.5)');
+// ---------------- where ----------------
 
 // ---------------- reductions ----------------
 row('sum', 'all', [F(3, 4)], (a) => a.sum(), 'a.sum()');

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as torch from '../../src/index.js';
 import { Tensor } from '../../src/index.js';
+import { OPS } from '../../src/ops/registry.js';
 import { getBackend } from '../../src/backend/backend.js';
 import * as F from '../../src/nn/functional/index.js';
 import v8 from 'node:v8';
@@ -103,7 +104,8 @@ gt('unary ops match the CPU', async () => {
   const x = torch.cat([torch.randn([200]).mul(3), torch.tensor([0, -0, 0.5, 1.5, 2.5, -2.5, 25, -25, 1e-7, NaN, Infinity, -Infinity])]);
   const pos = x.abs().add(0.1);
   const unit = torch.rand([200]).mul(1.98).sub(0.99);
-  const cases: [string, (t: Tensor) => Tensor, Tensor, number, number][] = [
+  // inputs and tolerances per op; a registered unary op not listed runs on its samples' domain with 2e-5 / 2e-6
+  const listed: [string, (t: Tensor) => Tensor, Tensor, number, number][] = [
     ['neg', torch.neg, x, 0, 0], ['abs', torch.abs, x, 0, 0], ['sign', torch.sign, x, 0, 0],
     ['floor', torch.floor, x, 0, 0], ['ceil', torch.ceil, x, 0, 0], ['round', torch.round, x, 0, 0], ['trunc', torch.trunc, x, 0, 0],
     ['square', torch.square, x, 1e-6, 0], ['relu', torch.relu, x, 0, 0], ['reciprocal', torch.reciprocal, x, 1e-6, 0],
@@ -114,6 +116,12 @@ gt('unary ops match the CPU', async () => {
     ['erfinv', torch.erfinv, unit, 1e-4, 1e-5], ['gelu', torch.gelu, x, 2e-5, 2e-6], ['silu', torch.silu, x, 2e-5, 2e-6],
     ['softplus', torch.softplus, x, 2e-5, 2e-6], ['isnan', torch.isnan, x, 0, 0], ['logicalNot', torch.logicalNot, torch.where(torch.isnan(x), torch.zerosLike(x), x), 0, 0], // logicalNot(NaN): the CPU says 1, PyTorch 0
   ];
+  const cases = [...listed];
+  const domain = { pos, unit } as Record<string, Tensor>;
+  for (const op of OPS) {
+    if (op.family !== 'unary' || listed.some(([n]) => n === op.name)) continue;
+    cases.push([op.name, op.fn as (t: Tensor) => Tensor, domain[op.samples[0]?.inputs[0]?.kind ?? ''] ?? x, 2e-5, 2e-6]);
+  }
   for (const [name, f, inp, rtol, atol] of cases) await close(f(gpu(inp)), f(inp), rtol, atol, name);
   await close(torch.neg(gpu(torch.tensor([3, -4, 0], { dtype: 'int32' }))), torch.neg(torch.tensor([3, -4, 0], { dtype: 'int32' })), 0, 0, 'neg int32');
   await close(torch.abs(gpu(torch.tensor([3, -4, 0], { dtype: 'int64' }))), torch.abs(torch.tensor([3, -4, 0], { dtype: 'int64' })), 0, 0, 'abs int64');

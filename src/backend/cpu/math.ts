@@ -1,6 +1,7 @@
 /**
  * @file Scalar math the CPU kernels need beyond Math: erf, erfinv, round-half-even, GELU and friends.
- * Accurate to float64 so that gradient checks in float64 hold.
+ * Accurate to float64 so that gradient checks in float64 hold. Also the elementwise kernel tables (UNARY, BINARY),
+ * whose keys are the elementwise kernel names of every device. Imports nothing.
  */
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -96,3 +97,39 @@ export function geluTanhGrad(x: number): number {
 export function sigmoid(x: number): number { return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)); }
 /** softplus with PyTorch's default beta 1, threshold 20. */
 export function softplus(x: number): number { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+
+// ---------------- the elementwise kernel tables ----------------
+
+type F1 = (x: number) => number;
+type F2 = (a: number, b: number) => number;
+
+/**
+ * The CPU's scalar kernels, one row per elementwise kernel. The CPU is total, so these keys ARE the kernel names:
+ * backend.ts derives `UnaryOp` / `BinaryOp` from them, and every other device's table is typed by them (the
+ * compiler lists a device that lacks a row). Adding a unary primitive = one row here, one WGSL row, one op
+ * definition in ops/ (docs/ARCHITECTURE.md).
+ */
+export const UNARY = {
+  neg: (x) => -x, abs: Math.abs, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x), exp: Math.exp, expm1: Math.expm1,
+  log: Math.log, log1p: Math.log1p, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sigmoid,
+  relu: (x) => (x > 0 ? x : Number.isNaN(x) ? x : 0), erf, erfinv,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), floor: Math.floor, ceil: Math.ceil, round: roundHalfEven,
+  trunc: Math.trunc, reciprocal: (x) => 1 / x, square: (x) => x * x, logicalNot: (x) => (x !== 0 ? 0 : 1), // NaN is truthy, as in PyTorch
+  isnan: (x) => (Number.isNaN(x) ? 1 : 0), gelu, geluTanh, silu: (x) => x * sigmoid(x), softplus,
+} satisfies Record<string, F1>;
+
+function pyMod(a: number, b: number): number { const r = a % b; return r !== 0 && (r < 0) !== (b < 0) ? r + b : r; }
+
+export const BINARY = {
+  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: Math.pow,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
+  atan2: Math.atan2, remainder: pyMod, floorDivide: (a, b) => Math.floor(a / b),
+  eq: (a, b) => (a === b ? 1 : 0), ne: (a, b) => (a !== b ? 1 : 0), lt: (a, b) => (a < b ? 1 : 0), le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0), ge: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+  // reluBackward is PyTorch's threshold_backward: a NaN result passes the gradient
+  reluBackward: (y, g) => (y <= 0 ? 0 : g), geluBackward: (x, g) => g * geluGrad(x), geluTanhBackward: (x, g) => g * geluTanhGrad(x),
+  erfinvBackward: (y, g) => g * 0.886226925452758 * Math.exp(y * y),
+} satisfies Record<string, F2>;

@@ -6,6 +6,7 @@
  */
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
 import { isFloating, type DType } from '../../core/dtype.js';
+import { DeviceError } from '../../core/errors.js';
 import { numel } from '../../core/shape.js';
 import { dispatch, pipeline } from './device.js';
 import { COMMON_WGSL, type CT, checkDtype, loadAs, scalarWord, storeAs, wordType } from './dtypes.js';
@@ -152,7 +153,19 @@ fn ipow(a: i32, b: i32) -> i32 {
 }
 `;
 
-const F_UNARY: Record<UnaryOp, string> = {
+/**
+ * A kernel's WGSL expression, or `{ notOnDevice: reason }` for a kernel this device does not offer (the op then
+ * fails with a DeviceError that gives the reason). The float tables are typed by the CPU's kernel names, so a
+ * kernel without a row here does not compile.
+ */
+type Row = string | { readonly notOnDevice: string };
+
+function rowExpr(op: string, row: Row): string {
+  if (typeof row === 'string') return row;
+  throw new DeviceError(`${op}: not available on webgpu: ${row.notOnDevice}; compute it on the CPU (.to('cpu'))`);
+}
+
+const F_UNARY: Record<UnaryOp, Row> = {
   neg: '-x', abs: 'abs(x)', sqrt: 'sqrt(x)', rsqrt: '1.0 / sqrt(x)', exp: 'exp(x)', expm1: 'expm1_f(x)',
   // WGSL leaves log(0) and log(x < 0) to the implementation (SwiftShader gives -88.03 for log(0)): PyTorch's -inf / NaN
   log: 'select(select(log(x), -inf_f(), x == 0.0), nan_f(), x < 0.0)',
@@ -167,7 +180,7 @@ const I_UNARY: Partial<Record<UnaryOp, string>> = {
   neg: '-x', abs: 'abs(x)', relu: 'max(x, 0)', sign: 'sign(x)', floor: 'x', ceil: 'x', round: 'x', trunc: 'x', square: 'x * x',
   logicalNot: 'select(0, 1, x == 0)', isnan: '0',
 };
-const F_BINARY: Record<BinaryOp, string> = {
+const F_BINARY: Record<BinaryOp, Row> = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', pow: 'pow_f(a, b)',
   maximum: 'select(max(a, b), nan_f(), is_nan(a) || is_nan(b))', minimum: 'select(min(a, b), nan_f(), is_nan(a) || is_nan(b))',
   atan2: 'atan2(a, b)', remainder: 'fmod_py(a, b)', floorDivide: 'floor(a / b)',
@@ -311,7 +324,7 @@ export function unary(op: UnaryOp, x: View, outDtype: DType): WebGPUStorage {
   const [s, o] = newOut(outDtype, x.shape);
   let ct: CT = isFloating(x.dtype) || isFloating(outDtype) ? 'f32' : 'i32';
   if (ct === 'i32' && I_UNARY[op] === undefined) ct = 'f32';
-  let expr = (ct === 'f32' ? F_UNARY[op] : I_UNARY[op]!).replace(/\bx\b/g, 'x0');
+  let expr = (ct === 'f32' ? rowExpr(op, F_UNARY[op]) : I_UNARY[op]!).replace(/\bx\b/g, 'x0');
   // NaN in, NaN out: GPU transcendentals may turn NaN into inf or a finite value
   if (ct === 'f32' && !NAN_AWARE_UNARY.has(op)) expr = `select(${expr}, x0, is_nan(x0))`;
   runMap({ name: `u.${op}`, inputs: [x], inCt: [ct], ct, expr, out: o });
@@ -322,7 +335,7 @@ export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): WebGPUS
   const [s, o] = newOut(outDtype, a.shape);
   let ct: CT = isFloating(a.dtype) || isFloating(b.dtype) || isFloating(outDtype) ? 'f32' : 'i32';
   if (ct === 'i32' && I_BINARY[op] === undefined) ct = 'f32';
-  let expr = (ct === 'f32' ? F_BINARY[op] : I_BINARY[op]!).replace(/\ba\b/g, 'x0').replace(/\bb\b/g, 'x1');
+  let expr = (ct === 'f32' ? rowExpr(op, F_BINARY[op]) : I_BINARY[op]!).replace(/\ba\b/g, 'x0').replace(/\bb\b/g, 'x1');
   if (ct === 'f32' && NAN_PROPAGATING_BINARY.has(op)) expr = `select(${expr}, x0 + x1, is_nan(x0) || is_nan(x1))`;
   runMap({ name: `b.${op}`, inputs: [a, b], inCt: [ct, ct], ct, expr, out: o });
   return s;
