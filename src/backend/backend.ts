@@ -111,7 +111,18 @@ export interface Backend {
   sgdStep?(param: View, grad: View, lr: number): void;
   /** Fused Adam/AdamW (no amsgrad) on param, grad, exp_avg, exp_avg_sq. */
   adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void;
+
+  /**
+   * Optional fused recurrent layer (ops/fused.ts; backend/cpu/rnn.ts documents the layouts): one direction of an
+   * LSTM or GRU layer over contiguous xw [T, N, G], h0 and c0 [N, H], W_hh [G, H], b_hh [G]. Returns
+   * [Y [T + 2, N, H], workspace]. Devices without it run the op-by-op cell (the composite fallback).
+   */
+  rnnLayer?(a: RnnLayerArgs, xw: View, h0: View, c0: View | null, wHh: View, bHh: View | null): [Storage, Storage];
+  /** Its backward from dY: [d xw, d h0, d c0 (LSTM) or null, d W_hh, d b_hh]. */
+  rnnLayerBackward?(a: RnnLayerArgs, dY: View, y: View, workspace: View, h0: View, c0: View | null, wHh: View): [Storage, Storage, Storage | null, Storage, Storage];
 }
+
+export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: number; reverse: boolean }
 
 const registry = new Map<DeviceType, Backend>();
 

@@ -12,6 +12,7 @@ import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js'
 import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
 import { gemm } from './gemm.js';
 import { sgdStep, adamStep } from './optim.js';
+import { rnnLayer, rnnLayerBackward } from './rnn.js';
 
 /** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
 function gemmLayout(v: View): [boolean, number] | null {
@@ -61,7 +62,7 @@ export const cpuBackend: Backend = {
   read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
-  sgdStep, adamStep,
+  sgdStep, adamStep, rnnLayer, rnnLayerBackward,
 };
 
 registerBackend(cpuBackend);
