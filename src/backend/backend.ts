@@ -120,6 +120,15 @@ export interface Backend {
   rnnLayer?(a: RnnLayerArgs, xw: View, h0: View, c0: View | null, wHh: View, bHh: View | null): [Storage, Storage];
   /** Its backward from dY: [d xw, d h0, d c0 (LSTM) or null, d W_hh, d b_hh]. */
   rnnLayerBackward?(a: RnnLayerArgs, dY: View, y: View, workspace: View, h0: View, c0: View | null, wHh: View): [Storage, Storage, Storage | null, Storage, Storage];
+
+  /** Optional fused softmax / log_softmax over the last dim of a contiguous view (ops/fused.ts; backend/cpu/rows.ts). */
+  softmaxRows?(x: View, log: boolean): Storage;
+  /** Its backward from the output y and the gradient g. */
+  softmaxRowsBackward?(y: View, g: View, log: boolean): Storage;
+  /** Optional fused layer norm over the trailing D elements of a contiguous view: [y, mean, rstd] (one per row). */
+  layerNormRows?(x: View, weight: View | null, bias: View | null, D: number, eps: number): [Storage, Storage, Storage];
+  /** Its backward: [dx, dweight, dbias], each null where not asked for. */
+  layerNormRowsBackward?(g: View, x: View, mean: View, rstd: View, weight: View | null, D: number, needX: boolean, needW: boolean, needB: boolean): [Storage | null, Storage | null, Storage | null];
 }
 
 export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: number; reverse: boolean }

@@ -7,6 +7,13 @@
  *   `_thnn_fused_gru_cell`, and one backward node for the sequence (BPTT inside the kernel) instead of ~15 nodes per
  *   step whose view backwards zero-pad full-size gradients. nn.LSTM / nn.GRU use it when `canFuseRnn` says so.
  *
+ * - `softmaxFused`: softmax / log_softmax over the last dim as one node (PyTorch's `_softmax` / `_log_softmax` and
+ *   their backward kernels) instead of max, sub, exp, sum, log, add, sub forward and each one's backward.
+ * - `layerNormFused`: layer norm forward and backward as one node (PyTorch's `native_layer_norm`), mean and rstd
+ *   kept per row for backward.
+ * The last two return null where they do not apply (another device or dtype, softmax over an inner dim); the
+ * caller then composes the op as before.
+ *
  * `setFusedKernels(false)` turns every fused path off (the tests run both paths against the same fixtures).
  */
 import { record } from '../autograd/node.js';
@@ -68,4 +75,34 @@ export function rnnLayerFused(mode: 'LSTM' | 'GRU', xw: Tensor, h0: Tensor, c0: 
     return [make(dx, [T, N, G]), make(dh0, [N, H]), dc0 ? make(dc0, [N, H]) : null, make(dW, [G, H]), make(db, [G])];
   }, [h0, ...(c0 ? [c0] : []), wHh]);
   return { out: slice(y, 0, 0, T), h: select(y, 0, T), c: lstm ? select(y, 0, T + 1) : null };
+}
+
+/** softmax (log = false) or log_softmax of x over its last dim d as one autograd node; null where it does not apply. */
+export function softmaxFused(x: Tensor, d: number, log: boolean): Tensor | null {
+  if (!enabled || (x.dtype !== 'float32' && x.dtype !== 'float64') || x.ndim === 0 || d !== x.ndim - 1 || x.numel() === 0) return null;
+  const b = be(x);
+  if (!b.softmaxRows || !b.softmaxRowsBackward) return null;
+  const out = make(b.softmaxRows(dense(x), log), x.shape);
+  // The output is saved: an in-place change of it before backward raises, as in PyTorch.
+  return record(out, log ? 'LogSoftmax' : 'Softmax', [x], (g) => [make(b.softmaxRowsBackward!(out, dense(g), log), x.shape)], [out]);
+}
+
+/**
+ * F.layerNorm over the trailing dims whose sizes multiply to D (the caller has checked the shapes) as one autograd
+ * node; null where it does not apply.
+ */
+export function layerNormFused(x: Tensor, D: number, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | null {
+  const dt = x.dtype;
+  if (!enabled || (dt !== 'float32' && dt !== 'float64') || D === 0) return null;
+  for (const t of [weight, bias]) if (t && (t.dtype !== dt || t.device !== x.device || t.numel() !== D)) return null;
+  const b = be(x);
+  if (!b.layerNormRows || !b.layerNormRowsBackward) return null;
+  const xc = dense(x), w = weight ? dense(weight) : null, bb = bias ? dense(bias) : null;
+  const [ys, ms, ss] = b.layerNormRows(xc, w, bb, D, eps);
+  const R = x.numel() / D, mean = make(ms, [R]), rstd = make(ss, [R]);
+  const out = make(ys, x.shape);
+  return record(out, 'NativeLayerNorm', [x, weight ?? null, bias ?? null], (g) => {
+    const [dx, dw, db] = b.layerNormRowsBackward!(dense(g), xc, mean, rstd, w, D, x.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad);
+    return [dx ? make(dx, x.shape) : null, dw && weight ? make(dw, weight.shape) : null, db && bias ? make(db, bias.shape) : null];
+  }, [x, ...(weight ? [weight] : [])]);
 }

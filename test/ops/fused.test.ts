@@ -102,3 +102,65 @@ test('rnnLayerFused checks its arguments', () => {
   assertThrowsWith(() => rnnLayerFused('GRU', xw, h0, null, w, null, false), ['FusedGruLayer', 'shapes do not fit']);
   assertThrowsWith(() => rnnLayerFused('LSTM', xw, h0.double(), c0, w, null, false), ['FusedLstmLayer', 'float32', 'float64']);
 });
+
+/** Value and input/weight gradients of fn with fused kernels on and off. */
+function bothPaths(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): [number[][], number[][]] {
+  const once = (on: boolean): number[][] => {
+    const prev = setFusedKernels(on);
+    try {
+      const xs = inputs.map((t) => t.detach().requiresGrad_(true));
+      const y = fn(...xs);
+      const gen = new torch.Generator().manualSeed(11);
+      const gs = torch.autograd.grad([y], xs, [torch.randn([...y.shape], { dtype: y.dtype, generator: gen })]);
+      return [y, ...gs].map((t) => Array.from(t!.dataSync() as Float32Array));
+    } finally { setFusedKernels(prev); }
+  };
+  return [once(true), once(false)];
+}
+
+for (const dtype of ['float64', 'float32'] as const) {
+  const tol = dtype === 'float64' ? { atol: 1e-12, rtol: 1e-10 } : { atol: 2e-6, rtol: 1e-5 };
+  test(`fused softmax / logSoftmax (${dtype}) = the composed ops, with -inf masks and a fully masked row`, () => {
+    torch.manualSeed(1);
+    const mask = torch.tensor([[0, -Infinity, 0, 0, -Infinity], [0, 0, 0, 0, 0], [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity]], { dtype }).reshape([1, 3, 5]);
+    for (const log of [false, true]) {
+      const f = (x: Tensor) => (log ? torch.logSoftmax(x, -1) : torch.softmax(x, -1));
+      const [a, b] = bothPaths((x) => f(x.mul(3)), [torch.randn([4, 3, 5], { dtype })]);
+      a.forEach((v, i) => assertValuesClose(v, b[i], tol, `${log ? 'log' : ''}softmax tensor ${i}`));
+      // masked scores (attention): rows with some -inf; a fully masked row is NaN on both paths (as in PyTorch)
+      const x = torch.randn([2, 3, 5], { dtype }).add(mask);
+      const on = f(x).dataSync(); const prev = setFusedKernels(false); const off = f(x).dataSync(); setFusedKernels(prev);
+      assert.deepEqual(Array.from(on).map(Number.isNaN), Array.from(off).map(Number.isNaN));
+      assertValuesClose(Array.from(on).filter((v) => !Number.isNaN(v)), Array.from(off).filter((v) => !Number.isNaN(v)), tol, 'masked');
+    }
+    // softmax over an inner dim keeps the composed path
+    assert.equal(String(torch.softmax(torch.randn([3, 4]).requiresGrad_(true), 0).gradFn), '<DivBackward0>');
+    assert.equal(String(torch.softmax(torch.randn([3, 4]).requiresGrad_(true), 1).gradFn), '<SoftmaxBackward0>');
+  });
+
+  test(`fused layerNorm (${dtype}) = the composed ops: with and without weight and bias, 2-D normalized shape`, () => {
+    torch.manualSeed(2);
+    const F = nn.functional;
+    const x = torch.randn([3, 4, 6], { dtype }).mul(2).add(1), w = torch.randn([6], { dtype }), b = torch.randn([6], { dtype });
+    for (const [name, fn, ins] of [
+      ['weight + bias', (a: Tensor, ww: Tensor, bb: Tensor) => F.layerNorm(a, [6], { weight: ww, bias: bb, eps: 1e-5 }), [x, w, b]],
+      ['no affine', (a: Tensor) => F.layerNorm(a, [6]), [x]],
+      ['weight only, [4, 6]', (a: Tensor, ww: Tensor) => F.layerNorm(a, [4, 6], { weight: ww }), [x, torch.randn([4, 6], { dtype })]],
+    ] as [string, (...xs: Tensor[]) => Tensor, Tensor[]][]) {
+      const [p, q] = bothPaths(fn, ins);
+      p.forEach((v, i) => assertValuesClose(v, q[i], tol, `${name}: tensor ${i}`));
+    }
+  });
+}
+
+test('fused softmax, logSoftmax and layerNorm: float64 gradchecks; the saved output is version-checked', () => {
+  torch.manualSeed(4);
+  const x = torch.randn([3, 5], { dtype: 'float64' }).requiresGrad_(true);
+  gradcheck((a) => torch.softmax(a, -1), [x]);
+  gradcheck((a) => torch.logSoftmax(a, 1), [x]);
+  const w = torch.randn([5], { dtype: 'float64' }).requiresGrad_(true), b = torch.randn([5], { dtype: 'float64' }).requiresGrad_(true);
+  gradcheck((a, ww, bb) => nn.functional.layerNorm(a, [5], { weight: ww, bias: bb }), [x, w, b]);
+  const y = torch.softmax(x, -1);
+  y.mul_(2);
+  assertThrowsWith(() => y.sum().backward(), ['Softmax', 'modified by an inplace operation']);
+});

@@ -13,6 +13,7 @@ import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
 import { gemm } from './gemm.js';
 import { sgdStep, adamStep } from './optim.js';
 import { rnnLayer, rnnLayerBackward } from './rnn.js';
+import { softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward } from './rows.js';
 
 /** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
 function gemmLayout(v: View): [boolean, number] | null {
@@ -62,7 +63,7 @@ export const cpuBackend: Backend = {
   read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
-  sgdStep, adamStep, rnnLayer, rnnLayerBackward,
+  sgdStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
 };
 
 registerBackend(cpuBackend);
