@@ -12,10 +12,13 @@
  */
 import * as torch from '../src/index.js';
 import { hardwareThreads } from '../src/backend/wasm/index.js';
-import { timed, type BenchContext, type Contender, type Row, type SuiteResult } from './harness.js';
+import { fmt, ratio, timed, type BenchContext, type Contender, type Row, type SuiteResult } from './harness.js';
 import { loadTf, useBackend } from './peers.js';
 import { ratioTables, runCase, startPeers, torchletAt } from './peer.js';
 import { mlpModel, tfStep } from './train.js';
+import { setFusedKernels } from '../src/ops/fused.js';
+
+const UNFUSED = 'torchlet, fused kernels off';
 
 const { nn, optim } = torch;
 const F = nn.functional;
@@ -79,6 +82,10 @@ export async function run(ctx: BenchContext): Promise<SuiteResult & { tables: st
   for (const [key, name] of STEP_CASES) {
     if (only && !only.includes(key)) continue;
     const cs: Contender[] = threadsList.map((t) => torchletAt(t, steps[key]));
+    // The same step with src/ops/fused.ts turned off (op-by-op LSTM cells, softmax, layer norm), 1 thread.
+    if (key === 'transformer' || key === 'lstm') {
+      cs.push(torchletAt(1, () => { const prev = setFusedKernels(false); try { steps[key](); } finally { setFusedKernels(prev); } }, UNFUSED));
+    }
     let tfs: ReturnType<typeof tfStep> | null = null;
     if (tf && key === 'mlp') { tfs = tfStep(tf, 'mlp'); cs.push({ impl: 'tfjs-backend-wasm 4.22', threads: 1, run: timed(tfs.step) }); }
     await runCase('steps', { name, peerCase: key, unit: 'ms', contenders: cs }, peers, rows, ctx.log, { warmMs: ctx.quick ? 300 : 600, repMs: ctx.quick ? 120 : 250 });
@@ -89,5 +96,11 @@ export async function run(ctx: BenchContext): Promise<SuiteResult & { tables: st
   if (tf) await useBackend(tf, 'cpu');
   notes.push('ms per step, the median of 7 interleaved rounds (min–max); bench/peer.py builds the same models for PyTorch (torch.set_num_threads(T), OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=T, OMP_WAIT_POLICY=PASSIVE so idle peer threads do not spin while others are timed).');
   notes.push('tfjs-backend-wasm: the MLP only (tf.train.sgd().minimize, reads the loss); it has no BatchNorm training, LSTM or Transformer layer to compare.');
-  return { suite: 'steps', rows, notes, tables: [ratioTables(rows)] };
+  const secs = (r: Row) => String(r.detail?.secondsRounds ?? '').split(' ').map(Number);
+  const gain = [...new Set(rows.filter((r) => r.impl === UNFUSED).map((r) => r.case))].map((c) => {
+    const on = rows.find((r) => r.case === c && r.impl === 'torchlet' && r.threads === 1)!, off = rows.find((r) => r.case === c && r.impl === UNFUSED)!;
+    const q = ratio(secs(off), secs(on));
+    return `  ${c}: fused kernels ${fmt(q.median)}x faster (per round ${fmt(q.min)}–${fmt(q.max)}), 1 thread`;
+  });
+  return { suite: 'steps', rows, notes, tables: [ratioTables(rows), ...(gain.length ? [`speedup from src/ops/fused.ts (unfused time / fused time, same rounds):\n${gain.join('\n')}`] : [])] };
 }
