@@ -17,7 +17,7 @@ function uleb(n: number): number[] {
 function section(id: number, body: number[]): number[] { return [id, ...uleb(body.length), ...body]; }
 
 /** (func (param i32 iterations) (param f32 x) (result f32)) exported as "peak". */
-function moduleBytes(relaxed: boolean): Uint8Array {
+function moduleBytes(relaxed: boolean): Uint8Array<ArrayBuffer> {
   const X = 2 + ACC, Y = X + 1; // locals: 0 n, 1 x, 2..13 accumulators, 14 and 15 the factors
   const code: number[] = [];
   code.push(0x20, 1, 0xfd, ...uleb(0x13), 0x21, X); // local.get 1; f32x4.splat; local.set X
