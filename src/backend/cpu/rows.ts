@@ -25,13 +25,15 @@ export function softmaxRows(x: View, log: boolean): Storage {
     for (let j = r; j < r + D; j++) if (X[j] > m || Number.isNaN(X[j])) m = X[j];
     const mf = Number.isFinite(m) ? m : 0; // as logsumexp: an infinite max is not subtracted
     let s = 0;
-    for (let j = r; j < r + D; j++) s += Math.exp(X[j] - mf);
     if (log) {
+      for (let j = r; j < r + D; j++) s += Math.exp(X[j] - mf);
       const ls = Math.log(s) + mf;
       for (let j = r; j < r + D; j++) Y[j] = X[j] - ls;
     } else {
+      // one exp per element: the exponentials wait in Y for the scale
+      for (let j = r; j < r + D; j++) { const e = Math.exp(X[j] - mf); Y[j] = e; s += e; }
       const inv = 1 / s;
-      for (let j = r; j < r + D; j++) Y[j] = Math.exp(X[j] - mf) * inv;
+      for (let j = r; j < r + D; j++) Y[j] *= inv;
     }
   }
   return new CpuStorage(x.dtype, Y);
