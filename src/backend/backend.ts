@@ -111,6 +111,8 @@ export interface Backend {
   sgdStep?(param: View, grad: View, lr: number): void;
   /** Fused Adam/AdamW (no amsgrad) on param, grad, exp_avg, exp_avg_sq. */
   adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void;
+  /** SGD with momentum (no weight decay, Nesterov or maximize): buf = buf·momentum + (1 - dampening)·grad; param += -lr·buf. */
+  sgdMomentumStep?(param: View, grad: View, buf: View, lr: number, momentum: number, dampening: number): void;
 
   /**
    * Optional fused recurrent layer (ops/fused.ts; backend/cpu/rnn.ts documents the layouts): one direction of an
