@@ -28,7 +28,7 @@ function train(dtype: 'float32' | 'float64', opts: Record<string, number | boole
 }
 
 for (const dtype of ['float32', 'float64'] as const) {
-  for (const opts of [{}, { dampening: 0.1 }, { nesterov: true }, { weightDecay: 0.01 }]) {
+  for (const opts of [{}, { dampening: 0.1 }, { nesterov: true }, { weightDecay: 0.01 }] as Record<string, number | boolean>[]) {
     test(`SGD momentum ${JSON.stringify(opts)} (${dtype}): the fused update is bit-identical to the op-by-op one`, () => {
       assert.deepEqual(train(dtype, opts, true), train(dtype, opts, false));
     });
