@@ -3,7 +3,9 @@
  * bench/results.json. `npm run bench -- --quick` shortens repetitions; `--only gemm` runs one suite.
  * Suites: gemm, elementwise, train (MLP / CNN / digits training steps), webgpu (GEMM and training steps on the WebGPU
  * device), browser (the same work in headless Chromium and in Node), models
- * (ResNet-18, ViT-B/16, GPT-2 generation vs PyTorch 2.6 and 1.13). To add one, add a file exporting
+ * (ResNet-18, ViT-B/16, GPT-2 generation vs PyTorch 2.6 and 1.13), and issue 15's table against PyTorch 1.13 and 2.6
+ * at 1 and 2 threads: ops (small elementwise ops), matmul (GEMM shapes as a fraction of the measured 128-bit FMA
+ * peak), steps (MLP, CNN, Transformer-layer and LSTM training steps). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  * The gemm and train suites time every implementation in the same interleaved rounds (at least 7); a figure is the
  * median round with its min–max, a ratio is the median of the per-round ratios, marked "noisy" when those spread
@@ -22,6 +24,9 @@ const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (
   browser: () => import('./browser.js'),
   models: () => import('./models.js'),
   argcheck: () => import('./argcheck.js'),
+  ops: () => import('./ops.js'),
+  matmul: () => import('./matmul.js'),
+  steps: () => import('./steps.js'),
 };
 
 const args = process.argv.slice(2);
@@ -111,6 +116,7 @@ for (const r of results) {
     console.log('\ntorchlet speed / PyTorch speed (> 1: torchlet is faster):');
     console.log(table(['case', ...peers], rs.map((x) => [x.case, ...peers.map((p) => (x.ratios[p] ? `${fmt(x.ratios[p])}x` : 'n/a'))])));
   }
+  for (const t of (r as SuiteResult & { tables?: string[] }).tables ?? []) console.log(`\n${t}`);
   for (const n of r.notes) console.log(`note: ${n}`);
 }
 

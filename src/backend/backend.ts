@@ -110,7 +110,29 @@ export interface Backend {
   sgdStep?(param: View, grad: View, lr: number): void;
   /** Fused Adam/AdamW (no amsgrad) on param, grad, exp_avg, exp_avg_sq. */
   adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void;
+  /** SGD with momentum (no weight decay, Nesterov or maximize): buf = buf·momentum + (1 - dampening)·grad; param += -lr·buf. */
+  sgdMomentumStep?(param: View, grad: View, buf: View, lr: number, momentum: number, dampening: number): void;
+
+  /**
+   * Optional fused recurrent layer (ops/fused.ts; backend/cpu/rnn.ts documents the layouts): one direction of an
+   * LSTM or GRU layer over contiguous xw [T, N, G], h0 and c0 [N, H], W_hh [G, H], b_hh [G]. Returns
+   * [Y [T + 2, N, H], workspace]. Devices without it run the op-by-op cell (the composite fallback).
+   */
+  rnnLayer?(a: RnnLayerArgs, xw: View, h0: View, c0: View | null, wHh: View, bHh: View | null): [Storage, Storage];
+  /** Its backward from dY: [d xw, d h0, d c0 (LSTM) or null, d W_hh, d b_hh]. */
+  rnnLayerBackward?(a: RnnLayerArgs, dY: View, y: View, workspace: View, h0: View, c0: View | null, wHh: View): [Storage, Storage, Storage | null, Storage, Storage];
+
+  /** Optional fused softmax / log_softmax over the last dim of a contiguous view (ops/fused.ts; backend/cpu/rows.ts). */
+  softmaxRows?(x: View, log: boolean): Storage;
+  /** Its backward from the output y and the gradient g. */
+  softmaxRowsBackward?(y: View, g: View, log: boolean): Storage;
+  /** Optional fused layer norm over the trailing D elements of a contiguous view: [y, mean, rstd] (one per row). */
+  layerNormRows?(x: View, weight: View | null, bias: View | null, D: number, eps: number): [Storage, Storage, Storage];
+  /** Its backward: [dx, dweight, dbias], each null where not asked for. */
+  layerNormRowsBackward?(g: View, x: View, mean: View, rstd: View, weight: View | null, D: number, needX: boolean, needW: boolean, needB: boolean): [Storage | null, Storage | null, Storage | null];
 }
+
+export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: number; reverse: boolean }
 
 const registry = new Map<DeviceType, Backend>();
 

@@ -2,6 +2,7 @@
  * @file Reductions over one or several dims with keepdim (sum, mean, prod, max/min with indices, amax/amin,
  * argmax/argmin, var/std with correction, logsumexp, norm, all/any), softmax/logSoftmax, cumsum, sort/topk.
  */
+import { softmaxFused } from './fused.js';
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { ReduceOp } from '../backend/backend.js';
@@ -180,11 +181,15 @@ export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } 
 
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = normDim('softmax', dim, x.ndim);
+  const fused = softmaxFused(x, d, false); // one node on devices with the row kernel (ops/fused.ts)
+  if (fused) return fused;
   const e = exp(sub(x, detach(amax(x, d, { keepdim: true }))));
   return div(e, sum(e, d, { keepdim: true }));
 }
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = normDim('logSoftmax', dim, x.ndim);
+  const fused = softmaxFused(x, d, true);
+  if (fused) return fused;
   return sub(x, logsumexp(x, d, { keepdim: true }));
 }
 

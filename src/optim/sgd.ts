@@ -48,6 +48,16 @@ export class SGD extends Optimizer {
         return;
       }
     }
+    const prevBuf = st.momentum_buffer as Tensor | null | undefined;
+    if (wd === 0 && momentum !== 0 && !g.nesterov && !g.maximize && !g.differentiable && prevBuf) {
+      // momentum SGD after the first step: one fused pass over param, grad and buffer (same roundings as below)
+      const fb = fusedBackend([p, grad, prevBuf]);
+      if (fb?.sgdMomentumStep) {
+        fb.sgdMomentumStep(p, grad, prevBuf, g.lr, momentum, dampening);
+        prevBuf.bumpVersion(); p.bumpVersion();
+        return;
+      }
+    }
     let d = g.maximize ? grad.neg() : grad;
     if (wd !== 0) d = d.add(p, { alpha: wd });
     if (momentum !== 0) {

@@ -14,6 +14,7 @@ import type { Module } from '../../src/nn/index.js';
 import { assertValuesClose } from '../helpers/index.js';
 import { fromFixture, layersFixture, type FT } from './fixtures.js';
 import { build } from './build.js';
+import { setFusedKernels } from '../../src/ops/fused.js';
 import { assertRefusedOn, deviceTests, testDevices, type TestDevice } from '../helpers/devices.js';
 
 interface Case {
@@ -133,6 +134,15 @@ for (const dev of await testDevices()) {
         await runCase(c, dev);
       });
     }
+  });
+}
+
+// The CPU cases above run nn.LSTM / nn.GRU through the fused layer (src/ops/fused.ts); the op-by-op cells it
+// replaces (still the path of devices without the kernel) are checked against the same fixtures here.
+for (const c of cases.filter((x) => x.cls === 'LSTM' || x.cls === 'GRU')) {
+  test(`nn.${c.cls}: ${c.name} (op-by-op cells, fused kernels off)`, async () => {
+    const prev = setFusedKernels(false);
+    try { await runCase(c, { name: 'cpu', prefix: '', selected: true, skip: null }); } finally { setFusedKernels(prev); }
   });
 }
 

@@ -11,7 +11,9 @@ import { reduce, cumsum, sort } from './reduce.js';
 import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
 import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
 import { gemm } from './gemm.js';
-import { sgdStep, adamStep } from './optim.js';
+import { sgdStep, sgdMomentumStep, adamStep } from './optim.js';
+import { rnnLayer, rnnLayerBackward } from './rnn.js';
+import { softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward } from './rows.js';
 
 /** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
 function gemmLayout(v: View): [boolean, number] | null {
@@ -61,7 +63,7 @@ export const cpuBackend: Backend = {
   read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
-  sgdStep, adamStep,
+  sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
 };
 
 registerBackend(cpuBackend);

@@ -27,6 +27,21 @@ export function sgdStep(param: View, grad: View, lr: number): void {
   }
 }
 
+/** buf.mul_(momentum).add_(grad, {alpha: 1 - dampening}); param.add_(buf, {alpha: -lr}), with the same roundings. */
+export function sgdMomentumStep(param: View, grad: View, buf: View, lr: number, momentum: number, dampening: number): void {
+  const [P, G, B] = arrays(param, grad, buf);
+  const n = param.shape.reduce((a, b) => a * b, 1);
+  const po = param.offset, go = grad.offset, bo = buf.offset;
+  const R = P instanceof Float32Array ? Math.fround : id;
+  const m = R(momentum), c = 1 - dampening, cr = R(c), nlr = R(-lr);
+  for (let i = 0; i < n; i++) {
+    const g = c === 1 ? G[go + i] : R(G[go + i] * cr);
+    const b = R(R(B[bo + i] * m) + g);
+    B[bo + i] = b;
+    P[po + i] = P[po + i] + R(b * nlr);
+  }
+}
+
 export function adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
   if (dataOf(param.storage) instanceof Float32Array) adamKernel32(param, grad, expAvg, expAvgSq, a);
   else adamKernel64(param, grad, expAvg, expAvgSq, a);

@@ -2,6 +2,7 @@
  * @file batchNorm, layerNorm, groupNorm (torch.nn.functional), composed from ops. batchNorm in training mode
  * updates the running statistics in place, outside the graph (under noGrad), as PyTorch does.
  */
+import { layerNormFused } from '../../ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { ShapeError } from '../../core/errors.js';
@@ -80,6 +81,8 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
     if (t && t.shape.join() !== ns.join()) throw new ShapeError(`layerNorm: ${name} of shape ${fmt(t.shape)} must have the normalizedShape ${fmt(ns)}`);
   }
+  const fused = layerNormFused(x, ns.reduce((a, b) => a * b, 1), opts.weight, opts.bias, eps); // one node (ops/fused.ts)
+  if (fused) return fused;
   const dims = ns.map((_, i) => x.ndim - ns.length + i);
   const mu = mean(x, dims, { keepdim: true });
   const v = variance(x, dims, { keepdim: true, correction: 0 });

@@ -2,7 +2,8 @@
  * @file RNN, LSTM, GRU (torch.nn): multi-layer, optionally bidirectional, batch_first; parameters
  * weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse], bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse] with
  * PyTorch's gate order (LSTM: i, f, g, o; GRU: r, z, n) and its default init U(-1/√hidden, 1/√hidden).
- * Each step is composed from ops (the input projection of all steps is one matmul per layer and direction).
+ * The input projection of all steps is one matmul per layer and direction; LSTM and GRU steps then run in the fused
+ * layer of ops/fused.ts where the device has one (CPU), else each step is composed from ops.
  */
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -14,6 +15,7 @@ import { fmt } from '../../core/shape.js';
 import { empty, zeros } from '../../ops/creation.js';
 import { add, mul, relu, sigmoid, sub, tanh } from '../../ops/elementwise.js';
 import { cat, chunk, select, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { canFuseRnn, rnnLayerFused } from '../../ops/fused.js';
 import { layerInt, layerOpts, R, pyBool, pyFloat, type FactoryKwargs } from './utils.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -89,6 +91,8 @@ abstract class RNNBase extends Module {
     const bIh = this.param(`bias_ih${sfx}`), bHh = this.param(`bias_hh${sfx}`);
     const T = x.shape[0];
     const xw = F.linear(x, wIh, bIh); // [T, N, G]
+    // LSTM and GRU: the fused layer (ops/fused.ts) where the device has it, else the op-by-op cell below.
+    if ((this.mode === 'LSTM' || this.mode === 'GRU') && canFuseRnn(xw)) return rnnLayerFused(this.mode, xw, h0, c0, wHh, bHh, reverse);
     let h = h0, c = c0;
     const ys = new Array<Tensor>(T);
     for (let s = 0; s < T; s++) {

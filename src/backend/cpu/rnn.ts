@@ -1,0 +1,138 @@
+/**
+ * @file Fused recurrent layers for the CPU (Backend.rnnLayer / rnnLayerBackward): one direction of one LSTM or GRU
+ * layer over a whole sequence, as PyTorch's fused cells (`_thnn_fused_lstm_cell`, `_thnn_fused_gru_cell`) do per
+ * step: per time step one GEMM (h @ W_hh^T) and one pass over the gates, with the activations kept in a workspace
+ * for backward; backward runs BPTT with one GEMM per step for dh and one GEMM over all steps for dW_hh. Gate math
+ * is in double precision and stored in the storage dtype (the op-by-op path rounds after every op, so the two
+ * agree to a few ulp, within the fixtures' tolerances).
+ *
+ * Layout: xw [T, N, G] (input projection with b_ih, time-major), G = 4H (LSTM: i, f, g, o) or 3H (GRU: r, z, n);
+ * Y [T + 2, N, H]: outputs h_t at t = 0..T-1 (time order, also when reversed), the final h at T, the final c at T + 1
+ * (LSTM; zero for GRU).
+ */
+import type { RnnLayerArgs, Storage, View } from '../backend.js';
+import { arrayFor } from '../../core/dtype.js';
+import { CpuStorage, dataOf } from './storage.js';
+import { gemm } from './gemm.js';
+
+type F = Float32Array | Float64Array;
+
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+
+function arr(v: View): F {
+  const d = dataOf(v.storage) as F;
+  return v.offset === 0 && d.length === v.shape.reduce((a, b) => a * b, 1) ? d : d.subarray(v.offset, v.offset + v.shape.reduce((a, b) => a * b, 1));
+}
+
+/** c[N, n] = a[N, k] · op(b) where b is [n, k] (transB) or [k, n]. */
+function mm(a: F, aOff: number, b: F, c: F, N: number, n: number, k: number, transB: boolean): void {
+  gemm({ transA: false, transB, m: N, n, k, a, aOffset: aOff, lda: k, b, bOffset: 0, ldb: transB ? k : n, c, cOffset: 0, ldc: n, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+}
+
+/** Returns [Y, workspace]. Workspace: LSTM [T, N, 4H] activated gates + [T, N, H] cell states; GRU [T, N, 4H] (r, z, n, W_hn h + b_hn). */
+export function rnnLayer(a: RnnLayerArgs, xwV: View, h0V: View, c0V: View | null, wV: View, bV: View | null): [Storage, Storage] {
+  const { mode, T, N, H, reverse } = a;
+  const lstm = mode === 'LSTM', G = (lstm ? 4 : 3) * H;
+  const xw = arr(xwV), h0 = arr(h0V), c0 = c0V ? arr(c0V) : null, W = arr(wV), bias = bV ? arr(bV) : null;
+  const dt = xwV.dtype;
+  const Y = arrayFor(dt, (T + 2) * N * H) as F;
+  const ws = arrayFor(dt, T * N * 4 * H + (lstm ? T * N * H : 0)) as F;
+  const gh = arrayFor(dt, N * G) as F;
+  const cOff = T * N * 4 * H;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s, tp = reverse ? t + 1 : t - 1;
+    const hp = s === 0 ? h0 : Y, hpOff = s === 0 ? 0 : tp * N * H;
+    mm(hp, hpOff, W, gh, N, G, H, true);
+    for (let n = 0; n < N; n++) {
+      const xr = (t * N + n) * G, gr = n * G, wr = (t * N + n) * 4 * H, yr = (t * N + n) * H, hr = hpOff + n * H;
+      if (lstm) {
+        const cp = s === 0 ? c0! : ws, cpOff = s === 0 ? n * H : cOff + (tp * N + n) * H;
+        for (let j = 0; j < H; j++) {
+          const bi = bias ? bias[j] : 0, bf = bias ? bias[H + j] : 0, bg = bias ? bias[2 * H + j] : 0, bo = bias ? bias[3 * H + j] : 0;
+          const i = sig(xw[xr + j] + gh[gr + j] + bi), f = sig(xw[xr + H + j] + gh[gr + H + j] + bf);
+          const g = Math.tanh(xw[xr + 2 * H + j] + gh[gr + 2 * H + j] + bg), o = sig(xw[xr + 3 * H + j] + gh[gr + 3 * H + j] + bo);
+          ws[wr + j] = i; ws[wr + H + j] = f; ws[wr + 2 * H + j] = g; ws[wr + 3 * H + j] = o;
+          const c = ws[cOff + yr + j] = f * cp[cpOff + j] + i * g;
+          Y[yr + j] = o * Math.tanh(c);
+        }
+      } else {
+        for (let j = 0; j < H; j++) {
+          const ghn = ws[wr + 3 * H + j] = gh[gr + 2 * H + j] + (bias ? bias[2 * H + j] : 0);
+          const r = ws[wr + j] = sig(xw[xr + j] + gh[gr + j] + (bias ? bias[j] : 0));
+          const z = ws[wr + H + j] = sig(xw[xr + H + j] + gh[gr + H + j] + (bias ? bias[H + j] : 0));
+          const nn = ws[wr + 2 * H + j] = Math.tanh(xw[xr + 2 * H + j] + r * ghn);
+          const hprev = hp[hr + j];
+          Y[yr + j] = (hprev - nn) * z + nn;
+        }
+      }
+    }
+  }
+  const last = reverse ? 0 : T - 1;
+  Y.copyWithin(T * N * H, last * N * H, (last + 1) * N * H);
+  if (lstm) {
+    if (T === 0) { Y.set(h0, T * N * H); Y.set(c0!, (T + 1) * N * H); } else Y.set(ws.subarray(cOff + last * N * H, cOff + (last + 1) * N * H), (T + 1) * N * H);
+  } else if (T === 0) Y.set(h0, T * N * H);
+  return [new CpuStorage(dt, Y), new CpuStorage(dt, ws)];
+}
+
+/** Returns [d xw [T, N, G], d h0 [N, H], d c0 [N, H] (LSTM) or null, d W_hh [G, H], d b_hh [G]]. */
+export function rnnLayerBackward(a: RnnLayerArgs, dYV: View, yV: View, wsV: View, h0V: View, c0V: View | null, wV: View): [Storage, Storage, Storage | null, Storage, Storage] {
+  const { mode, T, N, H, reverse } = a;
+  const lstm = mode === 'LSTM', G = (lstm ? 4 : 3) * H;
+  const dY = arr(dYV), Y = arr(yV), ws = arr(wsV), h0 = arr(h0V), c0 = c0V ? arr(c0V) : null, W = arr(wV);
+  const dt = dYV.dtype;
+  const dx = arrayFor(dt, T * N * G) as F;
+  const dgh = lstm ? dx : arrayFor(dt, T * N * G) as F; // LSTM: d(gates) is the same for xw and W_hh h
+  const hprev = arrayFor(dt, T * N * H) as F; // h_{t-1} for each t, for d W_hh
+  let dh = Float64Array.from(dY.subarray(T * N * H, (T + 1) * N * H)) as Float64Array;
+  const dc = lstm ? Float64Array.from(dY.subarray((T + 1) * N * H, (T + 2) * N * H)) : null;
+  const dhn = arrayFor(dt, N * H) as F;
+  const cOff = T * N * 4 * H;
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s, tp = reverse ? t + 1 : t - 1;
+    const hp = s === 0 ? h0 : Y, hpOff = s === 0 ? 0 : tp * N * H;
+    hprev.set(hp.subarray(hpOff, hpOff + N * H), t * N * H);
+    for (let n = 0; n < N; n++) {
+      const gr = (t * N + n) * G, wr = (t * N + n) * 4 * H, yr = (t * N + n) * H, hr = hpOff + n * H, k = n * H;
+      if (lstm) {
+        const cp = s === 0 ? c0! : ws, cpOff = s === 0 ? n * H : cOff + (tp * N + n) * H;
+        for (let j = 0; j < H; j++) {
+          const i = ws[wr + j], f = ws[wr + H + j], g = ws[wr + 2 * H + j], o = ws[wr + 3 * H + j];
+          const tc = Math.tanh(ws[cOff + yr + j]);
+          const dhj = dh[k + j] + dY[yr + j];
+          const dcj = dc![k + j] + dhj * o * (1 - tc * tc);
+          dx[gr + j] = dcj * g * i * (1 - i);
+          dx[gr + H + j] = dcj * cp[cpOff + j] * f * (1 - f);
+          dx[gr + 2 * H + j] = dcj * i * (1 - g * g);
+          dx[gr + 3 * H + j] = dhj * tc * o * (1 - o);
+          dc![k + j] = dcj * f;
+        }
+      } else {
+        for (let j = 0; j < H; j++) {
+          const r = ws[wr + j], z = ws[wr + H + j], nn = ws[wr + 2 * H + j], ghn = ws[wr + 3 * H + j];
+          const dhj = dh[k + j] + dY[yr + j];
+          const dnPre = dhj * (1 - z) * (1 - nn * nn);
+          const drPre = dnPre * ghn * r * (1 - r);
+          const dzPre = dhj * (hp[hr + j] - nn) * z * (1 - z);
+          dx[gr + j] = dgh[gr + j] = drPre;
+          dx[gr + H + j] = dgh[gr + H + j] = dzPre;
+          dx[gr + 2 * H + j] = dnPre;
+          dgh[gr + 2 * H + j] = dnPre * r;
+          dh[k + j] = dhj * z; // the direct path; the W_hh path is added below
+        }
+      }
+    }
+    mm(dgh, t * N * G, W, dhn, N, H, G, false);
+    if (lstm) dh = Float64Array.from(dhn);
+    else for (let q = 0; q < N * H; q++) dh[q] += dhn[q];
+  }
+  const dW = arrayFor(dt, G * H) as F, db = arrayFor(dt, G) as F;
+  if (T > 0) gemm({ transA: true, transB: false, m: G, n: H, k: T * N, a: dgh, aOffset: 0, lda: G, b: hprev, bOffset: 0, ldb: H, c: dW, cOffset: 0, ldc: H, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+  const dbAcc = new Float64Array(G);
+  for (let r = 0; r < T * N; r++) for (let j = 0; j < G; j++) dbAcc[j] += dgh[r * G + j];
+  db.set(dbAcc);
+  const dh0 = arrayFor(dt, N * H) as F; dh0.set(dh);
+  let dc0: CpuStorage | null = null;
+  if (lstm) { const d = arrayFor(dt, N * H) as F; d.set(dc!); dc0 = new CpuStorage(dt, d); }
+  return [new CpuStorage(dt, dx), new CpuStorage(dt, dh0), dc0, new CpuStorage(dt, dW), new CpuStorage(dt, db)];
+}
