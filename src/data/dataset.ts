@@ -6,7 +6,6 @@ import { checkSpec } from '../core/args.js';
 import { TorchletError, IndexError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator, randperm } from '../random/index.js';
-import '../ops/methods.js';
 
 export class DataError extends TorchletError {}
 

@@ -125,7 +125,7 @@ export async function save(obj: unknown, path: string, opts: FileSaveOptions = {
 async function toHost(obj: unknown, storages = new Map<unknown, Promise<Tensor>>()): Promise<unknown> {
   if (obj instanceof Tensor) {
     const be = getBackend(obj.device);
-    if (be.readSync(obj.storage) !== null) return obj;
+    if (be.capabilities.syncRead) return obj;
     let base = storages.get(obj.storage);
     if (!base) {
       const st = obj.storage;

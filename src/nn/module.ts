@@ -7,7 +7,7 @@
  * Traversal order, state-dict keys and messages follow PyTorch.
  */
 import { isDeviceName } from '../core/devices.js';
-import { getBackend, type DeviceType } from '../backend/backend.js';
+import { readsSync, type DeviceType } from '../backend/backend.js';
 import { isFloating, type DType, type DTypeName } from '../core/dtype.js';
 import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
 import { ModuleError, StateDictError } from '../core/errors.js';
@@ -520,7 +520,7 @@ export class Module {
         'nn.Module.to() when moving module from meta to a different device (then load weights: loadStateDict(sd, { assign: true }), or initialize them)');
     }
     if (device !== undefined) {
-      const from = this._ownedTensors().find((t) => t.device !== device && getBackend(t.device).readSync(t.storage) === null);
+      const from = this._ownedTensors().find((t) => t.device !== device && !readsSync(t.device));
       if (from) {
         throw new ModuleError(`${this._path()}.to('${device}'): its tensors are on ${from.device}, whose reads are asynchronous; ` +
           `use \`await model.toAsync('${device}')\``);

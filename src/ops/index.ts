@@ -1,7 +1,6 @@
 /**
- * @file The functional op surface (torch.*). Importing it also attaches the Tensor methods.
+ * @file The functional op surface (torch.*). The Tensor methods are attached by the setup path (src/setup.ts).
  */
-import './methods.js';
 export * from './creation.js';
 export {
   add, sub, mul, div, pow, neg, abs, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tan, tanh, sigmoid, relu, gelu, silu, softplus,

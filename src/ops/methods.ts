@@ -128,8 +128,11 @@ declare module '../tensor/tensor.js' {
 }
 
 const shapeArgs = (a: number[] | [readonly number[]]): number[] => (Array.isArray(a[0]) ? [...(a[0] as readonly number[])] : (a as number[]));
-const proto = Tensor.prototype as unknown as Record<string, unknown>;
-const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => { proto[name] = fn; };
+/** The method table: filled when this module loads, attached to Tensor.prototype only by installTensorMethods(). */
+const METHODS = new Map<string, PropertyDescriptor>();
+const def = (name: string, fn: (this: Tensor, ...args: never[]) => unknown) => {
+  METHODS.set(name, { value: fn, writable: true, configurable: true, enumerable: true });
+};
 
 def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
 def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
@@ -177,8 +180,8 @@ def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshap
 def('transpose', function (a: number, b: number) { return M.transpose(this, a, b); });
 def('permute', function (...s: number[] | [readonly number[]]) { return M.permute(this, shapeArgs(s)); });
 def('t', function () { return M.t(this); });
-Object.defineProperty(Tensor.prototype, 'mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
-Object.defineProperty(Tensor.prototype, 'T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
+METHODS.set('mT', { get(this: Tensor) { return M.transpose(this, -2, -1); } });
+METHODS.set('T', { get(this: Tensor) { return M.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); } });
 def('squeeze', function (d?: number | readonly number[]) { return M.squeeze(this, d); });
 def('unsqueeze', function (d: number) { return M.unsqueeze(this, d); });
 def('expand', function (...s: number[] | [readonly number[]]) { return M.expand(this, shapeArgs(s)); });
@@ -238,18 +241,29 @@ def('equal', function (o: Tensor) { return C.equal(this, o); });
 def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
 def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
-installGradOps({
-  sumToShape(g, shape) {
-    let r = g;
-    const lead = r.ndim - shape.length;
-    if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
-    const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
-    if (dims.length) r = R.sum(r, dims, { keepdim: true });
-    return M.reshape(r, shape);
-  },
-  cast: (g, like) => M.toDtype(g, like.dtype),
-  add: (a, b) => E.add(a, b),
-  onesLike: (t) => onesLike(t),
-  addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
-  clone: (t) => M.clone(t),
-});
+let installed = false;
+
+/**
+ * Attach the Tensor methods (x.add(y), x.sum(1), x.mT, ...) to Tensor.prototype and give the autograd engine the
+ * ops it accumulates gradients with. Idempotent; called by the setup path (src/setup.ts), never on import.
+ */
+export function installTensorMethods(): void {
+  if (installed) return;
+  installed = true;
+  for (const [name, d] of METHODS) Object.defineProperty(Tensor.prototype, name, d);
+  installGradOps({
+    sumToShape(g, shape) {
+      let r = g;
+      const lead = r.ndim - shape.length;
+      if (lead > 0) r = R.sum(r, Array.from({ length: lead }, (_, i) => i));
+      const dims = shape.map((s, i) => (s === 1 && r.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
+      if (dims.length) r = R.sum(r, dims, { keepdim: true });
+      return M.reshape(r, shape);
+    },
+    cast: (g, like) => M.toDtype(g, like.dtype),
+    add: (a, b) => E.add(a, b),
+    onesLike: (t) => onesLike(t),
+    addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
+    clone: (t) => M.clone(t),
+  });
+}

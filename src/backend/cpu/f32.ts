@@ -7,7 +7,7 @@
  * accumulate in float64 like the generic ones, in the same element order per output.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { BINARY, UNARY } from './elementwise.js';
+import { BINARY, UNARY } from './elementwise-table.js';
 
 /**
  * Merge adjacent dims that are contiguous with respect to each other in every stride list, and drop size-1
