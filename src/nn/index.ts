@@ -2,6 +2,7 @@
  * @file The `nn` namespace: `import { nn } from 'torchlet'`. A plain list of re-exports.
  */
 export { Module, IncompatibleKeys, type StateDict, type RemovableHandle, type ForwardArgs, type ForwardReturn, type ForwardHook, type ForwardPreHook } from './module.js';
+export { optionalParameter, optionalBuffer, optionalModule } from './module-attrs.js';
 export { Parameter, Buffer, type BufferOptions } from './parameter.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict } from './containers.js';
 import './state-hooks.js'; // adds the state-dict hook methods to Module
