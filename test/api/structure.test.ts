@@ -133,6 +133,13 @@ export function upward(edges: Edge[]): string[] {
 }
 
 const GENERATED = /\/generated\//;
+/**
+ * Files over the limit whose split belongs to another branch of issue 19, with the reason; each entry must still be
+ * over the limit (so a stale entry fails too). Remove the entry once that branch is merged.
+ */
+const PENDING_SPLIT: Record<string, string> = {
+  'backend/wasm/engine.ts': 'split by the wasmstore branch (WebAssembly storage rewrite)',
+};
 /** Lines of code that ask a backend whether it reads synchronously by probing it, outside backend/. */
 export function probes(file: string, text: string): string[] {
   return text.split('\n').flatMap((l, i) => (/readSync/.test(l) && /null/.test(l) ? [`${file}:${i + 1}: ${l.trim()}`] : []));
@@ -153,7 +160,9 @@ test('structure: no upward imports between the layers of docs/ARCHITECTURE.md (v
 
 test(`structure: no src/ file over ${MAX_LINES} lines outside generated code`, () => {
   const long = files.filter((f) => !GENERATED.test(f)).map((f) => [relative(SRC, f), texts.get(f)!.split('\n').length] as const).filter(([, n]) => n > MAX_LINES);
-  assert.deepEqual(long.map(([f, n]) => `${f}: ${n} lines`), []);
+  assert.deepEqual(long.filter(([f]) => !(f in PENDING_SPLIT)).map(([f, n]) => `${f}: ${n} lines`), []);
+  const stale = Object.keys(PENDING_SPLIT).filter((f) => !long.some(([g]) => g === f));
+  assert.deepEqual(stale, [], 'these files are no longer over the limit: remove them from PENDING_SPLIT');
 });
 
 test('structure: no layer above backend/ probes a backend (`readSync ... null`); ask `backend.syncRead` instead', () => {
