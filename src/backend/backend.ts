@@ -82,6 +82,7 @@ export interface Backend {
   alloc(dtype: DType, size: number): Storage;
   /** The storage's elements, synchronously; null where the device can only read asynchronously. */
   readSync(s: Storage): TypedArray | null;
+  /** The storage's elements; on a device without syncRead, a fresh host array the caller owns. */
   read(s: Storage): Promise<TypedArray>;
 
   /** Contiguous copy of a view, cast to `dtype`. */
