@@ -397,7 +397,7 @@ test('optional slots without boilerplate: nn.optionalParameter / optionalBuffer 
     weight = new nn.Parameter(torch.ones([2]));
     bias = nn.optionalParameter();
     mask = nn.optionalBuffer({ persistent: false });
-    norm = nn.optionalModule<nn.LayerNorm>();
+    norm = nn.optionalModule<torch.nn.LayerNorm>();
     forward(x: torch.Tensor): torch.Tensor { return this.bias ? x.mul(this.weight).add(this.bias) : x.mul(this.weight); }
   }
   const m = new Head();
