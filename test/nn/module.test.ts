@@ -411,7 +411,7 @@ test('optional slots without boilerplate: nn.optionalParameter / optionalBuffer 
   m.norm = new nn.LayerNorm(2);
   assert.deepEqual([...m.stateDict().keys()], ['weight', 'bias', 'norm.weight', 'norm.bias']); // mask: not persistent
   assert.deepEqual(m.buffers().length, 1);
-  assert.throws(() => { m.bias = torch.zeros([2]) as never; }, /cannot assign Tensor .* as parameter 'bias'.*wrap it: new nn.Parameter/);
+  assert.throws(() => { m.bias = torch.zeros([2]); }, /cannot assign Tensor .* as parameter 'bias'.*wrap it: new nn.Parameter/);
   assert.throws(() => { (m as unknown as Record<string, unknown>).other = torch.zeros([2]); }, /Head\.other is a raw Tensor/);
   assert.throws(() => nn.optionalBuffer({ persistant: false } as never), /did you mean 'persistent'/);
   assert.throws(() => (nn.optionalParameter as (x: unknown) => unknown)(1), /takes no arguments/);
