@@ -1,8 +1,9 @@
 /**
- * @file torchlet's public surface: `import * as torch from 'torchlet'`. Explicit re-exports only.
+ * @file torchlet's public surface: `import * as torch from 'torchlet'`. Explicit re-exports, and the one setup
+ * call (src/setup.ts: the cpu and meta devices, the Tensor methods, the WebAssembly GEMM where the runtime has it).
  */
-import './backend/cpu/index.js';
-import './backend/meta/index.js';
+import { setup } from './setup.js';
+setup();
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export type { DType } from './core/dtype.js';
 export type { DeviceType } from './backend/backend.js';
@@ -16,9 +17,6 @@ export { getRngState, setRngState } from './ops/rng-state.js';
 export * as memory from './backend/memory-api.js';
 export { getDefaultDevice, setDefaultDevice, withDevice } from './backend/default-device.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/index.js';
-import { enableWasmKernels } from './backend/wasm/index.js';
-// The CPU's float32 GEMM runs on WebAssembly SIMD (relaxed where available) when the runtime has it.
-enableWasmKernels();
 export { save, load, saveBytes, loadBytes, type SaveOptions, type FileSaveOptions, type LoadOptions } from './io/serialization.js';
 export { loadBlob } from './io/big-files.js';
 export * as nn from './nn/index.js';
@@ -29,7 +27,7 @@ export * as data from './data/index.js';
 export * as webgpu from './webgpu.js';
 export * as backends from './backends.js';
 // torch.tidy(fn) / torch.keep(t): free the device memory of intermediates (a no-op for garbage-collected CPU storages).
-export { tidy, keep } from './backend/webgpu/tidy.js';
+export { tidy, keep } from './backend/memory-scope.js';
 // torch.linalg (matrixExp, solve, householderProduct, geqrf, qr) and the two that PyTorch also has at top level.
 export * as linalg from './ops/linalg-extra.js';
 export { matrixExp, geqrf } from './ops/linalg-extra.js';

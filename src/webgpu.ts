@@ -13,7 +13,7 @@ import { init as initDevice, isReady, gpu, sync as syncDevice, emptyCache as emp
 import { register } from './backend/webgpu/index.js';
 
 export type { DeviceInfo, InitOptions };
-export { tidy, keep } from './backend/webgpu/tidy.js';
+export { tidy, keep } from './backend/memory-scope.js';
 
 /** Initialise the WebGPU device (idempotent) and register the 'webgpu' backend. Returns its info. */
 export async function init(opts: InitOptions = {}): Promise<DeviceInfo> {

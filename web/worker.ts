@@ -4,6 +4,7 @@
  * Requests are answered in order; 'stop' is handled at once (it ends a training run).
  */
 import * as torch from '../src/index.js';
+import { setup } from '../src/setup.js';
 import { buildNet, describeLayer, probes, type DeepMLP, type Net } from './models.js';
 import { mlpTheoryStd } from './theory.js';
 import type {
@@ -13,6 +14,7 @@ import type {
 
 const { nn, optim } = torch;
 const F = nn.functional;
+setup(); // the worker is the explorer's entry point (the page itself does no tensor work)
 
 const BINS = 40;
 let digits: { n: number; x: Float32Array; y: Int32Array } | null = null;

@@ -53,14 +53,35 @@ export interface AdamStepArgs {
   decoupled: boolean; maximize: boolean; stepSize: number; bc2Sqrt: number;
 }
 
+/** The optional fused optimizer kernels a device may offer (see Backend.sgdStep / adamStep). */
+export type FusedKernel = 'sgdStep' | 'adamStep';
+
+/**
+ * What a device can do, declared as data so the layers above backend/ ask it instead of probing the backend.
+ * `registerBackend` checks the declaration against the object (fused kernels listed = fused methods present).
+ */
+export interface BackendCapabilities {
+  /**
+   * Whether `readSync` answers synchronously: the CPU returns the elements, meta throws its no-data error (which
+   * callers surface as is); false where reads are only asynchronous (webgpu: `readSync` returns null, use `read`).
+   */
+  readonly syncRead: boolean;
+  /** The dtypes its storages hold; the others are refused by its kernels with the reason (float64 on webgpu). */
+  readonly dtypes: readonly DType[];
+  /** The fused optimizer kernels it implements; the optimizers fall back to the op-by-op update otherwise. */
+  readonly fused: readonly FusedKernel[];
+}
+
 export interface Backend {
   readonly name: DeviceType;
+  readonly capabilities: BackendCapabilities;
   /** Wrap a host array as a storage (the CPU takes ownership; a GPU uploads). */
   fromArray(dtype: DType, data: TypedArray): Storage;
   /** A zero-filled storage. */
   alloc(dtype: DType, size: number): Storage;
   /** The storage's elements, synchronously; null where the device can only read asynchronously. */
   readSync(s: Storage): TypedArray | null;
+  /** The storage's elements; on a device without syncRead, a fresh host array the caller owns. */
   read(s: Storage): Promise<TypedArray>;
 
   /** Contiguous copy of a view, cast to `dtype`. */
@@ -136,7 +157,14 @@ export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: n
 
 const registry = new Map<DeviceType, Backend>();
 
-export function registerBackend(b: Backend): void { registry.set(b.name, b); }
+export function registerBackend(b: Backend): void {
+  for (const k of ['sgdStep', 'adamStep'] as const) {
+    if (b.capabilities.fused.includes(k) !== (typeof b[k] === 'function')) {
+      throw new DeviceError(`registerBackend('${b.name}'): capabilities.fused ${b.capabilities.fused.includes(k) ? 'lists' : 'omits'} '${k}' but the backend ${typeof b[k] === 'function' ? 'implements' : 'lacks'} it`);
+    }
+  }
+  registry.set(b.name, b);
+}
 
 export function getBackend(device: DeviceType): Backend {
   const b = registry.get(device);
@@ -150,3 +178,12 @@ export function getBackend(device: DeviceType): Backend {
 }
 
 export function hasBackend(device: DeviceType): boolean { return registry.has(device); }
+
+/** Whether a device's reads are synchronous (`dataSync`, `item`, `.to()` off it): its declared capability. */
+export function readsSync(device: DeviceType): boolean { return getBackend(device).capabilities.syncRead; }
+
+/** A view's elements in row-major order as a fresh host array, or undefined where the device reads only asynchronously. */
+export function readViewSync(v: View): TypedArray | undefined {
+  const b = getBackend(v.storage.device);
+  return b.capabilities.syncRead ? b.readSync(b.contiguous(v, v.dtype)) ?? undefined : undefined;
+}

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { inspectFile, summarizeFile } from './inspect.js';
 import { convertFile } from './convert.js';
+import { setup } from '../setup.js';
 
 function positiveInt(name: string) {
   return (v: string) => {
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<number> {
+  setup(); // the CLI is an entry point: devices, Tensor methods, WebAssembly kernels (as `import 'torchlet'`)
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -18,6 +18,24 @@ export class ArgumentError extends TorchletError {}
 keepClassNames({ ArgumentError });
 
 /** A short, readable description of a value for error messages. */
+/**
+ * The kind of a JS value, for "got X" in error messages: 'null', 'undefined', 'an Array', a class name
+ * (`Tensor (float32 [2, 3] on cpu)` for tensors, recognised by their dtype/shape/device), or typeof. The one
+ * copy (nn and optim re-use it); describeValue below shows the value itself.
+ */
+export function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an Array';
+  if (typeof v === 'object') {
+    const t = v as { dtype?: unknown; shape?: unknown; device?: unknown };
+    const name = v.constructor?.name ?? 'Object';
+    if (typeof t.dtype === 'string' && Array.isArray(t.shape) && typeof t.device === 'string') return `${name} (${t.dtype} ${JSON.stringify(t.shape)} on ${t.device})`;
+    return name;
+  }
+  return typeof v;
+}
+
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';

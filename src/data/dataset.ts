@@ -7,7 +7,6 @@ import { TorchletError, IndexError } from '../core/errors.js';
 import { keepClassNames } from '../core/class-names.js';
 import { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator, Generator, randperm } from '../random/index.js';
-import '../ops/methods.js';
 
 export class DataError extends TorchletError {}
 keepClassNames({ DataError });

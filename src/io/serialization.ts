@@ -8,7 +8,7 @@ import { SerializationError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseSafetensors, readTorchZip, writeSafetensors, writeTorchZip, type SafetensorsTensor } from './codecs/index.js';
 import { detectFormat, formatFromPath, type CheckpointFormat } from './format.js';
-import { bytesToHost, fromPy, hostToBytes, TensorDecoder, TensorEncoder, toPy } from './tensor-bridge.js';
+import { bytesToHost, fromPy, TensorDecoder, TensorEncoder, toPy, viewBytes } from './tensor-bridge.js';
 import { getBackend } from '../backend/backend.js';
 import { ArgumentError, checkOptions, checkSpec, describeValue } from '../core/args.js';
 import type { FileLayer } from './file-layer.js';
@@ -38,9 +38,7 @@ export function saveBytes(obj: unknown, opts: SaveOptions = {}): Uint8Array {
     const list = flatTensors(obj, 'save');
     const tensors = new Map<string, SafetensorsTensor>();
     for (const [k, t] of list) {
-      const raw = getBackend(t.device).readSync(getBackend(t.device).contiguous(t, t.dtype));
-      if (raw === null) throw new SerializationError(`save: tensor '${k}' is on ${t.device}; move it to the CPU first`);
-      tensors.set(k, { dtype: t.dtype, shape: [...t.shape], data: hostToBytes(t.dtype, raw) });
+      tensors.set(k, { dtype: t.dtype, shape: [...t.shape], data: viewBytes(t, `save: tensor '${k}'`) });
     }
     return writeSafetensors(tensors, opts.metadata);
   }
@@ -125,11 +123,12 @@ export async function save(obj: unknown, path: string, opts: FileSaveOptions = {
 async function toHost(obj: unknown, storages = new Map<unknown, Promise<Tensor>>()): Promise<unknown> {
   if (obj instanceof Tensor) {
     const be = getBackend(obj.device);
-    if (be.readSync(obj.storage) !== null) return obj;
+    if (be.capabilities.syncRead) return obj;
     let base = storages.get(obj.storage);
     if (!base) {
       const st = obj.storage;
-      base = be.read(st).then((raw) => new Tensor(getBackend('cpu').fromArray(st.dtype, raw.slice()), [raw.length]));
+      // an asynchronous device's read is a fresh host array (Backend.read): the CPU storage adopts it, no copy
+      base = be.read(st).then((raw) => new Tensor(getBackend('cpu').fromArray(st.dtype, raw), [raw.length]));
       storages.set(st, base);
     }
     const host = (await base).storage;

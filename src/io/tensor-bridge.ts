@@ -3,7 +3,7 @@
  * ways: tensors that are views of one storage map to one RawStorage and back), and JS values <-> PyValue
  * for nested checkpoints (Map/object -> dict, array -> list, numbers, strings, null).
  */
-import { getBackend, type Storage } from '../backend/backend.js';
+import { getBackend, readViewSync, type Storage, type View } from '../backend/backend.js';
 import { arrayFor, ITEM_SIZE, type DType, type TypedArray } from '../core/dtype.js';
 import { SerializationError } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -48,10 +48,15 @@ export function bytesToHost(dtype: DType, bytes: Uint8Array, owned = false): Typ
   return out;
 }
 
-function hostOf(s: Storage): TypedArray {
-  const raw = getBackend(s.device).readSync(s);
-  if (raw === null) throw new SerializationError(`saving a tensor on ${s.device}: move the model to the CPU first (model.to('cpu')) or read it with await`);
-  return raw;
+/**
+ * The one tensor-to-bytes path (torch.save zips and safetensors): the little-endian bytes of a view's elements
+ * in row-major order, read synchronously; a device whose reads are asynchronous is refused with the fix
+ * (torch.save(path) reads such tensors first, each storage once: see serialization.ts).
+ */
+export function viewBytes(v: View, what: string): Uint8Array {
+  const raw = readViewSync(v);
+  if (raw === undefined) throw new SerializationError(`${what} is on ${v.storage.device}: move it to the CPU first (model.to('cpu') or await t.toAsync('cpu')), or save with await torch.save(path)`);
+  return hostToBytes(v.dtype, raw);
 }
 
 /** Tensors -> RawTensors, one RawStorage per distinct storage (so views stay views in the file). */
@@ -60,7 +65,8 @@ export class TensorEncoder {
   encode(t: Tensor, isParameter = false): RawTensor {
     let rs = this.#storages.get(t.storage);
     if (!rs) {
-      rs = { kind: 'storage', dtype: t.dtype, bytes: hostToBytes(t.dtype, hostOf(t.storage)) };
+      const whole: View = { storage: t.storage, dtype: t.dtype, shape: [t.storage.size], strides: [1], offset: 0 };
+      rs = { kind: 'storage', dtype: t.dtype, bytes: viewBytes(whole, 'save: a tensor') };
       this.#storages.set(t.storage, rs);
     }
     return { kind: 'tensor', storage: rs, shape: [...t.shape], strides: [...t.strides], offset: t.offset, isParameter, requiresGrad: isParameter ? t.requiresGrad : false };

@@ -1,7 +1,7 @@
 /**
  * @file torch.nn.init: PyTorch's initialisers with its formulas, defaults and errors (torch/nn/init.py, 1.13 and
- * 2.x's `generator=` keyword), plus `initRecord`/`report`, which remember which scheme initialised each tensor
- * and compare the std it aims for with the std measured.
+ * 2.x's `generator=` keyword). Each records its scheme for `initRecord`/`report` (init-record.ts, re-exported
+ * here); orthogonal_'s Householder QR lives with the linear algebra (ops/linalg.ts).
  *
  * Every function runs under noGrad, modifies the tensor in place and returns it. The random ones draw from
  * PyTorch's CPU stream (src/random) in PyTorch's order, so `manualSeed(s)` followed by the same calls gives
@@ -14,13 +14,16 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, callArgs, checkNumber, checkOptions, checkString, describeValue } from '../core/args.js';
 import { ShapeError, TorchletError } from '../core/errors.js';
 import { keepClassNames } from '../core/class-names.js';
-import { fmt, shapesEqual } from '../core/shape.js';
+import { fmt } from '../core/shape.js';
 import { Generator, defaultGenerator, truncNormal_ as rngTruncNormal_ } from '../random/index.js';
 import { erf as erfF64 } from '../random/libm-f64.js'; // as Python's math.erf (trunc_normal_ bounds)
 import { Tensor } from '../tensor/tensor.js';
 import { empty, eye, randperm, tensor } from '../ops/index.js';
-import { Module } from './module.js';
-import { originalRoles } from './utils/parametrize.js';
+import { householderQ, transposeRM } from '../ops/linalg.js';
+import { fanPair, record } from './init-record.js';
+
+export { householderQ };
+export { initRecord, report, InitReport, type InitRecord, type InitReportRow, type ReportOptions, type HasNamedParameters } from './init-record.js';
 
 /** A value PyTorch rejects with ValueError (unknown nonlinearity or mode, bad slope, groups that do not divide). */
 export class InitError extends TorchletError {}
@@ -43,47 +46,6 @@ export type Nonlinearity =
 export type FanMode = 'fan_in' | 'fan_out';
 /** Any other name: accepted by the type (checked at run time with a did-you-mean) while editors still suggest the known ones. */
 type OtherName = string & Record<never, never>;
-
-/** What the last nn.init call on a tensor did: `report()` reads it. */
-export interface InitRecord {
-  /** The init function, in PyTorch's spelling ('kaiming_uniform_', 'xavier_normal_', ...). */
-  scheme: string;
-  /** The standard deviation the scheme aims for (of the distribution, or of the exact pattern for eye_/dirac_). */
-  targetStd: number;
-  /** Fans from calculateFanInAndFanOut, or null for tensors with fewer than 2 dims. */
-  fanIn: number | null;
-  fanOut: number | null;
-  /** The arguments that determined targetStd, for display. */
-  args: Record<string, number | string>;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// records
-
-interface StorageEntry { offset: number; shape: readonly number[]; rec: InitRecord }
-const byTensor = new WeakMap<Tensor, InitRecord>();
-// nn.Parameter(t) is a new Tensor object on t's storage: look records up by storage too.
-const byStorage = new WeakMap<object, StorageEntry[]>();
-
-function record(t: Tensor, scheme: string, targetStd: number, args: Record<string, number | string> = {}): void {
-  const fans = t.ndim >= 2 ? fanPair(t.shape) : null;
-  const rec: InitRecord = { scheme, targetStd, fanIn: fans ? fans[0] : null, fanOut: fans ? fans[1] : null, args };
-  byTensor.set(t, rec);
-  const list = (byStorage.get(t.storage) ?? []).filter((e) => !(e.offset === t.offset && shapesEqual(e.shape, t.shape)));
-  list.push({ offset: t.offset, shape: [...t.shape], rec });
-  byStorage.set(t.storage, list);
-}
-
-/**
- * The record of the last nn.init function applied to `t` (or to a tensor sharing its storage, offset and shape,
- * such as the tensor an nn.Parameter wraps), or undefined.
- */
-export function initRecord(t: Tensor): InitRecord | undefined {
-  const direct = byTensor.get(t);
-  if (direct) return direct;
-  const e = byStorage.get(t.storage)?.find((x) => x.offset === t.offset && shapesEqual(x.shape, t.shape));
-  return e?.rec;
-}
 
 function checkTensor(fn: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
@@ -132,11 +94,6 @@ export function calculateGain(nonlinearity: Nonlinearity | OtherName, param?: nu
   throw new InitError(`calculateGain: Unsupported nonlinearity ${String(nonlinearity)}; use one of ${[...LINEAR_FNS, 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}`);
 }
 
-function fanPair(shape: readonly number[]): [number, number] {
-  let receptive = 1;
-  for (let i = 2; i < shape.length; i++) receptive *= shape[i];
-  return [shape[1] * receptive, shape[0] * receptive];
-}
 
 /**
  * `[fanIn, fanOut]` of a weight: fanIn = size(1)·prod(size[2:]), fanOut = size(0)·prod(size[2:]) (conv weights
@@ -386,55 +343,6 @@ export function kaimingNormal_(t: Tensor, ...args: unknown[]): Tensor {
 // orthogonal_ and sparse_
 
 /**
- * Householder QR of a row-major m×n matrix (m >= n), in float64. Returns the reduced Q (m×n, row-major) with its
- * columns multiplied by sign(diag(R)), which makes the factorisation unique (what PyTorch's orthogonal_ does).
- */
-export function householderQ(a: Float64Array, m: number, n: number): Float64Array {
-  const A = Float64Array.from(a);
-  const vs: Float64Array[] = [];
-  const rdiag = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    let norm = 0;
-    for (let i = k; i < m; i++) norm = Math.hypot(norm, A[i * n + k]);
-    const v = new Float64Array(m - k);
-    if (norm === 0) { vs.push(v); rdiag[k] = 0; continue; }
-    const alpha = A[k * n + k] >= 0 ? -norm : norm; // LAPACK's choice: no cancellation in v[0]
-    for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
-    v[0] -= alpha;
-    let vv = 0;
-    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
-    for (let j = k; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k] * A[i * n + j];
-      const f = (2 * s) / vv;
-      for (let i = k; i < m; i++) A[i * n + j] -= f * v[i - k];
-    }
-    rdiag[k] = alpha;
-    vs.push(v);
-  }
-  // Q = H0 H1 ... H(n-1) applied to the first n columns of the identity.
-  const Q = new Float64Array(m * n);
-  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k];
-    let vv = 0;
-    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
-    if (vv === 0) continue;
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k] * Q[i * n + j];
-      const f = (2 * s) / vv;
-      for (let i = k; i < m; i++) Q[i * n + j] -= f * v[i - k];
-    }
-  }
-  for (let j = 0; j < n; j++) {
-    const sg = Math.sign(rdiag[j]);
-    for (let i = 0; i < m; i++) Q[i * n + j] *= sg;
-  }
-  return Q;
-}
-
-/**
  * A (semi-)orthogonal matrix (Saxe et al. 2013): draw N(0, 1) of shape [rows, numel/rows] (the same draws as
  * PyTorch), QR (of the transpose when rows < cols), fix signs by diag(R), scale by gain. Dims beyond 2 are
  * flattened. Values agree with PyTorch's LAPACK float32 QR to within ~1e-6 (not bit for bit).
@@ -461,12 +369,6 @@ export function orthogonal_(t: Tensor, gainOrOpts?: number | GainOpts, options?:
   });
   record(t, 'orthogonal_', Math.abs(gain) * Math.sqrt(Math.min(rows, cols) / t.numel()), { gain });
   return t;
-}
-
-function transposeRM(a: Float64Array, r: number, c: number): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a[i * c + j];
-  return out;
 }
 
 export interface SparseOpts extends GenOpt { std?: number }
@@ -497,119 +399,4 @@ export function sparse_(t: Tensor, ...args: unknown[]): Tensor {
   });
   record(t, 'sparse_', Math.abs(std) * Math.sqrt(rows > 0 ? 1 - take / rows : 0), { sparsity, std });
   return t;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// report
-
-/** Anything with PyTorch's `named_parameters()`: nn.Module, or a hand-made list. */
-export interface HasNamedParameters {
-  namedParameters(): Iterable<readonly [string, Tensor]>;
-}
-
-export interface InitReportRow {
-  name: string;
-  shape: number[];
-  numel: number;
-  fanIn: number | null;
-  fanOut: number | null;
-  /** The recorded scheme, or null when no nn.init function initialised this tensor. */
-  scheme: string | null;
-  targetStd: number | null;
-  measuredStd: number;
-  /** measuredStd / targetStd (null without a record or for a target of 0). */
-  ratio: number | null;
-  /** True when measured and target std differ by more than the tolerance (on a tensor large enough to tell). */
-  flagged: boolean;
-  note: string;
-}
-
-export interface ReportOptions {
-  /** Relative difference |measured - target| / target that flags a row (default 0.2). */
-  tolerance?: number;
-  /**
-   * Tensors with fewer elements are not flagged for a std difference (their sample std is too noisy: with 100
-   * elements its relative standard error is ~7 %); the row gets a note instead. Default 100.
-   */
-  minNumel?: number;
-}
-
-function measuredStd(t: Tensor): number {
-  if (t.numel() < 2) return 0;
-  return noGrad(() => t.detach().double().std().item());
-}
-
-function fmtNum(v: number | null): string {
-  if (v === null) return '-';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1e-3 && a < 1e4 ? v.toPrecision(4) : v.toExponential(3);
-}
-
-/** The result of report(): `rows` for code, `toString()` for people. */
-export class InitReport {
-  constructor(readonly rows: InitReportRow[], readonly tolerance: number) {}
-
-  get flagged(): InitReportRow[] { return this.rows.filter((r) => r.flagged); }
-
-  toString(): string {
-    const head = ['parameter', 'shape', 'fan_in', 'fan_out', 'scheme', 'target std', 'measured std', 'ratio', 'note'];
-    const body = this.rows.map((r) => [
-      r.name, fmt(r.shape), r.fanIn === null ? '-' : String(r.fanIn), r.fanOut === null ? '-' : String(r.fanOut),
-      r.scheme ?? '(unrecorded)', fmtNum(r.targetStd), fmtNum(r.measuredStd), r.ratio === null ? '-' : r.ratio.toFixed(3),
-      r.flagged ? `!! ${r.note}` : r.note,
-    ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-    const right = new Set([2, 3, 5, 6, 7]);
-    const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-    const n = this.flagged.length;
-    return [
-      line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line),
-      n === 0 ? `all ${this.rows.length} parameters within ${Math.round(this.tolerance * 100)}% of their scheme's std (or unrecorded)`
-        : `${n} of ${this.rows.length} parameters differ from their scheme's std by more than ${Math.round(this.tolerance * 100)}%`,
-    ].join('\n');
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
-}
-
-/**
- * Per parameter of `model`: shape, fans, the scheme that last initialised it (via nn.init), the std that scheme
- * aims for and the std measured now, flagging differences above `tolerance` (an init overridden by mistake, a
- * copy from the wrong tensor, a scale applied twice).
- */
-export function report(model: HasNamedParameters, options: ReportOptions = {}): InitReport {
-  const opts = checkOptions<ReportOptions>('nn.init.report', options, ['tolerance', 'minNumel']);
-  if (!model || typeof model.namedParameters !== 'function') {
-    throw new TypeError('nn.init.report: expected a module (an object with namedParameters()), e.g. nn.init.report(model)');
-  }
-  const tolerance = opts.tolerance ?? 0.2;
-  const minNumel = opts.minNumel ?? 100;
-  const rows: InitReportRow[] = [];
-  const roles = model instanceof Module ? originalRoles(model) : new Map<string, { role: string; setByRightInverse: boolean }>(); // parametrizations' originals
-  for (const [name, p] of model.namedParameters()) {
-    const role = roles.get(name);
-    const rec = role?.setByRightInverse ? undefined : initRecord(p); // a rightInverse rewrote it: the record is stale
-    const fans = p.ndim >= 2 ? fanPair(p.shape) : null;
-    const measured = measuredStd(p);
-    let ratio: number | null = null;
-    let flagged = false;
-    let note = '';
-    if (!rec) {
-      note = role?.setByRightInverse ? 'set by its parametrization\'s rightInverse' : 'not initialised by nn.init';
-    } else if (rec.targetStd === 0) {
-      flagged = measured > 0;
-      note = flagged ? 'expected a constant tensor' : '';
-    } else {
-      ratio = measured / rec.targetStd;
-      const off = Math.abs(ratio - 1) > tolerance;
-      if (off && p.numel() >= minNumel) { flagged = true; note = `std off by ${Math.round(Math.abs(ratio - 1) * 100)}%`; }
-      else if (off) note = `small sample (${p.numel()} elements)`;
-    }
-    if (role) note = note ? `${note}; ${role.role}` : role.role;
-    rows.push({
-      name, shape: [...p.shape], numel: p.numel(), fanIn: fans ? fans[0] : null, fanOut: fans ? fans[1] : null,
-      scheme: rec ? rec.scheme : null, targetStd: rec ? rec.targetStd : null, measuredStd: measured, ratio, flagged, note,
-    });
-  }
-  return new InitReport(rows, tolerance);
 }

@@ -6,22 +6,22 @@
  * Tensor or a plain array/object of Modules/Parameters attached to a module is an error at the assignment.
  * Traversal order, state-dict keys and messages follow PyTorch.
  */
-import { isDeviceName } from '../core/devices.js';
-import { getBackend, type DeviceType } from '../backend/backend.js';
+import type { DeviceType } from '../backend/backend.js';
 import { isFloating, type DType, type DTypeName } from '../core/dtype.js';
-import { checkDevice, checkDtype, checkOptions } from '../core/args.js';
-import { ModuleError, StateDictError } from '../core/errors.js';
-import { fmt, shapesEqual } from '../core/shape.js';
+import { checkOptions } from '../core/args.js';
+import { ModuleError } from '../core/errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Tensor } from '../tensor/tensor.js';
-import { detach, toDevice, toDtype } from '../ops/movement.js';
-import { copy_ } from '../ops/inplace.js';
+import { toDevice, toDtype } from '../ops/movement.js';
 import { Buffer, Parameter, describe } from './parameter.js';
 import { checkToEmpty, emptyOn } from './meta.js';
-import { addTo, globalHooks, runLoadPostHooks, runLoadPreHooks, runRegistrationHooks, runStateDictPostHooks, runStateDictPreHooks } from './hook-registry.js';
+import { addTo, globalHooks, runRegistrationHooks } from './hook-registry.js';
+import { MODULE, checkHiddenState, checkName, dropPlain, handler, hasPlainAttr, proxyOf } from './module-attrs.js';
+import { checkMove, ownedTensors } from './module-moves.js';
+import { addIndent, annotateForwardError, callStack } from './module-path.js';
+import { IncompatibleKeys, loadStateDictInto, stateDictOf, type StateDict } from './state-dict.js';
 
-/** A state dict: PyTorch's keys in PyTorch's order. `_extra_state` entries hold whatever getExtraState returned. */
-export type StateDict = Map<string, Tensor>;
+export { IncompatibleKeys, type StateDict } from './state-dict.js';
 
 export interface RemovableHandle { readonly id: number; remove(): void }
 
@@ -36,192 +36,9 @@ export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[]
 
 export interface NamedOptions { prefix?: string; recurse?: boolean; removeDuplicate?: boolean }
 
-/** What loadStateDict returns: the keys that did not match (PyTorch's _IncompatibleKeys). */
-export class IncompatibleKeys {
-  constructor(readonly missingKeys: string[], readonly unexpectedKeys: string[]) {}
-  toString(): string {
-    if (!this.missingKeys.length && !this.unexpectedKeys.length) return '<All keys matched successfully>';
-    return `IncompatibleKeys(missingKeys=${JSON.stringify(this.missingKeys)}, unexpectedKeys=${JSON.stringify(this.unexpectedKeys)})`;
-  }
-}
-
-
-/** Modules whose call() is running, outermost first (for the module path in forward errors). */
-const callStack: Module[] = [];
-const annotated = new WeakSet<object>();
-
-/** The proxy of each raw module object (methods may run with either as `this`). */
-const proxyOf = new WeakMap<object, Module>();
-
-function isContainerOfModuleState(v: unknown, depth = 0): boolean {
-  if (depth > 2 || v === null || typeof v !== 'object') return false;
-  const isState = (x: unknown) => x instanceof Module || x instanceof Parameter || x instanceof Buffer || isContainerOfModuleState(x, depth + 1);
-  if (Array.isArray(v)) return v.some(isState);
-  if (v instanceof Map) return [...v.values()].some(isState);
-  if (v instanceof Set) return [...v].some(isState);
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return Object.values(v).some(isState);
-  return false;
-}
-
-/** The error for a plain Array/Map/Set/object holding Modules or Parameters (at assignment or found later). */
-function containerError(where: string, value: unknown, later = false): ModuleError {
-  const arr = Array.isArray(value) || value instanceof Set;
-  const kind = Array.isArray(value) ? 'an Array' : value instanceof Map ? 'a Map' : value instanceof Set ? 'a Set' : 'a plain object';
-  return new ModuleError(`${where} is ${kind} holding Modules or Parameters, which nn.Module does not see ` +
-    `(they would not be trained, moved or saved): use ${arr
-      ? 'nn.ModuleList([...]) or nn.Sequential(...) for Modules, nn.ParameterList([...]) for Parameters'
-      : 'nn.ModuleDict({...}) for Modules, nn.ParameterDict({...}) for Parameters'}` +
-    (later ? ' (it was filled after the assignment, e.g. this.layers = []; this.layers.push(new nn.Linear(...)))' : ''));
-}
 
 /** Modules whose plain fields were checked for hidden Modules/Parameters by a first call(). */
 const checkedAtCall = new WeakSet<Module>();
-
-/** Throws if a plain field of `m` (an Array/Map/Set/object filled after assignment) holds Modules or Parameters. */
-function checkHiddenState(m: Module): void {
-  for (const k of Object.keys(m)) {
-    if (INTERNAL.has(k)) continue;
-    const v = (m as unknown as Record<string, unknown>)[k];
-    if (v !== null && typeof v === 'object' && !(v instanceof Tensor) && !(v instanceof Module) && isContainerOfModuleState(v)) {
-      throw containerError(`${m._path()}.${k}`, v, true);
-    }
-  }
-}
-
-/** Whether `name` is visible on the module other than through the registries (own property or prototype). */
-function hasPlainAttr(target: Module, name: string): boolean {
-  if (Object.prototype.hasOwnProperty.call(target, name)) return (target as unknown as Record<string, unknown>)[name] !== undefined;
-  return name in target;
-}
-
-function dropPlain(target: Module, name: string): void {
-  if (Object.prototype.hasOwnProperty.call(target, name)) Reflect.deleteProperty(target, name);
-}
-
-/** PyTorch's `__setattr__` dispatch, with raw Tensors and plain containers of module state rejected. */
-function setAttr(target: Module, name: string, value: unknown): void {
-  const P = target._parameters, B = target._buffers, M = target._modules;
-  const self = proxyOf.get(target) ?? target;
-  const where = () => `${self._path()}.${name}`;
-  if (value instanceof Parameter) {
-    dropPlain(target, name); B.delete(name); M.delete(name); target._nonPersistentBuffers.delete(name);
-    self.registerParameter(name, value);
-    return;
-  }
-  if (P.has(name)) {
-    if (value === undefined) return; // a field declaration without initializer keeps the slot
-    if (value !== null) {
-      throw new ModuleError(`${where()}: cannot assign ${describe(value)} as parameter '${name}' (nn.Parameter or null expected)` +
-        (value instanceof Tensor ? `; wrap it: new nn.Parameter(t)` : ''));
-    }
-    P.set(name, null);
-    return;
-  }
-  if (value instanceof Module) {
-    dropPlain(target, name); P.delete(name); B.delete(name); target._nonPersistentBuffers.delete(name);
-    self.registerModule(name, value);
-    return;
-  }
-  if (M.has(name)) {
-    if (value === undefined) return;
-    if (value !== null) throw new ModuleError(`${where()}: cannot assign ${describe(value)} as child module '${name}' (nn.Module or null expected)`);
-    M.set(name, null);
-    return;
-  }
-  if (value instanceof Buffer) {
-    dropPlain(target, name); M.delete(name);
-    if (B.has(name)) { B.delete(name); target._nonPersistentBuffers.delete(name); }
-    self.registerBuffer(name, value, { persistent: value.persistent });
-    return;
-  }
-  if (B.has(name)) {
-    if (value === undefined) return;
-    if (value !== null && !(value instanceof Tensor)) {
-      throw new ModuleError(`${where()}: cannot assign ${describe(value)} as buffer '${name}' (Tensor or null expected)`);
-    }
-    B.set(name, value);
-    return;
-  }
-  if (value instanceof Tensor) {
-    throw new ModuleError(`${where()} is a raw Tensor: wrap it in nn.Parameter(...) (trainable), nn.Buffer(...) (fixed, saved) ` +
-      `or nn.Buffer(..., {persistent: false}) (fixed, not saved). To cache a tensor on purpose (e.g. the last hidden state ` +
-      `in forward), keep it in a JavaScript private field (this.#${name} = t) or register a slot once with ` +
-      `this.registerBuffer('${name}', null, { persistent: false }) and then assign this.${name} = t (moved with the module, not saved)`);
-  }
-  if (isContainerOfModuleState(value)) throw containerError(where(), value);
-  if (value === undefined && !Object.prototype.hasOwnProperty.call(target, name)) return;
-  Reflect.set(target, name, value);
-}
-
-function findSetter(target: object, name: string): boolean {
-  for (let o: object | null = target; o; o = Object.getPrototypeOf(o) as object | null) {
-    const d = Object.getOwnPropertyDescriptor(o, name);
-    if (d) return d.set !== undefined || d.get !== undefined;
-  }
-  return false;
-}
-
-/** Module's own bookkeeping fields: assigned directly, never routed through setAttr. */
-const INTERNAL = new Set(['_parameters', '_buffers', '_nonPersistentBuffers', '_modules', '_forwardPreHooks', '_forwardHooks', '_origin']);
-
-const handler: ProxyHandler<Module> = {
-  get(target, prop, receiver) {
-    if (typeof prop === 'string' && !(prop in target)) {
-      if (target._parameters.has(prop)) return target._parameters.get(prop);
-      if (target._buffers.has(prop)) return target._buffers.get(prop);
-      if (target._modules.has(prop)) return target._modules.get(prop);
-    }
-    return Reflect.get(target, prop, receiver) as unknown;
-  },
-  set(target, prop, value, receiver) {
-    if (typeof prop === 'symbol' || INTERNAL.has(prop) || findSetter(target, prop)) return Reflect.set(target, prop, value, receiver);
-    setAttr(target, prop, value);
-    return true;
-  },
-  defineProperty(target, prop, desc) {
-    if (typeof prop === 'string' && !INTERNAL.has(prop) && 'value' in desc && !findSetter(target, prop)) {
-      setAttr(target, prop, desc.value);
-      return true;
-    }
-    return Reflect.defineProperty(target, prop, desc);
-  },
-  deleteProperty(target, prop) {
-    if (typeof prop === 'string') {
-      if (target._parameters.delete(prop)) return true;
-      if (target._buffers.delete(prop)) { target._nonPersistentBuffers.delete(prop); return true; }
-      if (target._modules.delete(prop)) return true;
-    }
-    return Reflect.deleteProperty(target, prop);
-  },
-  has(target, prop) {
-    if (prop in target) return true;
-    return typeof prop === 'string' && (target._parameters.has(prop) || target._buffers.has(prop) || target._modules.has(prop));
-  },
-};
-
-function checkName(self: Module, kind: 'parameter' | 'buffer' | 'module', name: unknown, op: string): asserts name is string {
-  const where = `${self._path()}.${op}`;
-  if (typeof name !== 'string') throw new ModuleError(`${where}: ${kind} name should be a string. Got ${describe(name)}`);
-  if (kind === 'module') {
-    // PyTorch checks existence before the characters for modules
-    if (hasPlainAttr(self, name) && !self._modules.has(name)) throw new ModuleError(`${where}: attribute '${name}' already exists`);
-    if (name.includes('.')) throw new ModuleError(`${where}: module name can't contain ".", got: ${name}`);
-    if (name === '') throw new ModuleError(`${where}: module name can't be empty string ""`);
-    return;
-  }
-  if (name.includes('.')) throw new ModuleError(`${where}: ${kind} name can't contain "." (got "${name}")`);
-  if (name === '') throw new ModuleError(`${where}: ${kind} name can't be empty string ""`);
-}
-
-function tensorBytes(t: Tensor): number { return t.numel() * t.elementSize(); }
-
-/** Printed names of torchlet's module classes, by constructor (exact class: subclasses fall back to their own name). */
-const CLASS_NAMES = new WeakMap<object, string>();
-/** Register printed names for module classes (nn/names.ts does it for torchlet's own). */
-export function setModuleClassNames(classes: Iterable<readonly [string, unknown]>): void {
-  for (const [name, c] of classes) if (typeof c === 'function' && (c === Module || c.prototype instanceof Module)) CLASS_NAMES.set(c, name);
-}
 
 export class Module {
   /** Trainable tensors by name, in registration order (null keeps a slot, as PyTorch's `bias=None`). */
@@ -238,6 +55,9 @@ export class Module {
   _origin: { parent: Module; name: string } | null = null;
   /** Training mode (train()/eval()); layers such as Dropout and BatchNorm read it. */
   training = true;
+
+  /** The brand module-attrs.ts recognises a module by (it cannot import this class). */
+  get [MODULE](): true { return true; }
 
   constructor() {
     const proxy = new Proxy(this, handler);
@@ -435,15 +255,7 @@ export class Module {
       }
       return out;
     } catch (e) {
-      if (e instanceof Error && !annotated.has(e)) {
-        annotated.add(e);
-        const path = callPath();
-        const cls = self._getName();
-        const prefix = path === cls ? `in ${cls}: ` : `in ${path} (${cls}): `;
-        const old = e.message;
-        e.message = prefix + old;
-        if (typeof e.stack === 'string') e.stack = e.stack.replace(old, e.message);
-      }
+      annotateForwardError(e, self);
       throw e;
     } finally {
       callStack.pop();
@@ -508,31 +320,7 @@ export class Module {
    * theirs. Returns this.
    */
   to(arg: DeviceType | DTypeName | { device?: DeviceType; dtype?: DTypeName; nonBlocking?: boolean }): this {
-    this._checkHidden();
-    let device: DeviceType | undefined, dtype: DType | undefined;
-    const fn = `${this._path()}.to`;
-    if (typeof arg === 'string') {
-      if (isDeviceName(arg)) device = arg; else dtype = checkDtype(fn, 'the argument', arg);
-    } else {
-      const o = checkOptions<{ device: DeviceType; dtype: DTypeName }>(fn, arg, ['device', 'dtype', 'nonBlocking']);
-      if (o.device !== undefined) device = checkDevice(fn, 'device', o.device);
-      if (o.dtype !== undefined) dtype = checkDtype(fn, 'dtype', o.dtype);
-    }
-    if (dtype !== undefined && !isFloating(dtype)) {
-      throw new ModuleError(`${this._path()}.to: nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}; ` +
-        'integer buffers keep their dtype on float casts, and parameters must stay floating point');
-    }
-    if (device !== undefined && device !== 'meta' && this._ownedTensors().some((t) => t.device === 'meta')) {
-      throw new ModuleError(`${this._path()}.to('${device}'): Cannot copy out of meta tensor; no data! Please use nn.Module.toEmpty() instead of ` +
-        'nn.Module.to() when moving module from meta to a different device (then load weights: loadStateDict(sd, { assign: true }), or initialize them)');
-    }
-    if (device !== undefined) {
-      const from = this._ownedTensors().find((t) => t.device !== device && getBackend(t.device).readSync(t.storage) === null);
-      if (from) {
-        throw new ModuleError(`${this._path()}.to('${device}'): its tensors are on ${from.device}, whose reads are asynchronous; ` +
-          `use \`await model.toAsync('${device}')\``);
-      }
-    }
+    const { device, dtype } = checkMove(this, arg);
     return this._apply((t) => {
       let r = t;
       if (device !== undefined) r = toDevice(r, device);
@@ -571,26 +359,8 @@ export class Module {
     return this;
   }
 
-  /**
-   * Every parameter, gradient and buffer, once each (shared tensors once), in PyTorch's _apply order: children
-   * first, then parameters (each followed by its gradient), then buffers.
-   */
-  private _ownedTensors(): Tensor[] {
-    const seen = new Set<Tensor>();
-    const out: Tensor[] = [];
-    const add = (t: Tensor) => { if (!seen.has(t)) { seen.add(t); out.push(t); } };
-    const visit = (m: Module) => {
-      for (const c of m.children()) visit(c);
-      for (const p of m._parameters.values()) {
-        if (!p) continue;
-        add(p);
-        if (p.grad) add(p.grad);
-      }
-      for (const b of m._buffers.values()) if (b) add(b);
-    };
-    visit(this._self());
-    return out;
-  }
+  /** Every parameter, gradient and buffer once each, in PyTorch's _apply order (nn/module-moves.ts). */
+  _ownedTensors(): Tensor[] { return ownedTensors(this._self()); }
 
   /**
    * Move to a device whose reads are asynchronous (e.g. back from 'webgpu' to 'cpu'): the same objects as
@@ -606,7 +376,9 @@ export class Module {
   // ---------------------------------------------------------------- state dicts
 
   /** Whether this module's class overrides getExtraState (then stateDict saves `_extra_state`). */
-  private _hasExtraState(): boolean { return this.getExtraState !== Module.prototype.getExtraState; }
+  _hasExtraState(): boolean { return this.getExtraState !== Module.prototype.getExtraState; }
+  /** Whether this module's class overrides setExtraState (then loadStateDict expects `_extra_state`). */
+  _overridesExtraState(): boolean { return this.setExtraState !== Module.prototype.setExtraState; }
 
   /** Non-tensor state saved under `<prefix>_extra_state`; override together with setExtraState. */
   getExtraState(): unknown {
@@ -621,31 +393,9 @@ export class Module {
   /**
    * Parameters and persistent buffers under PyTorch's keys, in PyTorch's order. Values are detached tensors
    * sharing storage with the module (no copy); `keepVars: true` returns the Parameters themselves. A tensor
-   * reachable under several keys (weight tying) is the same object under each key.
+   * reachable under several keys (weight tying) is the same object under each key. (nn/state-dict.ts)
    */
-  stateDict(options: { prefix?: string; keepVars?: boolean; destination?: StateDict } = {}): StateDict {
-    const opts = checkOptions<{ prefix: string; keepVars: boolean; destination: StateDict }>(`${this._path()}.stateDict`, options, ['prefix', 'keepVars', 'destination']);
-    this._checkHidden();
-    const dest = opts.destination ?? new Map<string, Tensor>();
-    const keepVars = opts.keepVars ?? false;
-    const detached = new Map<Tensor, Tensor>();
-    const value = (t: Tensor) => {
-      if (keepVars) return t;
-      let d = detached.get(t);
-      if (!d) { d = detach(t); detached.set(t, d); }
-      return d;
-    };
-    const visit = (m: Module, prefix: string) => {
-      runStateDictPreHooks(m, prefix, keepVars);
-      for (const [k, p] of m._parameters) if (p) dest.set(prefix + k, value(p));
-      for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) dest.set(prefix + k, value(b));
-      if (m._hasExtraState()) dest.set(`${prefix}_extra_state`, m.getExtraState() as Tensor);
-      for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
-      runStateDictPostHooks(m, dest, prefix);
-    };
-    visit(this._self(), opts.prefix ?? '');
-    return dest;
-  }
+  stateDict(options: { prefix?: string; keepVars?: boolean; destination?: StateDict } = {}): StateDict { return stateDictOf(this, options); }
 
   /**
    * Copy a state dict into the module's parameters and buffers in place (no graph; values are cast to each
@@ -654,95 +404,7 @@ export class Module {
    * StateDictError lists every missing key, unexpected key (both only when strict) and size mismatch.
    */
   loadStateDict(stateDict: Map<string, unknown> | Record<string, unknown>, options: { strict?: boolean; assign?: boolean } = {}): IncompatibleKeys {
-    const opts = checkOptions<{ strict: boolean; assign: boolean }>(`${this._path()}.loadStateDict`, options, ['strict', 'assign']);
-    this._checkHidden();
-    const strict = opts.strict ?? true;
-    const assign = opts.assign ?? false;
-    let sd: Map<string, unknown>;
-    if (stateDict instanceof Map) sd = new Map(stateDict); // a shallow copy, as PyTorch (hooks may edit it)
-    else if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict) && !(stateDict instanceof Tensor)) sd = new Map(Object.entries(stateDict));
-    else throw new StateDictError(`loadStateDict: Expected state_dict to be dict-like (a Map or a plain object), got ${describe(stateDict)}.`);
-
-    const missing: string[] = [], unexpected: string[] = [], errors: string[] = [];
-    let mismatches = 0;
-    const copies: { dst: Tensor; src: Tensor }[] = [];
-    const extras: { m: Module; v: unknown }[] = [];
-    const visit = (m: Module, prefix: string) => {
-      runLoadPreHooks(m, sd, prefix, strict, missing, unexpected, errors);
-      const local = new Map<string, Tensor>();
-      for (const [k, p] of m._parameters) if (p) local.set(k, p);
-      for (const [k, b] of m._buffers) if (b && !m._nonPersistentBuffers.has(k)) local.set(k, b);
-      for (const [name, dst] of local) {
-        const key = prefix + name;
-        if (!sd.has(key)) { missing.push(key); continue; }
-        const src = sd.get(key);
-        if (!(src instanceof Tensor)) {
-          errors.push(`While copying the parameter named "${key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${describe(src)}`);
-          continue;
-        }
-        const srcShape = dst.ndim === 0 && src.ndim === 1 && src.numel() === 1 ? [] : src.shape;
-        if (!shapesEqual(srcShape, dst.shape)) {
-          errors.push(`size mismatch for ${key}: copying a param with shape ${fmt(src.shape)} from checkpoint, the shape in current model is ${fmt(dst.shape)}.`);
-          mismatches++;
-          continue;
-        }
-        if (assign && dst instanceof Parameter && dst.requiresGrad && !isFloating(src.dtype)) {
-          errors.push(`While assigning the parameter named "${key}": the checkpoint holds ${src.dtype}, and only Tensors of floating point dtype can require gradients; ` +
-            'cast it in the state dict (.float()) or load without assign');
-          continue;
-        }
-        if (!assign && dst.device === 'meta' && src.device !== 'meta') {
-          errors.push(`While copying the parameter named "${key}": it is on meta, where copying values in is a no-op; load with { assign: true } or call toEmpty({ device }) first`);
-          continue;
-        }
-        copies.push({ dst, src });
-      }
-      const extraKey = `${prefix}_extra_state`;
-      if (m.setExtraState !== Module.prototype.setExtraState) {
-        if (sd.has(extraKey)) extras.push({ m, v: sd.get(extraKey) }); else missing.push(extraKey);
-      } else if (sd.has(extraKey)) unexpected.push(extraKey);
-      for (const key of sd.keys()) {
-        if (key.startsWith(prefix) && key !== extraKey) {
-          const inputName = key.slice(prefix.length).split('.')[0];
-          if (!m._modules.has(inputName) && !local.has(inputName)) unexpected.push(key);
-        }
-      }
-      for (const [k, c] of m._modules) if (c) visit(c, `${prefix}${k}.`);
-    };
-    visit(this._self(), '');
-    if (!errors.length) runLoadPostHooks(this._self(), new IncompatibleKeys(missing, unexpected)); // before the copy: all-or-nothing holds
-
-    if (strict) {
-      if (unexpected.length) errors.unshift(`Unexpected key(s) in state_dict: ${unexpected.map((k) => `"${k}"`).join(', ')}.`);
-      if (missing.length) errors.unshift(`Missing key(s) in state_dict: ${missing.map((k) => `"${k}"`).join(', ')}.`);
-    }
-    if (errors.length) {
-      const hints: string[] = [];
-      if (strict && (missing.length || unexpected.length)) {
-        const prefixed = unexpected.length > 0 && unexpected.every((k) => k.startsWith('module.'));
-        hints.push(prefixed
-          ? "the unexpected keys start with 'module.' (a DataParallel checkpoint): nn.utils.consumePrefixInStateDict(sd, 'module.') removes it"
-          : 'use {strict: false} to load the matching keys and ignore missing/unexpected ones');
-      }
-      if (mismatches) {
-        hints.push('a size mismatch means the checkpoint was made for a different configuration (sizes, vocabulary, number of classes): ' +
-          'build the model with the checkpoint\'s sizes, or delete those keys from the state dict (and load with {strict: false}) to keep their fresh initialization');
-      }
-      const err = new StateDictError(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}\n` +
-        `Nothing was loaded.${hints.length ? ` ${hints.map((h) => h[0].toUpperCase() + h.slice(1)).join('. ')}.` : ''}`);
-      Object.assign(err, { missingKeys: missing, unexpectedKeys: unexpected, errorMsgs: errors });
-      throw err;
-    }
-    noGrad(() => {
-      for (const { dst, src } of copies) {
-        if (assign) {
-          const s = src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src;
-          dst.setData_(s);
-        } else copy_(dst, src.ndim === 1 && dst.ndim === 0 ? src.reshape([]) : src);
-      }
-    });
-    for (const { m, v } of extras) m.setExtraState(v);
-    return new IncompatibleKeys(missing, unexpected);
+    return loadStateDictInto(this, stateDict, options);
   }
 
   // ---------------------------------------------------------------- printing
@@ -750,11 +412,8 @@ export class Module {
   /** Extra text inside this module's parentheses in toString(); layers override it (e.g. `in_features=4, ...`). */
   extraRepr(): string { return ''; }
 
-  /**
-   * The class name PyTorch prints: torchlet's own classes' names are registered (nn/names.ts), so a minified
-   * bundle still prints `Linear`; a user's subclass prints its constructor's name.
-   */
-  _getName(): string { return CLASS_NAMES.get(this.constructor) ?? this.constructor.name; }
+  /** The class name PyTorch prints (torchlet's own classes keep theirs under a minifier: nn/index.ts pins them). */
+  _getName(): string { return this.constructor.name; }
 
   /** PyTorch's repr: `Net(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n)`. */
   toString(): string {
@@ -786,24 +445,3 @@ export class Module {
     return [m._getName(), ...parts].join('.');
   }
 }
-
-function addIndent(s: string, n: number): string {
-  const lines = s.split('\n');
-  if (lines.length === 1) return s;
-  return [lines[0], ...lines.slice(1).map((l) => ' '.repeat(n) + l)].join('\n');
-}
-
-/** The dotted path of the innermost running module, from the outermost running one. */
-function callPath(): string {
-  const top = callStack[callStack.length - 1];
-  let path = callStack[0]._getName();
-  for (let i = 1; i < callStack.length; i++) {
-    let name: string | null = null;
-    for (const [k, c] of callStack[i - 1]._modules) if (c === callStack[i]) { name = k; break; }
-    path = name === null ? callStack[i]._path() : `${path}.${name}`;
-  }
-  return callStack.length ? path : top._path();
-}
-
-/** Bytes of a tensor's elements (not of its whole storage). */
-export function bytesOf(t: Tensor): number { return tensorBytes(t); }

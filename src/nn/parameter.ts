@@ -5,7 +5,7 @@
  * every op as plain tensors (ops return plain Tensors).
  */
 import { ModuleError } from '../core/errors.js';
-import { checkBoolean, checkSpec } from '../core/args.js';
+import { checkBoolean, checkSpec, describeType as describe } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A trainable tensor of a Module: `new nn.Parameter(t)` shares t's storage and is a leaf that requires grad. */
@@ -52,12 +52,5 @@ export class Buffer extends Tensor {
   }
 }
 
-/** A short description of a JS value's type, for error messages. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (v instanceof Tensor) return `${v.constructor.name} (${v.dtype} ${JSON.stringify(v.shape)} on ${v.device})`;
-  if (Array.isArray(v)) return 'an Array';
-  if (typeof v === 'object') return v.constructor?.name ?? 'Object';
-  return typeof v;
-}
+/** A short description of a JS value's type, for error messages (core/args.ts: the one copy). */
+export { describe };

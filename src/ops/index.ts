@@ -1,7 +1,6 @@
 /**
- * @file The functional op surface (torch.*). Importing it also attaches the Tensor methods.
+ * @file The functional op surface (torch.*). The Tensor methods are attached by the setup path (src/setup.ts).
  */
-import './methods.js';
 export * from './creation.js';
 // the elementwise family: every export is a registered op (ops/registry.ts) or a type
 export * from './elementwise.js';

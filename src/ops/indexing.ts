@@ -8,6 +8,7 @@ import { DeviceError, DTypeError, IndexError, ShapeError } from '../core/errors.
 import { fmt, normDim } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { be, make, sameDevice, scalarTensor } from './util.js';
+import { readsSync } from '../backend/backend.js';
 import { expand, toDtype, unsqueeze } from './movement.js';
 import { arange } from './creation.js';
 import { eq } from './elementwise.js';
@@ -81,7 +82,7 @@ export const triu = triangle('triu', true);
 /** One-hot encoding of int64 class indices: shape [..., numClasses], dtype int64 (as PyTorch). */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   if (isFloating(index.dtype) || index.dtype === 'bool') throw new DTypeError(`oneHot: expected an integer tensor of class indices (int64), got ${index.dtype}; ${INT64_HINT}`);
-  if (be(index).readSync(index.storage) === null) {
+  if (!readsSync(index.device)) {
     // a device whose reads are asynchronous (webgpu): compare with 0..n-1 there; nothing is read back, so
     // numClasses must be given and out-of-range values give all-zero rows instead of an error
     if (numClasses < 0) {

@@ -83,3 +83,60 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
+// ---- host-side float64 helpers (nn.init.orthogonal_)
+
+/**
+ * Householder QR of a row-major m×n matrix (m >= n), in float64. Returns the reduced Q (m×n, row-major) with its
+ * columns multiplied by sign(diag(R)), which makes the factorisation unique (what PyTorch's orthogonal_ does).
+ */
+export function householderQ(a: Float64Array, m: number, n: number): Float64Array {
+  const A = Float64Array.from(a);
+  const vs: Float64Array[] = [];
+  const rdiag = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let norm = 0;
+    for (let i = k; i < m; i++) norm = Math.hypot(norm, A[i * n + k]);
+    const v = new Float64Array(m - k);
+    if (norm === 0) { vs.push(v); rdiag[k] = 0; continue; }
+    const alpha = A[k * n + k] >= 0 ? -norm : norm; // LAPACK's choice: no cancellation in v[0]
+    for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
+    v[0] -= alpha;
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    for (let j = k; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k] * A[i * n + j];
+      const f = (2 * s) / vv;
+      for (let i = k; i < m; i++) A[i * n + j] -= f * v[i - k];
+    }
+    rdiag[k] = alpha;
+    vs.push(v);
+  }
+  // Q = H0 H1 ... H(n-1) applied to the first n columns of the identity.
+  const Q = new Float64Array(m * n);
+  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const v = vs[k];
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    if (vv === 0) continue;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k] * Q[i * n + j];
+      const f = (2 * s) / vv;
+      for (let i = k; i < m; i++) Q[i * n + j] -= f * v[i - k];
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    const sg = Math.sign(rdiag[j]);
+    for (let i = 0; i < m; i++) Q[i * n + j] *= sg;
+  }
+  return Q;
+}
+
+/** Transpose of a row-major r×c float64 matrix. */
+export function transposeRM(a: Float64Array, r: number, c: number): Float64Array {
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a[i * c + j];
+  return out;
+}

@@ -137,7 +137,7 @@ let installed = false;
 
 /**
  * Attaches the Tensor methods (the registered ops' forms, then the hand-written ones below) and autograd's helper
- * ops. Idempotent; called on import of this module for now (the explicit init path will call it).
+ * ops. Idempotent; called by the setup path (src/setup.ts), never on import.
  */
 export function installTensorMethods(): void {
   if (installed) return;
@@ -251,4 +251,3 @@ def('equal', function (o: Tensor) { return C.equal(this, o); });
 def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
 def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 
-installTensorMethods();

@@ -4,7 +4,7 @@
  * Views share storage with their input; their backward writes the gradient into the same window of zeros.
  */
 import { record } from '../autograd/node.js';
-import { getBackend, type DeviceType } from '../backend/backend.js';
+import { getBackend, readViewSync, readsSync, type DeviceType } from '../backend/backend.js';
 import { promoteTypes as promote, type DType } from '../core/dtype.js';
 import { DeviceError, IndexError, ShapeError } from '../core/errors.js';
 import { contiguousStrides, fmt, inferShape, isContiguous, normDim, numel, shapesEqual } from '../core/shape.js';
@@ -218,16 +218,15 @@ export function toDtype(x: Tensor, dtype: DType, copy = false): Tensor {
 export function toDevice(x: Tensor, device: DeviceType): Tensor {
   if (x.device === device) return x;
   if (device === 'meta') return make(getBackend('meta').alloc(x.dtype, x.numel()), x.shape); // shapes only: nothing read
-  const src = getBackend(x.device);
-  const raw = src.readSync(x.storage) === null ? null : src.readSync(src.contiguous(x, x.dtype));
-  if (raw === null) {
+  const raw = readViewSync(x);
+  if (raw === undefined) {
     throw new DeviceError(`to('${device}'): reading a ${x.device} tensor is asynchronous; use \`await t.toAsync('${device}')\``);
   }
   const out = make(getBackend(device).fromArray(x.dtype, raw), x.shape);
   // Its backward would read the gradient back from `device` synchronously, which a device with asynchronous
   // reads (webgpu) cannot do: a copy onto such a device is a new leaf, detached from x (as module.to() does
   // for parameters). Train it there with t.to('webgpu').requiresGrad_().
-  if (getBackend(device).readSync(out.storage) === null) return out;
+  if (!readsSync(device)) return out;
   return record(out, 'ToCopy', [x], (g) => [toDevice(g, x.device)]);
 }
 

@@ -20,13 +20,14 @@ import { indexSelect, scatter, scatterAdd } from './indexing.js';
 import { clone, contiguous, expand, reshape, select, slice, squeeze, toDevice, toDtype, unsqueeze } from './movement.js';
 import { parseIndex, type IndexItem, type Parsed } from './index-spec.js';
 import { be, make, scalarTensor } from './util.js';
+import { readsSync } from '../backend/backend.js';
 
 export type { IndexItem, IndexSpec, IndexArray } from './index-spec.js';
 
 /** An advanced index on dim `dim` of the basic-indexed view: a tensor (on the indexed device) or host values. */
 interface Adv { dim: number; t: Tensor | null; host: Float64Array | null; shape: number[]; pos: number }
 
-const readable = (t: Tensor) => be(t).readSync(t.storage) !== null;
+const readable = (t: Tensor) => readsSync(t.device);
 
 function asyncRead(fn: string, what: string, t: Tensor): never {
   throw new DeviceError(`${fn}: ${what} on ${t.device} must be read to index with it, and reads there are asynchronous; ` +

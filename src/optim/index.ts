@@ -10,4 +10,5 @@ export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export * as lrScheduler from './lr-scheduler/index.js';
-import './names.js'; // class names that survive a minifier (error messages use them)
+import { keepOptimClassNames } from './names.js';
+keepOptimClassNames(); // class names that survive a minifier (error messages use them)

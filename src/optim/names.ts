@@ -10,5 +10,8 @@ import { RMSprop } from './rmsprop.js';
 import { Adagrad } from './adagrad.js';
 import * as lrScheduler from './lr-scheduler/index.js';
 
-keepClassNames({ Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad });
-keepClassNames(Object.fromEntries(Object.entries(lrScheduler).filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k))));
+/** Called by optim/index.ts (a statement of the namespace module: kept by a bundle that uses optim). */
+export function keepOptimClassNames(): void {
+  keepClassNames({ Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad });
+  keepClassNames(Object.fromEntries(Object.entries(lrScheduler).filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k))));
+}

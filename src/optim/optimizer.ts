@@ -11,10 +11,9 @@ import { ArgumentError, checkBoolean, checkNumber, checkOptions, describeValue }
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
 import { getBackend, type Backend } from '../backend/backend.js';
-import '../ops/methods.js';
 import { addcdiv, addcmul as addcmulOp } from '../ops/elementwise.js';
 import { assign } from '../ops/inplace.js';
-import { keep } from '../backend/webgpu/tidy.js';
+import { keep } from '../backend/memory-scope.js';
 
 /** A value of per-parameter optimizer state (PyTorch stores None for an absent momentum buffer). */
 export type StateValue = Tensor | number | null;

@@ -6,7 +6,6 @@
  *   lora.printTrainableParameters();
  *   await lora.savePretrained('adapter/');        // adapter_model.safetensors + adapter_config.json
  */
-import '../index.js'; // the devices and the wasm GEMM, as `import 'torchlet'` sets them up
 import type { Module } from '../nn/module.js';
 import { LoraConfig } from './config.js';
 import { PeftModel } from './peft-model.js';

@@ -152,12 +152,12 @@ export class PeftModel extends Module {
   }
 
   /** Wrap `model` with the adapter in `files` (what adapterFiles() returned, or the two files read by the user). */
-  static fromAdapterFiles(model: Module, files: AdapterFiles, opts: LoadAdapterOptions = {}): PeftModel { return fromAdapterFiles(model, files, opts); }
+  static fromAdapterFiles(model: Module, files: AdapterFiles, opts: LoadAdapterOptions = {}): PeftModel { return fromAdapterFiles(PeftModel, model, files, opts); }
 
   /** Node: wrap `model` with the adapter saved in `dir` (PEFT's PeftModel.from_pretrained; frozen unless isTrainable). */
   static async fromPretrained(model: Module, dir: string, opts: LoadAdapterOptions = {}): Promise<PeftModel> {
     loadOpts('PeftModel.fromPretrained', opts);
-    return fromAdapterFiles(model, await readAdapterFolder('PeftModel.fromPretrained', dir), opts);
+    return fromAdapterFiles(PeftModel, model, await readAdapterFolder('PeftModel.fromPretrained', dir), opts);
   }
 
   /**

@@ -13,7 +13,7 @@ import { ArgumentError, checkOptions, describeValue } from '../core/args.js';
 import type { Module } from '../nn/module.js';
 import { LoraConfig } from './config.js';
 import { checkAdapterName } from './model.js';
-import { PeftModel } from './peft-model.js';
+import type { PeftModel } from './peft-model.js';
 
 export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
@@ -117,11 +117,17 @@ function parseFiles(fn: string, files: unknown): [LoraConfig, Map<string, Tensor
   return [config, sd];
 }
 
-/** Wrap `model` with the adapter in `files` (PEFT's PeftModel.from_pretrained, from bytes). */
-export function fromAdapterFiles(model: Module, files: AdapterFiles, opts: LoadAdapterOptions = {}): PeftModel {
+/**
+ * Wrap `model` with the adapter in `files` (PEFT's PeftModel.from_pretrained, from bytes). `Peft` is the PeftModel
+ * class, passed in by its static method (save.ts knows PeftModel as a type only: no import cycle).
+ */
+export function fromAdapterFiles(
+  Peft: new (model: Module, config: LoraConfig, adapterName: string) => PeftModel, model: Module, files: AdapterFiles,
+  opts: LoadAdapterOptions = {},
+): PeftModel {
   const o = loadOpts('PeftModel.fromAdapterFiles', opts);
   const [config, sd] = parseFiles('PeftModel.fromAdapterFiles', files);
-  const peft = new PeftModel(model, config.with({ inferenceMode: !o.isTrainable }), o.adapterName);
+  const peft = new Peft(model, config.with({ inferenceMode: !o.isTrainable }), o.adapterName);
   setPeftModelStateDict(peft, sd, o.adapterName);
   if (!o.isTrainable) peft.eval();
   return peft;

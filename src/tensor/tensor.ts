@@ -3,15 +3,21 @@
  * Ops are attached as methods in ops/methods.ts (declaration merging), so this file knows no math.
  */
 import type { Storage, View, DeviceType } from '../backend/backend.js';
-import { getBackend } from '../backend/backend.js';
+import { getBackend, readViewSync } from '../backend/backend.js';
 import { ITEM_SIZE, isFloating, type DType, type TypedArray, bfloat16BitsToFloat32, float16BitsToFloat32 } from '../core/dtype.js';
 import { AutogradError, DeviceError, DTypeError } from '../core/errors.js';
 import { contiguousStrides, fmt, isContiguous, numel } from '../core/shape.js';
 import type { Node } from '../autograd/node.js';
-import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
+import type { BackwardOptions } from '../autograd/engine.js';
 import { formatTensor } from './format.js';
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/** The backward engine (autograd/engine.ts), registered by the setup path: tensor/ imports nothing above it. */
+type BackwardEngine = (t: Tensor, gradient: Tensor | BackwardOptions | undefined, opts: BackwardOptions) => void;
+let engine: BackwardEngine | null = null;
+/** internal: the setup path (src/setup.ts) hands Tensor.backward its engine. */
+export function setBackwardEngine(fn: BackwardEngine): void { engine = fn; }
 
 export class Tensor implements View {
   /** Set by ops that record a graph; null for leaves. */
@@ -76,7 +82,10 @@ export class Tensor implements View {
   setRequiresGradInternal(flag: boolean): void { this.#requiresGrad = flag; }
 
   /** Gradients of this tensor into the leaves' `.grad`: `backward()`, `backward(gradient)`, `backward({ retainGraph: true })`. */
-  backward(gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void { runBackward(this, gradient, opts); }
+  backward(gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void {
+    if (!engine) throw new AutogradError('backward: the autograd engine is not installed; import torchlet from its entry point (or call its setup())');
+    engine(this, gradient, opts);
+  }
 
   /** Keep .grad on this non-leaf tensor after backward. */
   retainGrad(): this {
@@ -110,9 +119,8 @@ export class Tensor implements View {
   // ---- reading values ----
   /** Elements in row-major order as a fresh host array (CPU only: synchronous). */
   dataSync(): TypedArray {
-    const be = getBackend(this.device);
-    const raw = be.readSync(this.storage) === null ? null : be.readSync(be.contiguous(this, this.dtype));
-    if (raw === null) {
+    const raw = readViewSync(this);
+    if (raw === undefined) {
       throw new DeviceError(`dataSync(): tensor is on ${this.device}, whose reads are asynchronous; use \`await t.data()\` instead`);
     }
     return raw;
@@ -168,9 +176,8 @@ export class Tensor implements View {
       return `tensor(..., device='meta', size=${size}${this.dtype === 'float32' ? '' : `, dtype=torch.${this.dtype}`}` +
         `${this.gradFn ? `, grad_fn=${this.gradFn.toString()}` : this.requiresGrad ? ', requires_grad=True' : ''})`;
     }
-    const be = getBackend(this.device);
-    const raw = be.readSync(this.storage) === null ? null : be.readSync(be.contiguous(this, this.dtype));
-    if (raw === null) return `tensor(<${this.numel()} elements on ${this.device}; read with await t.data()>, shape=${fmt(this.shape)}, dtype=torch.${this.dtype})`;
+    const raw = readViewSync(this);
+    if (raw === undefined) return `tensor(<${this.numel()} elements on ${this.device}; read with await t.data()>, shape=${fmt(this.shape)}, dtype=torch.${this.dtype})`;
     return formatTensor(this.#numbers(raw), this.shape, this.dtype, {
       device: this.device, requiresGrad: this.requiresGrad, gradFn: this.gradFn ? this.gradFn.toString() : null,
     });

@@ -17,8 +17,12 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
-/** Minified bytes allowed (the README quotes the measured sizes). Setup still runs on import (see README). */
-const BUDGET = { minimal: 190_000, training: 345_000 };
+/**
+ * Minified bytes allowed (the README quotes the measured sizes: minimal 146 KB, training 318 KB). Setup is explicit
+ * (src/setup.ts, called by the entry points) and package.json declares `sideEffects`, so a minimal import carries
+ * no nn/optim/io.
+ */
+const BUDGET = { minimal: 155_000, training: 345_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });

@@ -391,3 +391,28 @@ for (const dev of await testDevices()) {
     });
   });
 }
+
+test('optional slots without boilerplate: nn.optionalParameter / optionalBuffer / optionalModule register null slots in place', () => {
+  class Head extends nn.Module {
+    weight = new nn.Parameter(torch.ones([2]));
+    bias = nn.optionalParameter();
+    mask = nn.optionalBuffer({ persistent: false });
+    norm = nn.optionalModule<torch.nn.LayerNorm>();
+    forward(x: torch.Tensor): torch.Tensor { return this.bias ? x.mul(this.weight).add(this.bias) : x.mul(this.weight); }
+  }
+  const m = new Head();
+  assert.deepEqual([...m._parameters.keys()], ['weight', 'bias']);
+  assert.equal(m.bias, null);
+  assert.equal(m.mask, null);
+  assert.equal(m.norm, null);
+  assert.deepEqual([...m.stateDict().keys()], ['weight']);
+  m.bias = new nn.Parameter(torch.zeros([2]));
+  m.mask = torch.ones([2]);
+  m.norm = new nn.LayerNorm(2);
+  assert.deepEqual([...m.stateDict().keys()], ['weight', 'bias', 'norm.weight', 'norm.bias']); // mask: not persistent
+  assert.deepEqual(m.buffers().length, 1);
+  assert.throws(() => { m.bias = torch.zeros([2]); }, /cannot assign Tensor .* as parameter 'bias'.*wrap it: new nn.Parameter/);
+  assert.throws(() => { (m as unknown as Record<string, unknown>).other = torch.zeros([2]); }, /Head\.other is a raw Tensor/);
+  assert.throws(() => nn.optionalBuffer({ persistant: false } as never), /did you mean 'persistent'/);
+  assert.throws(() => (nn.optionalParameter as (x: unknown) => unknown)(1), /takes no arguments/);
+});

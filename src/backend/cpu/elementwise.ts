@@ -10,6 +10,8 @@ import { viewOffsets } from './strided.js';
 import { binaryF32, copyStrided, unaryF32 } from './f32.js';
 import { BINARY, UNARY } from './math.js';
 
+export { UNARY, BINARY } from './math.js';
+
 export function contiguous(x: View, dtype: DType): CpuStorage {
   const n = numel(x.shape);
   const out = arrayFor(dtype, n);

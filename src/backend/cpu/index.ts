@@ -2,8 +2,8 @@
  * @file The CPU device: storages are typed arrays; kernels are the plain-TypeScript reference kernels,
  * with GEMM replaceable by a faster implementation (WebAssembly SIMD) through setGemmF32.
  */
-import { registerBackend, type Backend, type View } from '../backend.js';
-import { arrayFor, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
+import type { Backend, View } from '../backend.js';
+import { DTYPES, arrayFor, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
 import { DTypeError } from '../../core/errors.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
@@ -54,6 +54,7 @@ function matmul(a: View, b: View, outDtype: DType): CpuStorage {
 
 export const cpuBackend: Backend = {
   name: 'cpu',
+  capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'adamStep'] },
   fromArray(dtype: DType, data: TypedArray) {
     if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);
     return new CpuStorage(dtype, data);
@@ -66,4 +67,3 @@ export const cpuBackend: Backend = {
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
 };
 
-registerBackend(cpuBackend);

@@ -4,8 +4,8 @@
  * forward pass on meta inputs gives the output shapes (and dtypes) without allocating or computing anything.
  * Reading a meta tensor fails: there are no values to read. Nothing here is counted by torch.memory.stats.
  */
-import { registerBackend, type Backend, type Storage, type View } from '../backend.js';
-import type { DType } from '../../core/dtype.js';
+import type { Backend, Storage, View } from '../backend.js';
+import { DTYPES, type DType } from '../../core/dtype.js';
 import { DeviceError } from '../../core/errors.js';
 
 /** The message every read of a meta tensor gives (PyTorch: "Cannot copy out of meta tensor; no data!"). */
@@ -27,6 +27,7 @@ function noData(): never { throw new DeviceError(META_READ_HINT); }
 
 export const metaBackend: Backend = {
   name: 'meta',
+  capabilities: { syncRead: true, dtypes: DTYPES, fused: [] }, // reads throw the no-data error at once
   fromArray: (dtype, data) => meta(dtype, data.length),
   alloc: (dtype, size) => meta(dtype, size),
   readSync: () => noData(),
@@ -55,4 +56,3 @@ export const metaBackend: Backend = {
   maxPoolBackward: (grad, _indices, spatial) => meta(grad.dtype, grad.shape[0] * grad.shape[1] * prod(spatial)),
 };
 
-registerBackend(metaBackend);

@@ -3,7 +3,7 @@
  * cached by shader key. Registered by `torch.webgpu.init()` once an adapter and device exist.
  */
 import { registerBackend, type Backend } from '../backend.js';
-import { arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
+import { DTYPES, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
 import { DTypeError } from '../../core/errors.js';
 import { clearBuffer, download, upload } from './device.js';
 import { checkDtype, fromWords, toWords } from './dtypes.js';
@@ -16,6 +16,7 @@ import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
 
 export const webgpuBackend: Backend = {
   name: 'webgpu',
+  capabilities: { syncRead: false, dtypes: DTYPES.filter((d) => d !== 'float64'), fused: [] },
   fromArray(dtype: DType, data: TypedArray) {
     checkDtype('to(webgpu)', dtype);
     if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);

@@ -10,7 +10,7 @@ import { DeviceError } from '../../core/errors.js';
 import { trackAlloc, trackFree } from '../memory.js';
 import { acquireBuffer, releaseBuffer } from './device.js';
 import { checkDtype } from './dtypes.js';
-import { noteCreated } from './tidy.js';
+import { noteCreated } from '../memory-scope.js';
 
 interface Held { buffer: GPUBuffer; bytes: number }
 const finalizer = typeof FinalizationRegistry !== 'undefined'

@@ -37,7 +37,8 @@ export { numelOf, contiguousStrides, isContiguous, storageNumel, tensorBoundsPro
 export { parseSafetensors, parseSafetensorsHeader, safetensorsHeaderLength, writeSafetensors, SAFETENSORS_MAX_HEADER, type SafetensorsEntry } from './safetensors.js';
 export { isRandomAccess, type RandomAccess } from './zipArchive.js';
 export type { SafetensorsTensor, SafetensorsFile, ParseSafetensorsOptions, SafetensorsInput } from './safetensors.js';
-export { unpickle, ALLOWED_GLOBALS_HINT } from './unpickler.js';
+export { unpickle } from './unpickler.js';
+export { ALLOWED_GLOBALS_HINT } from './unpickle-globals.js';
 export type { UnpickleOptions } from './unpickler.js';
 export { nestingDepth, MAX_NESTING } from './nesting.js';
 export { pickle } from './pickler.js';

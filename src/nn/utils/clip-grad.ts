@@ -4,12 +4,11 @@
  */
 import { noGrad } from '../../autograd/grad-mode.js';
 import { DeviceError, TorchletError } from '../../core/errors.js';
-import { getBackend } from '../../backend/backend.js';
+import { readsSync } from '../../backend/backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { tensor } from '../../ops/creation.js';
 import { div } from '../../ops/elementwise.js';
 import { stack } from '../../ops/movement.js';
-import '../../ops/methods.js';
 import { ArgumentError, callArgs, checkBoolean, checkNumber } from '../../core/args.js';
 
 export interface ClipGradNormOptions {
@@ -46,7 +45,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   if (grads.length === 0) return tensor(0);
   const total = totalNorm(grads, normType);
   if (errorIfNonfinite) {
-    if (getBackend(total.device).readSync(total.storage) === null) {
+    if (!readsSync(total.device)) {
       throw new DeviceError(`clipGradNorm_: errorIfNonfinite reads the total norm, which is asynchronous on ${total.device}; use \`await nn.utils.clipGradNormAsync_(...)\` (or errorIfNonfinite: false)`);
     }
     checkFinite(total.item(), normType);

@@ -6,7 +6,6 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { DeviceError, TorchletError } from '../../core/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { cat } from '../../ops/movement.js';
-import '../../ops/methods.js';
 
 function checkSameDevice(p: Tensor, device: string | null, fn: string): string {
   if (device !== null && p.device !== device) {

@@ -3,7 +3,7 @@
  * every scheduler family shares: options checking (unknown key -> did-you-mean), state-dict value conversion,
  * bisect. Arithmetic is float64 in PyTorch's order.
  */
-import { checkBoolean, checkNumber, checkOptions, type NumberRule } from '../../core/args.js';
+import { checkBoolean, checkNumber, checkOptions, describeType, type NumberRule } from '../../core/args.js';
 import { Optimizer, OptimizerError } from '../optimizer.js';
 
 export type Json = unknown;
@@ -30,8 +30,6 @@ export function bisectRight(a: readonly number[], x: number): number {
 }
 
 export function pyMod(a: number, b: number): number { return ((a % b) + b) % b; }
-
-export function describe(v: unknown): string { return v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v; }
 
 export const groupLrs = (o: Optimizer): number[] => o.paramGroups.map((g) => g.lr);
 
@@ -68,7 +66,7 @@ export function perGroup(fn: string, name: string, optimizer: Optimizer, v: unkn
 }
 
 export function checkOptimizer(fn: string, optimizer: unknown): Optimizer {
-  if (!(optimizer instanceof Optimizer)) throw new OptimizerError(`${fn}: ${describe(optimizer)} is not an Optimizer; pass the optimizer whose learning rate it drives`);
+  if (!(optimizer instanceof Optimizer)) throw new OptimizerError(`${fn}: ${describeType(optimizer)} is not an Optimizer; pass the optimizer whose learning rate it drives`);
   return optimizer;
 }
 

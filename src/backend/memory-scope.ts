@@ -1,15 +1,17 @@
 /**
- * @file torch.webgpu.tidy(fn): dispose the GPU storages created while fn runs, except those of the tensors it
+ * @file Memory scopes, device-neutral: torch.tidy(fn) (also torch.webgpu.tidy) disposes the storages created
+ * while fn runs (a device whose storages free themselves, the CPU, never reports any; webgpu does, from its
+ * storage constructor), except those of the tensors it
  * returns (found in the result: a tensor, or arrays/objects of them) and those passed to keep(). Scopes nest:
  * kept storages belong to the enclosing scope. Async functions are not supported (the scope would end at the
  * first await): use dispose() there.
  */
-import type { Storage } from '../backend.js';
+import type { Storage } from './backend.js';
 
 const scopes: Set<Storage>[] = [];
 const kept = new WeakSet<Storage>();
 
-/** internal: backends report each new storage. */
+/** internal: a backend whose storages need `dispose()` reports each new one. */
 export function noteCreated(s: Storage): void {
   if (scopes.length) scopes[scopes.length - 1].add(s);
 }
