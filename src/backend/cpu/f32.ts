@@ -189,8 +189,26 @@ function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Floa
   }
 }
 
+/** 1: contiguous over shape, 0: all strides 0 (a broadcast scalar), 2: anything else. */
+function flatKind(shape: readonly number[], strides: readonly number[]): number {
+  let acc = 1, contig = true, zero = true;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const n = shape[i];
+    if (n === 1) continue;
+    const st = strides[i];
+    if (st !== acc) contig = false;
+    if (st !== 0) zero = false;
+    acc *= n;
+  }
+  return contig ? 1 : zero ? 0 : 2;
+}
+
 /** out (contiguous, row-major over shape) = A-view (op) B-view, both float32 with the output's shape. */
 export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonly number[], B: Float32Array, bo: number, bs: readonly number[], shape: readonly number[], out: Float32Array): void {
+  // the common cases first, without building collapsed shape and stride arrays: each operand contiguous or a
+  // broadcast scalar (every stride 0)
+  const ka = flatKind(shape, as), kb = flatKind(shape, bs);
+  if (ka !== 2 && kb !== 2) { binaryRow(op, A, ao, ka, B, bo, kb, out, 0, out.length); return; }
   // the output is contiguous: include its strides so that only dims contiguous for all three merge
   const os = new Array<number>(shape.length);
   let acc = 1;
