@@ -25,8 +25,10 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 /** e^x, Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-5 polynomial, 2^n applied in two halves (no overflow of
  *  the exponent field, denormal results come out right). NaN stays NaN, +inf -> inf, -inf -> 0. */
 @inline function vexp(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, splat(88.8)), splat(-104.0));
-  const n = f32x4.nearest(mul(x, splat(1.44269504088896341)));
+  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104.0)), splat(88.8)); // pmin/pmax: one instruction each, NaN kept
+  // round to nearest by the 1.5 * 2^23 trick: the low mantissa bits of m then hold n as an integer
+  const m = add(mul(x, splat(1.44269504088896341)), splat(12582912.0));
+  const n = sub(m, splat(12582912.0));
   let r = sub(x, mul(n, splat(0.693359375)));
   r = sub(r, mul(n, splat(-2.12194440e-4)));
   const z = mul(r, r);
@@ -37,7 +39,7 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
   y = add(mul(y, r), splat(1.6666665459e-1));
   y = add(mul(y, r), splat(5.0000001201e-1));
   y = add(add(mul(y, z), r), splat(1));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(m, i32x4.splat(0x4b400000));
   const h = i32x4.shr_s(ni, 1);
   const p1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
   const p2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
