@@ -100,7 +100,7 @@ export function copyStrided(src: Float32Array, offset: number, shape: readonly n
 
 // ---------------- unary ----------------
 
-/** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. */
+/** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. out may be x (xo 0). */
 export function unaryF32(op: UnaryOp, X: Float32Array, xo: number, out: Float32Array, n: number): void {
   if (accel !== null && accel.unary(op, X, xo, out, 0, n)) return;
   switch (op) {
