@@ -1,4 +1,4 @@
-// Compiles assembly/gemm.ts and assembly/elementwise.ts into the four WebAssembly kernel builds and writes them, base64-encoded, into
+// Compiles assembly/gemm.ts into the four WebAssembly kernel builds (and assembly/elementwise.ts into two) and writes them, base64-encoded, into
 // src/backend/wasm/generated/kernels.ts (so that tsx, bundlers and browsers load them with no file access).
 //   node assembly/build.mjs           write the generated module
 //   node assembly/build.mjs --check   exit 1 if the committed module differs from a fresh build
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFile = join(root, 'src/backend/wasm/generated/kernels.ts');
-const common = ['assembly/gemm.ts', 'assembly/elementwise.ts', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1',
+const common = ['assembly/gemm.ts', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1',
   '--enable', 'simd'];
 const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'];
 const variants = {
@@ -19,11 +19,19 @@ const variants = {
   relaxedShared: ['--enable', 'relaxed-simd', ...shared],
 };
 
+// The elementwise kernels are a second, smaller module on the same memory: plain SIMD only (they use no relaxed
+// instruction), so two builds instead of four keep the bundle small.
+const ewCommon = ['assembly/elementwise.ts', '-O3', '--shrinkLevel', '1', '--noAssert', '--runtime', 'stub', '--importMemory',
+  '--initialMemory', '1', '--enable', 'simd'];
+const ewVariants = { elementwise: [], elementwiseShared: shared };
+
 export async function buildAll() {
   const out = {};
-  for (const [name, extra] of Object.entries(variants)) {
+  const builds = [...Object.entries(variants).map(([n, e]) => [n, [...common, ...e]]),
+    ...Object.entries(ewVariants).map(([n, e]) => [n, [...ewCommon, ...e]])];
+  for (const [name, args] of builds) {
     let binary;
-    const { error, stderr } = await asc.main([...common, ...extra, '--outFile', 'kernel.wasm'], {
+    const { error, stderr } = await asc.main([...args, '--outFile', 'kernel.wasm'], {
       readFile: (f, base) => { try { return readFileSync(join(root, base ?? '', f), 'utf8'); } catch { return null; } },
       writeFile: (f, contents) => { if (f.endsWith('.wasm')) binary = contents; },
       listFiles: () => [],

@@ -24,7 +24,7 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 
 /** e^x, Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-5 polynomial, 2^n applied in two halves (no overflow of
  *  the exponent field, denormal results come out right). NaN stays NaN, +inf -> inf, -inf -> 0. */
-@inline function vexp(x0: v128): v128 {
+function vexp(x0: v128): v128 {
   const x = f32x4.pmin(f32x4.pmax(x0, splat(-104.0)), splat(88.8)); // pmin/pmax: one instruction each, NaN kept
   // round to nearest by the 1.5 * 2^23 trick: the low mantissa bits of m then hold n as an integer
   const m = add(mul(x, splat(1.44269504088896341)), splat(12582912.0));
@@ -48,7 +48,7 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 
 /** ln x, Cephes logf (mantissa in [sqrt(1/2), sqrt 2), degree-8 polynomial). Denormals are scaled first;
  *  x < 0 -> NaN, 0 -> -inf, inf -> inf, NaN -> NaN. */
-@inline function vlog(x0: v128): v128 {
+function vlog(x0: v128): v128 {
   const tiny = f32x4.lt(x0, splat(1.17549435e-38));
   const xs = v128.bitselect(mul(x0, splat(8388608.0)), x0, tiny);
   let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(xs, 23), i32x4.splat(126)));
@@ -78,7 +78,7 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 }
 
 /** tanh, Cephes tanhf: odd polynomial below |x| = 0.625, 1 - 2/(e^{2|x|} + 1) with the sign above. */
-@inline function vtanh(x: v128): v128 {
+function vtanh(x: v128): v128 {
   const z = mul(x, x);
   let p = splat(-5.70498872745e-3);
   p = add(mul(p, z), splat(2.06390887954e-2));
@@ -92,13 +92,13 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
   return v128.bitselect(small, v128.or(big, sign), f32x4.lt(ax, splat(0.625)));
 }
 
-@inline function vsigmoid(x: v128): v128 {
+function vsigmoid(x: v128): v128 {
   return f32x4.div(splat(1), add(splat(1), vexp(f32x4.neg(x))));
 }
 
 /** erf: below |x| = 1 its Maclaurin series to x^21 (relative error about 1e-7); above, Abramowitz-Stegun 7.1.26
  *  as PyTorch's Vectorized<float>::erf (absolute error below 2e-7, where erf is above 0.84). */
-@inline function verf(x: v128): v128 {
+function verf(x: v128): v128 {
   const z = mul(x, x);
   let q = splat(1.480719281587922e-08);
   q = add(mul(q, z), splat(-1.6365844691234924e-07));

@@ -12,7 +12,7 @@
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
 import type { GemmArgs } from '../cpu/gemm.js';
-import { moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
+import { elementwiseBytes, moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 export { variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, nodeBuiltin } from './runtime.js';
@@ -107,8 +107,10 @@ export class WasmEngine {
     this.memory = this.shared
       ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true })
       : new WebAssembly.Memory({ initial: 32 });
-    const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
-    this.ex = inst.exports as unknown as KernelExports;
+    const env = { env: { memory: this.memory } };
+    const inst = new WebAssembly.Instance(this.module, env);
+    const ew = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes(this.shared)), env);
+    this.ex = { ...inst.exports, ...ew.exports } as unknown as KernelExports;
     this.scratchBytes = align(this.ex.SCRATCH_BYTES.value as number);
     this.tile = { mr: this.ex.GEMM_MR.value as number, nr: this.ex.GEMM_NR.value as number };
     this.refreshViews();

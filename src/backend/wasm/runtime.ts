@@ -26,6 +26,17 @@ export function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<A
   return b;
 }
 
+/** The elementwise kernel module (plain SIMD; shared or plain memory import), see assembly/build.mjs. */
+export function elementwiseBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const key = shared ? 'elementwiseShared' : 'elementwise';
+  let b = bytesCache.get(key);
+  if (!b) {
+    b = decodeBase64((kernels as Record<string, string>)[key]);
+    bytesCache.set(key, b);
+  }
+  return b;
+}
+
 interface NodeProcess {
   versions?: { node?: string };
   getBuiltinModule?: (id: string) => unknown;
