@@ -90,18 +90,19 @@ export function unary(op: UnaryOp, x: View, outDtype: DType): CpuStorage {
   const n = numel(x.shape);
   const out = arrayFor(outDtype, n);
   const src = dataOf(x.storage);
-  const offs = viewOffsets(x);
   const o = x.offset;
-  const castOut = outDtype === 'int64' || outDtype === 'bool';
   if (outDtype === 'float32' && x.dtype === 'float32') {
-    if (offs === null) unaryF32(op, src as Float32Array, o, out as Float32Array, n);
+    // no offset table here: a strided input is gathered by copyStrided
+    if (isContiguous(x.shape, x.strides)) unaryF32(op, src as Float32Array, o, out as Float32Array, n);
     else {
-      const tmp = new Float32Array(n);
-      copyStrided(src as Float32Array, o, x.shape, x.strides, tmp, 0);
-      unaryF32(op, tmp, 0, out as Float32Array, n);
+      // gather into the output, then apply in place (every unaryF32 path reads element i before writing it)
+      copyStrided(src as Float32Array, o, x.shape, x.strides, out as Float32Array, 0);
+      unaryF32(op, out as Float32Array, 0, out as Float32Array, n);
     }
     return new CpuStorage(outDtype, out);
   }
+  const offs = viewOffsets(x);
+  const castOut = outDtype === 'int64' || outDtype === 'bool';
   if (op === 'relu' && offs === null) {
     for (let i = 0; i < n; i++) { const v = src[o + i]; out[i] = v > 0 ? v : v !== v ? v : 0; }
   } else {

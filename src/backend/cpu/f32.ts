@@ -4,10 +4,28 @@
  * class and go megamorphic). Strided operands are walked row by row with an odometer over the outer dims after
  * merging dims that are contiguous for every operand: no per-element offset tables. Results are exactly those of
  * the generic kernels (same operation per element, computed in float64 and stored to float32); the reductions
- * accumulate in float64 like the generic ones, in the same element order per output.
+ * accumulate in float64 like the generic ones, in the same element order per output. Contiguous runs go to the
+ * accelerated kernels when installed (setF32Accel): bit-identical for the arithmetic, within about 2 ulp for
+ * the transcendental functions, float64 partial sums in another order for sums.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { BINARY, UNARY } from './math.js';
+
+/**
+ * Faster kernels for contiguous float32 runs (the WebAssembly SIMD ones, installed by enableWasmKernels); each
+ * returns false (sum: null) for an op or size it leaves to the TypeScript loops below, which stay the reference.
+ */
+export interface F32Accel {
+  unary(op: UnaryOp, x: Float32Array, xo: number, out: Float32Array, oo: number, n: number): boolean;
+  binary(op: BinaryOp, a: Float32Array, ao: number, b: Float32Array, bo: number, out: Float32Array, oo: number, n: number): boolean;
+  binaryScalar(op: BinaryOp, a: Float32Array, ao: number, c: number, scalarLeft: boolean, out: Float32Array, oo: number, n: number): boolean;
+  sum(x: Float32Array, xo: number, n: number): number | null;
+}
+let accel: F32Accel | null = null;
+/** Install (or with null remove) the accelerated contiguous float32 kernels. */
+export function setF32Accel(a: F32Accel | null): void { accel = a; }
+/** Whether accelerated float32 kernels are installed. */
+export function f32Accelerated(): boolean { return accel !== null; }
 
 /**
  * Merge adjacent dims that are contiguous with respect to each other in every stride list, and drop size-1
@@ -82,8 +100,9 @@ export function copyStrided(src: Float32Array, offset: number, shape: readonly n
 
 // ---------------- unary ----------------
 
-/** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. */
+/** out = op(x) for contiguous float32 x (from offset) and out; generic op function for the rest. out may be x (xo 0). */
 export function unaryF32(op: UnaryOp, X: Float32Array, xo: number, out: Float32Array, n: number): void {
+  if (accel !== null && accel.unary(op, X, xo, out, 0, n)) return;
   switch (op) {
     case 'relu': reluBits(X, xo, out, n); return;
     case 'neg': for (let i = 0; i < n; i++) out[i] = -X[xo + i]; return;
@@ -126,6 +145,7 @@ function reluBackwardBits(Y: Float32Array, yo: number, G: Float32Array, go: numb
 /** One row: out[k + j] = A[a + j*sa] (op) B[b + j*sb], j < n. */
 function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Float32Array, b: number, sb: number, out: Float32Array, k: number, n: number): void {
   if (sa === 1 && sb === 1) {
+    if (accel !== null && accel.binary(op, A, a, B, b, out, k, n)) return;
     switch (op) {
       case 'add': for (let j = 0; j < n; j++) out[k + j] = A[a + j] + B[b + j]; return;
       case 'sub': for (let j = 0; j < n; j++) out[k + j] = A[a + j] - B[b + j]; return;
@@ -137,6 +157,7 @@ function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Floa
   }
   if (sa === 1 && sb === 0) {
     const c = B[b];
+    if (accel !== null && accel.binaryScalar(op, A, a, c, false, out, k, n)) return;
     switch (op) {
       case 'add': for (let j = 0; j < n; j++) out[k + j] = A[a + j] + c; return;
       case 'sub': for (let j = 0; j < n; j++) out[k + j] = A[a + j] - c; return;
@@ -151,6 +172,7 @@ function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Floa
   }
   if (sa === 0 && sb === 1) {
     const c = A[a];
+    if (accel !== null && accel.binaryScalar(op, B, b, c, true, out, k, n)) return;
     switch (op) {
       case 'add': for (let j = 0; j < n; j++) out[k + j] = c + B[b + j]; return;
       case 'sub': for (let j = 0; j < n; j++) out[k + j] = c - B[b + j]; return;
@@ -167,8 +189,26 @@ function binaryRow(op: BinaryOp, A: Float32Array, a: number, sa: number, B: Floa
   }
 }
 
+/** 1: contiguous over shape, 0: all strides 0 (a broadcast scalar), 2: anything else. */
+function flatKind(shape: readonly number[], strides: readonly number[]): number {
+  let acc = 1, contig = true, zero = true;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const n = shape[i];
+    if (n === 1) continue;
+    const st = strides[i];
+    if (st !== acc) contig = false;
+    if (st !== 0) zero = false;
+    acc *= n;
+  }
+  return contig ? 1 : zero ? 0 : 2;
+}
+
 /** out (contiguous, row-major over shape) = A-view (op) B-view, both float32 with the output's shape. */
 export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonly number[], B: Float32Array, bo: number, bs: readonly number[], shape: readonly number[], out: Float32Array): void {
+  // the common cases first, without building collapsed shape and stride arrays: each operand contiguous or a
+  // broadcast scalar (every stride 0)
+  const ka = flatKind(shape, as), kb = flatKind(shape, bs);
+  if (ka !== 2 && kb !== 2) { binaryRow(op, A, ao, ka, B, bo, kb, out, 0, out.length); return; }
   // the output is contiguous: include its strides so that only dims contiguous for all three merge
   const os = new Array<number>(shape.length);
   let acc = 1;
@@ -205,7 +245,9 @@ export function sumF32(X: Float32Array, offset: number, shape: readonly number[]
     for (let o = 0; o < outN; o++) {
       const base = offset + keptOff[o];
       let s = 0;
-      if (rContig) for (let j = 0; j < rN; j++) s += X[base + j];
+      const fast = rContig && accel !== null ? accel.sum(X, base, rN) : null;
+      if (fast !== null) s = fast;
+      else if (rContig) for (let j = 0; j < rN; j++) s += X[base + j];
       else for (let j = 0; j < rN; j++) s += X[base + redOff[j]];
       out[o] = s;
     }

@@ -12,12 +12,13 @@
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
 import type { GemmArgs } from '../cpu/gemm.js';
-import * as kernels from './generated/kernels.js';
+import { elementwiseBytes, moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
-export type WasmVariant = 'simd' | 'relaxed';
+export { variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, nodeBuiltin } from './runtime.js';
+export type { WasmVariant } from './runtime.js';
 
-interface KernelExports {
+export interface KernelExports {
   SCRATCH_BYTES: WebAssembly.Global;
   GEMM_MR: WebAssembly.Global;
   GEMM_NR: WebAssembly.Global;
@@ -28,6 +29,10 @@ interface KernelExports {
   relu_f32(x: number, out: number, n: number): void;
   axpy_f32(alpha: number, x: number, y: number, n: number): void;
   sum_f32(x: number, n: number): number;
+  ew_unary(op: number, x: number, out: number, n: number): void;
+  ew_binary(op: number, x: number, y: number, out: number, n: number): void;
+  ew_binary_scalar(op: number, x: number, c: number, out: number, n: number, scalarLeft: boolean): void;
+  ew_sum(x: number, n: number): number;
 }
 
 // Memory layout (bytes). Page 0 holds the control block and the task descriptor; scratch and data follow.
@@ -57,92 +62,6 @@ const CALLER_SPIN_MS = 2;
 
 const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
-  if (B) { const t = B.from(s, 'base64'); const o = new Uint8Array(t.length); o.set(t); return o; }
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
-function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
-  const key = `${variant}${shared ? 'Shared' : ''}`;
-  let b = bytesCache.get(key);
-  if (!b) {
-    b = decodeBase64((kernels as Record<string, string>)[key]);
-    bytesCache.set(key, b);
-  }
-  return b;
-}
-
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (id: string) => unknown;
-  env?: Record<string, string | undefined>;
-}
-const nodeProcess = (globalThis as { process?: NodeProcess }).process;
-const isNode = !!nodeProcess?.versions?.node;
-
-/** A Node built-in module, loaded synchronously without a static import (keeps the browser bundle clean). */
-export function nodeBuiltin<T>(id: string): T | undefined {
-  try { return nodeProcess?.getBuiltinModule?.(id) as T | undefined; } catch { return undefined; }
-}
-
-let relaxedFlagTried = false;
-/**
- * Whether this runtime compiles the given variant. For relaxed SIMD under Node 20 (V8 11.3 keeps it behind
- * --experimental-wasm-relaxed-simd) this turns the flag on through v8.setFlagsFromString once, unless
- * `allowFlag` is false; browsers (Chrome 114+, Firefox 120+) accept relaxed SIMD without flags.
- */
-export function variantSupported(variant: WasmVariant, allowFlag = true): boolean {
-  if (typeof WebAssembly !== 'object') return false;
-  const bytes = moduleBytes(variant, false);
-  if (WebAssembly.validate(bytes)) return true;
-  if (variant === 'relaxed' && allowFlag && isNode && !relaxedFlagTried) {
-    relaxedFlagTried = true;
-    const v8 = nodeBuiltin<{ setFlagsFromString(s: string): void }>('node:v8');
-    try { v8?.setFlagsFromString('--experimental-wasm-relaxed-simd'); } catch { /* ignore */ }
-    return WebAssembly.validate(bytes);
-  }
-  return false;
-}
-
-/** True where threads can be used: SharedArrayBuffer, shared wasm memory, and a thread allowed to Atomics.wait. */
-export function sharedMemorySupported(): boolean {
-  return sharedMemoryProblem() === null;
-}
-
-/** Why threads cannot be used here (with the fix), or null when they can. */
-export function sharedMemoryProblem(): string | null {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
-    const g = globalThis as { crossOriginIsolated?: boolean };
-    return g.crossOriginIsolated === false
-      ? 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated: serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
-      : 'SharedArrayBuffer is unavailable in this runtime';
-  }
-  let mem: WebAssembly.Memory;
-  try {
-    mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    if (!(mem.buffer instanceof SharedArrayBuffer)) return 'shared WebAssembly memory is unavailable in this runtime';
-  } catch (e) { return `shared WebAssembly memory is unavailable: ${(e as Error).message}`; }
-  try {
-    Atomics.wait(new Int32Array(mem.buffer, 0, 1), 0, 1, 0); // throws on a browser main thread
-  } catch {
-    return "this is a browser's main thread, where Atomics.wait is forbidden: run torchlet inside a Web Worker to use threads";
-  }
-  return null;
-}
-
-/** Cores of this machine (os.availableParallelism in Node, navigator.hardwareConcurrency in browsers). */
-export function hardwareThreads(): number {
-  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
-  if (os) return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return Math.max(1, nav?.hardwareConcurrency ?? 1);
-}
-
 interface WorkerHandle { terminate(): unknown; unref?(): void; on?(ev: string, fn: (e: unknown) => void): void }
 type NodeWorkerCtor = new (src: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => WorkerHandle;
 
@@ -162,7 +81,8 @@ export class WasmEngine {
   readonly shared: boolean;
   readonly memory: WebAssembly.Memory;
   private readonly module: WebAssembly.Module;
-  private readonly ex: KernelExports;
+  /** The kernel module's exports (elementwise.ts calls the ew_* entry points). */
+  readonly ex: KernelExports;
   private readonly scratchBytes: number;
   /** Register tile of the kernel (rows x columns of C per micro-kernel call); chunks of C are cut to multiples. */
   readonly tile: { mr: number; nr: number };
@@ -187,8 +107,10 @@ export class WasmEngine {
     this.memory = this.shared
       ? new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true })
       : new WebAssembly.Memory({ initial: 32 });
-    const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
-    this.ex = inst.exports as unknown as KernelExports;
+    const env = { env: { memory: this.memory } };
+    const inst = new WebAssembly.Instance(this.module, env);
+    const ew = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes(this.shared)), env);
+    this.ex = { ...inst.exports, ...ew.exports } as unknown as KernelExports;
     this.scratchBytes = align(this.ex.SCRATCH_BYTES.value as number);
     this.tile = { mr: this.ex.GEMM_MR.value as number, nr: this.ex.GEMM_NR.value as number };
     this.refreshViews();

@@ -1,7 +1,8 @@
 /**
  * @file WebAssembly SIMD kernels for the CPU backend: entry points the core uses.
  *
- *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32). Picks the
+ *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32) and the SIMD
+ *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel). Picks the
  *                         relaxed-SIMD build when the runtime accepts it, plain SIMD128 otherwise, and leaves the
  *                         TypeScript reference in place where WebAssembly SIMD is missing. Returns the variant.
  *   setNumThreads(n) / getNumThreads()   threads used by large GEMMs (PyTorch's torch.set_num_threads).
@@ -9,6 +10,8 @@
  * Environment overrides (Node): TORCHLET_WASM=off|simd|relaxed, TORCHLET_NUM_THREADS=n.
  */
 import { setGemmF32, gemmReference, type GemmArgs } from '../cpu/gemm.js';
+import { setF32Accel } from '../cpu/f32.js';
+import { wasmF32Accel } from './elementwise.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
 export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
@@ -84,6 +87,7 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
     const next = new WasmEngine({ variant, threads: threads ?? undefined });
     engine?.dispose();
     engine = next;
+    setF32Accel(wasmF32Accel(next));
   } catch (e) {
     const msg = (e as Error).message;
     kernelReason = `compiling the WebAssembly kernels failed: ${msg}`;
@@ -115,6 +119,7 @@ function describeGemm(): void {
 export function disableWasmKernels(): void {
   engine?.dispose();
   engine = null;
+  setF32Accel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)');
 }
