@@ -48,6 +48,8 @@ export type SequentialAt<M extends readonly Module[], I extends number> =
  * is a `Linear`.
  */
 export class Sequential<M extends Module[] = Module[]> extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Sequential';
   constructor(...modules: M);
   constructor(modules: Record<string, Module> | Map<string, Module>);
   constructor(...modules: unknown[]) {
@@ -98,6 +100,8 @@ export class Sequential<M extends Module[] = Module[]> extends Module {
 
 /** A list of modules, registered under `0`, `1`, ...; not callable (iterate it in forward). */
 export class ModuleList<M extends Module = Module> extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ModuleList';
   constructor(modules: Iterable<M> = []) {
     super();
     for (const m of modules) this.append(m);
@@ -127,6 +131,8 @@ export class ModuleList<M extends Module = Module> extends Module {
 
 /** Modules by name, in insertion order; not callable. Iterating yields the keys, as PyTorch's. */
 export class ModuleDict<M extends Module = Module> extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ModuleDict';
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
     super();
     this.update(modules);
@@ -177,6 +183,8 @@ function paramRepr(k: string, p: Parameter | null, typename: boolean): string {
 
 /** Parameters registered under `0`, `1`, ...; plain Tensors are wrapped in nn.Parameter. */
 export class ParameterList extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ParameterList';
   constructor(params: Iterable<Parameter | Tensor> = []) {
     super();
     for (const p of params) this.append(p);
@@ -192,6 +200,8 @@ export class ParameterList extends Module {
 
 /** Parameters by name, in insertion order; plain Tensors are wrapped in nn.Parameter. Iterating yields the keys. */
 export class ParameterDict extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ParameterDict';
   constructor(params: Record<string, Parameter | Tensor> | Iterable<[string, Parameter | Tensor]> = {}) {
     super();
     this.update(params);

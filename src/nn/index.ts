@@ -14,8 +14,3 @@ export * as functional from './functional/index.js';
 export * from './modules/index.js';
 export { LazyLinear, LazyConv1d, LazyConv2d, LazyBatchNorm1d, LazyBatchNorm2d, UninitializedParameter, UninitializedBuffer, hasUninitializedParams } from './lazy.js';
 
-import * as containers from './containers.js';
-import * as layers from './modules/index.js';
-import * as lazy from './lazy.js';
-import { keepModuleClassNames } from './names.js';
-keepModuleClassNames(containers, layers, lazy); // the printed class names survive a minifier (names.ts)

@@ -110,6 +110,8 @@ function uninitParams(m: Module, names: string[], dtypeName: DTypeName | undefin
 
 /** Linear with in_features inferred from the first input's last dim: `new nn.LazyLinear(outFeatures)`. */
 export class LazyLinear extends Linear {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LazyLinear';
   constructor(outFeatures: number, opts: LinearOpts = {}) {
     super(1, outFeatures, { ...opts, device: 'meta' });
     setField(this, 'inFeatures', 0);
@@ -148,6 +150,8 @@ function lazyConv(m: Conv1d | Conv2d, nd: number, become: object, opts: ConvModu
 
 /** Conv1d with in_channels inferred from the first input: `new nn.LazyConv1d(outChannels, kernelSize, opts)`. */
 export class LazyConv1d extends Conv1d {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LazyConv1d';
   constructor(outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOpts = {}) {
     super(opts.groups ?? 1, outChannels, kernelSize, { ...opts, device: 'meta' });
     lazyConv(this, 1, Conv1d, opts);
@@ -155,6 +159,8 @@ export class LazyConv1d extends Conv1d {
 }
 /** Conv2d with in_channels inferred from the first input: `new nn.LazyConv2d(outChannels, kernelSize, opts)`. */
 export class LazyConv2d extends Conv2d {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LazyConv2d';
   constructor(outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOpts = {}) {
     super(opts.groups ?? 1, outChannels, kernelSize, { ...opts, device: 'meta' });
     lazyConv(this, 2, Conv2d, opts);
@@ -184,9 +190,13 @@ function lazyBatchNorm(m: BatchNorm1d | BatchNorm2d, become: object, opts: Batch
 
 /** BatchNorm1d with num_features inferred from the first input: `new nn.LazyBatchNorm1d(opts)`. */
 export class LazyBatchNorm1d extends BatchNorm1d {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LazyBatchNorm1d';
   constructor(opts: BatchNormOpts = {}) { super(1, { ...opts, device: 'meta' }); lazyBatchNorm(this, BatchNorm1d, opts); }
 }
 /** BatchNorm2d with num_features inferred from the first input: `new nn.LazyBatchNorm2d(opts)`. */
 export class LazyBatchNorm2d extends BatchNorm2d {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LazyBatchNorm2d';
   constructor(opts: BatchNormOpts = {}) { super(1, { ...opts, device: 'meta' }); lazyBatchNorm(this, BatchNorm2d, opts); }
 }

@@ -412,8 +412,10 @@ export class Module {
   /** Extra text inside this module's parentheses in toString(); layers override it (e.g. `in_features=4, ...`). */
   extraRepr(): string { return ''; }
 
-  /** The class name PyTorch prints (torchlet's own classes keep theirs under a minifier: nn/index.ts pins them). */
-  _getName(): string { return this.constructor.name; }
+  /** The printed class name, kept under a minifier: each torchlet class declares its own (user subclasses don't). */
+  static readonly torchName: string = 'Module';
+  /** The class name PyTorch prints: the class's own `torchName`, else its constructor's name (a user's subclass). */
+  _getName(): string { const c = this.constructor; return Object.hasOwn(c, 'torchName') ? (c as typeof Module).torchName : c.name; }
 
   /** PyTorch's repr: `Net(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n)`. */
   toString(): string {

@@ -18,11 +18,12 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
 /**
- * Minified bytes allowed (the README quotes the measured sizes: minimal 146 KB, training 318 KB). Setup is explicit
+ * Minified bytes allowed (the README quotes the measured sizes: minimal 173 KB, training 373 KB). Setup is explicit
  * (src/setup.ts, called by the entry points) and package.json declares `sideEffects`, so a minimal import carries
- * no nn/optim/io.
+ * no nn/optim/io; it does carry every Tensor method (installed by setup) and both WebAssembly modules (34 KB of
+ * base64: the GEMM and the SIMD elementwise kernels).
  */
-const BUDGET = { minimal: 155_000, training: 345_000 };
+const BUDGET = { minimal: 182_000, training: 392_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });

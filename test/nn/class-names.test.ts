@@ -1,6 +1,6 @@
 /**
  * Printed class names survive a minifying bundler (issue 20: the explorer's minified bundle printed `Kr(...)` for
- * Linear): torchlet's modules are named from their export names (src/nn/names.ts), errors, optimizers and
+ * Linear): each torchlet module class declares its printed name (`static torchName`, read by Module._getName), errors, optimizers and
  * schedulers keep their names (src/core/class-names.ts); a user's subclass prints its own name.
  */
 import { test } from 'node:test';

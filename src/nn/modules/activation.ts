@@ -16,6 +16,8 @@ import { layerOpts, R, pyFloat, pyNum } from './utils.js';
 const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
 
 export class ReLU extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ReLU';
   readonly inplace: boolean;
   constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('ReLU', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.relu(x, { inplace: this.inplace }); }
@@ -23,6 +25,8 @@ export class ReLU extends Module {
 }
 
 export class LeakyReLU extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LeakyReLU';
   readonly negativeSlope: number;
   readonly inplace: boolean;
   constructor(...a: [negativeSlope?: number | { negativeSlope?: number; inplace?: boolean }, inplace?: boolean | { inplace?: boolean }]) {
@@ -36,6 +40,8 @@ export class LeakyReLU extends Module {
 }
 
 export class GELU extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'GELU';
   readonly approximate: 'none' | 'tanh';
   constructor(...a: [approximate?: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' }]) {
     super();
@@ -46,6 +52,8 @@ export class GELU extends Module {
 }
 
 export class SiLU extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'SiLU';
   readonly inplace: boolean;
   constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('SiLU', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.silu(x, { inplace: this.inplace }); }
@@ -53,16 +61,22 @@ export class SiLU extends Module {
 }
 
 export class Tanh extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Tanh';
   constructor(...rest: never[]) { super(); checkNoArgs('nn.Tanh', rest); }
   forward(x: Tensor): Tensor { return F.tanh(x); }
 }
 
 export class Sigmoid extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Sigmoid';
   constructor(...rest: never[]) { super(); checkNoArgs('nn.Sigmoid', rest); }
   forward(x: Tensor): Tensor { return F.sigmoid(x); }
 }
 
 export class Softmax extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Softmax';
   readonly dim: number | null;
   constructor(...a: [dim?: number | null | { dim?: number | null }]) { super(); this.dim = args<{ dim: number | null }>('Softmax', a, { dim: { number: { integer: true }, nullable: true } }).dim ?? null; }
   forward(x: Tensor): Tensor { return F.softmax(x, implicitDim(this.dim, x)); }
@@ -70,6 +84,8 @@ export class Softmax extends Module {
 }
 
 export class LogSoftmax extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LogSoftmax';
   readonly dim: number | null;
   constructor(...a: [dim?: number | null | { dim?: number | null }]) { super(); this.dim = args<{ dim: number | null }>('LogSoftmax', a, { dim: { number: { integer: true }, nullable: true } }).dim ?? null; }
   forward(x: Tensor): Tensor { return F.logSoftmax(x, implicitDim(this.dim, x)); }
@@ -83,6 +99,8 @@ function implicitDim(dim: number | null, x: Tensor): number {
 }
 
 export class ELU extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ELU';
   readonly alpha: number;
   readonly inplace: boolean;
   constructor(...a: [alpha?: number | { alpha?: number; inplace?: boolean }, inplace?: boolean | { inplace?: boolean }]) {
@@ -95,6 +113,8 @@ export class ELU extends Module {
 }
 
 export class Softplus extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Softplus';
   readonly beta: number;
   readonly threshold: number;
   constructor(...a: [beta?: number | { beta?: number; threshold?: number }, threshold?: number | { threshold?: number }]) {
@@ -109,6 +129,8 @@ export class Softplus extends Module {
 }
 
 export class Hardswish extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Hardswish';
   readonly inplace: boolean;
   constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('Hardswish', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.hardswish(x, { inplace: this.inplace }); }
@@ -116,6 +138,8 @@ export class Hardswish extends Module {
 }
 
 export class Hardsigmoid extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Hardsigmoid';
   readonly inplace: boolean;
   constructor(...a: [inplace?: boolean | { inplace?: boolean }]) { super(); this.inplace = args<{ inplace: boolean }>('Hardsigmoid', a, { inplace: R.bool }).inplace ?? false; }
   forward(x: Tensor): Tensor { return F.hardsigmoid(x, { inplace: this.inplace }); }

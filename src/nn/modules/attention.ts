@@ -37,6 +37,8 @@ export interface MhaForwardOpts {
 
 /** Multi-head attention; forward(query, key, value, opts) returns [output, weights | null]. */
 export class MultiheadAttention extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'MultiheadAttention';
   declare in_proj_weight: Parameter | null;
   declare q_proj_weight: Parameter | null;
   declare k_proj_weight: Parameter | null;
@@ -138,6 +140,8 @@ export interface TransformerEncoderLayerOpts extends FactoryKwargs {
 
 /** Self-attention + feed-forward block (post-norm by default, pre-norm with normFirst). */
 export class TransformerEncoderLayer extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'TransformerEncoderLayer';
   declare self_attn: MultiheadAttention;
   declare linear1: Linear;
   declare dropout: Dropout;

@@ -111,6 +111,8 @@ abstract class ConvNd extends Module {
 
 /** 1-D convolution over [N, C, L] (or [C, L]). */
 export class Conv1d extends ConvNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Conv1d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOpts = {}) {
     super(1, false, inChannels, outChannels, kernelSize, opts);
   }
@@ -121,6 +123,8 @@ export class Conv1d extends ConvNd {
 
 /** 2-D convolution over [N, C, H, W] (or [C, H, W]). */
 export class Conv2d extends ConvNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Conv2d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvModuleOpts = {}) {
     super(2, false, inChannels, outChannels, kernelSize, opts);
   }
@@ -146,6 +150,8 @@ function outputPaddingFor(m: ConvNd, x: Tensor, outputSize: readonly number[] | 
 
 /** Transposed 1-D convolution (the adjoint of Conv1d). */
 export class ConvTranspose1d extends ConvNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ConvTranspose1d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOpts = {}) {
     super(1, true, inChannels, outChannels, kernelSize, opts);
   }
@@ -158,6 +164,8 @@ export class ConvTranspose1d extends ConvNd {
 
 /** Transposed 2-D convolution (the adjoint of Conv2d): weight [in, out/groups, kh, kw]. */
 export class ConvTranspose2d extends ConvNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'ConvTranspose2d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOpts = {}) {
     super(2, true, inChannels, outChannels, kernelSize, opts);
   }

@@ -26,13 +26,19 @@ abstract class DropoutBase extends Module {
 
 /** Zeroes elements with probability p and scales the rest by 1/(1 - p) (training mode only). */
 export class Dropout extends DropoutBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Dropout';
   forward(x: Tensor): Tensor { return F.dropout(x, { p: this.p, training: this.training, inplace: this.inplace }); }
 }
 /** Zeroes whole channels of [N, C, L]. */
 export class Dropout1d extends DropoutBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Dropout1d';
   forward(x: Tensor): Tensor { return F.dropout1d(x, { p: this.p, training: this.training, inplace: this.inplace }); }
 }
 /** Zeroes whole channels of [N, C, H, W]. */
 export class Dropout2d extends DropoutBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Dropout2d';
   forward(x: Tensor): Tensor { return F.dropout2d(x, { p: this.p, training: this.training, inplace: this.inplace }); }
 }

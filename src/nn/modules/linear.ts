@@ -21,6 +21,8 @@ function checkPositive(cls: string, what: Record<string, number>): void {
 
 /** Returns its input (a placeholder; accepts and ignores any constructor arguments, as PyTorch). */
 export class Identity extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Identity';
   constructor(..._args: unknown[]) { super(); }
   forward(x: Tensor): Tensor { return x; }
 }
@@ -29,6 +31,8 @@ export interface LinearOpts extends FactoryKwargs { bias?: boolean }
 
 /** y = x Wᵀ + b with weight [out_features, in_features] and bias [out_features]. */
 export class Linear extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Linear';
   declare weight: Parameter;
   declare bias: Parameter | null;
   readonly inFeatures: number;
@@ -65,10 +69,14 @@ export class Linear extends Module {
 }
 
 /** The Linear that MultiheadAttention uses for out_proj (PyTorch's class name, for identical reprs). */
-export class NonDynamicallyQuantizableLinear extends Linear {}
+export class NonDynamicallyQuantizableLinear extends Linear {
+  static override readonly torchName: string = 'NonDynamicallyQuantizableLinear';
+}
 
 /** y = x1ᵀ W x2 + b with weight [out, in1, in2] and bias [out]. */
 export class Bilinear extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Bilinear';
   declare weight: Parameter;
   declare bias: Parameter | null;
   readonly in1Features: number;
@@ -105,6 +113,8 @@ export class Bilinear extends Module {
 
 /** Flattens dims startDim..endDim (default 1..-1: everything but the batch). */
 export class Flatten extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Flatten';
   readonly startDim: number;
   readonly endDim: number;
   constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
@@ -123,6 +133,8 @@ export class Flatten extends Module {
 
 /** Expands dim into unflattenedSize. */
 export class Unflatten extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Unflatten';
   readonly dim: number;
   readonly unflattenedSize: readonly number[];
   constructor(dim: number, unflattenedSize: readonly number[]) {

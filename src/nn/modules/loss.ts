@@ -33,16 +33,22 @@ abstract class WeightedLoss extends Loss {
 }
 
 export class MSELoss extends Loss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'MSELoss';
   constructor(opts: { reduction?: Reduction } = {}) { super(chk('MSELoss', opts).reduction, [], opts); }
   forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
 }
 
 export class L1Loss extends Loss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'L1Loss';
   constructor(opts: { reduction?: Reduction } = {}) { super(chk('L1Loss', opts).reduction, [], opts); }
   forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
 }
 
 export class SmoothL1Loss extends Loss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'SmoothL1Loss';
   readonly beta: number;
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {
     super(chk('SmoothL1Loss', opts, { beta: { number: { min: 0 } } }).reduction, [], opts); this.beta = opts.beta ?? 1;
@@ -51,6 +57,8 @@ export class SmoothL1Loss extends Loss {
 }
 
 export class HuberLoss extends Loss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'HuberLoss';
   readonly delta: number;
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
     super(chk('HuberLoss', opts, { delta: { number: { gt: 0 } } }).reduction, [], opts); this.delta = opts.delta ?? 1;
@@ -62,6 +70,8 @@ export interface CrossEntropyLossOpts { weight?: Tensor | null; ignoreIndex?: nu
 
 /** logSoftmax + nllLoss over logits [N, C, ...] with class indices or class probabilities. */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'CrossEntropyLoss';
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(opts: CrossEntropyLossOpts = {}) {
@@ -76,6 +86,8 @@ export class CrossEntropyLoss extends WeightedLoss {
 }
 
 export class NLLLoss extends WeightedLoss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'NLLLoss';
   readonly ignoreIndex: number;
   constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
     chk('NLLLoss', opts, { weight: R.tensorOrNull, ignoreIndex: R.int });
@@ -88,6 +100,8 @@ export class NLLLoss extends WeightedLoss {
 }
 
 export class BCELoss extends WeightedLoss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'BCELoss';
   constructor(opts: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     chk('BCELoss', opts, { weight: R.tensorOrNull });
     super(opts.weight, opts.reduction, opts);
@@ -96,6 +110,8 @@ export class BCELoss extends WeightedLoss {
 }
 
 export class BCEWithLogitsLoss extends Loss {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'BCEWithLogitsLoss';
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
@@ -110,6 +126,8 @@ export class BCEWithLogitsLoss extends Loss {
 }
 
 export class KLDivLoss extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'KLDivLoss';
   readonly reduction: Reduction | 'batchmean';
   readonly logTarget: boolean;
   constructor(opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}) {

@@ -126,6 +126,8 @@ abstract class BatchNormBase extends Module {
 
 /** Batch normalization over [N, C] or [N, C, L]: statistics per channel C. */
 export class BatchNorm1d extends BatchNormBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'BatchNorm1d';
   protected checkInputDim(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input [N, C] or [N, C, L] (got ${x.ndim}D input of shape ${fmt(x.shape)})`);
   }
@@ -133,6 +135,8 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalization over [N, C, H, W]: statistics per channel C. */
 export class BatchNorm2d extends BatchNormBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'BatchNorm2d';
   protected checkInputDim(x: Tensor): void {
     if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input [N, C, H, W] (got ${x.ndim}D input of shape ${fmt(x.shape)})`);
   }
@@ -142,6 +146,8 @@ export interface LayerNormOpts extends FactoryKwargs { eps?: number; elementwise
 
 /** Normalizes over the trailing normalizedShape dims; weight (ones) and bias (zeros) of that shape. */
 export class LayerNorm extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LayerNorm';
   declare weight: Parameter | null;
   declare bias: Parameter | null;
   readonly normalizedShape: number[];
@@ -183,6 +189,8 @@ export interface GroupNormOpts extends FactoryKwargs { eps?: number; affine?: bo
 
 /** Normalizes each of numGroups channel groups per sample; per-channel weight (ones) and bias (zeros). */
 export class GroupNorm extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'GroupNorm';
   declare weight: Parameter | null;
   declare bias: Parameter | null;
   readonly numGroups: number;

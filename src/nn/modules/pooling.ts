@@ -42,6 +42,8 @@ abstract class MaxPoolNd extends Module {
 
 /** Max over sliding windows of [N, C, L]; with returnIndices the forward returns {values, indices}. */
 export class MaxPool1d extends MaxPoolNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'MaxPool1d';
   constructor(kernelSize: IntOrTuple, opts: MaxPoolModuleOpts = {}) { super(kernelSize, opts); }
   forward(x: Tensor): Tensor | { values: Tensor; indices: Tensor } {
     const r = F.maxPool1d(x, this.kernelSize, { ...this.opts(), returnIndices: true });
@@ -51,6 +53,8 @@ export class MaxPool1d extends MaxPoolNd {
 
 /** Max over sliding windows of [N, C, H, W]; with returnIndices the forward returns {values, indices}. */
 export class MaxPool2d extends MaxPoolNd {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'MaxPool2d';
   constructor(kernelSize: IntOrTuple, opts: MaxPoolModuleOpts = {}) { super(kernelSize, opts); }
   forward(x: Tensor): Tensor | { values: Tensor; indices: Tensor } {
     const r = F.maxPool2d(x, this.kernelSize, { ...this.opts(), returnIndices: true });
@@ -62,6 +66,8 @@ export interface AvgPoolModuleOpts { stride?: IntOrTuple | null; padding?: IntOr
 
 /** Average over sliding windows of [N, C, L] (PyTorch stores the sizes as 1-tuples). */
 export class AvgPool1d extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'AvgPool1d';
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[];
@@ -84,6 +90,8 @@ export class AvgPool1d extends Module {
 
 /** Average over sliding windows of [N, C, H, W]. */
 export class AvgPool2d extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'AvgPool2d';
   readonly kernelSize: IntOrTuple;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
@@ -116,6 +124,8 @@ const fmtOut = (v: OutSize2d): string => (typeof v === 'number' ? String(v) : `(
 
 /** Average pooling to a fixed output size [oh, ow] (null keeps the input's size in that dim). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'AdaptiveAvgPool2d';
   readonly outputSize: OutSize2d;
   constructor(outputSize: OutSize2d) {
     super();
@@ -129,6 +139,8 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** Average pooling of [N, C, L] to a fixed output length. */
 export class AdaptiveAvgPool1d extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'AdaptiveAvgPool1d';
   readonly outputSize: number;
   constructor(outputSize: number) { super(); this.outputSize = layerInt('AdaptiveAvgPool1d', 'outputSize', outputSize, 1); }
   forward(x: Tensor): Tensor { return F.adaptiveAvgPool1d(x, this.outputSize); }

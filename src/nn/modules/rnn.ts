@@ -168,6 +168,8 @@ abstract class RNNBase extends Module {
 
 /** Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu). forward returns [output, h_n]. */
 export class RNN extends RNNBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'RNN';
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOpts & { nonlinearity?: 'tanh' | 'relu' } = {}) {
     const nl = opts?.nonlinearity ?? 'tanh';
@@ -183,6 +185,8 @@ export class RNN extends RNNBase {
 
 /** Long short-term memory; forward(input, [h0, c0]?) returns [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'LSTM';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOpts & { projSize?: number } = {}) {
     if (opts?.projSize) throw new ModuleError('LSTM: projSize is not implemented; leave it 0');
     super('LSTM', inputSize, hiddenSize, opts);
@@ -195,6 +199,8 @@ export class LSTM extends RNNBase {
 
 /** Gated recurrent unit; forward(input, h0?) returns [output, h_n]. */
 export class GRU extends RNNBase {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'GRU';
   constructor(inputSize: number, hiddenSize: number, opts: RNNOpts = {}) { super('GRU', inputSize, hiddenSize, opts); }
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(input, hx, null);

@@ -27,6 +27,8 @@ export interface EmbeddingModuleOpts extends FactoryKwargs {
 
 /** Rows of weight [numEmbeddings, embeddingDim] looked up by integer indices. */
 export class Embedding extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Embedding';
   declare weight: Parameter;
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

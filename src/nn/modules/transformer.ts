@@ -77,6 +77,8 @@ export interface TransformerEncoderForwardOpts { mask?: Tensor | null; srcKeyPad
  * padded positions hold computed values where PyTorch's fast path writes zeros (the unpadded positions agree).
  */
 export class TransformerEncoder extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'TransformerEncoder';
   declare layers: ModuleList<TransformerEncoderLayer>;
   declare norm: Module | null;
   readonly numLayers: number;
@@ -126,6 +128,8 @@ const DEC_FWD_KEYS = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', 'memoryKeyPa
 
 /** Self-attention, cross-attention over the encoder's memory, feed-forward; post-norm by default, pre-norm with normFirst. */
 export class TransformerDecoderLayer extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'TransformerDecoderLayer';
   declare self_attn: MultiheadAttention;
   declare multihead_attn: MultiheadAttention;
   declare linear1: Linear;
@@ -195,6 +199,8 @@ export class TransformerDecoderLayer extends Module {
 
 /** A stack of numLayers copies of decoderLayer (keys `layers.0...`), then an optional final norm. */
 export class TransformerDecoder extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'TransformerDecoder';
   declare layers: ModuleList<TransformerDecoderLayer>;
   declare norm: Module | null;
   readonly numLayers: number;
@@ -245,6 +251,8 @@ export interface TransformerForwardOpts {
  * with more than one dimension is re-initialized with xavier_uniform_, as PyTorch's _reset_parameters.
  */
 export class Transformer extends Module {
+  /** The printed class name, kept under a minifier (Module._getName). */
+  static override readonly torchName: string = 'Transformer';
   declare encoder: Module;
   declare decoder: Module;
   readonly dModel: number;
