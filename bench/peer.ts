@@ -7,6 +7,7 @@
  * (the issue's "ratio" column: above 1 torchlet is slower).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { ChildLines } from './child-lines.js';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,9 +21,7 @@ const TORCH2_ROOT = process.env.TORCHLET_TORCH2_ROOT ?? '/var/cache/torchlet/tor
 /** One bench/peer.py process. */
 export class PeerProcess {
   private child: ChildProcessWithoutNullStreams;
-  private lines: string[] = [];
-  private waiting: ((l: string) => void)[] = [];
-  private buf = '';
+  private out: ChildLines;
   private stderr = '';
   info: { torch: string; blas: string; threads: number } | null = null;
   constructor(readonly which: '1.13' | '2.6', readonly threads: number) {
@@ -36,28 +35,13 @@ export class PeerProcess {
       if (!existsSync(join(TORCH2_ROOT, 'proc', 'self'))) spawn('mount', ['-t', 'proc', 'proc', join(TORCH2_ROOT, 'proc')]);
       this.child = spawn('chroot', [TORCH2_ROOT, 'python3', '/x/bench-peer/peer.py', String(threads)], { env });
     }
-    this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-2000); });
-    this.child.stdout.on('data', (d: string) => {
-      this.buf += d;
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const l = this.buf.slice(0, i); this.buf = this.buf.slice(i + 1);
-        const w = this.waiting.shift();
-        if (w) w(l); else this.lines.push(l);
-      }
-    });
-    this.child.on('error', () => { for (const w of this.waiting.splice(0)) w(''); });
-    this.child.on('exit', () => { for (const w of this.waiting.splice(0)) w(''); });
-  }
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    return l !== undefined ? Promise.resolve(l) : new Promise((r) => this.waiting.push(r));
+    this.out = new ChildLines(this.child);
   }
   /** Null when ready, else why not. */
   async start(): Promise<string | null> {
-    const l = await this.next();
+    const l = await this.out.next();
     if (!l) return `PyTorch ${this.which} did not start: ${this.stderr.trim().split('\n').pop() ?? ''}`;
     this.info = JSON.parse(l) as { torch: string; blas: string; threads: number };
     return null;
@@ -65,7 +49,7 @@ export class PeerProcess {
   get label(): string { return `PyTorch ${this.info?.torch ?? this.which}`; }
   async run(kase: string, calls: number): Promise<number> {
     this.child.stdin.write(`${kase} ${calls}\n`);
-    const l = await this.next();
+    const l = await this.out.next();
     if (!l) throw new Error(`${this.label} exited: ${this.stderr.trim().split('\n').pop() ?? ''}`);
     const r = JSON.parse(l) as { s?: number; error?: string };
     if (r.error !== undefined) throw new Error(`${this.label}: ${r.error}`);

@@ -8,6 +8,7 @@
  * (harness.interleave); PyTorch runs as a persistent process per thread count that serves rounds over stdin.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { ChildLines } from './child-lines.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -126,40 +127,24 @@ export function tfStep(tf: Tf, kind: 'mlp' | 'cnn', conv: 'native' | 'slices' = 
 /** A persistent PyTorch process that runs N steps per request (train_step.py serve), so it can take part in rounds. */
 class PythonSteps {
   private child: ChildProcessWithoutNullStreams;
-  private lines: string[] = [];
-  private waiting: ((l: string) => void)[] = [];
-  private buf = '';
+  private out: ChildLines;
   info: { torch: string; blas: string } | null = null;
   constructor(kind: 'mlp' | 'cnn', blasThreads: number) {
     const script = join(dirname(fileURLToPath(import.meta.url)), 'train_step.py');
     this.child = spawn('/usr/bin/python3', [script, kind, '1', 'serve'], {
       env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' },
     });
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (d: string) => {
-      this.buf += d;
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const l = this.buf.slice(0, i); this.buf = this.buf.slice(i + 1);
-        const w = this.waiting.shift();
-        if (w) w(l); else this.lines.push(l);
-      }
-    });
-    this.child.on('exit', () => { for (const w of this.waiting.splice(0)) w(''); });
-  }
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    return l !== undefined ? Promise.resolve(l) : new Promise((r) => this.waiting.push(r));
+    this.out = new ChildLines(this.child);
   }
   async start(): Promise<string | null> {
-    const l = await this.next();
+    const l = await this.out.next();
     if (!l) return 'python3 -c "import torch" failed or exited';
     this.info = JSON.parse(l) as { torch: string; blas: string };
     return null;
   }
   async run(calls: number): Promise<number> {
     this.child.stdin.write(`${calls}\n`);
-    const l = await this.next();
+    const l = await this.out.next();
     if (!l) throw new Error('the PyTorch step process exited');
     return (JSON.parse(l) as { s: number }).s;
   }

@@ -209,8 +209,7 @@ export class Module {
   }
   parameters(opts: { recurse?: boolean } = {}): Parameter[] {
     const o = checkOptions<NamedOptions>(`${this._path()}.parameters`, opts, ['recurse']);
-    this._checkHidden();
-    return this._namedMembers((m) => m._parameters, o).map(([, p]) => p);
+    return this.namedParameters(o).map(([, p]) => p);
   }
   /** [dotted name, buffer] (persistent or not) in PyTorch's order. */
   namedBuffers(opts: NamedOptions = {}): [string, Tensor][] {
