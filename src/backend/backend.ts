@@ -53,8 +53,16 @@ export interface AdamStepArgs {
   decoupled: boolean; maximize: boolean; stepSize: number; bc2Sqrt: number;
 }
 
-/** The optional fused optimizer kernels a device may offer (see Backend.sgdStep / adamStep). */
-export type FusedKernel = 'sgdStep' | 'adamStep';
+/**
+ * The optional fused kernels a device may offer (Backend.sgdStep, ..., layerNormRows): the optimizers' one-pass
+ * updates and ops/fused.ts's layers; each caller falls back to the op-by-op path where a device lacks one.
+ */
+export const FUSED_KERNELS = ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows'] as const;
+export type FusedKernel = typeof FUSED_KERNELS[number];
+/** The backward kernel a fused forward needs beside it (a device offers both or neither). */
+const FUSED_BACKWARD: Partial<Record<FusedKernel, keyof Backend>> = {
+  rnnLayer: 'rnnLayerBackward', softmaxRows: 'softmaxRowsBackward', layerNormRows: 'layerNormRowsBackward',
+};
 
 /**
  * What a device can do, declared as data so the layers above backend/ ask it instead of probing the backend.
@@ -68,7 +76,7 @@ export interface BackendCapabilities {
   readonly syncRead: boolean;
   /** The dtypes its storages hold; the others are refused by its kernels with the reason (float64 on webgpu). */
   readonly dtypes: readonly DType[];
-  /** The fused optimizer kernels it implements; the optimizers fall back to the op-by-op update otherwise. */
+  /** The fused kernels it implements (with their backward kernels); callers fall back to the op-by-op path otherwise. */
   readonly fused: readonly FusedKernel[];
 }
 
@@ -158,9 +166,11 @@ export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: n
 const registry = new Map<DeviceType, Backend>();
 
 export function registerBackend(b: Backend): void {
-  for (const k of ['sgdStep', 'adamStep'] as const) {
-    if (b.capabilities.fused.includes(k) !== (typeof b[k] === 'function')) {
-      throw new DeviceError(`registerBackend('${b.name}'): capabilities.fused ${b.capabilities.fused.includes(k) ? 'lists' : 'omits'} '${k}' but the backend ${typeof b[k] === 'function' ? 'implements' : 'lacks'} it`);
+  for (const k of FUSED_KERNELS) {
+    const bw = FUSED_BACKWARD[k];
+    const has = typeof b[k] === 'function' && (bw === undefined || typeof b[bw] === 'function');
+    if (b.capabilities.fused.includes(k) !== has) {
+      throw new DeviceError(`registerBackend('${b.name}'): capabilities.fused ${b.capabilities.fused.includes(k) ? 'lists' : 'omits'} '${k}' but the backend ${has ? 'implements' : 'lacks'} it${bw ? ` (with ${bw})` : ''}`);
     }
   }
   registry.set(b.name, b);

@@ -54,7 +54,7 @@ function matmul(a: View, b: View, outDtype: DType): CpuStorage {
 
 export const cpuBackend: Backend = {
   name: 'cpu',
-  capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'adamStep'] },
+  capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows'] },
   fromArray(dtype: DType, data: TypedArray) {
     if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);
     return new CpuStorage(dtype, data);
