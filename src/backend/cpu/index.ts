@@ -7,6 +7,7 @@ import { DTYPES, arrayFor, arrayMatches, type DType, type TypedArray } from '../
 import { DTypeError } from '../../core/errors.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
+import { fma } from './fma.js';
 import { reduce, cumsum, sort } from './reduce.js';
 import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
 import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
@@ -62,7 +63,7 @@ export const cpuBackend: Backend = {
   alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
   readSync: (s) => dataOf(s),
   read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
-  contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
+  contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
 };

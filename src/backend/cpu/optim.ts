@@ -1,11 +1,13 @@
 /**
  * @file Fused optimizer updates for the CPU (Backend.sgdStep / adamStep): one pass over the parameter and its
  * state instead of a dozen elementwise ops with a fresh array each. Every intermediate is rounded to the storage
- * dtype exactly where the op-by-op update (optim/sgd.ts, optim/adam.ts) stores a tensor, and scalars are rounded
- * as the op layer wraps them (a float32 scalar tensor), so results are bit-identical to the unfused path.
+ * dtype exactly where the op-by-op update (optim/sgd.ts, optim/adam.ts) stores a tensor, scalars are rounded
+ * as the op layer wraps them (a float32 scalar tensor), and `add(x, y, { alpha })` / `addcmul` are one fused
+ * multiply-add (cpu/fma.ts, as PyTorch), so results are bit-identical to the unfused path.
  */
 import type { AdamStepArgs, View } from '../backend.js';
 import { dataOf } from './storage.js';
+import { fma32, fma64 } from './fma.js';
 
 const id = (x: number) => x;
 
@@ -20,10 +22,10 @@ export function sgdStep(param: View, grad: View, lr: number): void {
   if (P instanceof Float32Array) {
     const nlr = Math.fround(-lr);
     const G32 = G as Float32Array;
-    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + Math.fround(G32[go + i] * nlr);
+    for (let i = 0; i < n; i++) P[po + i] = fma32(G32[go + i], nlr, P[po + i]);
   } else {
     const nlr = -lr;
-    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + G[go + i] * nlr;
+    for (let i = 0; i < n; i++) P[po + i] = fma64(G[go + i], nlr, P[po + i]);
   }
 }
 
@@ -32,13 +34,14 @@ export function sgdMomentumStep(param: View, grad: View, buf: View, lr: number, 
   const [P, G, B] = arrays(param, grad, buf);
   const n = param.shape.reduce((a, b) => a * b, 1);
   const po = param.offset, go = grad.offset, bo = buf.offset;
-  const R = P instanceof Float32Array ? Math.fround : id;
+  const f32 = P instanceof Float32Array;
+  const R = f32 ? Math.fround : id, fma = f32 ? fma32 : fma64;
   const m = R(momentum), c = 1 - dampening, cr = R(c), nlr = R(-lr);
   for (let i = 0; i < n; i++) {
-    const g = c === 1 ? G[go + i] : R(G[go + i] * cr);
-    const b = R(R(B[bo + i] * m) + g);
+    const bm = R(B[bo + i] * m);
+    const b = c === 1 ? R(bm + G[go + i]) : fma(G[go + i], cr, bm);
     B[bo + i] = b;
-    P[po + i] = P[po + i] + R(b * nlr);
+    P[po + i] = fma(b, nlr, P[po + i]);
   }
 }
 
@@ -62,9 +65,9 @@ function adamKernel32(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
     let g = G[go + i];
     if (a.maximize) g = -g;
     if (a.decoupled) p = R(p * decay);
-    else if (l2) g = R(g + R(p * wd));
-    const m = R(R(M[mo + i] * b1) + R(g * c1));
-    const v = R(R(V[vo + i] * b2) + R(R(g * c2) * g));
+    else if (l2) g = fma32(p, wd, g);
+    const m = fma32(g, c1, R(M[mo + i] * b1));
+    const v = fma32(R(g * c2), g, R(V[vo + i] * b2));
     const d = R(R(R(Math.sqrt(v)) / bc2) + eps);
     M[mo + i] = m; V[vo + i] = v;
     P[po + i] = p + R(R(m * nss) / d);
@@ -73,7 +76,6 @@ function adamKernel32(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
 
 function adamKernel64(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
   const [P, G, M, V] = arrays(param, grad, expAvg, expAvgSq) as Float64Array[];
-  const R = id;
   const n = param.shape.reduce((x, y) => x * y, 1);
   const po = param.offset, go = grad.offset, mo = expAvg.offset, vo = expAvgSq.offset;
   const decay = 1 - a.lr * a.weightDecay, wd = a.weightDecay;
@@ -85,9 +87,9 @@ function adamKernel64(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
     let g = G[go + i];
     if (a.maximize) g = -g;
     if (a.decoupled) p = p * decay;
-    else if (l2) g = g + p * wd;
-    const m = M[mo + i] * b1 + g * c1;
-    const v = V[vo + i] * b2 + R(g * c2) * g;
+    else if (l2) g = fma64(p, wd, g);
+    const m = fma64(g, c1, M[mo + i] * b1);
+    const v = fma64(g * c2, g, V[vo + i] * b2);
     const d = Math.sqrt(v) / bc2 + eps;
     M[mo + i] = m; V[vo + i] = v;
     P[po + i] = p + (m * nss) / d;
