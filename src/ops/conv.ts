@@ -13,7 +13,9 @@ import { matmul } from './linalg.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
 import { checkSpec } from '../core/args.js';
-import { customOp, type OpFn } from './registry.js';
+import { customOp, In, type OpFn } from './registry.js';
+
+const { F, T, S } = In;
 
 
 export type IntOrTuple = number | readonly number[];
@@ -66,7 +68,9 @@ function unfoldFn(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Ten
   return im2colOp(x, g, outS);
 }
 /** F.unfold: sliding local blocks of a 4-D input [N, C, H, W] -> [N, C*kh*kw, L]. */
-export const unfold: OpFn<typeof unfoldFn, false, false> = customOp({ name: 'unfold', fn: unfoldFn, method: false, backward: 'composite', samples: [] });
+export const unfold: OpFn<typeof unfoldFn, false, false> = customOp({ name: 'unfold', fn: unfoldFn, method: false, backward: 'composite', samples: [
+  { id: 'pad', inputs: [F(1, 2, 4, 5)], py: 'F.unfold(a, (2, 3), padding=1)', call: (x) => unfold(x, [2, 3], { padding: 1 }) },
+] });
 
 function foldFn(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
   opts = checkSpec('F.fold', opts, { dilation: 'any', padding: 'any', stride: 'any' });
@@ -81,7 +85,9 @@ function foldFn(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTuple, op
   return col2imOp(cols, cols.shape[1] / kp, size, g, blocks);
 }
 /** F.fold: combine sliding blocks [N, C*kh*kw, L] into [N, C, ...outputSize] (summing overlaps). */
-export const fold: OpFn<typeof foldFn, false, false> = customOp({ name: 'fold', fn: foldFn, method: false, backward: 'composite', samples: [] });
+export const fold: OpFn<typeof foldFn, false, false> = customOp({ name: 'fold', fn: foldFn, method: false, backward: 'composite', samples: [
+  { id: 'overlap', inputs: [F(1, 8, 9)], py: 'F.fold(a, (4, 4), 2)', call: (x) => fold(x, [4, 4], 2) },
+] });
 
 function geometry(op: string, kernelSize: IntOrTuple, opts: { stride?: IntOrTuple; padding?: IntOrTuple; dilation?: IntOrTuple }, nd: number): Geometry {
   const g = {
@@ -161,13 +167,18 @@ function conv1dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpt
   return convNd('conv1d', 1, x, weight, bias, opts);
 }
 /** F.conv1d: x [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
-export const conv1d: OpFn<typeof conv1dFn, false, false> = customOp({ name: 'conv1d', fn: conv1dFn, method: false, backward: 'composite', samples: [] });
+export const conv1d: OpFn<typeof conv1dFn, false, false> = customOp({ name: 'conv1d', fn: conv1dFn, method: false, backward: 'composite', samples: [
+  { id: 'dilation', inputs: [F(2, 3, 7), F(2, 3, 3), F(2)], py: 'F.conv1d(a, b, c, dilation=2)', call: (x, w, b) => conv1d(x, w, b, { dilation: 2 }) },
+] });
 function conv2dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
   opts = checkSpec('F.conv2d', opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' });
   return convNd('conv2d', 2, x, weight, bias, opts);
 }
 /** F.conv2d: x [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kh, kw]. */
-export const conv2d: OpFn<typeof conv2dFn, false, false> = customOp({ name: 'conv2d', fn: conv2dFn, method: false, backward: 'composite', samples: [] });
+export const conv2d: OpFn<typeof conv2dFn, false, false> = customOp({ name: 'conv2d', fn: conv2dFn, method: false, backward: 'composite', samples: [
+  { id: 'bias-pad', inputs: [F(2, 3, 5, 5), F(4, 3, 3, 3), F(4)], py: 'F.conv2d(a, b, c, padding=1)', call: (x, w, b) => conv2d(x, w, b, { padding: 1 }) },
+  { id: 'stride-groups-T', inputs: [T(F(1, 4, 5, 6)), S(F(4, 2, 2, 2))], py: 'F.conv2d(a, b, stride=2, groups=2)', call: (x, w) => conv2d(x, w, null, { stride: 2, groups: 2 }) },
+] });
 
 export interface ConvTransposeOpts {
   stride?: IntOrTuple;
@@ -215,10 +226,15 @@ function convTranspose1dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts
   return convTransposeNd('convTranspose1d', 1, x, weight, bias, opts);
 }
 /** F.conv_transpose1d: x [N, C, L], weight [C, O/groups, k]. */
-export const convTranspose1d: OpFn<typeof convTranspose1dFn, false, false> = customOp({ name: 'convTranspose1d', fn: convTranspose1dFn, method: false, backward: 'composite', samples: [] });
+export const convTranspose1d: OpFn<typeof convTranspose1dFn, false, false> = customOp({ name: 'convTranspose1d', fn: convTranspose1dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride', inputs: [F(2, 4, 5), F(4, 3, 3)], py: 'F.conv_transpose1d(a, b, stride=2)', call: (x, w) => convTranspose1d(x, w, null, { stride: 2 }) },
+] });
 function convTranspose2dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
   opts = checkSpec('F.convTranspose2d', opts, { stride: 'any', padding: 'any', outputPadding: 'any', dilation: 'any', groups: 'int' });
   return convTransposeNd('convTranspose2d', 2, x, weight, bias, opts);
 }
 /** F.conv_transpose2d: x [N, C, H, W], weight [C, O/groups, kh, kw]. */
-export const convTranspose2d: OpFn<typeof convTranspose2dFn, false, false> = customOp({ name: 'convTranspose2d', fn: convTranspose2dFn, method: false, backward: 'composite', samples: [] });
+export const convTranspose2d: OpFn<typeof convTranspose2dFn, false, false> = customOp({ name: 'convTranspose2d', fn: convTranspose2dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride-pad', inputs: [F(1, 3, 3, 3), F(3, 2, 3, 3), F(2)], py: 'F.conv_transpose2d(a, b, c, stride=2, padding=1, output_padding=1)',
+    call: (x, w, b) => convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) },
+] });

@@ -105,7 +105,9 @@ function maxPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { re
   return opts.returnIndices ? r : r.values;
 }
 /** F.max_pool1d over [N, C, L]; `returnIndices` gives {values, indices} as PyTorch's tuple. */
-export const maxPool1d: OpFn<typeof maxPool1dFn, false, false> = customOp({ name: 'maxPool1d', fn: maxPool1dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [] });
+export const maxPool1d: OpFn<typeof maxPool1dFn, false, false> = customOp({ name: 'maxPool1d', fn: maxPool1dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [
+  { id: 'stride', inputs: [In.F(2, 3, 8)], py: 'F.max_pool1d(a, 3, stride=2)', call: (x) => maxPool1d(x, 3, { stride: 2 }) },
+] });
 
 function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
 function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
@@ -115,7 +117,10 @@ function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { re
   return opts.returnIndices ? r : r.values;
 }
 /** F.max_pool2d over [N, C, H, W]; `returnIndices` gives {values, indices} (flat indices into H*W). */
-export const maxPool2d: OpFn<typeof maxPool2dFn, false, false> = customOp({ name: 'maxPool2d', fn: maxPool2dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [] });
+export const maxPool2d: OpFn<typeof maxPool2dFn, false, false> = customOp({ name: 'maxPool2d', fn: maxPool2dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [
+  { id: 'k2', inputs: [In.F(2, 3, 6, 6)], py: 'F.max_pool2d(a, 2)', call: (x) => maxPool2d(x, 2) },
+  { id: 'pad-stride-step', inputs: [In.S(In.F(1, 2, 5, 5))], py: 'F.max_pool2d(a, 3, stride=2, padding=1)', call: (x) => maxPool2d(x, 3, { stride: 2, padding: 1 }) },
+] });
 
 /** Per-output-position divisors of average pooling, as PyTorch's AvgPoolKernel computes them. */
 function avgDivisors(spatial: readonly number[], g: PoolGeo, countIncludePad: boolean, override: number | null | undefined): Float64Array {
@@ -156,13 +161,19 @@ function avgPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts: Omit<AvgPoolOpts, 
   return avgPoolNd('avgPool1d', 1, x, kernelSize, opts);
 }
 /** F.avg_pool1d over [N, C, L]. */
-export const avgPool1d: OpFn<typeof avgPool1dFn, false, false> = customOp({ name: 'avgPool1d', fn: avgPool1dFn, method: false, backward: 'composite', samples: [] });
+export const avgPool1d: OpFn<typeof avgPool1dFn, false, false> = customOp({ name: 'avgPool1d', fn: avgPool1dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride', inputs: [In.F(2, 3, 7)], py: 'F.avg_pool1d(a, 3, stride=2)', call: (x) => avgPool1d(x, 3, { stride: 2 }) },
+] });
 function avgPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOpts = {}): Tensor {
   opts = checkSpec('F.avgPool2d', opts, { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool', divisorOverride: { number: { integer: true, min: 1 }, nullable: true } });
   return avgPoolNd('avgPool2d', 2, x, kernelSize, opts);
 }
 /** F.avg_pool2d over [N, C, H, W]. */
-export const avgPool2d: OpFn<typeof avgPool2dFn, false, false> = customOp({ name: 'avgPool2d', fn: avgPool2dFn, method: false, backward: 'composite', samples: [] });
+export const avgPool2d: OpFn<typeof avgPool2dFn, false, false> = customOp({ name: 'avgPool2d', fn: avgPool2dFn, method: false, backward: 'composite', samples: [
+  { id: 'pad-stride', inputs: [In.F(2, 3, 6, 6)], py: 'F.avg_pool2d(a, 3, stride=2, padding=1)', call: (x) => avgPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { id: 'exclude-pad-ceil-T', inputs: [In.T(In.F(1, 2, 5, 6))], py: 'F.avg_pool2d(a, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)',
+    call: (x) => avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }) },
+] });
 
 /** [out, S] matrix averaging the adaptive windows start = floor(i S / out), end = ceil((i + 1) S / out). */
 function adaptiveMatrix(S: number, out: number, x: Tensor): Tensor {
@@ -201,4 +212,6 @@ function adaptiveAvgPool1dFn(x: Tensor, outputSize: number): Tensor {
   return matmul(x, transpose(adaptiveMatrix(L, outputSize, x), 0, 1));
 }
 /** F.adaptive_avg_pool1d over [N, C, L] or [C, L]. */
-export const adaptiveAvgPool1d: OpFn<typeof adaptiveAvgPool1dFn, false, false> = customOp({ name: 'adaptiveAvgPool1d', fn: adaptiveAvgPool1dFn, method: false, backward: 'composite', samples: [] });
+export const adaptiveAvgPool1d: OpFn<typeof adaptiveAvgPool1dFn, false, false> = customOp({ name: 'adaptiveAvgPool1d', fn: adaptiveAvgPool1dFn, method: false, backward: 'composite', samples: [
+  { id: 'uneven', inputs: [In.F(2, 3, 7)], py: 'F.adaptive_avg_pool1d(a, 3)', call: (x) => adaptiveAvgPool1d(x, 3) },
+] });

@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/index.js';
+import { execFileSync } from 'node:child_process';
+import '../../src/index.js'; // every family (torch.*, nn.functional, optim), so OPS is complete
 import * as ops from '../../src/ops/index.js';
 import { OPS } from '../../src/ops/registry.js';
 import * as reduce from '../../src/ops/reduce.js';
@@ -64,4 +65,12 @@ test('a pending family leaves PENDING once all its functions are registered', ()
     const fns = Object.values(mod).filter((f) => typeof f === 'function' && exported.some(([, g]) => g === f));
     assert.ok(fns.some((f) => !registered.has(f)), `every torch.* function of ops/${file} is registered: remove it from PENDING`);
   }
+});
+
+test("every registered op's samples are rows of the op table (test/ops/op-db.ts loads the op's family)", () => {
+  // the table as the suites and the fixture script see it: op-db.ts loaded alone (here src/index.js loaded every family first)
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./export-op-db.ts', import.meta.url).pathname], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ids = new Set((JSON.parse(out) as { id: string }[]).map((r) => r.id));
+  const missing = OPS.flatMap((op) => op.samples.map((s) => `${s.op ?? op.name}/${s.id}`)).filter((id) => !ids.has(id));
+  assert.deepEqual(missing, [], 'import the family file of these ops in test/ops/op-db.ts');
 });
