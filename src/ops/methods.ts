@@ -22,7 +22,8 @@ import * as P from './inplace.js';
 import * as S from './subscript.js';
 import * as C from './compare.js';
 import { onesLike } from './creation.js';
-import { multinomial, type MultinomialOpts } from './sampling.js';
+import type * as Smp from './sampling.js';
+import './sampling.js'; // its ops are in OPS before installTensorMethods runs
 import type { TensorOrScalar } from './elementwise.js';
 import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 import { OPS, type MethodsOf, type OpInfo } from './registry.js';
@@ -77,9 +78,11 @@ function addAlpha(op: 'add' | 'sub' | 'add_' | 'sub_', x: Tensor, y: TensorOrSca
 
 /** The registered ops' method forms (`name`, `name_`), typed from their definitions (ops/registry.ts). */
 type RegisteredMethods = MethodsOf<typeof E>;
+/** The method forms of the registered ops of sampling.ts (multinomial). */
+type SamplingMethods = MethodsOf<typeof Smp>;
 
 declare module '../tensor/tensor.js' {
-  interface Tensor extends RegisteredMethods {
+  interface Tensor extends RegisteredMethods, SamplingMethods {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
@@ -133,7 +136,6 @@ declare module '../tensor/tensor.js' {
     exponential_(lambd?: number | (P.GenOpt & { lambd?: number }), opts?: P.GenOpt): Tensor;
     bernoulli_(p?: number | (P.GenOpt & { p?: number }), opts?: P.GenOpt): Tensor;
     random_(from: number, to: number, opts?: P.GenOpt): Tensor;
-    multinomial(numSamples: number, opts?: MultinomialOpts): Tensor;
   }
 }
 
@@ -273,7 +275,6 @@ def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
 def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
 def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
-def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
 def('equal', function (o: Tensor) { return C.equal(this, o); });
 def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
 def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });

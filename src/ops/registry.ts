@@ -107,6 +107,31 @@ export function customOp<N extends string, F extends (self: Tensor, ...rest: nev
   return def.fn as OpFn<F, M, I>;
 }
 
+// ---------------- ops without a Tensor receiver (factories; internal ops of nn.functional and the fused kernels) ----------------
+
+/**
+ * An op whose function takes no Tensor receiver first, so it has no method form: `freeOp` for an internal op
+ * (a fused kernel's node, an F.* helper whose first argument is not a tensor), `factoryOp` for a factory
+ * (zeros, arange, randn, ...), which must say why it is not differentiable (it makes a new leaf). Registered as
+ * a 'custom' op with `method: false`; samples are optional (a factory's values are checked by its own tests).
+ */
+export function freeOp<N extends string, F extends (...args: never[]) => unknown>(
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples?: readonly Sample[] } & Differentiability<'composite' | 'records'>,
+): OpFn<F, false, false> {
+  registerOp({
+    name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,
+    method: false, inPlace: false, fn: def.fn, samples: def.samples ?? [],
+  });
+  return def.fn as OpFn<F, false, false>;
+}
+
+/** A factory: a `freeOp` that is never differentiable (`nonDifferentiable` gives the reason, e.g. 'creates a new leaf'). */
+export function factoryOp<N extends string, F extends (...args: never[]) => unknown>(
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples?: readonly Sample[]; nonDifferentiable: string },
+): OpFn<F, false, false> {
+  return freeOp(def);
+}
+
 // ---------------- sample shorthands (the op table's) ----------------
 
 type Shape = number[];
