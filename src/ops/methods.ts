@@ -25,7 +25,6 @@ import { onesLike } from './creation.js';
 import type * as Smp from './sampling.js';
 import './sampling.js'; // its ops are in OPS before installTensorMethods runs
 import type { TensorOrScalar } from './elementwise.js';
-import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 import { OPS, type MethodsOf, type OpInfo } from './registry.js';
 
 export type { DTypeName };
@@ -77,7 +76,7 @@ function addAlpha(op: 'add' | 'sub' | 'add_' | 'sub_', x: Tensor, y: TensorOrSca
 }
 
 /** The registered ops' method forms (`name`, `name_`), typed from their definitions (ops/registry.ts). */
-type RegisteredMethods = MethodsOf<typeof E>;
+type RegisteredMethods = MethodsOf<typeof E> & MethodsOf<typeof R> & MethodsOf<typeof L> & MethodsOf<typeof C>;
 /** The method forms of the registered ops of sampling.ts (multinomial). */
 type SamplingMethods = MethodsOf<typeof Smp>;
 
@@ -86,23 +85,6 @@ declare module '../tensor/tensor.js' {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
-    equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
-
-    sum(dim?: Dims, opts?: ReduceOpts): Tensor; mean(dim?: Dims, opts?: ReduceOpts): Tensor;
-    prod(dim?: number | null, opts?: ReduceOpts): Tensor;
-    amax(dim?: Dims, opts?: { keepdim?: boolean }): Tensor; amin(dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
-    max(): Tensor; max(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    min(): Tensor; min(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    argmax(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; argmin(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
-    var(dim?: Dims, opts?: VarOpts): Tensor; std(dim?: Dims, opts?: VarOpts): Tensor;
-    logsumexp(dim: Dims, opts?: { keepdim?: boolean }): Tensor;
-    norm(p?: number | 'fro', dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
-    all(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; any(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
-    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor; cumsum(dim: number): Tensor;
-    sort(dim?: number, opts?: { descending?: boolean }): { values: Tensor; indices: Tensor };
-    topk(k: number, dim?: number, opts?: { largest?: boolean }): { values: Tensor; indices: Tensor };
-
-    matmul(other: Tensor): Tensor; mm(other: Tensor): Tensor; bmm(other: Tensor): Tensor; mv(v: Tensor): Tensor; dot(other: Tensor): Tensor;
 
     view(...shape: number[] | [readonly number[]]): Tensor; reshape(...shape: number[] | [readonly number[]]): Tensor;
     transpose(d0: number, d1: number): Tensor; permute(...dims: number[] | [readonly number[]]): Tensor; t(): Tensor;
@@ -171,6 +153,8 @@ let installed = false;
 export function installTensorMethods(): void {
   if (installed) return;
   installed = true;
+  // the registered families are referenced by value so that each has loaded (its definitions are in OPS) by now
+  for (const family of [E, R, L, C]) if (typeof family !== 'object') throw new Error('installTensorMethods: an op family did not load');
   for (const op of OPS) {
     if (op.method) proto[op.name] = methodForm(op);
     if (op.inPlace) proto[`${op.name}_`] = inPlaceForm(op);
@@ -198,33 +182,6 @@ export function installTensorMethods(): void {
 def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return addAlpha('add', this, o, opts); });
 def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return addAlpha('sub', this, o, opts); });
 def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
-
-def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
-def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
-def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
-def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
-def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
-def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
-def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
-def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
-def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
-def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
-def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
-def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
-def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
-def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
-def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
-def('softmax', function (d: number) { return R.softmax(this, d); });
-def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
-def('cumsum', function (d: number) { return R.cumsum(this, d); });
-def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
-def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
-
-def('matmul', function (o: Tensor) { return L.matmul(this, o); });
-def('mm', function (o: Tensor) { return L.mm(this, o); });
-def('bmm', function (o: Tensor) { return L.bmm(this, o); });
-def('mv', function (o: Tensor) { return L.mv(this, o); });
-def('dot', function (o: Tensor) { return L.dot(this, o); });
 
 def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
 def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
@@ -275,7 +232,4 @@ def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
 def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
 def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
-def('equal', function (o: Tensor) { return C.equal(this, o); });
-def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
-def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 

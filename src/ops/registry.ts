@@ -36,7 +36,7 @@ export interface Sample {
   inputs: SampleInput[];
   py: string;
   /** The torchlet call (default: the op applied to the inputs). */
-  call?: (...xs: Tensor[]) => Tensor;
+  call?: (...xs: Tensor[]) => Tensor | Tensor[] | { values: Tensor; indices: Tensor };
   /** The op-table name when it is not the definition's (gelu's tanh form is the table's 'geluTanh'). */
   op?: string;
   grad?: boolean;
@@ -62,9 +62,9 @@ type Rest<F> = F extends (self: never, ...rest: infer A) => infer R ? (...args: 
 
 /** The Tensor methods a module's registered ops give: `name` for `method: true`, `name_` for `inPlace: true`. */
 export type MethodsOf<Mod> = {
-  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { method: true } } ? K : never]: Rest<Mod[K]>;
+  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { method: true } } ? K : never]: MethodOf<Mod[K]>;
 } & {
-  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { inPlace: true } } ? `${K & string}_` : never]: Rest<Mod[K]>;
+  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { inPlace: true } } ? `${K & string}_` : never]: MethodOf<Mod[K]>;
 };
 
 /** A kernel an op calls: an elementwise kernel of the CPU's tables, or another `Backend` method. */
@@ -156,4 +156,20 @@ export function layouts(kind: (...shape: Shape) => SampleInput, py: string, extr
     { id: 'T', inputs: [In.T(kind(2, 3, 4))], py, ...extra },
     { id: 'step', inputs: [In.S(kind(3, 4))], py, ...extra },
   ];
+}
+
+// ---------------- explicit method types (overloaded methods: max() / max(dim)) ----------------
+
+declare const METHOD: unique symbol;
+/**
+ * An op whose Tensor method type is not `Rest<F>`: `T` is the method's type (the one case today: an overloaded
+ * function such as reduce.ts's max, where `Rest` would see only the last overload). Types only, like `OpFn`.
+ */
+export type WithMethod<F, T> = F & { readonly [METHOD]: T };
+/** The method type of a registered op: its explicit `WithMethod` type, else the op function less its receiver. */
+type MethodOf<F> = F extends { readonly [METHOD]: infer T } ? T : Rest<F>;
+
+/** One sample row in the op table's argument order: id, inputs, the PyTorch expression, the torchlet call, the rest. */
+export function sample(id: string, inputs: SampleInput[], py: string, call?: Sample['call'], extra: Partial<Sample> = {}): Sample {
+  return call ? { id, inputs, py, call, ...extra } : { id, inputs, py, ...extra };
 }
