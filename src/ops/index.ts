@@ -15,6 +15,6 @@ export {
   contiguous, clone, detach, cat, stack, split, chunk,
 } from './movement.js';
 export { index, indexPut, indexPut_, type IndexItem, type IndexSpec, type IndexArray, type IndexPutOpts } from './subscript.js';
-export { to } from './methods.js';
+export { to } from './cast.js';
 export { multinomial, type MultinomialOpts } from './sampling.js';
 export { equal, isclose, allclose, type IscloseOpts } from './compare.js';
