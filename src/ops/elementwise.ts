@@ -416,5 +416,8 @@ export const addcdiv: OpFn<AddcFn, true, true> = customOp({
 export const lerp: OpFn<(self: Tensor, end: Tensor, weight: number) => Tensor, true, true> = customOp({
   name: 'lerp', method: true, inPlace: true, backward: 'composite',
   fn: (self: Tensor, end: Tensor, weight: number): Tensor => add(self, mul(sub(end, self), weight)),
-  samples: [],
+  samples: [
+    { id: 'low', inputs: [F(3, 4), T(F(3, 4))], py: 'torch.lerp(a, b, 0.25)', call: (a, b): Tensor => lerp(a, b, 0.25) },
+    { id: 'high-broadcast', inputs: [S(F(3, 4)), F(4)], py: 'torch.lerp(a, b, 0.75)', call: (a, b): Tensor => lerp(a, b, 0.75) },
+  ],
 });
