@@ -9,6 +9,7 @@ export {
   softmax, logSoftmax, cumsum, sort, topk, type ReduceOpts, type VarOpts, type Dims,
 } from './reduce.js';
 export { matmul, mm, bmm, mv, dot } from './linalg.js';
+// registered families that also export op-layer helpers (toDtype, assign, ...): their torch.* functions by name
 export { gather, scatter, scatterAdd, indexSelect, tril, triu, oneHot } from './indexing.js';
 export {
   view, reshape, transpose, permute, t, squeeze, unsqueeze, expand, broadcastTo, narrow, select, slice, flatten, unflatten,
