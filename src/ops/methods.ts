@@ -9,6 +9,7 @@ import { DTypeError } from '../core/errors.js';
 import { checkDevice, checkDtype, checkOptions, checkSpec, type Rule } from '../core/args.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
+import { lastStorageSerial } from '../backend/memory.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
 import * as R from './reduce.js';
@@ -163,6 +164,8 @@ export function installTensorMethods(): void {
     onesLike: (t) => onesLike(t),
     addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
     clone: (t) => M.clone(t),
+    adopt: (t) => (t.base === null ? t : new Tensor(t.storage, t.shape)),
+    lastSerial: lastStorageSerial,
   });
 }
 
