@@ -83,8 +83,10 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
   let threads = requestedThreads;
   const envThreads = Number(env('TORCHLET_NUM_THREADS'));
   if (threads === null && Number.isInteger(envThreads) && envThreads > 0) threads = envThreads;
+  let next: WasmEngine;
   try {
-    install(new WasmEngine({ variant, threads: threads ?? undefined, shared: plainMemory(threads) ? false : undefined }));
+    next = new WasmEngine({ variant, threads: threads ?? undefined, shared: plainMemory(threads ?? hardwareThreads()) ? false : undefined });
+    install(next);
   } catch (e) {
     const msg = (e as Error).message;
     kernelReason = `compiling the WebAssembly kernels failed: ${msg}`;
@@ -95,7 +97,7 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
   kernelReason = variant === 'relaxed'
     ? 'the runtime accepts relaxed SIMD (f32x4.relaxed_madd)'
     : 'the runtime accepts SIMD128 but not relaxed SIMD';
-  const problem = engine.shared ? null : sharedMemoryProblem();
+  const problem = next.shared ? null : sharedMemoryProblem();
   if (problem && (threads ?? 2) > 1 && hardwareThreads() > 1) warnOnce(`the CPU kernels run on 1 thread: ${problem}`);
   describeGemm();
   return variant;
@@ -105,7 +107,7 @@ export function enableWasmKernels(opts: { variant?: WasmVariant } = {}): WasmVar
  * One thread needs no shared memory, and copies into a plain memory run about twice as fast (TypedArray.set into
  * a SharedArrayBuffer-backed memory measured 8.3 vs 15.9 GB/s): the engine of a 1-thread setting uses a plain one.
  */
-function plainMemory(threads: number | null): boolean { return threads === 1; }
+function plainMemory(threads: number): boolean { return threads === 1; }
 
 /** Make `next` the engine behind gemmWasm and the elementwise fast paths (the previous one is disposed). */
 function install(next: WasmEngine): void {
