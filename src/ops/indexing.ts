@@ -34,7 +34,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim('gather', dim, Math.max(1, x.ndim));
   checkGatherShapes('gather', x, d, index);
   const out = make(be(x).gather(x, d, index), index.shape);
-  return record(out, 'Gather', [x], (g) => [scatterAdd(make(be(g).alloc(g.dtype, x.numel()), x.shape), d, index, g)], [index]);
+  // the zeros are a broadcast scalar: scatter's copy of `self` then allocates zeros without reading a full tensor
+  return record(out, 'Gather', [x], (g) => [scatterAdd(expand(scalarTensor(0, g.dtype, g.device), x.shape), d, index, g)], [index]);
 }
 
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
