@@ -6,6 +6,7 @@
  */
 import { ArgumentError, checkSpec, isOptionsObject } from '../core/args.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Storage } from '../backend/backend.js';
 import { AutogradError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
 import { noGrad } from './grad-mode.js';
@@ -19,6 +20,10 @@ export interface GradOps {
   /** In-place a += b (for .grad accumulation, keeping the grad tensor's identity). */
   addInPlace(a: Tensor, b: Tensor): void;
   clone(t: Tensor): Tensor;
+  /** A tensor object on t's storage and geometry with no view base (t itself when it has none). */
+  adopt(t: Tensor): Tensor;
+  /** The serial of the most recently created storage (backend/memory.ts). */
+  lastSerial(): number;
 }
 let ops: GradOps | null = null;
 export function installGradOps(o: GradOps): void { ops = o; }
@@ -39,6 +44,60 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor {
   return g;
 }
 
+/** First gradients of leaves handed over without a copy, and those copied (internal; tests read them). */
+export const gradSteals = { taken: 0, copied: 0 };
+
+/**
+ * Takes over gradient buffers instead of cloning them into a leaf's first `.grad` (PyTorch's AccumulateGrad
+ * steals the incoming buffer when nothing else references it). JavaScript has no reference counts, so a buffer
+ * is taken only when aliasing is impossible:
+ * - the pass runs no user code and keeps no other copy: no hooks on any reached node or leaf, no retainGrad,
+ *   no autograd.grad capture, no node marked `runsUserCode` (checkpoint) — decided before the pass starts;
+ * - its storage was allocated during this pass (serial above the one at the start: not a saved tensor, a
+ *   parameter, the user's root gradient or an array a caller supplied), and the tensor covers the whole storage
+ *   contiguously (no other view of it can hide elsewhere);
+ * - when the pass ends, the engine's count of live references to that storage (pending node gradients and
+ *   leaf gradients; a node's incoming gradient is released when its backward consumes it) is exactly 1.
+ * Until the pass ends such a leaf's `.grad` is provisional: it is never written in place (a second gradient
+ * for the same leaf clones it first, as before), and a buffer whose count is not 1 at the end is cloned then.
+ */
+class Steals {
+  readonly refs = new Map<Storage, number>();
+  readonly provisional = new Map<Tensor, Tensor>();
+  constructor(readonly since: number) {}
+  hold(g: Tensor): void {
+    const s = g.storage;
+    if (s.serial > this.since) this.refs.set(s, (this.refs.get(s) ?? 0) + 1);
+  }
+  release(g: Tensor): void {
+    const s = g.storage;
+    if (s.serial > this.since) this.refs.set(s, this.refs.get(s)! - 1);
+  }
+  candidate(g: Tensor): boolean {
+    return g.storage.serial > this.since && g.offset === 0 && !g.requiresGrad && g.gradFn === null &&
+      g.numel() === g.storage.size && g.isContiguous();
+  }
+  /** End of the pass: keep the buffers referenced once, clone the rest (all of them after an error). */
+  settle(o: GradOps, ok: boolean): void {
+    for (const [leaf, g] of this.provisional) {
+      if (ok && this.refs.get(g.storage) === 1) { gradSteals.taken++; continue; }
+      leaf.grad = o.clone(g);
+      gradSteals.copied++;
+    }
+    this.provisional.clear();
+  }
+}
+
+/** Whether user code can run or see gradients during the pass (then no buffer is taken over). */
+function seesUserCode(n: Node): boolean {
+  if (n.hooks.length || n.retained || n.runsUserCode) return true;
+  for (let i = 0; i < n.inputs.length; i++) {
+    const t = n.inputs[i];
+    if (t && n.edges[i] === null && t.gradHooks.length) return true;
+  }
+  return false;
+}
+
 export interface BackwardOptions { retainGraph?: boolean; inputs?: Tensor[] }
 
 /**
@@ -52,18 +111,22 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
   const captureByNode = new Map<Node, Tensor>();
   if (capture) for (const t of capture) if (t.gradFn) captureByNode.set(t.gradFn, t);
 
-  // dependency counts over the reachable graph
+  // dependency counts over the reachable graph; whether user code runs during the pass
+  let userCode = capture !== null;
+  for (const r of roots) if (!r.gradFn && r.gradHooks.length) userCode = true;
   const deps = new Map<Node, number>();
   const stack: Node[] = [];
   for (const r of roots) if (r.gradFn && !deps.has(r.gradFn)) { deps.set(r.gradFn, 0); stack.push(r.gradFn); }
   while (stack.length) {
     const n = stack.pop()!;
+    if (!userCode && seesUserCode(n)) userCode = true;
     for (const c of n.edges) {
       if (!c) continue;
       if (!deps.has(c)) { deps.set(c, 0); stack.push(c); }
       deps.set(c, deps.get(c)! + 1);
     }
   }
+  const steals = userCode ? null : new Steals(o.lastSerial());
 
   const pending = new Map<Node, Tensor>();
   const accumulateLeaf = (leaf: Tensor, g: Tensor) => {
@@ -72,55 +135,87 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
       if (captureSet.has(leaf)) captured.set(leaf, captured.has(leaf) ? o.add(captured.get(leaf)!, g) : g);
       return;
     }
-    if (leaf.grad === null) leaf.grad = o.clone(g);
-    else o.addInPlace(leaf.grad, g);
+    if (leaf.grad === null) {
+      if (steals && steals.candidate(g)) {
+        const a = o.adopt(g);
+        leaf.grad = a;
+        steals.provisional.set(leaf, a);
+        steals.hold(a);
+      } else {
+        leaf.grad = o.clone(g);
+        gradSteals.copied++;
+      }
+      return;
+    }
+    const p = steals?.provisional.get(leaf);
+    if (p) { // a second gradient for this leaf: never write into a provisional buffer (it may be read elsewhere)
+      steals!.provisional.delete(leaf);
+      steals!.release(p);
+      leaf.grad = o.clone(p);
+    }
+    o.addInPlace(leaf.grad, g);
   };
   /** Route a gradient to the node that produced t (edge), or into t itself when it was a leaf. */
   const send = (t: Tensor, edge: Node | null, g: Tensor) => {
     if (edge) {
       const prev = pending.get(edge);
-      pending.set(edge, prev ? o.add(prev, g) : g);
+      if (prev) {
+        const sum = o.add(prev, g);
+        if (steals) { steals.release(prev); steals.hold(sum); }
+        pending.set(edge, sum);
+      } else {
+        steals?.hold(g);
+        pending.set(edge, g);
+      }
     } else if (t.requiresGrad) accumulateLeaf(t, g);
   };
 
-  roots.forEach((r, i) => send(r, r.gradFn, rootGrads[i]));
-
-  const ready: Node[] = [];
-  for (const [n, c] of deps) if (c === 0) ready.push(n);
+  let ok = false;
   const visited: Node[] = [];
-  while (ready.length) {
-    const node = ready.pop()!;
-    visited.push(node);
-    let g = pending.get(node);
-    pending.delete(node);
-    if (g !== undefined) {
-      g = runHooks(node.hooks, g);
-      if (node.retained) {
-        const t = node.retained;
-        t.grad = t.grad === null ? o.clone(g) : o.add(t.grad, g);
+  try {
+    roots.forEach((r, i) => send(r, r.gradFn, rootGrads[i]));
+
+    const ready: Node[] = [];
+    for (const [n, c] of deps) if (c === 0) ready.push(n);
+    while (ready.length) {
+      const node = ready.pop()!;
+      visited.push(node);
+      let g = pending.get(node);
+      pending.delete(node);
+      if (g !== undefined) {
+        steals?.release(g);
+        g = runHooks(node.hooks, g);
+        if (node.retained) {
+          const t = node.retained;
+          t.grad = t.grad === null ? o.clone(g) : o.add(t.grad, g);
+        }
+        const cap = captureByNode.get(node);
+        if (cap) captured.set(cap, g);
+        if (node.freed || !node.backwardFn) {
+          throw new AutogradError(
+            `${node.name} backward: trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ` +
+            'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). ' +
+            'Pass {retainGraph: true} to the first backward() if you need to backward through the graph a second time.');
+        }
+        node.checkSaved();
+        const grads = node.backwardFn(g);
+        const inputs = node.inputs;
+        for (let i = 0; i < inputs.length; i++) {
+          const inp = inputs[i], gi = grads[i];
+          if (!inp || !gi) continue;
+          send(inp, node.edges[i], fit(gi, inp, node));
+        }
       }
-      const cap = captureByNode.get(node);
-      if (cap) captured.set(cap, g);
-      if (node.freed || !node.backwardFn) {
-        throw new AutogradError(
-          `${node.name} backward: trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ` +
-          'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). ' +
-          'Pass {retainGraph: true} to the first backward() if you need to backward through the graph a second time.');
+      for (const c of node.edges) {
+        if (!c) continue;
+        const left = deps.get(c)! - 1;
+        deps.set(c, left);
+        if (left === 0) ready.push(c);
       }
-      node.checkSaved();
-      const grads = node.backwardFn(g);
-      node.inputs.forEach((inp, i) => {
-        const gi = grads[i];
-        if (!inp || !gi) return;
-        send(inp, node.edges[i], fit(gi, inp, node));
-      });
     }
-    for (const c of node.edges) {
-      if (!c) continue;
-      const left = deps.get(c)! - 1;
-      deps.set(c, left);
-      if (left === 0) ready.push(c);
-    }
+    ok = true;
+  } finally {
+    steals?.settle(o, ok);
   }
   if (!retainGraph) for (const n of visited) n.free();
   return captured;

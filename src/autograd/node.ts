@@ -26,6 +26,8 @@ export class Node {
    */
   readonly edges: (Node | null)[];
   freed = false;
+  /** Set when the backward runs user code (utils/checkpoint's recomputation): no gradient buffer is taken over in its pass. */
+  runsUserCode = false;
 
   constructor(
     readonly name: string,

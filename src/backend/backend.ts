@@ -20,6 +20,12 @@ export interface Storage {
   readonly dtype: DType;
   readonly size: number;
   version: number;
+  /**
+   * Creation order (backend/memory.ts newStorageSerial) of a storage whose memory the backend allocated; 0 where
+   * the memory came from the caller (CPU fromArray) or there is none (meta). Autograd reads it to take over
+   * gradient buffers made during a backward pass instead of copying them.
+   */
+  readonly serial: number;
   /** Free device memory now (GPU); a no-op where memory is garbage-collected. */
   dispose?(): void;
 }

@@ -32,6 +32,17 @@ export function trackFree(device: string, bytes: number, owner?: object): void {
   c.liveBytes -= bytes; c.frees++; c.liveStorages--;
 }
 
+let lastSerial = 0;
+/**
+ * internal: a fresh creation serial for a storage whose memory its backend allocated itself (increasing; the
+ * autograd engine compares it with the serial at the start of a backward pass to know which gradient buffers
+ * the pass made, and may therefore take over instead of copying). Storages wrapping memory a caller supplied
+ * (CPU `fromArray`) and meta storages use serial 0, never taken over.
+ */
+export function newStorageSerial(): number { return ++lastSerial; }
+/** internal: the serial of the most recently created storage. */
+export function lastStorageSerial(): number { return lastSerial; }
+
 export interface MemoryStats { device: string; liveBytes: number; peakBytes: number; allocations: number; frees: number; liveStorages: number }
 
 /** Live and peak bytes on a device. On the CPU, frees are seen once the garbage collector runs. */

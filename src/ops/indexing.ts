@@ -39,7 +39,8 @@ function gatherFn(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim('gather', dim, Math.max(1, x.ndim));
   checkGatherShapes('gather', x, d, index);
   const out = make(be(x).gather(x, d, index), index.shape);
-  return record(out, 'Gather', [x], (g) => [scatterAdd(make(be(g).alloc(g.dtype, x.numel()), x.shape), d, index, g)], [index]);
+  // the zeros are a broadcast scalar: scatter's copy of `self` then allocates zeros without reading a full tensor
+  return record(out, 'Gather', [x], (g) => [scatterAdd(expand(scalarTensor(0, g.dtype, g.device), x.shape), d, index, g)], [index]);
 }
 export const gather: Op<typeof gatherFn> = customOp({
   name: 'gather', fn: gatherFn, kernels: ['gather', 'alloc'], method: true, backward: 'records', samples: [

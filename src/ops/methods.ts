@@ -6,6 +6,7 @@
 import type { DTypeName } from '../core/dtype.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
+import { lastStorageSerial } from '../backend/memory.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
 import * as R from './reduce.js';
@@ -85,5 +86,7 @@ export function installTensorMethods(): void {
     onesLike: (t) => onesLike(t),
     addInPlace: (a, b) => { P.assign(a, 'grad accumulation', E.add(a, b)); },
     clone: (t) => M.clone(t),
+    adopt: (t) => (t.base === null ? t : new Tensor(t.storage, t.shape)),
+    lastSerial: lastStorageSerial,
   });
 }

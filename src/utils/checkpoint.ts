@@ -84,7 +84,7 @@ export function checkpoint(fn: (...args: never[]) => unknown, ...rest: unknown[]
   const out = detach(full);
   if (!full.requiresGrad || !inputs.length) return out;
 
-  return record(out, 'Checkpoint', inputs, (g) => {
+  const res = record(out, 'Checkpoint', inputs, (g) => {
     const state = rng ? getRngState() : null;
     if (rng) setRngState(rng);
     let again: Tensor, redo: unknown[];
@@ -95,6 +95,8 @@ export function checkpoint(fn: (...args: never[]) => unknown, ...rest: unknown[]
     const targets = [...redo.filter((a, i) => args[i] instanceof Tensor && (args[i]).requiresGrad) as Tensor[], ...leaves];
     return grad([again], targets, [g], { allowUnused: true });
   });
+  if (res.gradFn) res.gradFn.runsUserCode = true; // its backward calls fn again
+  return res;
 }
 
 interface CallableModule { call(x: unknown): unknown; children?(): Iterable<unknown> }

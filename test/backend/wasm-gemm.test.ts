@@ -104,9 +104,20 @@ test('enableWasmKernels installs gemmWasm behind gemm(); setNumThreads/getNumThr
     const g = makeArgs({ m: 130, k: 300, n: 70 }, true, false, 3), before = g.c.slice();
     gemm(g);
     assertClose(g, before, 'gemm() through the installed backend');
+    const sharedBefore = wasmEngine()!.shared;
     setNumThreads(1);
     assert.equal(getNumThreads(), 1);
     assert.ok(wasmEngine());
+    // one thread runs on a plain (not shared) memory, a new engine; going back to 2 threads shares it again
+    assert.equal(wasmEngine()!.shared, false);
+    const g1 = makeArgs({ m: 130, k: 300, n: 70 }, false, true, 4), before1 = g1.c.slice();
+    gemm(g1);
+    assertClose(g1, before1, 'gemm() on the 1-thread engine');
+    assert.match(gemmF32Backend(), /1 thread\b/);
+    setNumThreads(2);
+    assert.equal(wasmEngine()!.shared, sharedBefore);
+    assert.equal(getNumThreads(), sharedBefore ? 2 : 1);
+    setNumThreads(1);
     assert.throws(() => setNumThreads(0), RangeError);
   } finally {
     disableWasmKernels();

@@ -58,7 +58,7 @@ export const cpuBackend: Backend = {
   capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows'] },
   fromArray(dtype: DType, data: TypedArray) {
     if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);
-    return new CpuStorage(dtype, data);
+    return new CpuStorage(dtype, data, true); // the caller's array: never taken over by autograd
   },
   alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
   readSync: (s) => dataOf(s),

@@ -16,6 +16,7 @@ export const META_READ_HINT = 'Cannot copy out of meta tensor; no data! A meta t
 export class MetaStorage implements Storage {
   readonly device = 'meta' as const;
   version = 0;
+  readonly serial = 0;
   constructor(readonly dtype: DType, readonly size: number) {}
 }
 

@@ -7,7 +7,7 @@
 import type { Storage } from '../backend.js';
 import type { DType } from '../../core/dtype.js';
 import { DeviceError } from '../../core/errors.js';
-import { trackAlloc, trackFree } from '../memory.js';
+import { newStorageSerial, trackAlloc, trackFree } from '../memory.js';
 import { acquireBuffer, releaseBuffer } from './device.js';
 import { checkDtype } from './dtypes.js';
 import { noteCreated } from '../memory-scope.js';
@@ -23,6 +23,7 @@ export class WebGPUStorage implements Storage {
   #buffer: GPUBuffer | null;
   /** Bytes counted in torch.memory.stats('webgpu'): 4 per element (every dtype is one word on the GPU). */
   readonly bytes: number;
+  readonly serial = newStorageSerial();
 
   constructor(readonly dtype: DType, readonly size: number) {
     checkDtype('webgpu storage', dtype);
