@@ -153,6 +153,7 @@ test('web page: a cross-origin-isolated page trains in a Worker on several threa
     assert.equal(coi.info.runtime.name, 'browser-worker');
     assert.equal(coi.info.runtime.crossOriginIsolated, true);
     assert.equal(coi.info.cpu.kernels, 'wasm-relaxed-simd');
+    assert.equal(coi.info.cpu.recycling.enabled, true, 'browsers recycle float32 buffers (core/f32-pool.ts); the losses below still equal Node\'s bit for bit');
     assert.ok(coi.threads > 1, `threads in a cross-origin-isolated worker: ${coi.threads}`);
     assert.equal(coi.info.threads.running, coi.threads);
     assert.equal(coi.info.threads.limitedBy, null);
