@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { allocFloat32, float32Recycling, setFloat32Recycling, MIN_FLOATS } from '../../src/core/f32-pool.js';
+import { allocFloat32, float32Recycling, setFloat32Recycling, MIN_FLOATS, IDLE_MS } from '../../src/core/f32-pool.js';
 import * as torch from '../../src/index.js';
 
 setFlagsFromString('--expose-gc');
@@ -79,4 +79,16 @@ test('f32 pool: an MLP trained with recycling on (yielding between steps) equals
   const on = await run(true);
   assert.ok(float32Recycling().recycled - s0 > 10, `buffers were recycled during training (${float32Recycling().recycled - s0})`);
   assert.deepEqual(on, off);
+});
+
+test('f32 pool: buffers nobody takes are let go after the idle time (IDLE_MS, 200 ms here)', async () => {
+  assert.ok(IDLE_MS >= 1000);
+  setFloat32Recycling(true, 200);
+  try {
+    (() => { for (let i = 0; i < 4; i++) allocFloat32(MIN_FLOATS * 3); })();
+    await collect();
+    assert.ok(float32Recycling().heldBytes > 0, 'buffers were returned');
+    await new Promise((r) => setTimeout(r, 2 * 200 + 300));
+    assert.equal(float32Recycling().heldBytes, 0);
+  } finally { setFloat32Recycling(false); }
 });
