@@ -106,7 +106,7 @@ function missing(): string | null {
   return null;
 }
 
-interface Info { cpu: { kernels: string; reason: string }; threads: { requested: number; running: number; limitedBy: string | null }; runtime: { name: string; crossOriginIsolated: boolean | null } }
+interface Info { cpu: { kernels: string; reason: string; recycling: { enabled: boolean; heldBytes: number } }; threads: { requested: number; running: number; limitedBy: string | null }; runtime: { name: string; crossOriginIsolated: boolean | null } }
 interface PageResult { error?: string; info: Info; threads: number; planned?: number; threadsAfter?: number; losses: number[]; warnings: string[]; progress?: number[]; pageIsolated?: boolean; saveError?: string | null }
 
 async function nodeLosses(): Promise<number[]> {
