@@ -104,6 +104,8 @@ export interface Backend {
   binary(op: BinaryOp, a: View, b: View, outDtype: DType): Storage;
   /** cond ? a : b, all three with the output's shape (stride-0 broadcast). */
   where(cond: View, a: View, b: View, outDtype: DType): Storage;
+  /** x * y + z rounded once (PyTorch's CPU `add` with alpha and `addcmul`), all three with the output's shape; float dtypes. */
+  fma(x: View, y: View, z: View, outDtype: DType): Storage;
   /** Reduce `dims` (sorted, distinct) away; output shape = shape without dims. arg* return int64 flat indices within the reduced block. */
   reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype: DType): Storage;
   /** Batched GEMM: a [B, M, K], b [B, K, N] (any strides) -> contiguous [B, M, N]. Float dtypes only. */

@@ -2,7 +2,8 @@
  * @file Whole-tensor comparisons: torch.equal, torch.isclose and torch.allclose with PyTorch's semantics
  * (|a - b| <= atol + |rtol * b| computed in the inputs' dtype, infinities close only to themselves, NaN close to NaN
  * only with equalNan, integer inputs compared in float32, the same dtype required for isclose/allclose).
- * No gradients (PyTorch's are non-differentiable too).
+ * No gradients (PyTorch's are non-differentiable too). Registered definitions (ops/registry.ts: `customOp`); their
+ * values are checked by test/ops/compare.test.ts (no op-table samples).
  */
 import { checkBoolean, checkNumber, checkOptions } from '../core/args.js';
 import { DTypeError, DeviceError } from '../core/errors.js';
@@ -12,6 +13,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { abs, add, eq, isnan, le, logicalAnd, logicalOr, lt, mul, sub } from './elementwise.js';
 import { all } from './reduce.js';
 import { toDtype } from './movement.js';
+import { customOp, type OpFn } from './registry.js';
 
 export interface IscloseOpts { rtol?: number; atol?: number; equalNan?: boolean }
 
@@ -23,7 +25,7 @@ function checkTensors(fn: string, a: unknown, b: unknown): [Tensor, Tensor] {
 }
 
 /** True when both tensors have the same shape and the same elements (NaN is never equal), as torch.equal. */
-export function equal(input: Tensor, other: Tensor): boolean {
+function equalFn(input: Tensor, other: Tensor): boolean {
   const [a, b] = checkTensors('equal', input, other);
   if (a.ndim !== b.ndim || a.shape.some((s, i) => s !== b.shape[i])) return false;
   if (a.numel() === 0) return true;
@@ -31,7 +33,7 @@ export function equal(input: Tensor, other: Tensor): boolean {
 }
 
 /** Elementwise |input - other| <= atol + |rtol * other| (or equal, or both NaN with equalNan): a bool tensor, broadcast. */
-export function isclose(input: Tensor, other: Tensor, opts: IscloseOpts = {}): Tensor {
+function iscloseFn(input: Tensor, other: Tensor, opts: IscloseOpts = {}): Tensor {
   const fn = 'isclose';
   const [a, b] = checkTensors(fn, input, other);
   const o = checkOptions<IscloseOpts>(fn, opts, ['rtol', 'atol', 'equalNan']);
@@ -52,7 +54,17 @@ export function isclose(input: Tensor, other: Tensor, opts: IscloseOpts = {}): T
 }
 
 /** True when isclose(input, other, opts) holds for every element (after broadcasting), as torch.allclose. */
-export function allclose(input: Tensor, other: Tensor, opts: IscloseOpts = {}): boolean {
+function allcloseFn(input: Tensor, other: Tensor, opts: IscloseOpts = {}): boolean {
   const c = isclose(input, other, opts);
   return c.numel() === 0 || Boolean(all(c).item());
 }
+
+export const equal: OpFn<typeof equalFn, true, false> = customOp({
+  name: 'equal', fn: equalFn, nonDifferentiable: 'returns a boolean', method: true, samples: [],
+});
+export const isclose: OpFn<typeof iscloseFn, true, false> = customOp({
+  name: 'isclose', fn: iscloseFn, nonDifferentiable: 'returns a bool tensor (PyTorch: not differentiable)', method: true, samples: [],
+});
+export const allclose: OpFn<typeof allcloseFn, true, false> = customOp({
+  name: 'allclose', fn: allcloseFn, nonDifferentiable: 'returns a boolean', method: true, samples: [],
+});

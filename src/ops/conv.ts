@@ -13,6 +13,9 @@ import { matmul } from './linalg.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
 import { checkSpec } from '../core/args.js';
+import { customOp, In, type OpFn } from './registry.js';
+
+const { F, T, S } = In;
 
 
 export type IntOrTuple = number | readonly number[];
@@ -33,28 +36,29 @@ export function windowOut(S: number, k: number, s: number, pTotal: number, d: nu
 
 interface Geometry { kernel: number[]; stride: number[]; padding: number[]; dilation: number[] }
 
-/**
- * im2col as an op: x [N, C, ...spatial] -> [N, C*prod(kernel), prod(outSpatial)], padding on the leading side
- * of each dim (the trailing side is implied by outSpatial, which lets 'same' pad asymmetrically).
- */
-export function im2colOp(x: Tensor, g: Geometry, outSpatial: readonly number[]): Tensor {
+function im2colOpFn(x: Tensor, g: Geometry, outSpatial: readonly number[]): Tensor {
   const [N, C] = x.shape;
   const spatial = x.shape.slice(2);
   const out = make(be(x).im2col(x, g.kernel, g.stride, g.padding, g.dilation, outSpatial), [N, C * numel(g.kernel), numel(outSpatial)]);
   return record(out, 'Im2Col', [x], (grad) => [col2imOp(grad, C, spatial, g, outSpatial)]);
 }
+/**
+ * im2col as an op: x [N, C, ...spatial] -> [N, C*prod(kernel), prod(outSpatial)], padding on the leading side
+ * of each dim (the trailing side is implied by outSpatial, which lets 'same' pad asymmetrically).
+ */
+export const im2colOp: OpFn<typeof im2colOpFn, false, false> = customOp({ name: 'im2colOp', fn: im2colOpFn, method: false, kernels: ['im2col'], backward: 'records', samples: [] });
 
-/** col2im as an op (the adjoint of im2colOp): cols [N, C*prod(kernel), L] summed into [N, C, ...spatial]. */
-export function col2imOp(cols: Tensor, channels: number, spatial: readonly number[], g: Geometry, outSpatial: readonly number[]): Tensor {
+function col2imOpFn(cols: Tensor, channels: number, spatial: readonly number[], g: Geometry, outSpatial: readonly number[]): Tensor {
   const N = cols.shape[0];
   const out = make(be(cols).col2im(cols, channels, spatial, g.kernel, g.stride, g.padding, g.dilation, outSpatial), [N, channels, ...spatial]);
   return record(out, 'Col2Im', [cols], (grad) => [im2colOp(grad, g, outSpatial)]);
 }
+/** col2im as an op (the adjoint of im2colOp): cols [N, C*prod(kernel), L] summed into [N, C, ...spatial]. */
+export const col2imOp: OpFn<typeof col2imOpFn, false, false> = customOp({ name: 'col2imOp', fn: col2imOpFn, method: false, kernels: ['col2im'], backward: 'records', samples: [] });
 
 export interface UnfoldOpts { dilation?: IntOrTuple; padding?: IntOrTuple; stride?: IntOrTuple }
 
-/** F.unfold: sliding local blocks of a 4-D input [N, C, H, W] -> [N, C*kh*kw, L]. */
-export function unfold(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
+function unfoldFn(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
   opts = checkSpec('F.unfold', opts, { dilation: 'any', padding: 'any', stride: 'any' });
   if (x.ndim !== 4 && x.ndim !== 3) throw new ShapeError(`unfold: expected a 3-D or 4-D input [N, C, H, W], got shape ${fmt(x.shape)}`);
   if (x.ndim === 3) return squeeze(unfold(unsqueeze(x, 0), kernelSize, opts), 0);
@@ -63,9 +67,12 @@ export function unfold(x: Tensor, kernelSize: IntOrTuple, opts: UnfoldOpts = {})
   if (outS.some((o) => o <= 0)) throw new ShapeError(`unfold: input spatial size ${fmt(x.shape.slice(2))} is too small for kernel ${fmt(g.kernel)} (dilation ${fmt(g.dilation)}, padding ${fmt(g.padding)})`);
   return im2colOp(x, g, outS);
 }
+/** F.unfold: sliding local blocks of a 4-D input [N, C, H, W] -> [N, C*kh*kw, L]. */
+export const unfold: OpFn<typeof unfoldFn, false, false> = customOp({ name: 'unfold', fn: unfoldFn, method: false, backward: 'composite', samples: [
+  { id: 'pad', inputs: [F(1, 2, 4, 5)], py: 'F.unfold(a, (2, 3), padding=1)', call: (x) => unfold(x, [2, 3], { padding: 1 }) },
+] });
 
-/** F.fold: combine sliding blocks [N, C*kh*kw, L] into [N, C, ...outputSize] (summing overlaps). */
-export function fold(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
+function foldFn(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTuple, opts: UnfoldOpts = {}): Tensor {
   opts = checkSpec('F.fold', opts, { dilation: 'any', padding: 'any', stride: 'any' });
   if (cols.ndim === 2) return squeeze(fold(unsqueeze(cols, 0), outputSize, kernelSize, opts), 0);
   if (cols.ndim !== 3) throw new ShapeError(`fold: expected a 2-D or 3-D input [N, C*prod(kernel), L], got shape ${fmt(cols.shape)}`);
@@ -77,6 +84,10 @@ export function fold(cols: Tensor, outputSize: IntOrTuple, kernelSize: IntOrTupl
   if (numel(blocks) !== cols.shape[2]) throw new ShapeError(`fold: given outputSize ${fmt(size)}, kernelSize ${fmt(g.kernel)}, the input's last dim should be ${numel(blocks)}, got ${cols.shape[2]}`);
   return col2imOp(cols, cols.shape[1] / kp, size, g, blocks);
 }
+/** F.fold: combine sliding blocks [N, C*kh*kw, L] into [N, C, ...outputSize] (summing overlaps). */
+export const fold: OpFn<typeof foldFn, false, false> = customOp({ name: 'fold', fn: foldFn, method: false, backward: 'composite', samples: [
+  { id: 'overlap', inputs: [F(1, 8, 9)], py: 'F.fold(a, (4, 4), 2)', call: (x) => fold(x, [4, 4], 2) },
+] });
 
 function geometry(op: string, kernelSize: IntOrTuple, opts: { stride?: IntOrTuple; padding?: IntOrTuple; dilation?: IntOrTuple }, nd: number): Geometry {
   const g = {
@@ -151,16 +162,23 @@ function convNd(op: string, nd: number, x: Tensor, weight: Tensor, bias: Tensor 
   return out;
 }
 
-/** F.conv1d: x [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
+function conv1dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
   opts = checkSpec('F.conv1d', opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' });
   return convNd('conv1d', 1, x, weight, bias, opts);
 }
-/** F.conv2d: x [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kh, kw]. */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
+/** F.conv1d: x [N, C, L] (or [C, L]), weight [O, C/groups, k]. */
+export const conv1d: OpFn<typeof conv1dFn, false, false> = customOp({ name: 'conv1d', fn: conv1dFn, method: false, backward: 'composite', samples: [
+  { id: 'dilation', inputs: [F(2, 3, 7), F(2, 3, 3), F(2)], py: 'F.conv1d(a, b, c, dilation=2)', call: (x, w, b) => conv1d(x, w, b, { dilation: 2 }) },
+] });
+function conv2dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOpts = {}): Tensor {
   opts = checkSpec('F.conv2d', opts, { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' });
   return convNd('conv2d', 2, x, weight, bias, opts);
 }
+/** F.conv2d: x [N, C, H, W] (or [C, H, W]), weight [O, C/groups, kh, kw]. */
+export const conv2d: OpFn<typeof conv2dFn, false, false> = customOp({ name: 'conv2d', fn: conv2dFn, method: false, backward: 'composite', samples: [
+  { id: 'bias-pad', inputs: [F(2, 3, 5, 5), F(4, 3, 3, 3), F(4)], py: 'F.conv2d(a, b, c, padding=1)', call: (x, w, b) => conv2d(x, w, b, { padding: 1 }) },
+  { id: 'stride-groups-T', inputs: [T(F(1, 4, 5, 6)), S(F(4, 2, 2, 2))], py: 'F.conv2d(a, b, stride=2, groups=2)', call: (x, w) => conv2d(x, w, null, { stride: 2, groups: 2 }) },
+] });
 
 export interface ConvTransposeOpts {
   stride?: IntOrTuple;
@@ -203,13 +221,20 @@ function convTransposeNd(op: string, nd: number, x: Tensor, weight: Tensor, bias
   return out;
 }
 
-/** F.conv_transpose1d: x [N, C, L], weight [C, O/groups, k]. */
-export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
+function convTranspose1dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
   opts = checkSpec('F.convTranspose1d', opts, { stride: 'any', padding: 'any', outputPadding: 'any', dilation: 'any', groups: 'int' });
   return convTransposeNd('convTranspose1d', 1, x, weight, bias, opts);
 }
-/** F.conv_transpose2d: x [N, C, H, W], weight [C, O/groups, kh, kw]. */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
+/** F.conv_transpose1d: x [N, C, L], weight [C, O/groups, k]. */
+export const convTranspose1d: OpFn<typeof convTranspose1dFn, false, false> = customOp({ name: 'convTranspose1d', fn: convTranspose1dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride', inputs: [F(2, 4, 5), F(4, 3, 3)], py: 'F.conv_transpose1d(a, b, stride=2)', call: (x, w) => convTranspose1d(x, w, null, { stride: 2 }) },
+] });
+function convTranspose2dFn(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTransposeOpts = {}): Tensor {
   opts = checkSpec('F.convTranspose2d', opts, { stride: 'any', padding: 'any', outputPadding: 'any', dilation: 'any', groups: 'int' });
   return convTransposeNd('convTranspose2d', 2, x, weight, bias, opts);
 }
+/** F.conv_transpose2d: x [N, C, H, W], weight [C, O/groups, kh, kw]. */
+export const convTranspose2d: OpFn<typeof convTranspose2dFn, false, false> = customOp({ name: 'convTranspose2d', fn: convTranspose2dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride-pad', inputs: [F(1, 3, 3, 3), F(3, 2, 3, 3), F(2)], py: 'F.conv_transpose2d(a, b, c, stride=2, padding=1, output_padding=1)',
+    call: (x, w, b) => convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }) },
+] });

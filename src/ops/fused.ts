@@ -13,16 +13,20 @@
  *   kept per row for backward.
  * The last two return null where they do not apply (another device or dtype, softmax over an inner dim); the
  * caller then composes the op as before.
+ * - `sgdStepFused`, `sgdMomentumStepFused`, `adamStepFused`: the optimizers' one-pass updates (Backend.sgdStep,
+ *   sgdMomentumStep, adamStep), in place and without autograd; false where they do not apply (the optimizer then
+ *   runs its op-by-op update, which gives the same float32 results).
  *
- * `setFusedKernels(false)` turns every fused path off (the tests run both paths against the same fixtures).
+ * `setFusedKernels(false)` turns the fused paths of the layers (not the optimizers' updates) off (the tests run both paths against the same fixtures).
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, ShapeError } from '../core/errors.js';
 import { fmt } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { RnnLayerArgs } from '../backend/backend.js';
+import type { AdamStepArgs, Backend, RnnLayerArgs } from '../backend/backend.js';
 import { select, slice } from './movement.js';
 import { be, make, sameDevice } from './util.js';
+import { customOp, freeOp, type OpFn } from './registry.js';
 
 let enabled = true;
 
@@ -46,12 +50,7 @@ export function canFuseRnn(xw: Tensor): boolean {
   return enabled && (xw.dtype === 'float32' || xw.dtype === 'float64') && be(xw).rnnLayer !== undefined;
 }
 
-/**
- * One direction of an LSTM (gates i, f, g, o) or GRU (r, z, n) layer. xw [T, N, G] is the input projection
- * x W_ih^T + b_ih of every step (time-major), h0 and c0 (LSTM only) [N, H], wHh [G, H], bHh [G] or null.
- * Returns the outputs [T, N, H] in time order, the final h and (LSTM) the final c, each [N, H].
- */
-export function rnnLayerFused(mode: 'LSTM' | 'GRU', xw: Tensor, h0: Tensor, c0: Tensor | null, wHh: Tensor, bHh: Tensor | null, reverse: boolean): { out: Tensor; h: Tensor; c: Tensor | null } {
+function rnnLayerFusedFn(mode: 'LSTM' | 'GRU', xw: Tensor, h0: Tensor, c0: Tensor | null, wHh: Tensor, bHh: Tensor | null, reverse: boolean): { out: Tensor; h: Tensor; c: Tensor | null } {
   const op = mode === 'LSTM' ? 'FusedLstmLayer' : 'FusedGruLayer';
   sameDevice(op, xw, h0, c0, wHh, bHh);
   const b = be(xw);
@@ -76,9 +75,16 @@ export function rnnLayerFused(mode: 'LSTM' | 'GRU', xw: Tensor, h0: Tensor, c0: 
   }, [h0, ...(c0 ? [c0] : []), wHh]);
   return { out: slice(y, 0, 0, T), h: select(y, 0, T), c: lstm ? select(y, 0, T + 1) : null };
 }
+/**
+ * One direction of an LSTM (gates i, f, g, o) or GRU (r, z, n) layer. xw [T, N, G] is the input projection
+ * x W_ih^T + b_ih of every step (time-major), h0 and c0 (LSTM only) [N, H], wHh [G, H], bHh [G] or null.
+ * Returns the outputs [T, N, H] in time order, the final h and (LSTM) the final c, each [N, H].
+ */
+export const rnnLayerFused: OpFn<typeof rnnLayerFusedFn, false, false> = freeOp({
+  name: 'rnnLayerFused', fn: rnnLayerFusedFn, kernels: ['rnnLayer', 'rnnLayerBackward', 'contiguous'], backward: 'records', samples: [],
+});
 
-/** softmax (log = false) or log_softmax of x over its last dim d as one autograd node; null where it does not apply. */
-export function softmaxFused(x: Tensor, d: number, log: boolean): Tensor | null {
+function softmaxFusedFn(x: Tensor, d: number, log: boolean): Tensor | null {
   if (!enabled || (x.dtype !== 'float32' && x.dtype !== 'float64') || x.ndim === 0 || d !== x.ndim - 1 || x.numel() === 0) return null;
   const b = be(x);
   if (!b.softmaxRows || !b.softmaxRowsBackward) return null;
@@ -86,12 +92,12 @@ export function softmaxFused(x: Tensor, d: number, log: boolean): Tensor | null 
   // The output is saved: an in-place change of it before backward raises, as in PyTorch.
   return record(out, log ? 'LogSoftmax' : 'Softmax', [x], (g) => [make(b.softmaxRowsBackward!(out, dense(g), log), x.shape)], [out]);
 }
+/** softmax (log = false) or log_softmax of x over its last dim d as one autograd node; null where it does not apply. */
+export const softmaxFused: OpFn<typeof softmaxFusedFn, false, false> = customOp({
+  name: 'softmaxFused', fn: softmaxFusedFn, method: false, kernels: ['softmaxRows', 'softmaxRowsBackward', 'contiguous'], backward: 'records', samples: [],
+});
 
-/**
- * F.layerNorm over the trailing dims whose sizes multiply to D (the caller has checked the shapes) as one autograd
- * node; null where it does not apply.
- */
-export function layerNormFused(x: Tensor, D: number, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | null {
+function layerNormFusedFn(x: Tensor, D: number, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | null {
   const dt = x.dtype;
   if (!enabled || (dt !== 'float32' && dt !== 'float64') || D === 0) return null;
   for (const t of [weight, bias]) if (t && (t.dtype !== dt || t.device !== x.device || t.numel() !== D)) return null;
@@ -106,3 +112,66 @@ export function layerNormFused(x: Tensor, D: number, weight: Tensor | null | und
     return [dx ? make(dx, x.shape) : null, dw && weight ? make(dw, weight.shape) : null, db && bias ? make(db, bias.shape) : null];
   }, [x, ...(weight ? [weight] : [])]);
 }
+/**
+ * F.layerNorm over the trailing dims whose sizes multiply to D (the caller has checked the shapes) as one autograd
+ * node; null where it does not apply.
+ */
+export const layerNormFused: OpFn<typeof layerNormFusedFn, false, false> = customOp({
+  name: 'layerNormFused', fn: layerNormFusedFn, method: false, kernels: ['layerNormRows', 'layerNormRowsBackward', 'contiguous'], backward: 'records', samples: [],
+});
+
+// ---------------- the optimizers' fused updates ----------------
+
+/**
+ * The backend of `ts` when a fused update can take them: one device, one float dtype, contiguous, equal sizes and
+ * distinct storages. Null otherwise (the optimizer runs its op-by-op update).
+ */
+function updateBackend(ts: Tensor[]): Backend | null {
+  const t0 = ts[0];
+  if (t0.dtype !== 'float32' && t0.dtype !== 'float64') return null;
+  const n = t0.numel();
+  const storages = new Set<unknown>();
+  for (const t of ts) {
+    if (t.device !== t0.device || t.dtype !== t0.dtype || t.numel() !== n || !t.isContiguous()) return null;
+    storages.add(t.storage);
+  }
+  return storages.size === ts.length ? be(t0) : null;
+}
+
+const UPDATE = 'an optimizer update, in place and outside autograd (torch.optim steps under no_grad)';
+
+/** Plain SGD in one pass, param += -lr * grad (the roundings of p.add_(grad, {alpha: -lr})); false where it does not apply. */
+export const sgdStepFused: OpFn<(p: Tensor, grad: Tensor, lr: number) => boolean, false, false> = customOp({
+  name: 'sgdStepFused', method: false, kernels: ['sgdStep'], nonDifferentiable: UPDATE, samples: [],
+  fn: (p: Tensor, grad: Tensor, lr: number): boolean => {
+    const b = updateBackend([p, grad]);
+    if (!b?.sgdStep) return false;
+    b.sgdStep(p, grad, lr);
+    p.bumpVersion();
+    return true;
+  },
+});
+
+/** Momentum SGD after the first step in one pass: buf = buf·momentum + (1 - dampening)·grad; param += -lr·buf. */
+export const sgdMomentumStepFused: OpFn<(p: Tensor, grad: Tensor, buf: Tensor, lr: number, momentum: number, dampening: number) => boolean, false, false> = customOp({
+  name: 'sgdMomentumStepFused', method: false, kernels: ['sgdMomentumStep'], nonDifferentiable: UPDATE, samples: [],
+  fn: (p: Tensor, grad: Tensor, buf: Tensor, lr: number, momentum: number, dampening: number): boolean => {
+    const b = updateBackend([p, grad, buf]);
+    if (!b?.sgdMomentumStep) return false;
+    b.sgdMomentumStep(p, grad, buf, lr, momentum, dampening);
+    buf.bumpVersion(); p.bumpVersion();
+    return true;
+  },
+});
+
+/** Adam / AdamW (no amsgrad) in one pass over param, grad, exp_avg and exp_avg_sq (bit-identical to the op-by-op update). */
+export const adamStepFused: OpFn<(p: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, a: AdamStepArgs) => boolean, false, false> = customOp({
+  name: 'adamStepFused', method: false, kernels: ['adamStep'], nonDifferentiable: UPDATE, samples: [],
+  fn: (p: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, a: AdamStepArgs): boolean => {
+    const b = updateBackend([p, grad, expAvg, expAvgSq]);
+    if (!b?.adamStep) return false;
+    b.adamStep(p, grad, expAvg, expAvgSq, a);
+    p.bumpVersion(); expAvg.bumpVersion(); expAvgSq.bumpVersion();
+    return true;
+  },
+});

@@ -4,10 +4,9 @@
 export * from './creation.js';
 // the elementwise family: every export is a registered op (ops/registry.ts) or a type
 export * from './elementwise.js';
-export {
-  sum, mean, prod, amax, amin, max, min, argmax, argmin, variance, variance as var, std, logsumexp, norm, all, any,
-  softmax, logSoftmax, cumsum, sort, topk, type ReduceOpts, type VarOpts, type Dims,
-} from './reduce.js';
+// the reduce and compare families: every export is a registered op or a type (reduce's `var` is also `variance`)
+export * from './reduce.js';
+// the linalg family (registered); linalg.ts's host-side float64 helpers stay internal
 export { matmul, mm, bmm, mv, dot } from './linalg.js';
 export { gather, scatter, scatterAdd, indexSelect, tril, triu, oneHot } from './indexing.js';
 export {
@@ -17,4 +16,4 @@ export {
 export { index, indexPut, indexPut_, type IndexItem, type IndexSpec, type IndexArray, type IndexPutOpts } from './subscript.js';
 export { to } from './methods.js';
 export { multinomial, type MultinomialOpts } from './sampling.js';
-export { equal, isclose, allclose, type IscloseOpts } from './compare.js';
+export * from './compare.js';

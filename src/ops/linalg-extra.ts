@@ -5,6 +5,8 @@
  * dgeqr2 Householder conventions) from a synchronous read, and return the input's dtype and device.
  * Backwards: matrixExp by the block-matrix identity (PyTorch's); solve by gB = solve(Aᵀ, g), gA = -gB Xᵀ;
  * householderProduct through its composite (compact WY form, or reflector by reflector when a τ is 0); geqrf and qr have none (as PyTorch's geqrf).
+ * Registered definitions (ops/registry.ts: `customOp`, `method: false`: torch.linalg.* functions have no Tensor
+ * method); their values are checked against PyTorch by test/parametrize/linalg-extra.test.ts (no op-table samples).
  */
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -20,6 +22,7 @@ import { matmul } from './linalg.js';
 import { amax, sum } from './reduce.js';
 import { abs } from './elementwise.js';
 import { cat, contiguous, expand, narrow, reshape, transpose, unsqueeze } from './movement.js';
+import { customOp, type OpFn } from './registry.js';
 
 function floatInput(op: string, name: string, t: unknown, minDim: number): Tensor {
   checkTensor(op, name, t);
@@ -51,7 +54,7 @@ function taylorDegree(theta: number, dtype: string): number {
  * exp(A) = Σ Aᵏ/k! for square matrices [..., n, n]: scaling and squaring (‖A/2ˢ‖₁ ≤ 1, the largest 1-norm of the
  * batch) around the shortest Taylor polynomial accurate to the dtype's rounding, evaluated by Horner's rule.
  */
-export function matrixExp(a: Tensor): Tensor {
+function matrixExpFn(a: Tensor): Tensor {
   const A = floatInput('matrixExp', 'A', a, 2);
   const n = square('matrixExp', A);
   const out = noGrad(() => {
@@ -124,7 +127,7 @@ function readF64(t: Tensor): Float64Array { return Float64Array.from(contiguous(
  * torch.linalg.solve(A, B): X with A X = B, for A [..., n, n] and B [..., n, k] (batch dims broadcast) or B [n]
  * / [..., n] when it has one dimension fewer than A (a batch of vectors). Differentiable in A and B.
  */
-export function solve(a: Tensor, b: Tensor): Tensor {
+function solveFn(a: Tensor, b: Tensor): Tensor {
   const A = floatInput('linalg.solve', 'A', a, 2);
   const B = floatInput('linalg.solve', 'B', b, 1);
   if (A.dtype !== B.dtype) throw new DTypeError(`linalg.solve: A and B must have the same dtype, got ${A.dtype} and ${B.dtype}; cast one with .to(dtype)`);
@@ -155,7 +158,7 @@ export function solve(a: Tensor, b: Tensor): Tensor {
  * torch.linalg.householder_product(A, tau): the first n columns of H₁…H_k, Hᵢ = I - τᵢ vᵢvᵢᵀ, where vᵢ is column
  * i of A [..., m, n] below the diagonal with a 1 on it; tau [..., k], k ≤ n ≤ m. Differentiable in A and tau.
  */
-export function householderProduct(a: Tensor, tau: Tensor): Tensor {
+function householderProductFn(a: Tensor, tau: Tensor): Tensor {
   const A = floatInput('linalg.householderProduct', 'A', a, 2);
   const T = floatInput('linalg.householderProduct', 'tau', tau, 1);
   const m = A.shape[A.ndim - 2], n = A.shape[A.ndim - 1], k = T.shape[T.ndim - 1];
@@ -211,7 +214,7 @@ function geqr2(a: Float64Array, off: number, m: number, n: number, tau: Float64A
  * torch.geqrf(A): the QR factorization in LAPACK's compact form, `{ a, tau }` (R on and above the diagonal of
  * `a`, the Householder vectors below it). Not differentiable, as PyTorch's.
  */
-export function geqrf(a: Tensor): { a: Tensor; tau: Tensor } {
+function geqrfFn(a: Tensor): { a: Tensor; tau: Tensor } {
   const A = floatInput('geqrf', 'A', a, 2);
   const m = A.shape[A.ndim - 2], n = A.shape[A.ndim - 1], k = Math.min(m, n);
   const batch = A.shape.slice(0, -2), B = numel(batch);
@@ -228,7 +231,7 @@ export function geqrf(a: Tensor): { a: Tensor; tau: Tensor } {
  * torch.linalg.qr(A, { mode: 'reduced' }): `{ Q, R }` with A = QR, Q [..., m, k] with orthonormal columns and R
  * [..., k, n] upper triangular (k = min(m, n)), in LAPACK's signs (as PyTorch's). Not differentiable here.
  */
-export function qr(a: Tensor): { Q: Tensor; R: Tensor } {
+function qrFn(a: Tensor): { Q: Tensor; R: Tensor } {
   const A = floatInput('linalg.qr', 'A', a, 2);
   const m = A.shape[A.ndim - 2], n = A.shape[A.ndim - 1], k = Math.min(m, n);
   return noGrad(() => {
@@ -238,3 +241,15 @@ export function qr(a: Tensor): { Q: Tensor; R: Tensor } {
     return { Q: contiguous(Q), R: contiguous(R) };
   });
 }
+
+export const matrixExp: OpFn<typeof matrixExpFn, false, false> = customOp({ name: 'matrixExp', fn: matrixExpFn, backward: 'records', method: false, samples: [] });
+export const solve: OpFn<typeof solveFn, false, false> = customOp({ name: 'solve', fn: solveFn, backward: 'records', method: false, samples: [] });
+export const householderProduct: OpFn<typeof householderProductFn, false, false> = customOp({
+  name: 'householderProduct', fn: householderProductFn, backward: 'composite', method: false, samples: [],
+});
+export const geqrf: OpFn<typeof geqrfFn, false, false> = customOp({
+  name: 'geqrf', fn: geqrfFn, nonDifferentiable: "a LAPACK factorization read on the host (as PyTorch's geqrf)", method: false, samples: [],
+});
+export const qr: OpFn<typeof qrFn, false, false> = customOp({
+  name: 'qr', fn: qrFn, nonDifferentiable: 'computed without autograd from geqrf (a documented limitation: PyTorch differentiates it)', method: false, samples: [],
+});

@@ -1,6 +1,7 @@
 /**
  * @file Matrix products: matmul with all of PyTorch's 1-D / 2-D / batched broadcasting rules, mm, bmm, mv, dot.
  * One primitive (batched GEMM with broadcast batch dims) carries the backward; the rest reshape around it.
+ * Each op is a registered definition (ops/registry.ts: `customOp`) with its method form and op-table samples.
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, ShapeError } from '../core/errors.js';
@@ -8,6 +9,9 @@ import { broadcastShapes, fmt, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
+import { customOp, In, sample, type OpFn } from './registry.js';
+
+const { F, I, T, S, X, D } = In;
 
 /** [..., M, K] @ [..., K, N] with broadcast batch dims; both at least 2-D. */
 function batchedMatmul(a: Tensor, b: Tensor): Tensor {
@@ -49,7 +53,7 @@ function as3d(t: Tensor, B: number, R: number, C: number): Tensor {
   return c;
 }
 
-export function matmul(a: Tensor, b: Tensor): Tensor {
+function matmulFn(a: Tensor, b: Tensor): Tensor {
   computable('matmul', a, b);
   sameDevice('matmul', a, b);
   if (a.dtype !== b.dtype) {
@@ -65,23 +69,62 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a, b);
 }
 
-export function mm(a: Tensor, b: Tensor): Tensor {
+function mmFn(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`mm: expected 2-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return matmul(a, b);
 }
-export function bmm(a: Tensor, b: Tensor): Tensor {
+function bmmFn(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw new ShapeError(`bmm: batch sizes differ: ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return matmul(a, b);
 }
-export function mv(a: Tensor, v: Tensor): Tensor {
+function mvFn(a: Tensor, v: Tensor): Tensor {
   if (a.ndim !== 2 || v.ndim !== 1) throw new ShapeError(`mv: expected a 2-D matrix and a 1-D vector, got shapes ${fmt(a.shape)} and ${fmt(v.shape)}`);
   return matmul(a, v);
 }
-export function dot(a: Tensor, b: Tensor): Tensor {
+function dotFn(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`dot: expected 1-D tensors, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return matmul(a, b);
 }
+
+const INT_MATMUL_WEBGPU = { skip: 'integer matmul is not implemented on webgpu (float32 kernel only; DTypeError says cast with .float())' };
+export const matmul: OpFn<typeof matmulFn, true, false> = customOp({
+  name: 'matmul', fn: matmulFn, kernels: ['matmul'], backward: 'records', method: true, samples: [
+    sample('1d@1d', [F(4), F(4)], 'torch.matmul(a, b)'),
+    sample('2d@1d', [F(3, 4), F(4)], 'a @ b'),
+    sample('1d@2d', [F(3), S(F(3, 4))], 'a @ b'),
+    sample('2d@2d', [F(3, 4), F(4, 5)], 'a @ b'),
+    sample('2d@2d-T', [T(F(3, 4)), T(F(4, 5))], 'a @ b'),
+    sample('3d@2d', [F(2, 3, 4), F(4, 5)], 'a @ b'),
+    sample('2d@3d', [F(3, 4), T(F(2, 4, 5))], 'a @ b'),
+    sample('3d@1d', [F(2, 3, 4), F(4)], 'a @ b'),
+    sample('1d@3d', [F(4), F(2, 4, 3)], 'a @ b'),
+    sample('batch-broadcast', [F(2, 1, 3, 4), F(3, 4, 2)], 'a @ b'),
+    sample('expand-batch', [X(F(2, 3, 4)), F(2, 4, 2)], 'a @ b'),
+    sample('float64', [D(F(3, 4), 'float64'), D(F(4, 2), 'float64')], 'a @ b'),
+    // long inner dimensions (K >= 256): the wasm kernel's k-blocks (KC = 256) with a ragged last block, transposed
+    // operands and batches, against PyTorch's own float32 GEMM
+    sample('K256', [F(2, 256), F(256, 3)], 'a @ b'),
+    sample('K300-TT', [T(F(3, 300)), T(F(300, 2))], 'a @ b'),
+    sample('K513-TN', [T(F(2, 513)), F(513, 3)], 'a @ b', undefined, { grad: false }),
+    sample('int64', [I(2, 3), I(3, 2)], 'a @ b', undefined, { webgpu: INT_MATMUL_WEBGPU }),
+    sample('int64-batched', [I(2, 2, 3), I(3)], 'a @ b', undefined, { webgpu: INT_MATMUL_WEBGPU }),
+    sample('empty-inner', [F(2, 0), F(0, 3)], 'a @ b'),
+  ],
+});
+export const mm: OpFn<typeof mmFn, true, false> = customOp({
+  name: 'mm', fn: mmFn, backward: 'composite', method: true, samples: [sample('2d', [F(3, 4), T(F(4, 2))], 'torch.mm(a, b)')],
+});
+export const bmm: OpFn<typeof bmmFn, true, false> = customOp({
+  name: 'bmm', fn: bmmFn, backward: 'composite', method: true, samples: [
+    sample('3d', [F(2, 3, 4), F(2, 4, 5)], 'torch.bmm(a, b)'),
+    sample('T', [T(F(2, 3, 4)), S(F(2, 4, 5))], 'torch.bmm(a, b)'),
+    // 1024 products ~1 each: PyTorch and torchlet differ by up to 1.9e-5
+    sample('K1024-NT', [F(2, 1, 1024), T(F(2, 1024, 2))], 'torch.bmm(a, b)', undefined, { grad: false, cpu: { fwd: { atol: 1e-4, rtol: 1e-5 } } }),
+  ],
+});
+export const mv: OpFn<typeof mvFn, true, false> = customOp({ name: 'mv', fn: mvFn, backward: 'composite', method: true, samples: [] });
+export const dot: OpFn<typeof dotFn, true, false> = customOp({ name: 'dot', fn: dotFn, backward: 'composite', method: true, samples: [] });
 
 // ---- host-side float64 helpers (nn.init.orthogonal_)
 

@@ -7,17 +7,12 @@ import { isContiguous, numel } from '../core/shape.js';
 import { record } from '../autograd/node.js';
 import { getBackend, type View } from '../backend/backend.js';
 import { make } from './util.js';
+import { customOp, type OpFn } from './registry.js';
 
 const raw = (t: { storage: View['storage']; dtype: View['dtype'] }, shape: number[], strides: number[], offset: number): View =>
   ({ storage: t.storage, dtype: t.dtype, shape, strides, offset });
 
-/**
- * linear on the CPU as one node (PyTorch's addmm): y = x·Wᵀ (+ b) with the GEMM reading W transposed in place, and
- * a backward that produces each gradient in its final layout: dx = g·W, dW = gᵀ·x (no transposed copy of
- * (xᵀ·g)), db = g summed over rows. Same values as matmul(x, Wᵀ) + b up to float summation order inside GEMM.
- * Null where the generic path applies (other devices or dtypes, 1-D weight, mismatched dtypes: it raises the errors).
- */
-export function linearAddmm(x: Tensor, weight: Tensor, bias: Tensor | null | undefined): Tensor | null {
+function linearAddmmFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefined): Tensor | null {
   if (weight.ndim !== 2 || x.device !== 'cpu' || weight.device !== 'cpu') return null;
   const dt = x.dtype;
   if ((dt !== 'float32' && dt !== 'float64') || weight.dtype !== dt) return null;
@@ -44,3 +39,12 @@ export function linearAddmm(x: Tensor, weight: Tensor, bias: Tensor | null | und
     return [dx, dw, db];
   }, [x, weight]);
 }
+/**
+ * linear on the CPU as one node (PyTorch's addmm): y = x·Wᵀ (+ b) with the GEMM reading W transposed in place, and
+ * a backward that produces each gradient in its final layout: dx = g·W, dW = gᵀ·x (no transposed copy of
+ * (xᵀ·g)), db = g summed over rows. Same values as matmul(x, Wᵀ) + b up to float summation order inside GEMM.
+ * Null where the generic path applies (other devices or dtypes, 1-D weight, mismatched dtypes: it raises the errors).
+ */
+export const linearAddmm: OpFn<typeof linearAddmmFn, false, false> = customOp({
+  name: 'linearAddmm', fn: linearAddmmFn, method: false, kernels: ['contiguous', 'matmul', 'add', 'reduce'], backward: 'records', samples: [],
+});

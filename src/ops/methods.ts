@@ -6,8 +6,12 @@ import { isDeviceName } from '../core/devices.js';
 import type { DeviceType } from '../backend/backend.js';
 import type { DType, DTypeName } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
+import { isFloating } from '../core/dtype.js';
+import { broadcastShapes } from '../core/shape.js';
+import { fmaRaw, operands, scalarTensor } from './util.js';
 import { checkDevice, checkDtype, checkOptions, checkSpec, type Rule } from '../core/args.js';
 import { installGradOps } from '../autograd/engine.js';
+import { record } from '../autograd/node.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
@@ -18,9 +22,9 @@ import * as P from './inplace.js';
 import * as S from './subscript.js';
 import * as C from './compare.js';
 import { onesLike } from './creation.js';
-import { multinomial, type MultinomialOpts } from './sampling.js';
+import type * as Smp from './sampling.js';
+import './sampling.js'; // its ops are in OPS before installTensorMethods runs
 import type { TensorOrScalar } from './elementwise.js';
-import type { Dims, ReduceOpts, VarOpts } from './reduce.js';
 import { OPS, type MethodsOf, type OpInfo } from './registry.js';
 
 export type { DTypeName };
@@ -44,35 +48,43 @@ export function to(x: Tensor, arg: ToArg, opts?: { copy?: boolean; nonBlocking?:
 const ALPHA: Record<string, Rule> = { alpha: 'number' };
 type UniformOpts = P.GenOpt & { from?: number; to?: number };
 type NormalOpts = P.GenOpt & { mean?: number; std?: number };
-function alpha(y: TensorOrScalar, a?: number): TensorOrScalar {
-  return a === undefined || a === 1 ? y : typeof y === 'number' ? y * a : E.mul(y, a);
+/**
+ * a + alpha * b as PyTorch's add kernel computes it: for floating results one fused multiply-add, `fma(b, alpha,
+ * a)`, rounded once (ATen's vectorized fmadd; PyTorch 1.13 and 2.6 agree on every element checked), so
+ * `p.add_(grad, { alpha: -lr })` rounds as PyTorch's SGD. Integers: exact, and alpha must be an integer (as
+ * PyTorch). `add`/`sub` with `{ alpha }` and the optimizers call it; `op` names the caller in errors and the graph.
+ */
+function addScaled(a: TensorOrScalar, b: TensorOrScalar, alpha: number, op: 'add' | 'sub' = 'add'): Tensor {
+  const [x, y, dt] = operands(op, a, b);
+  if (!isFloating(dt)) {
+    if (!Number.isInteger(alpha)) {
+      throw new DTypeError(`${op}: for integral input tensors, argument alpha must not be a floating point number (got ${alpha}); convert the tensors with .float() first`);
+    }
+    return E.add(x, E.mul(y, alpha));
+  }
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  const out = fmaRaw(y, scalarTensor(alpha, dt, x.device), x, dt, shape);
+  return record(out, op === 'add' ? 'Add' : 'Sub', [x, y], (g) => [x.requiresGrad ? g : null, y.requiresGrad ? E.mul(g, alpha) : null], []);
+}
+
+/** x + alpha * y (x - alpha * y for sub): the plain op without alpha, else one rounding as PyTorch (E.addScaled). */
+function addAlpha(op: 'add' | 'sub' | 'add_' | 'sub_', x: Tensor, y: TensorOrScalar, opts?: { alpha?: number }): Tensor {
+  const a = checkSpec<{ alpha: number }>(op, opts, ALPHA).alpha;
+  const sub = op.startsWith('sub');
+  if (a === undefined || a === 1) return sub ? E.sub(x, y) : E.add(x, y);
+  return addScaled(x, y, sub ? -a : a, sub ? 'sub' : 'add');
 }
 
 /** The registered ops' method forms (`name`, `name_`), typed from their definitions (ops/registry.ts). */
-type RegisteredMethods = MethodsOf<typeof E>;
+type RegisteredMethods = MethodsOf<typeof E> & MethodsOf<typeof R> & MethodsOf<typeof L> & MethodsOf<typeof C>;
+/** The method forms of the registered ops of sampling.ts (multinomial). */
+type SamplingMethods = MethodsOf<typeof Smp>;
 
 declare module '../tensor/tensor.js' {
-  interface Tensor extends RegisteredMethods {
+  interface Tensor extends RegisteredMethods, SamplingMethods {
     add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor;
     where(cond: Tensor, other: TensorOrScalar): Tensor;
-    equal(other: Tensor): boolean; isclose(other: Tensor, opts?: C.IscloseOpts): Tensor; allclose(other: Tensor, opts?: C.IscloseOpts): boolean;
-
-    sum(dim?: Dims, opts?: ReduceOpts): Tensor; mean(dim?: Dims, opts?: ReduceOpts): Tensor;
-    prod(dim?: number | null, opts?: ReduceOpts): Tensor;
-    amax(dim?: Dims, opts?: { keepdim?: boolean }): Tensor; amin(dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
-    max(): Tensor; max(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    min(): Tensor; min(dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    argmax(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; argmin(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
-    var(dim?: Dims, opts?: VarOpts): Tensor; std(dim?: Dims, opts?: VarOpts): Tensor;
-    logsumexp(dim: Dims, opts?: { keepdim?: boolean }): Tensor;
-    norm(p?: number | 'fro', dim?: Dims, opts?: { keepdim?: boolean }): Tensor;
-    all(dim?: number | null, opts?: { keepdim?: boolean }): Tensor; any(dim?: number | null, opts?: { keepdim?: boolean }): Tensor;
-    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor; cumsum(dim: number): Tensor;
-    sort(dim?: number, opts?: { descending?: boolean }): { values: Tensor; indices: Tensor };
-    topk(k: number, dim?: number, opts?: { largest?: boolean }): { values: Tensor; indices: Tensor };
-
-    matmul(other: Tensor): Tensor; mm(other: Tensor): Tensor; bmm(other: Tensor): Tensor; mv(v: Tensor): Tensor; dot(other: Tensor): Tensor;
 
     view(...shape: number[] | [readonly number[]]): Tensor; reshape(...shape: number[] | [readonly number[]]): Tensor;
     transpose(d0: number, d1: number): Tensor; permute(...dims: number[] | [readonly number[]]): Tensor; t(): Tensor;
@@ -106,7 +118,6 @@ declare module '../tensor/tensor.js' {
     exponential_(lambd?: number | (P.GenOpt & { lambd?: number }), opts?: P.GenOpt): Tensor;
     bernoulli_(p?: number | (P.GenOpt & { p?: number }), opts?: P.GenOpt): Tensor;
     random_(from: number, to: number, opts?: P.GenOpt): Tensor;
-    multinomial(numSamples: number, opts?: MultinomialOpts): Tensor;
   }
 }
 
@@ -142,6 +153,8 @@ let installed = false;
 export function installTensorMethods(): void {
   if (installed) return;
   installed = true;
+  // the registered families are referenced by value so that each has loaded (its definitions are in OPS) by now
+  for (const family of [E, R, L, C]) if (typeof family !== 'object') throw new Error('installTensorMethods: an op family did not load');
   for (const op of OPS) {
     if (op.method) proto[op.name] = methodForm(op);
     if (op.inPlace) proto[`${op.name}_`] = inPlaceForm(op);
@@ -166,36 +179,9 @@ export function installTensorMethods(): void {
   });
 }
 
-def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.add(this, alpha(o, checkSpec<{ alpha: number }>('add', opts, ALPHA).alpha)); });
-def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub', opts, ALPHA).alpha)); });
+def('add', function (o: TensorOrScalar, opts?: { alpha?: number }) { return addAlpha('add', this, o, opts); });
+def('sub', function (o: TensorOrScalar, opts?: { alpha?: number }) { return addAlpha('sub', this, o, opts); });
 def('where', function (c: Tensor, o: TensorOrScalar) { return E.where(c, this, o); });
-
-def('sum', function (d?: Dims, o?: ReduceOpts) { return R.sum(this, d, o); });
-def('mean', function (d?: Dims, o?: ReduceOpts) { return R.mean(this, d, o); });
-def('prod', function (d?: number | null, o?: ReduceOpts) { return R.prod(this, d, o); });
-def('amax', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amax(this, d, o); });
-def('amin', function (d?: Dims, o?: { keepdim?: boolean }) { return R.amin(this, d, o); });
-def('max', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.max(this) : R.max(this, d, o); });
-def('min', function (d?: number, o?: { keepdim?: boolean }) { return d === undefined ? R.min(this) : R.min(this, d, o); });
-def('argmax', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmax(this, d, o); });
-def('argmin', function (d?: number | null, o?: { keepdim?: boolean }) { return R.argmin(this, d, o); });
-def('var', function (d?: Dims, o?: VarOpts) { return R.variance(this, d, o); });
-def('std', function (d?: Dims, o?: VarOpts) { return R.std(this, d, o); });
-def('logsumexp', function (d: Dims, o?: { keepdim?: boolean }) { return R.logsumexp(this, d, o); });
-def('norm', function (p?: number | 'fro', d?: Dims, o?: { keepdim?: boolean }) { return R.norm(this, p, d, o); });
-def('all', function (d?: number | null, o?: { keepdim?: boolean }) { return R.all(this, d, o); });
-def('any', function (d?: number | null, o?: { keepdim?: boolean }) { return R.any(this, d, o); });
-def('softmax', function (d: number) { return R.softmax(this, d); });
-def('logSoftmax', function (d: number) { return R.logSoftmax(this, d); });
-def('cumsum', function (d: number) { return R.cumsum(this, d); });
-def('sort', function (d?: number, o?: { descending?: boolean }) { return R.sort(this, d, o); });
-def('topk', function (k: number, d?: number, o?: { largest?: boolean }) { return R.topk(this, k, d, o); });
-
-def('matmul', function (o: Tensor) { return L.matmul(this, o); });
-def('mm', function (o: Tensor) { return L.mm(this, o); });
-def('bmm', function (o: Tensor) { return L.bmm(this, o); });
-def('mv', function (o: Tensor) { return L.mv(this, o); });
-def('dot', function (o: Tensor) { return L.dot(this, o); });
 
 def('view', function (...s: number[] | [readonly number[]]) { return M.view(this, shapeArgs(s)); });
 def('reshape', function (...s: number[] | [readonly number[]]) { return M.reshape(this, shapeArgs(s)); });
@@ -235,8 +221,8 @@ def('indexSelect', function (d: number, i: Tensor) { return I.indexSelect(this, 
 def('tril', function (k?: number) { return I.tril(this, k); });
 def('triu', function (k?: number) { return I.triu(this, k); });
 
-def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', E.add(this, alpha(o, checkSpec<{ alpha: number }>('add_', opts, ALPHA).alpha))); });
-def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', E.sub(this, alpha(o, checkSpec<{ alpha: number }>('sub_', opts, ALPHA).alpha))); });
+def('add_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'add_', addAlpha('add_', this, o, opts)); });
+def('sub_', function (o: TensorOrScalar, opts?: { alpha?: number }) { return P.assign(this, 'sub_', addAlpha('sub_', this, o, opts)); });
 def('lerp_', function (end: Tensor, w: number) { return P.assign(this, 'lerp_', E.add(this, E.mul(E.sub(end, this), w))); });
 def('zero_', function () { return P.zero_(this); });
 def('fill_', function (v: number | boolean) { return P.fill_(this, v); });
@@ -246,8 +232,4 @@ def('normal_', function (...a: unknown[]) { return P.normal_(this, ...a); });
 def('exponential_', function (...a: unknown[]) { return P.exponential_(this, ...a); });
 def('bernoulli_', function (...a: unknown[]) { return P.bernoulli_(this, ...a); });
 def('random_', function (a: number, b: number, o?: P.GenOpt) { return P.random_(this, a, b, o); });
-def('multinomial', function (n: number, o?: MultinomialOpts) { return multinomial(this, n, o); });
-def('equal', function (o: Tensor) { return C.equal(this, o); });
-def('isclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.isclose(this, o, opts); });
-def('allclose', function (o: Tensor, opts?: C.IscloseOpts) { return C.allclose(this, o, opts); });
 

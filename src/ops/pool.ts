@@ -16,6 +16,7 @@ import { sum } from './reduce.js';
 import { im2colOp, ntuple, type IntOrTuple } from './conv.js';
 import { be, computable, make, requireFloat } from './util.js';
 import { checkSpec } from '../core/args.js';
+import { customOp, In, type OpFn } from './registry.js';
 
 
 export interface MaxPoolOpts {
@@ -72,7 +73,7 @@ function batched<T extends Tensor | { values: Tensor; indices: Tensor }>(op: str
 }
 
 /** Gradient of max pooling: scatter-add grad [N, C, ...outS] into [N, C, ...spatial] at the flat indices. */
-function maxPoolBackwardOp(grad: Tensor, indices: Tensor, spatial: readonly number[]): Tensor {
+function maxPoolBackwardOpFn(grad: Tensor, indices: Tensor, spatial: readonly number[]): Tensor {
   const [N, C] = grad.shape;
   const out = make(be(grad).maxPoolBackward(grad, indices, spatial), [N, C, ...spatial]);
   return record(out, 'MaxPoolBackward', [grad], (gg) => {
@@ -80,6 +81,9 @@ function maxPoolBackwardOp(grad: Tensor, indices: Tensor, spatial: readonly numb
     return [reshape(gather(reshape(gg, [N, C, numel(spatial)]), 2, flatIdx), grad.shape)];
   }, []);
 }
+const maxPoolBackwardOp: OpFn<typeof maxPoolBackwardOpFn, false, false> = customOp({
+  name: 'maxPoolBackwardOp', fn: maxPoolBackwardOpFn, method: false, kernels: ['maxPoolBackward'], backward: 'records', samples: [],
+});
 
 function maxPoolNd(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts): { values: Tensor; indices: Tensor } {
   return batched(op, nd, x, (xb) => {
@@ -93,22 +97,30 @@ function maxPoolNd(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, op
   });
 }
 
-/** F.max_pool1d over [N, C, L]; `returnIndices` gives {values, indices} as PyTorch's tuple. */
-export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
-export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
-export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+function maxPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
+function maxPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
+function maxPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
   opts = checkSpec('F.maxPool1d', opts, { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
   const r = maxPoolNd('maxPool1d', 1, x, kernelSize, opts);
   return opts.returnIndices ? r : r.values;
 }
-/** F.max_pool2d over [N, C, H, W]; `returnIndices` gives {values, indices} (flat indices into H*W). */
-export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
-export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
-export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+/** F.max_pool1d over [N, C, L]; `returnIndices` gives {values, indices} as PyTorch's tuple. */
+export const maxPool1d: OpFn<typeof maxPool1dFn, false, false> = customOp({ name: 'maxPool1d', fn: maxPool1dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [
+  { id: 'stride', inputs: [In.F(2, 3, 8)], py: 'F.max_pool1d(a, 3, stride=2)', call: (x) => maxPool1d(x, 3, { stride: 2 }) },
+] });
+
+function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts?: MaxPoolOpts & { returnIndices?: false }): Tensor;
+function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices: true }): { values: Tensor; indices: Tensor };
+function maxPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOpts & { returnIndices?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
   opts = checkSpec('F.maxPool2d', opts, { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
   const r = maxPoolNd('maxPool2d', 2, x, kernelSize, opts);
   return opts.returnIndices ? r : r.values;
 }
+/** F.max_pool2d over [N, C, H, W]; `returnIndices` gives {values, indices} (flat indices into H*W). */
+export const maxPool2d: OpFn<typeof maxPool2dFn, false, false> = customOp({ name: 'maxPool2d', fn: maxPool2dFn, method: false, kernels: ['maxPool'], backward: 'records', samples: [
+  { id: 'k2', inputs: [In.F(2, 3, 6, 6)], py: 'F.max_pool2d(a, 2)', call: (x) => maxPool2d(x, 2) },
+  { id: 'pad-stride-step', inputs: [In.S(In.F(1, 2, 5, 5))], py: 'F.max_pool2d(a, 3, stride=2, padding=1)', call: (x) => maxPool2d(x, 3, { stride: 2, padding: 1 }) },
+] });
 
 /** Per-output-position divisors of average pooling, as PyTorch's AvgPoolKernel computes them. */
 function avgDivisors(spatial: readonly number[], g: PoolGeo, countIncludePad: boolean, override: number | null | undefined): Float64Array {
@@ -144,16 +156,24 @@ function avgPoolNd(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, op
   });
 }
 
-/** F.avg_pool1d over [N, C, L]. */
-export function avgPool1d(x: Tensor, kernelSize: IntOrTuple, opts: Omit<AvgPoolOpts, 'divisorOverride'> = {}): Tensor {
+function avgPool1dFn(x: Tensor, kernelSize: IntOrTuple, opts: Omit<AvgPoolOpts, 'divisorOverride'> = {}): Tensor {
   opts = checkSpec('F.avgPool1d', opts, { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool' });
   return avgPoolNd('avgPool1d', 1, x, kernelSize, opts);
 }
-/** F.avg_pool2d over [N, C, H, W]. */
-export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOpts = {}): Tensor {
+/** F.avg_pool1d over [N, C, L]. */
+export const avgPool1d: OpFn<typeof avgPool1dFn, false, false> = customOp({ name: 'avgPool1d', fn: avgPool1dFn, method: false, backward: 'composite', samples: [
+  { id: 'stride', inputs: [In.F(2, 3, 7)], py: 'F.avg_pool1d(a, 3, stride=2)', call: (x) => avgPool1d(x, 3, { stride: 2 }) },
+] });
+function avgPool2dFn(x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOpts = {}): Tensor {
   opts = checkSpec('F.avgPool2d', opts, { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool', divisorOverride: { number: { integer: true, min: 1 }, nullable: true } });
   return avgPoolNd('avgPool2d', 2, x, kernelSize, opts);
 }
+/** F.avg_pool2d over [N, C, H, W]. */
+export const avgPool2d: OpFn<typeof avgPool2dFn, false, false> = customOp({ name: 'avgPool2d', fn: avgPool2dFn, method: false, backward: 'composite', samples: [
+  { id: 'pad-stride', inputs: [In.F(2, 3, 6, 6)], py: 'F.avg_pool2d(a, 3, stride=2, padding=1)', call: (x) => avgPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { id: 'exclude-pad-ceil-T', inputs: [In.T(In.F(1, 2, 5, 6))], py: 'F.avg_pool2d(a, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)',
+    call: (x) => avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }) },
+] });
 
 /** [out, S] matrix averaging the adaptive windows start = floor(i S / out), end = ceil((i + 1) S / out). */
 function adaptiveMatrix(S: number, out: number, x: Tensor): Tensor {
@@ -165,8 +185,7 @@ function adaptiveMatrix(S: number, out: number, x: Tensor): Tensor {
   return fromHost(x.dtype === 'float64' ? m : Float32Array.from(m), x.dtype === 'float64' ? 'float64' : 'float32', [out, S], x.device);
 }
 
-/** F.adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; an entry of outputSize may be null (keep that size). */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+function adaptiveAvgPool2dFn(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   requireFloat('adaptiveAvgPool2d', x);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptiveAvgPool2d: expected 3-D or 4-D input, got shape ${fmt(x.shape)}`);
   const [H, W] = x.shape.slice(-2);
@@ -177,11 +196,22 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   // out = Ph @ x @ Pwᵀ over the last two dims
   return matmul(matmul(adaptiveMatrix(H, oh, x), x), transpose(adaptiveMatrix(W, ow, x), 0, 1));
 }
+/** F.adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; an entry of outputSize may be null (keep that size). */
+export const adaptiveAvgPool2d: OpFn<typeof adaptiveAvgPool2dFn, false, false> = customOp({
+  name: 'adaptiveAvgPool2d', fn: adaptiveAvgPool2dFn, method: false, backward: 'composite', samples: [
+    { id: '1x1', inputs: [In.F(2, 3, 5, 5)], py: 'F.adaptive_avg_pool2d(a, 1)', call: (a) => adaptiveAvgPool2d(a, 1) },
+    { id: 'uneven', inputs: [In.F(1, 2, 5, 7)], py: 'F.adaptive_avg_pool2d(a, (3, 2))', call: (a) => adaptiveAvgPool2d(a, [3, 2]) },
+    { id: 'T', inputs: [In.T(In.F(1, 2, 4, 6))], py: 'F.adaptive_avg_pool2d(a, (2, 2))', call: (a) => adaptiveAvgPool2d(a, [2, 2]) },
+  ],
+});
 
-/** F.adaptive_avg_pool1d over [N, C, L] or [C, L]. */
-export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+function adaptiveAvgPool1dFn(x: Tensor, outputSize: number): Tensor {
   requireFloat('adaptiveAvgPool1d', x);
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveAvgPool1d: expected 2-D or 3-D input, got shape ${fmt(x.shape)}`);
   const L = x.shape[x.ndim - 1];
   return matmul(x, transpose(adaptiveMatrix(L, outputSize, x), 0, 1));
 }
+/** F.adaptive_avg_pool1d over [N, C, L] or [C, L]. */
+export const adaptiveAvgPool1d: OpFn<typeof adaptiveAvgPool1dFn, false, false> = customOp({ name: 'adaptiveAvgPool1d', fn: adaptiveAvgPool1dFn, method: false, backward: 'composite', samples: [
+  { id: 'uneven', inputs: [In.F(2, 3, 7)], py: 'F.adaptive_avg_pool1d(a, 3)', call: (x) => adaptiveAvgPool1d(x, 3) },
+] });

@@ -1,6 +1,8 @@
 /**
  * @file Reductions over one or several dims with keepdim (sum, mean, prod, max/min with indices, amax/amin,
  * argmax/argmin, var/std with correction, logsumexp, norm, all/any), softmax/logSoftmax, cumsum, sort/topk.
+ * Every op is a registered definition (ops/registry.ts: `customOp`): its function, backward, method form and
+ * op-table samples in one place.
  */
 import { softmaxFused } from './fused.js';
 import { record } from '../autograd/node.js';
@@ -15,9 +17,14 @@ import { expand, reshape, unsqueeze, narrow, detach } from './movement.js';
 import { gather } from './indexing.js';
 import { be, computable, make } from './util.js';
 import { checkDtype, checkSpec, type Rule } from '../core/args.js';
+import { customOp, In, sample, type OpFn, type WithMethod } from './registry.js';
 const DT: Rule = (fn, k, v) => { checkDtype(fn, k, v); };
 const KEEPDIM: Record<string, Rule> = { keepdim: 'bool' };
-
+const { F, P, I, B, T, S, X, V } = In;
+/** Values with a NaN (the special-value rows of the op table). */
+const WITH_NAN = () => V([2, 3], [1, NaN, 3, 2, 5, 0], 'float32');
+const TIES = () => V([2, 3], [1, 3, 3, 2, 2, 0], 'float32');
+const NO_GRADCHECK = { gradcheck: false };
 
 export type Dims = number | readonly number[] | null | undefined;
 export interface ReduceOpts { keepdim?: boolean; dtype?: DType }
@@ -38,7 +45,7 @@ function unreduce(g: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tenso
   return expand(r, x.shape);
 }
 
-export function sum(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
+function sumFn(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
   opts = checkSpec('sum', opts, { keepdim: 'bool', dtype: DT });
   const dims = normDims('sum', dim, x.ndim);
   const keep = opts.keepdim ?? false;
@@ -46,8 +53,22 @@ export function sum(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
   const out = reduceRaw('sum', x, dims, keep, dt);
   return record(out, 'Sum', [x], (g) => [unreduce(g, x, dims, keep)]);
 }
+export const sum: OpFn<typeof sumFn, true, false> = customOp({
+  name: 'sum', fn: sumFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('all', [F(3, 4)], 'a.sum()'),
+    sample('dim', [F(2, 3, 4)], 'a.sum(1)', (a) => sum(a, 1)),
+    sample('dims-keepdim', [T(F(2, 3, 4))], 'a.sum([0, 2], keepdim=True)', (a) => sum(a, [0, 2], { keepdim: true })),
+    sample('neg-dim', [S(F(2, 3, 4))], 'a.sum(-1)', (a) => sum(a, -1)),
+    sample('int', [I(3, 4)], 'a.sum(0)', (a) => sum(a, 0)),
+    sample('bool', [B(3, 4)], 'a.sum()'),
+    sample('nan', [WITH_NAN()], 'a.sum(1)', (a) => sum(a, 1), NO_GRADCHECK),
+    sample('0dim', [F()], 'a.sum()'),
+    sample('0dim-dim0', [F()], 'a.sum(0)', (a) => sum(a, 0)),
+    sample('empty', [F(0, 3)], 'a.sum(0)', (a) => sum(a, 0)),
+  ],
+});
 
-export function mean(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
+function meanFn(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
   opts = checkSpec('mean', opts, { keepdim: 'bool', dtype: DT });
   if (!isFloating(opts.dtype ?? x.dtype)) {
     throw new ShapeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}; use x.float().mean()`);
@@ -59,8 +80,17 @@ export function mean(x: Tensor, dim?: Dims, opts: ReduceOpts = {}): Tensor {
   const out = noGrad(() => div(sum(x, dims, opts), n));
   return record(out, 'Mean', [x], (g) => [div(unreduce(g, x, dims, keep), n)]);
 }
+export const mean: OpFn<typeof meanFn, true, false> = customOp({
+  name: 'mean', fn: meanFn, backward: 'records', method: true, samples: [
+    sample('all', [F(3, 4)], 'a.mean()'),
+    sample('dims', [X(F(2, 3, 4))], 'a.mean([0, 2])', (a) => mean(a, [0, 2])),
+    sample('keepdim', [T(F(3, 4))], 'a.mean(-1, keepdim=True)', (a) => mean(a, -1, { keepdim: true })),
+    sample('0dim-keepdim', [F()], 'a.mean(-1, keepdim=True)', (a) => mean(a, -1, { keepdim: true })),
+    sample('empty', [F(0, 3)], 'a.mean(1)', (a) => mean(a, 1)),
+  ],
+});
 
-export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Tensor {
+function prodFn(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Tensor {
   opts = checkSpec('prod', opts, { keepdim: 'bool', dtype: DT });
   const dims = normDims('prod', dim ?? null, x.ndim);
   const keep = opts.keepdim ?? false;
@@ -77,6 +107,18 @@ export function prod(x: Tensor, dim?: number | null, opts: ReduceOpts = {}): Ten
     return [mul(gx, factor)];
   }, [x, out]);
 }
+export const prod: OpFn<typeof prodFn, true, false> = customOp({
+  name: 'prod', fn: prodFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('all', [P(3, 4)], 'a.prod()'),
+    sample('dim-keepdim', [F(2, 3, 4)], 'a.prod(1, keepdim=True)', (a) => prod(a, 1, { keepdim: true })),
+    sample('T', [T(F(3, 4))], 'a.prod(0)', (a) => prod(a, 0)),
+    sample('one-zero', [V([2, 3], [1.5, 0, 2, -1, 0.5, 3], 'float32')], 'a.prod(1)', (a) => prod(a, 1)),
+    sample('two-zeros', [V([2, 3], [0, 0, 2, -1, 0.5, 0], 'float32')], 'a.prod(1)', (a) => prod(a, 1), NO_GRADCHECK),
+    sample('all-one-zero', [V([2, 3], [1.5, 0.5, 2, -1, 0, 3], 'float32')], 'a.prod()'),
+    sample('int', [I(3, 4)], 'a.prod(1)', (a) => prod(a, 1)),
+    sample('empty', [F(0, 3)], 'a.prod(0)', (a) => prod(a, 0)),
+  ],
+});
 
 /**
  * amax/amin: the gradient is split evenly among tied maxima, as PyTorch. With `nanAware` (max()/min() over all
@@ -96,39 +138,93 @@ function extremum(op: 'max' | 'min', name: string, nanAware = false) {
     }, [x, out]);
   };
 }
-export const amax = extremum('max', 'amax');
-export const amin = extremum('min', 'amin');
+const amaxFn = extremum('max', 'amax');
+const aminFn = extremum('min', 'amin');
+export const amax: OpFn<typeof amaxFn, true, false> = customOp({
+  name: 'amax', fn: amaxFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('dims', [F(2, 3, 4)], 'a.amax([0, 2])', (a) => amax(a, [0, 2])),
+    sample('keepdim', [T(F(3, 4))], 'a.amax(-1, keepdim=True)', (a) => amax(a, -1, { keepdim: true })),
+    sample('ties', [TIES()], 'a.amax(1)', (a) => amax(a, 1), NO_GRADCHECK),
+    sample('nan', [WITH_NAN()], 'a.amax(1)', (a) => amax(a, 1), NO_GRADCHECK),
+  ],
+});
+export const amin: OpFn<typeof aminFn, true, false> = customOp({
+  name: 'amin', fn: aminFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('dims', [S(F(2, 3, 4))], 'a.amin([1, 2])', (a) => amin(a, [1, 2])),
+    sample('all', [F(3, 4)], 'torch.amin(a)'),
+    sample('nan', [WITH_NAN()], 'a.amin(0)', (a) => amin(a, 0), NO_GRADCHECK),
+  ],
+});
 const maxAll = extremum('max', 'max', true);
 const minAll = extremum('min', 'min', true);
 
-export function argmax(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+function argmaxFn(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('argmax', opts, KEEPDIM);
   if (dim === undefined || dim === null) return reduceRaw('argmax', reshape(x, [-1]), [0], false, 'int64');
   const d = normDim('argmax', dim, x.ndim);
   return reduceRaw('argmax', x, [d], opts.keepdim ?? false, 'int64');
 }
-export function argmin(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+function argminFn(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('argmin', opts, KEEPDIM);
   if (dim === undefined || dim === null) return reduceRaw('argmin', reshape(x, [-1]), [0], false, 'int64');
   const d = normDim('argmin', dim, x.ndim);
   return reduceRaw('argmin', x, [d], opts.keepdim ?? false, 'int64');
 }
+const INDICES = 'returns int64 indices (PyTorch: not differentiable)';
+export const argmax: OpFn<typeof argmaxFn, true, false> = customOp({
+  name: 'argmax', fn: argmaxFn, kernels: ['reduce'], nonDifferentiable: INDICES, method: true, samples: [
+    sample('all', [F(3, 4)], 'a.argmax()'),
+    sample('dim', [T(F(2, 3, 4))], 'a.argmax(1)', (a) => argmax(a, 1)),
+    sample('keepdim', [F(3, 4)], 'a.argmax(-1, keepdim=True)', (a) => argmax(a, -1, { keepdim: true })),
+    sample('ties', [TIES()], 'a.argmax(1)', (a) => argmax(a, 1)),
+    sample('nan', [WITH_NAN()], 'a.argmax(1)', (a) => argmax(a, 1)),
+  ],
+});
+export const argmin: OpFn<typeof argminFn, true, false> = customOp({
+  name: 'argmin', fn: argminFn, kernels: ['reduce'], nonDifferentiable: INDICES, method: true, samples: [
+    sample('all', [S(F(3, 4))], 'a.argmin()'),
+    sample('dim', [F(2, 3, 4)], 'a.argmin(0)', (a) => argmin(a, 0)),
+    sample('int', [I(3, 4)], 'a.argmin(1)', (a) => argmin(a, 1)),
+    sample('nan', [WITH_NAN()], 'a.argmin()'),
+  ],
+});
 
 /** max(x) over everything, or max(x, dim) -> {values, indices} (like PyTorch's named tuple). */
-export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-export function max(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+function maxFn(x: Tensor): Tensor;
+function maxFn(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+function maxFn(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
   opts = checkSpec('max', opts, KEEPDIM);
   if (dim === undefined) return maxAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmax');
 }
-export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-export function min(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
+function minFn(x: Tensor): Tensor;
+function minFn(x: Tensor, dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+function minFn(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | { values: Tensor; indices: Tensor } {
   opts = checkSpec('min', opts, KEEPDIM);
   if (dim === undefined) return minAll(x);
   return withIndices(x, dim, opts.keepdim ?? false, 'argmin');
 }
+/** max/min's method type: both overloads (`Rest` of an overloaded function would keep only the last). */
+type ExtremumMethod = { (): Tensor; (dim: number, opts?: { keepdim?: boolean }): { values: Tensor; indices: Tensor } };
+type Extremum = WithMethod<OpFn<typeof maxFn, true, false>, ExtremumMethod>;
+export const max: Extremum = customOp({
+  name: 'max', fn: maxFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('all', [F(3, 4)], 'a.max()'),
+    sample('dim', [F(2, 3, 4)], 'a.max(1)', (a) => max(a, 1)),
+    sample('dim-keepdim', [T(F(3, 4))], 'a.max(-1, keepdim=True)', (a) => max(a, -1, { keepdim: true })),
+    sample('ties', [TIES()], 'a.max()', undefined, NO_GRADCHECK),
+    sample('nan', [WITH_NAN()], 'a.max()', undefined, NO_GRADCHECK),
+    sample('nan-dim', [WITH_NAN()], 'a.max(1)', (a) => max(a, 1), NO_GRADCHECK),
+    sample('0dim-dim', [F()], 'a.max(0)', (a) => max(a, 0)),
+  ],
+}) as Extremum;
+export const min: Extremum = customOp({
+  name: 'min', fn: minFn, kernels: ['reduce'], backward: 'records', method: true, samples: [
+    sample('all', [S(F(3, 4))], 'a.min()'),
+    sample('dim', [F(2, 3, 4)], 'a.min(0)', (a) => min(a, 0)),
+    sample('dim-keepdim', [X(F(3, 4))], 'a.min(1, keepdim=True)', (a) => min(a, 1, { keepdim: true }), NO_GRADCHECK),
+  ],
+}) as Extremum;
 
 function withIndices(x: Tensor, dim: number, keepdim: boolean, op: 'argmax' | 'argmin'): { values: Tensor; indices: Tensor } {
   const d = normDim(op === 'argmax' ? 'max' : 'min', dim, x.ndim);
@@ -140,7 +236,7 @@ function withIndices(x: Tensor, dim: number, keepdim: boolean, op: 'argmax' | 'a
 
 export interface VarOpts { keepdim?: boolean; correction?: number; unbiased?: boolean }
 
-export function variance(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor {
+function varianceFn(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor {
   opts = checkSpec('var', opts, { keepdim: 'bool', correction: 'number', unbiased: 'bool' });
   const dims = normDims('var', dim, x.ndim);
   const n = numel(dims.map((d) => x.shape[d]));
@@ -149,9 +245,27 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor {
   const d = sub(x, mu);
   return div(sum(mul(d, d), dims, { keepdim: opts.keepdim }), Math.max(0, n - correction));
 }
-export function std(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor { return sqrt(variance(x, dim, opts)); }
+function stdFn(x: Tensor, dim?: Dims, opts: VarOpts = {}): Tensor { return sqrt(varianceFn(x, dim, opts)); }
+/** torch.var (the method `x.var()`); also exported as `variance` (`var` is a reserved word in JavaScript). */
+const varOp: OpFn<typeof varianceFn, true, false> = customOp({
+  name: 'var', fn: varianceFn, backward: 'composite', method: true, samples: [
+    sample('all', [F(3, 4)], 'a.var()'),
+    sample('dim', [F(2, 3, 4)], 'a.var(1)', (a) => variance(a, 1)),
+    sample('dims-correction0', [T(F(2, 3, 4))], 'torch.var(a, dim=[0, 2], correction=0, keepdim=True)', (a) => variance(a, [0, 2], { correction: 0, keepdim: true })),
+    sample('unbiased-false', [F(3, 4)], 'a.var(0, unbiased=False)', (a) => variance(a, 0, { unbiased: false })),
+  ],
+});
+export { varOp as var };
+export const variance: typeof varianceFn = varOp;
+export const std: OpFn<typeof stdFn, true, false> = customOp({
+  name: 'std', fn: stdFn, backward: 'composite', method: true, samples: [
+    sample('all', [S(F(3, 4))], 'a.std()'),
+    sample('correction2', [F(2, 3, 4)], 'torch.std(a, 1, correction=2)', (a) => std(a, 1, { correction: 2 })),
+    sample('dims-keepdim', [F(2, 3, 4)], 'torch.std(a, [0, 1], keepdim=True)', (a) => std(a, [0, 1], { keepdim: true })),
+  ],
+});
 
-export function logsumexp(x: Tensor, dim: Dims, opts: { keepdim?: boolean } = {}): Tensor {
+function logsumexpFn(x: Tensor, dim: Dims, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('logsumexp', opts, KEEPDIM);
   const dims = normDims('logsumexp', dim, x.ndim);
   const m = detach(amax(x, dims, { keepdim: true }));
@@ -159,9 +273,18 @@ export function logsumexp(x: Tensor, dim: Dims, opts: { keepdim?: boolean } = {}
   const r = add(log(sum(exp(sub(x, finiteM)), dims, { keepdim: true })), finiteM);
   return opts.keepdim ? r : reshape(r, keptShape(x.shape, dims, false));
 }
+export const logsumexp: OpFn<typeof logsumexpFn, true, false> = customOp({
+  name: 'logsumexp', fn: logsumexpFn, backward: 'composite', method: true, samples: [
+    sample('dim', [F(3, 4)], 'a.logsumexp(1)', (a) => logsumexp(a, 1)),
+    sample('dims-keepdim', [T(F(2, 3, 4))], 'torch.logsumexp(a, [0, 2], keepdim=True)', (a) => logsumexp(a, [0, 2], { keepdim: true })),
+    sample('large', [V([2, 2], [1000, 1001, -1000, -1002], 'float32')], 'a.logsumexp(1)', (a) => logsumexp(a, 1)),
+    sample('neg-inf', [V([2, 2], [-Infinity, -Infinity, 0, -Infinity], 'float32')], 'a.logsumexp(1)', (a) => logsumexp(a, 1), NO_GRADCHECK),
+    sample('pos-inf', [V([2, 2], [Infinity, 1, 0, 2], 'float32')], 'a.logsumexp(1)', (a) => logsumexp(a, 1), NO_GRADCHECK),
+  ],
+});
 
 /** p-norm over dims (p = 2 by default; 'fro' = 2; Infinity = max |x|). */
-export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor {
+function normFn(x: Tensor, p: number | 'fro' = 2, dim?: Dims, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('norm', opts, KEEPDIM);
   const pp = p === 'fro' ? 2 : p;
   if (pp === Infinity) return amax(abs(x), dim, opts);
@@ -169,39 +292,90 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, opts: { keepd
   if (pp === 2) return sqrt(sum(mul(x, x), dim, opts));
   return pow(sum(pow(abs(x), pp), dim, opts), 1 / pp);
 }
+export const norm: OpFn<typeof normFn, true, false> = customOp({
+  name: 'norm', fn: normFn, backward: 'composite', method: true, samples: [
+    sample('all', [F(3, 4)], 'a.norm()'),
+    sample('p1-dim', [F(2, 3, 4)], 'torch.norm(a, p=1, dim=1)', (a) => norm(a, 1, 1)),
+    sample('inf', [S(F(3, 4))], "torch.norm(a, p=float('inf'), dim=1)", (a) => norm(a, Infinity, 1)),
+    sample('p3-dims-keepdim', [T(F(2, 3, 4))], 'torch.norm(a, p=3, dim=[0, 2], keepdim=True)', (a) => norm(a, 3, [0, 2], { keepdim: true })),
+    sample('fro', [F(3, 4)], "torch.norm(a, p='fro')", (a) => norm(a, 'fro')),
+  ],
+});
 
-export function all(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+function allFn(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('all', opts, KEEPDIM);
   return reduceRaw('all', x, normDims('all', dim ?? null, x.ndim), opts.keepdim ?? false, 'bool');
 }
-export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+function anyFn(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
   opts = checkSpec('any', opts, KEEPDIM);
   return reduceRaw('any', x, normDims('any', dim ?? null, x.ndim), opts.keepdim ?? false, 'bool');
 }
+const BOOL = 'returns a bool tensor (PyTorch: not differentiable)';
+export const all: OpFn<typeof allFn, true, false> = customOp({
+  name: 'all', fn: allFn, kernels: ['reduce'], nonDifferentiable: BOOL, method: true, samples: [
+    sample('all', [B(3, 4)], 'a.all()'),
+    sample('dim', [B(3, 4)], 'a.all(1)', (a) => all(a, 1)),
+    sample('float-keepdim', [V([2, 3], [1, 0, 2, 1, 1, -1], 'float32')], 'a.all(1, keepdim=True)', (a) => all(a, 1, { keepdim: true })),
+  ],
+});
+export const any: OpFn<typeof anyFn, true, false> = customOp({
+  name: 'any', fn: anyFn, kernels: ['reduce'], nonDifferentiable: BOOL, method: true, samples: [
+    sample('all', [B(3, 4)], 'a.any()'),
+    sample('dim', [T(B(3, 4))], 'a.any(0)', (a) => any(a, 0)),
+    sample('int', [V([2, 3], [0, 0, 0, 0, 3, 0])], 'a.any(1)', (a) => any(a, 1)),
+  ],
+});
 
-export function softmax(x: Tensor, dim: number): Tensor {
+function softmaxFn(x: Tensor, dim: number): Tensor {
   const d = normDim('softmax', dim, x.ndim);
   const fused = softmaxFused(x, d, false); // one node on devices with the row kernel (ops/fused.ts)
   if (fused) return fused;
   const e = exp(sub(x, detach(amax(x, d, { keepdim: true }))));
   return div(e, sum(e, d, { keepdim: true }));
 }
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+function logSoftmaxFn(x: Tensor, dim: number): Tensor {
   const d = normDim('logSoftmax', dim, x.ndim);
   const fused = softmaxFused(x, d, true);
   if (fused) return fused;
   return sub(x, logsumexp(x, d, { keepdim: true }));
 }
+const NEG_INF_ROWS = () => V([2, 3], [0, -Infinity, 1, -Infinity, -Infinity, 2], 'float32');
+// composite: on a device with the row kernel, ops/fused.ts records the one node (softmaxRows / softmaxRowsBackward)
+export const softmax: OpFn<typeof softmaxFn, true, false> = customOp({
+  name: 'softmax', fn: softmaxFn, backward: 'composite', method: true, samples: [
+    sample('last', [F(3, 4)], 'torch.softmax(a, -1)', (a) => softmax(a, -1)),
+    sample('dim0-T', [T(F(2, 3, 4))], 'torch.softmax(a, 0)', (a) => softmax(a, 0)),
+    sample('large', [V([2, 2], [1000, 1001, -1000, -1002], 'float32')], 'torch.softmax(a, 1)', (a) => softmax(a, 1)),
+    sample('neg-inf', [NEG_INF_ROWS()], 'torch.softmax(a, 1)', (a) => softmax(a, 1), NO_GRADCHECK),
+    sample('0dim', [F()], 'torch.softmax(a, 0)', (a) => softmax(a, 0)),
+  ],
+});
+export const logSoftmax: OpFn<typeof logSoftmaxFn, true, false> = customOp({
+  name: 'logSoftmax', fn: logSoftmaxFn, backward: 'composite', method: true, samples: [
+    sample('last', [F(3, 4)], 'torch.log_softmax(a, -1)', (a) => logSoftmax(a, -1)),
+    sample('dim1-step', [S(F(2, 3, 4))], 'torch.log_softmax(a, 1)', (a) => logSoftmax(a, 1)),
+    sample('neg-inf', [NEG_INF_ROWS()], 'torch.log_softmax(a, 1)', (a) => logSoftmax(a, 1), NO_GRADCHECK),
+  ],
+});
 
-export function cumsum(x: Tensor, dim: number): Tensor {
+function cumsumFn(x: Tensor, dim: number): Tensor {
   computable('cumsum', x);
   const d = normDim('cumsum', dim, x.ndim);
   const out = make(be(x).cumsum(x, d, isFloating(x.dtype) ? x.dtype : 'int64'), x.shape);
   // reverse cumulative sum of g: sum(g) - cumsum(g) + g
   return record(out, 'Cumsum', [x], (g) => [add(sub(sum(g, d, { keepdim: true }), cumsum(g, d)), g)]);
 }
+export const cumsum: OpFn<typeof cumsumFn, true, false> = customOp({
+  name: 'cumsum', fn: cumsumFn, kernels: ['cumsum'], backward: 'records', method: true, samples: [
+    sample('dim1', [F(3, 4)], 'a.cumsum(1)', (a) => cumsum(a, 1)),
+    sample('dim0-step', [S(F(3, 4))], 'torch.cumsum(a, 0)', (a) => cumsum(a, 0)),
+    sample('T-3d', [T(F(2, 3, 4))], 'a.cumsum(-2)', (a) => cumsum(a, -2)),
+    sample('int', [I(3, 4)], 'a.cumsum(0)', (a) => cumsum(a, 0)),
+    sample('empty', [F(0, 3)], 'a.cumsum(0)', (a) => cumsum(a, 0)),
+  ],
+});
 
-export function sort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): { values: Tensor; indices: Tensor } {
+function sortFn(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): { values: Tensor; indices: Tensor } {
   opts = checkSpec('sort', opts, { descending: 'bool', stable: 'bool' });
   computable('sort', x);
   const d = normDim('sort', dim, x.ndim);
@@ -210,8 +384,21 @@ export function sort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): 
   const indices = make(idxS, x.shape);
   return { values: gather(x, d, indices), indices };
 }
+const STABLE_TIES = () => V([6], [2, 1, 2, 0, 1, 2], 'float32');
+// composite: the kernel gives the indices only; the values are gathered (gather's backward)
+export const sort: OpFn<typeof sortFn, true, false> = customOp({
+  name: 'sort', fn: sortFn, kernels: ['sort'], backward: 'composite', method: true, samples: [
+    sample('last', [F(3, 4)], 'torch.sort(a)'),
+    sample('desc-dim0', [T(F(3, 4))], 'torch.sort(a, 0, descending=True)', (a) => sort(a, 0, { descending: true })),
+    sample('stable-ties', [STABLE_TIES()], 'torch.sort(a, stable=True)', undefined, NO_GRADCHECK),
+    sample('nan', [WITH_NAN()], 'torch.sort(a, 1)', (a) => sort(a, 1), NO_GRADCHECK),
+    sample('nan-desc', [WITH_NAN()], 'torch.sort(a, 1, descending=True)', (a) => sort(a, 1, { descending: true }), NO_GRADCHECK),
+    sample('empty', [F(2, 0)], 'torch.sort(a, 1)', (a) => sort(a, 1)),
+    sample('stable-ties-desc', [STABLE_TIES()], 'torch.sort(a, descending=True, stable=True)', (a) => sort(a, -1, { descending: true }), NO_GRADCHECK),
+  ],
+});
 
-export function topk(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): { values: Tensor; indices: Tensor } {
+function topkFn(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): { values: Tensor; indices: Tensor } {
   opts = checkSpec('topk', opts, { largest: 'bool', sorted: 'bool' });
   const d = normDim('topk', dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d];
@@ -220,3 +407,9 @@ export function topk(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; 
   const indices = narrow(s.indices, d, 0, k);
   return { values: gather(x, d, indices), indices };
 }
+export const topk: OpFn<typeof topkFn, true, false> = customOp({
+  name: 'topk', fn: topkFn, backward: 'composite', method: true, samples: [
+    sample('k2', [F(3, 5)], 'torch.topk(a, 2)', (a) => topk(a, 2)),
+    sample('smallest-dim0', [S(F(4, 3))], 'torch.topk(a, 3, 0, largest=False)', (a) => topk(a, 3, 0, { largest: false })),
+  ],
+});

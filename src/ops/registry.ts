@@ -36,7 +36,7 @@ export interface Sample {
   inputs: SampleInput[];
   py: string;
   /** The torchlet call (default: the op applied to the inputs). */
-  call?: (...xs: Tensor[]) => Tensor;
+  call?: (...xs: Tensor[]) => Tensor | Tensor[] | { values: Tensor; indices: Tensor };
   /** The op-table name when it is not the definition's (gelu's tanh form is the table's 'geluTanh'). */
   op?: string;
   grad?: boolean;
@@ -62,9 +62,9 @@ type Rest<F> = F extends (self: never, ...rest: infer A) => infer R ? (...args: 
 
 /** The Tensor methods a module's registered ops give: `name` for `method: true`, `name_` for `inPlace: true`. */
 export type MethodsOf<Mod> = {
-  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { method: true } } ? K : never]: Rest<Mod[K]>;
+  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { method: true } } ? K : never]: MethodOf<Mod[K]>;
 } & {
-  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { inPlace: true } } ? `${K & string}_` : never]: Rest<Mod[K]>;
+  [K in keyof Mod as Mod[K] extends { readonly [FORMS]: { inPlace: true } } ? `${K & string}_` : never]: MethodOf<Mod[K]>;
 };
 
 /** A kernel an op calls: an elementwise kernel of the CPU's tables, or another `Backend` method. */
@@ -107,6 +107,31 @@ export function customOp<N extends string, F extends (self: Tensor, ...rest: nev
   return def.fn as OpFn<F, M, I>;
 }
 
+// ---------------- ops without a Tensor receiver (factories; internal ops of nn.functional and the fused kernels) ----------------
+
+/**
+ * An op whose function takes no Tensor receiver first, so it has no method form: `freeOp` for an internal op
+ * (a fused kernel's node, an F.* helper whose first argument is not a tensor), `factoryOp` for a factory
+ * (zeros, arange, randn, ...), which must say why it is not differentiable (it makes a new leaf). Registered as
+ * a 'custom' op with `method: false`; samples are optional (a factory's values are checked by its own tests).
+ */
+export function freeOp<N extends string, F extends (...args: never[]) => unknown>(
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples?: readonly Sample[] } & Differentiability<'composite' | 'records'>,
+): OpFn<F, false, false> {
+  registerOp({
+    name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,
+    method: false, inPlace: false, fn: def.fn, samples: def.samples ?? [],
+  });
+  return def.fn as OpFn<F, false, false>;
+}
+
+/** A factory: a `freeOp` that is never differentiable (`nonDifferentiable` gives the reason, e.g. 'creates a new leaf'). */
+export function factoryOp<N extends string, F extends (...args: never[]) => unknown>(
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples?: readonly Sample[]; nonDifferentiable: string },
+): OpFn<F, false, false> {
+  return freeOp(def);
+}
+
 // ---------------- sample shorthands (the op table's) ----------------
 
 type Shape = number[];
@@ -131,4 +156,20 @@ export function layouts(kind: (...shape: Shape) => SampleInput, py: string, extr
     { id: 'T', inputs: [In.T(kind(2, 3, 4))], py, ...extra },
     { id: 'step', inputs: [In.S(kind(3, 4))], py, ...extra },
   ];
+}
+
+// ---------------- explicit method types (overloaded methods: max() / max(dim)) ----------------
+
+declare const METHOD: unique symbol;
+/**
+ * An op whose Tensor method type is not `Rest<F>`: `T` is the method's type (the one case today: an overloaded
+ * function such as reduce.ts's max, where `Rest` would see only the last overload). Types only, like `OpFn`.
+ */
+export type WithMethod<F, T> = F & { readonly [METHOD]: T };
+/** The method type of a registered op: its explicit `WithMethod` type, else the op function less its receiver. */
+type MethodOf<F> = F extends { readonly [METHOD]: infer T } ? T : Rest<F>;
+
+/** One sample row in the op table's argument order: id, inputs, the PyTorch expression, the torchlet call, the rest. */
+export function sample(id: string, inputs: SampleInput[], py: string, call?: Sample['call'], extra: Partial<Sample> = {}): Sample {
+  return call ? { id, inputs, py, call, ...extra } : { id, inputs, py, ...extra };
 }

@@ -13,17 +13,13 @@ import { empty } from './creation.js';
 import { div } from './elementwise.js';
 import { exponential_ } from './inplace.js';
 import { argmax, topk } from './reduce.js';
+import { customOp, type OpFn } from './registry.js';
 
 export interface MultinomialOpts { replacement?: boolean; generator?: Generator }
 
 const FN = 'multinomial';
 
-/**
- * numSamples indices per row of `input` ([C] or [N, C] non-negative weights, not necessarily normalised), drawn
- * with probability proportional to the weights: int64 [numSamples] or [N, numSamples]. Without replacement an
- * index is drawn at most once per row. With replacement, only numSamples = 1 is implemented (the same draw).
- */
-export function multinomial(input: Tensor, numSamples: number, opts: MultinomialOpts = {}): Tensor {
+function multinomialFn(input: Tensor, numSamples: number, opts: MultinomialOpts = {}): Tensor {
   const o = checkOptions<MultinomialOpts>(FN, opts, ['replacement', 'generator']);
   if (!(input instanceof Tensor)) throw new ArgumentError(`${FN}: input must be a Tensor of weights, got ${describeValue(input)}`);
   const n = checkNumber(FN, 'numSamples', numSamples, { integer: true, min: 1 });
@@ -54,3 +50,11 @@ export function multinomial(input: Tensor, numSamples: number, opts: Multinomial
   if (n === 1) return argmax(race, -1, { keepdim: true });
   return topk(race, n, -1).indices;
 }
+/**
+ * numSamples indices per row of `input` ([C] or [N, C] non-negative weights, not necessarily normalised), drawn
+ * with probability proportional to the weights: int64 [numSamples] or [N, numSamples]. Without replacement an
+ * index is drawn at most once per row. With replacement, only numSamples = 1 is implemented (the same draw).
+ */
+export const multinomial: OpFn<typeof multinomialFn, true, false> = customOp({
+  name: 'multinomial', fn: multinomialFn, method: true, kernels: ['readSync'], nonDifferentiable: 'integer indices drawn at random', samples: [],
+});

@@ -2,9 +2,9 @@
  * @file Shared plumbing of the op layer: device checks, backend lookup, scalar wrapping, tensor construction.
  */
 import { getBackend, type Backend, type DeviceType, type Storage } from '../backend/backend.js';
-import { arrayFor, isFloating, type DType } from '../core/dtype.js';
+import { arrayFor, isFloating, resultType, type DType } from '../core/dtype.js';
 import { DeviceError, DTypeError } from '../core/errors.js';
-import { contiguousStrides } from '../core/shape.js';
+import { broadcastStrides, contiguousStrides } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export function be(t: Tensor | DeviceType): Backend {
@@ -47,4 +47,32 @@ export function scalarTensor(v: number, dtype: DType, device: DeviceType): Tenso
   const a = arrayFor(dtype, 1);
   a[0] = dtype === 'bool' ? (v ? 1 : 0) : v;
   return new Tensor(getBackend(device).fromArray(dtype, a), []);
+}
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+
+/** View t as `shape` with stride-0 broadcast dims (no autograd; kernels only). */
+export function bview(t: Tensor, shape: readonly number[]): Tensor {
+  return new Tensor(t.storage, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
+}
+
+/** A binary op's operands as tensors of one device, with PyTorch's result dtype (scalars wrapped in it). */
+export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
+  const ts = [a, b].filter((v): v is Tensor => v instanceof Tensor);
+  const scalars = [a, b].filter((v): v is Scalar => !(v instanceof Tensor)).map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  const boolScalar = [a, b].some((v) => typeof v === 'boolean');
+  computable(op, ...ts);
+  const dev = sameDevice(op, ...ts);
+  let dt = resultType(ts.map((t) => ({ dtype: t.dtype, dim: t.ndim })), boolScalar ? [] : scalars);
+  if (boolScalar && scalars.length) dt = ts[0].dtype;
+  const wrap = (v: TensorOrScalar) => (v instanceof Tensor ? v : scalarTensor(typeof v === 'boolean' ? (v ? 1 : 0) : v, dt, dev));
+  return [wrap(a), wrap(b), dt];
+}
+
+/** x * y + z rounded once, in floating dtype dt (inputs of another dtype are cast first); no autograd. */
+export function fmaRaw(x: Tensor, y: Tensor, z: Tensor, dt: DType, shape: readonly number[]): Tensor {
+  const c = (t: Tensor): Tensor => (t.dtype === dt ? t : make(be(t).contiguous(t, dt), t.shape));
+  return make(be(z).fma(bview(c(x), shape), bview(c(y), shape), bview(c(z), shape), dt), shape);
 }

@@ -5,8 +5,9 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../ops/creation.js';
+import { adamStepFused } from '../ops/fused.js';
 import {
-  addcdivInto, addcmulInto, checkNonNegative, checkOptimOptions, fusedBackend, Optimizer, OptimizerError, stepTensor, stepValue,
+  addcdivInto, addcmulInto, checkNonNegative, checkOptimOptions, Optimizer, OptimizerError, stepTensor, stepValue,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -63,25 +64,18 @@ abstract class AdamBase extends Optimizer {
     if (g.amsgrad && !(st.max_exp_avg_sq instanceof Tensor)) st.max_exp_avg_sq = zerosLike(p);
     const stepT = st.step as Tensor;
     const expAvg = st.exp_avg as Tensor, expAvgSq = st.exp_avg_sq as Tensor;
-    const fb = g.amsgrad || g.differentiable ? null : fusedBackend([p, grad, expAvg, expAvgSq]);
-    if (fb?.adamStep) {
-      // one fused pass (bit-identical to the op-by-op update below)
-      stepT.add_(1);
-      const step = stepT.item();
-      fb.adamStep(p, grad, expAvg, expAvgSq, {
-        lr, beta1, beta2, eps, weightDecay: wd, decoupled: this.decoupled, maximize: !!g.maximize,
-        stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step),
-      });
-      p.bumpVersion(); expAvg.bumpVersion(); expAvgSq.bumpVersion();
-      return;
-    }
-    let gr = g.maximize ? grad.neg() : grad;
     stepT.add_(1);
+    const step = stepT.item();
+    // one fused pass where the backend has it (bit-identical to the op-by-op update below)
+    if (!g.amsgrad && !g.differentiable && adamStepFused(p, grad, expAvg, expAvgSq, {
+      lr, beta1, beta2, eps, weightDecay: wd, decoupled: this.decoupled, maximize: !!g.maximize,
+      stepSize: lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+    })) return;
+    let gr = g.maximize ? grad.neg() : grad;
     if (this.decoupled) p.mul_(1 - lr * wd);
     else if (wd !== 0) gr = gr.add(p, { alpha: wd });
     expAvg.mul_(beta1).add_(gr, { alpha: 1 - beta1 });
     addcmulInto(expAvgSq.mul_(beta2), gr, gr, 1 - beta2);
-    const step = stepT.item();
     const bc1 = 1 - beta1 ** step;
     const bc2 = 1 - beta2 ** step;
     const stepSize = lr / bc1;

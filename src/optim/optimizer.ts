@@ -10,7 +10,6 @@ import { keepClassNames } from '../core/class-names.js';
 import { ArgumentError, checkBoolean, checkNumber, checkOptions, describeValue } from '../core/args.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
-import { getBackend, type Backend } from '../backend/backend.js';
 import { addcdiv, addcmul as addcmulOp } from '../ops/elementwise.js';
 import { assign } from '../ops/inplace.js';
 import { keep } from '../backend/memory-scope.js';
@@ -311,22 +310,6 @@ export function addcdivInto(self: Tensor, t1: Tensor, t2: Tensor, value = 1): Te
 
 export function checkNonNegative(name: string, what: string, v: number): void {
   if (!(v >= 0)) throw new OptimizerError(`Invalid ${what}: ${v}; ${name} must be >= 0`);
-}
-
-/**
- * The backend of `ts` when a fused update (Backend.sgdStep / adamStep) can take them: one device, one float dtype,
- * contiguous, equal sizes, and distinct storages. Null otherwise (the op-by-op update runs).
- */
-export function fusedBackend(ts: Tensor[]): Backend | null {
-  const t0 = ts[0];
-  if (t0.dtype !== 'float32' && t0.dtype !== 'float64') return null;
-  const n = t0.numel();
-  const storages = new Set<unknown>();
-  for (const t of ts) {
-    if (t.device !== t0.device || t.dtype !== t0.dtype || t.numel() !== n || !t.isContiguous()) return null;
-    storages.add(t.storage);
-  }
-  return storages.size === ts.length ? getBackend(t0.device) : null;
 }
 
 /** A 0-dim float32 tensor holding a step count (PyTorch keeps Adam's and Adagrad's `step` as tensor(n.)). */

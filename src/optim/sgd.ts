@@ -3,7 +3,8 @@
  * arithmetic order.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { checkNonNegative, checkOptimOptions, fusedBackend, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { sgdMomentumStepFused, sgdStepFused } from '../ops/fused.js';
+import { checkNonNegative, checkOptimOptions, Optimizer, OptimizerError, REQUIRED, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -38,26 +39,15 @@ export class SGD extends Optimizer {
 
   protected updateParam(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup): void {
     const wd = g.weightDecay as number, momentum = g.momentum as number, dampening = g.dampening as number;
-    if (wd === 0 && momentum === 0 && !g.maximize && !g.differentiable) {
-      // plain SGD: one fused pass where the backend has it (same roundings as p.add_(grad, {alpha: -lr}))
-      const fb = fusedBackend([p, grad]);
-      if (fb?.sgdStep) {
-        st.momentum_buffer = null;
-        fb.sgdStep(p, grad, g.lr);
-        p.bumpVersion();
-        return;
-      }
+    // plain SGD: one fused pass where the backend has it (same roundings as p.add_(grad, {alpha: -lr}))
+    if (wd === 0 && momentum === 0 && !g.maximize && !g.differentiable && sgdStepFused(p, grad, g.lr)) {
+      st.momentum_buffer = null;
+      return;
     }
     const prevBuf = st.momentum_buffer as Tensor | null | undefined;
-    if (wd === 0 && momentum !== 0 && !g.nesterov && !g.maximize && !g.differentiable && prevBuf) {
-      // momentum SGD after the first step: one fused pass over param, grad and buffer (same roundings as below)
-      const fb = fusedBackend([p, grad, prevBuf]);
-      if (fb?.sgdMomentumStep) {
-        fb.sgdMomentumStep(p, grad, prevBuf, g.lr, momentum, dampening);
-        prevBuf.bumpVersion(); p.bumpVersion();
-        return;
-      }
-    }
+    // momentum SGD after the first step: one fused pass over param, grad and buffer (same roundings as below)
+    if (wd === 0 && momentum !== 0 && !g.nesterov && !g.maximize && !g.differentiable && prevBuf
+      && sgdMomentumStepFused(p, grad, prevBuf, g.lr, momentum, dampening)) return;
     let d = g.maximize ? grad.neg() : grad;
     if (wd !== 0) d = d.add(p, { alpha: wd });
     if (momentum !== 0) {

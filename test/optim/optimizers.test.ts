@@ -102,6 +102,12 @@ for (const dev of await testDevices()) {
           const got = await flatParams(p0, p1);
           worst = Math.max(worst, closeness(got, cfg.trajectory[s], ATOL, RTOL));
           assertClose(got, cfg.trajectory[s], ATOL, RTOL, `${cfg.name} step ${s + 1}`);
+          if (dev.name === 'cpu') {
+            // add with alpha and addcmul round once as PyTorch's CPU kernels (fused multiply-add): bit for bit
+            const want = cfg.trajectory[s] as number[];
+            const off = got.filter((v, i) => v !== Math.fround(want[i])).length;
+            assert.equal(off, 0, `${cfg.name} step ${s + 1}: ${off} of ${got.length} values are not PyTorch's float32 bits`);
+          }
         }
         assert.equal(opt.paramGroups[0].params[0], p0Ref, 'parameters keep their identity');
         assert.deepEqual(await valuesOf(p2), p2Before, 'frozen parameter untouched');

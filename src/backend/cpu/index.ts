@@ -8,6 +8,7 @@ import { keepFloat32 } from '../../core/f32-pool.js';
 import { DTypeError } from '../../core/errors.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
+import { fma } from './fma.js';
 import { reduce, cumsum, sort } from './reduce.js';
 import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
 import { im2col, col2im, maxPool, maxPoolBackward } from './conv.js';
@@ -64,7 +65,7 @@ export const cpuBackend: Backend = {
   // The array leaves the library here (user code may keep views of its buffer): never recycle it (core/f32-pool.ts).
   readSync: (s) => { const d = dataOf(s); keepFloat32(d); return d; },
   read: (s) => new Promise((resolve) => { const d = dataOf(s); keepFloat32(d); resolve(d); }), // a throw in dataOf rejects, as an async function would
-  contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
+  contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
 };

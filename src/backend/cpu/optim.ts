@@ -1,13 +1,14 @@
 /**
  * @file Fused optimizer updates for the CPU (Backend.sgdStep / adamStep): one pass over the parameter and its
  * state instead of a dozen elementwise ops with a fresh array each. Every intermediate is rounded to the storage
- * dtype exactly where the op-by-op update (optim/sgd.ts, optim/adam.ts) stores a tensor, and scalars are rounded
- * as the op layer wraps them (a float32 scalar tensor), so results are bit-identical to the unfused path.
+ * dtype exactly where the op-by-op update (optim/sgd.ts, optim/adam.ts) stores a tensor, scalars are rounded
+ * as the op layer wraps them (a float32 scalar tensor), and `add(x, y, { alpha })` / `addcmul` are one fused
+ * multiply-add (cpu/fma.ts, as PyTorch), so results are bit-identical to the unfused path.
  */
 import type { AdamStepArgs, View } from '../backend.js';
 import { dataOf } from './storage.js';
+import { fma32, fma64 } from './fma.js';
 
-const id = (x: number) => x;
 
 function arrays(...vs: View[]): (Float32Array | Float64Array)[] {
   return vs.map((v) => dataOf(v.storage) as Float32Array | Float64Array);
@@ -20,10 +21,10 @@ export function sgdStep(param: View, grad: View, lr: number): void {
   if (P instanceof Float32Array) {
     const nlr = Math.fround(-lr);
     const G32 = G as Float32Array;
-    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + Math.fround(G32[go + i] * nlr);
+    for (let i = 0; i < n; i++) P[po + i] = fma32(G32[go + i], nlr, P[po + i]);
   } else {
     const nlr = -lr;
-    for (let i = 0; i < n; i++) P[po + i] = P[po + i] + G[go + i] * nlr;
+    for (let i = 0; i < n; i++) P[po + i] = fma64(G[go + i], nlr, P[po + i]);
   }
 }
 
@@ -33,31 +34,24 @@ export function sgdMomentumStep(param: View, grad: View, buf: View, lr: number, 
   const n = param.shape.reduce((a, b) => a * b, 1);
   const po = param.offset, go = grad.offset, bo = buf.offset;
   const c = 1 - dampening;
-  // Two loops (float32 with Math.fround, float64 without) so that each stays monomorphic: rounding through a
-  // function variable cost 12 ns per element in Node and 60 in Chromium (not inlined there).
+  // Two loops (float32 with Math.fround and fma32, float64 with fma64) so that each stays monomorphic: rounding
+  // through a function variable cost 12 ns per element in Node and 60 in Chromium (not inlined there).
   if (P instanceof Float32Array) {
     const P32 = P, G32 = G as Float32Array, B32 = B as Float32Array, R = Math.fround;
     const m = R(momentum), cr = R(c), nlr = R(-lr);
-    if (c === 1) {
-      for (let i = 0; i < n; i++) {
-        const b = R(R(B32[bo + i] * m) + G32[go + i]);
-        B32[bo + i] = b;
-        P32[po + i] = P32[po + i] + R(b * nlr);
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const b = R(R(B32[bo + i] * m) + R(G32[go + i] * cr));
-        B32[bo + i] = b;
-        P32[po + i] = P32[po + i] + R(b * nlr);
-      }
+    for (let i = 0; i < n; i++) {
+      const bm = R(B32[bo + i] * m);
+      const b = c === 1 ? R(bm + G32[go + i]) : fma32(G32[go + i], cr, bm);
+      B32[bo + i] = b;
+      P32[po + i] = fma32(b, nlr, P32[po + i]);
     }
   } else {
     const nlr = -lr;
     for (let i = 0; i < n; i++) {
-      const g = c === 1 ? G[go + i] : G[go + i] * c;
-      const b = B[bo + i] * momentum + g;
+      const bm = B[bo + i] * momentum;
+      const b = c === 1 ? bm + G[go + i] : fma64(G[go + i], c, bm);
       B[bo + i] = b;
-      P[po + i] = P[po + i] + b * nlr;
+      P[po + i] = fma64(b, nlr, P[po + i]);
     }
   }
 }
@@ -82,9 +76,9 @@ function adamKernel32(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
     let g = G[go + i];
     if (a.maximize) g = -g;
     if (a.decoupled) p = R(p * decay);
-    else if (l2) g = R(g + R(p * wd));
-    const m = R(R(M[mo + i] * b1) + R(g * c1));
-    const v = R(R(V[vo + i] * b2) + R(R(g * c2) * g));
+    else if (l2) g = fma32(p, wd, g);
+    const m = fma32(g, c1, R(M[mo + i] * b1));
+    const v = fma32(R(g * c2), g, R(V[vo + i] * b2));
     const d = R(R(R(Math.sqrt(v)) / bc2) + eps);
     M[mo + i] = m; V[vo + i] = v;
     P[po + i] = p + R(R(m * nss) / d);
@@ -93,7 +87,6 @@ function adamKernel32(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
 
 function adamKernel64(param: View, grad: View, expAvg: View, expAvgSq: View, a: AdamStepArgs): void {
   const [P, G, M, V] = arrays(param, grad, expAvg, expAvgSq) as Float64Array[];
-  const R = id;
   const n = param.shape.reduce((x, y) => x * y, 1);
   const po = param.offset, go = grad.offset, mo = expAvg.offset, vo = expAvgSq.offset;
   const decay = 1 - a.lr * a.weightDecay, wd = a.weightDecay;
@@ -105,9 +98,9 @@ function adamKernel64(param: View, grad: View, expAvg: View, expAvgSq: View, a: 
     let g = G[go + i];
     if (a.maximize) g = -g;
     if (a.decoupled) p = p * decay;
-    else if (l2) g = g + p * wd;
-    const m = M[mo + i] * b1 + g * c1;
-    const v = V[vo + i] * b2 + R(g * c2) * g;
+    else if (l2) g = fma64(p, wd, g);
+    const m = fma64(g, c1, M[mo + i] * b1);
+    const v = fma64(g * c2, g, V[vo + i] * b2);
     const d = Math.sqrt(v) / bc2 + eps;
     M[mo + i] = m; V[vo + i] = v;
     P[po + i] = p + (m * nss) / d;

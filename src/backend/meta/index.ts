@@ -38,6 +38,7 @@ export const metaBackend: Backend = {
   unary: (_op, x, outDtype) => meta(outDtype, numelOf(x)),
   binary: (_op, a, _b, outDtype) => meta(outDtype, numelOf(a)),
   where: (cond, _a, _b, outDtype) => meta(outDtype, numelOf(cond)),
+  fma: (x, _y, _z, outDtype) => meta(outDtype, numelOf(x)),
   reduce: (_op, x, dims, outDtype) => meta(outDtype, prod(x.shape.filter((_, i) => !dims.includes(i)))),
   matmul: (a, b, outDtype) => meta(outDtype, a.shape[0] * a.shape[1] * b.shape[2]),
   cumsum: (x, _dim, outDtype) => meta(outDtype, numelOf(x)),

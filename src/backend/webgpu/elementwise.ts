@@ -349,3 +349,10 @@ export function where(cond: View, a: View, b: View, outDtype: DType): WebGPUStor
   runMap({ name: 'where', inputs: [cond, a, b], inCt: [cct, ct, ct], ct, expr: `select(x2, x1, x0 != ${zero})`, out: o });
   return s;
 }
+
+/** x * y + z with WGSL's fma (fused where the GPU fuses it; the WGSL spec allows either rounding). */
+export function fma(x: View, y: View, z: View, outDtype: DType): WebGPUStorage {
+  const [s, o] = newOut(outDtype, x.shape);
+  runMap({ name: 'fma', inputs: [x, y, z], inCt: ['f32', 'f32', 'f32'], ct: 'f32', expr: 'fma(x0, x1, x2)', out: o });
+  return s;
+}

@@ -8,7 +8,7 @@ import { DTypeError } from '../../core/errors.js';
 import { clearBuffer, download, upload } from './device.js';
 import { checkDtype, fromWords, toWords } from './dtypes.js';
 import { WebGPUStorage, gpuStorage } from './storage.js';
-import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
+import { contiguous, copyInto, fill, unary, binary, where, fma } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { reduce, cumsum, sort } from './reduce.js';
 import { gather, scatter, indexSelect, indexAdd, triangle } from './indexing.js';
@@ -35,7 +35,7 @@ export const webgpuBackend: Backend = {
     const buf = await download(s.buffer, s.size * 4);
     return fromWords(s.dtype, buf, s.size);
   },
-  contiguous, copyInto, fill, unary, binary, where, reduce, matmul, cumsum, sort,
+  contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
 };
 
