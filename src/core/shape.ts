@@ -98,3 +98,28 @@ export function inferShape(op: string, target: readonly number[], n: number, fro
   } else if (known !== n) throw new ShapeError(`${op}: shape ${fmt(target)} is invalid for input of size ${n} (shape ${fmt(from)})`);
   return out;
 }
+
+/** Strides for viewing (shape, strides) as `target` without copying, or null (PyTorch's computeStride). */
+export function viewStrides(shape: readonly number[], strides: readonly number[], target: readonly number[]): number[] | null {
+  if (isContiguous(shape, strides)) return contiguousStrides(target);
+  const n = numel(shape);
+  if (n === 0) return contiguousStrides(target);
+  const out = new Array<number>(target.length);
+  let viewD = target.length - 1;
+  let chunkBase = strides[strides.length - 1];
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d];
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= target[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) { chunkBase = strides[d - 1]; tensorNumel = 1; viewNumel = 1; }
+    }
+  }
+  if (viewD !== -1) return null;
+  return out;
+}

@@ -1,5 +1,6 @@
 /**
- * @file Index ops: gather, scatter/scatterAdd, indexSelect, tril/triu, oneHot. Index tensors are int64.
+ * @file Index ops: gather, scatter/scatterAdd, indexSelect, tril/triu, oneHot. Index tensors are int64. Each op is
+ * one registered definition (ops/registry.ts) with its op-table samples.
  */
 import { record } from '../autograd/node.js';
 import { isFloating } from '../core/dtype.js';
@@ -12,6 +13,10 @@ import { readsSync } from '../backend/backend.js';
 import { expand, toDtype, unsqueeze } from './movement.js';
 import { arange } from './creation.js';
 import { eq } from './elementwise.js';
+import { customOp, In, type OpFn } from './registry.js';
+
+type Op<F, M extends boolean = true> = OpFn<F, M, false>;
+const { F, S, T, V } = In;
 
 function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int64' && index.dtype !== 'int32') {
@@ -28,7 +33,7 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor): voi
   });
 }
 
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+function gatherFn(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexTensor('gather', index);
   sameDevice('gather', x, index);
   const d = normDim('gather', dim, Math.max(1, x.ndim));
@@ -36,8 +41,14 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = make(be(x).gather(x, d, index), index.shape);
   return record(out, 'Gather', [x], (g) => [scatterAdd(make(be(g).alloc(g.dtype, x.numel()), x.shape), d, index, g)], [index]);
 }
+export const gather: Op<typeof gatherFn> = customOp({
+  name: 'gather', fn: gatherFn, kernels: ['gather', 'alloc'], method: true, backward: 'records', samples: [
+    { id: 'dim1', inputs: [F(3, 4), V([3, 2], [0, 3, 1, 1, 2, 0])], py: 'a.gather(1, b)', call: (a, i) => gather(a, 1, i) },
+    { id: 'dim0-T', inputs: [T(F(3, 4)), V([2, 4], [2, 0, 1, 2, 0, 0, 2, 1])], py: 'torch.gather(a, 0, b)', call: (a, i) => gather(a, 0, i) },
+  ],
+});
 
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+function scatterFn(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
   checkIndexTensor('scatter', index);
   const d = normDim('scatter', dim, x.ndim);
   const s = src instanceof Tensor ? src : expand(scalarTensor(src, x.dtype, x.device), index.shape);
@@ -49,8 +60,14 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
     src instanceof Tensor ? gather(g, d, index) : null,
   ], [index]);
 }
+export const scatter: Op<typeof scatterFn> = customOp({
+  name: 'scatter', fn: scatterFn, kernels: ['scatter'], method: true, backward: 'records', samples: [
+    { id: 'src', inputs: [F(3, 4), V([3, 2], [0, 3, 1, 2, 2, 0]), F(3, 2)], py: 'a.scatter(1, b, c)', call: (a, i, s) => scatter(a, 1, i, s) },
+    { id: 'value', inputs: [T(F(3, 4)), V([1, 4], [2, 0, 1, 2])], py: 'torch.scatter(a, 0, b, 7.5)', call: (a, i) => scatter(a, 0, i, 7.5) },
+  ],
+});
 
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+function scatterAddFn(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   checkIndexTensor('scatterAdd', index);
   sameDevice('scatterAdd', x, index, src);
   const d = normDim('scatterAdd', dim, x.ndim);
@@ -58,8 +75,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const out = make(be(x).scatter(x, d, index, src, 'add'), x.shape);
   return record(out, 'ScatterAdd', [x, src], (g) => [g, gather(g, d, index)], [index]);
 }
+export const scatterAdd: Op<typeof scatterAddFn> = customOp({
+  name: 'scatterAdd', fn: scatterAddFn, kernels: ['scatter'], method: true, backward: 'records', samples: [
+    { id: 'dup', inputs: [F(3, 4), V([3, 3], [0, 0, 3, 1, 1, 1, 2, 0, 2]), F(3, 3)], py: 'a.scatter_add(1, b, c)', call: (a, i, s) => scatterAdd(a, 1, i, s) },
+    { id: 'dim0-step', inputs: [S(F(3, 4)), V([2, 4], [2, 0, 1, 2, 2, 2, 1, 0]), T(F(2, 4))], py: 'torch.scatter_add(a, 0, b, c)', call: (a, i, s) => scatterAdd(a, 0, i, s) },
+  ],
+});
 
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+function indexSelectFn(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexTensor('indexSelect', index);
   sameDevice('indexSelect', x, index);
   if (index.ndim > 1) throw new IndexError(`indexSelect: index must be 0- or 1-dimensional, got shape ${fmt(index.shape)}`);
@@ -68,6 +91,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = make(be(x).indexSelect(x, d, index), shape);
   return record(out, 'IndexSelect', [x], (g) => [make(be(g).indexAdd(x.shape, g.dtype, d, index, g), x.shape)], [index]);
 }
+export const indexSelect: Op<typeof indexSelectFn> = customOp({
+  name: 'indexSelect', fn: indexSelectFn, kernels: ['indexSelect', 'indexAdd'], method: true, backward: 'records', samples: [
+    { id: 'dim0', inputs: [F(3, 4), V([3], [2, 0, 2])], py: 'a.index_select(0, b)', call: (a, i) => indexSelect(a, 0, i) },
+    { id: 'dim1-T', inputs: [T(F(2, 3, 4)), V([2], [3, 1])], py: 'torch.index_select(a, -1, b)', call: (a, i) => indexSelect(a, -1, i) },
+  ],
+});
 
 function triangle(name: string, upper: boolean) {
   return (x: Tensor, diagonal = 0): Tensor => {
@@ -76,11 +105,22 @@ function triangle(name: string, upper: boolean) {
     return record(out, name[0].toUpperCase() + name.slice(1), [x], (g) => [make(be(g).triangle(g, diagonal, upper), g.shape)]);
   };
 }
-export const tril = triangle('tril', false);
-export const triu = triangle('triu', true);
+type Triangle = Op<(x: Tensor, diagonal?: number) => Tensor>;
+export const tril: Triangle = customOp({
+  name: 'tril', fn: triangle('tril', false), kernels: ['triangle'], method: true, backward: 'records', samples: [
+    { id: 'k0', inputs: [F(3, 4)], py: 'a.tril()' },
+    { id: 'k-1-batched', inputs: [T(F(2, 3, 4))], py: 'torch.tril(a, -1)', call: (a) => tril(a, -1) },
+  ],
+});
+export const triu: Triangle = customOp({
+  name: 'triu', fn: triangle('triu', true), kernels: ['triangle'], method: true, backward: 'records', samples: [
+    { id: 'k0', inputs: [F(4, 3)], py: 'a.triu()' },
+    { id: 'k1-step', inputs: [S(F(2, 3, 3))], py: 'torch.triu(a, 1)', call: (a) => triu(a, 1) },
+  ],
+});
 
 /** One-hot encoding of int64 class indices: shape [..., numClasses], dtype int64 (as PyTorch). */
-export function oneHot(index: Tensor, numClasses = -1): Tensor {
+function oneHotFn(index: Tensor, numClasses = -1): Tensor {
   if (isFloating(index.dtype) || index.dtype === 'bool') throw new DTypeError(`oneHot: expected an integer tensor of class indices (int64), got ${index.dtype}; ${INT64_HINT}`);
   if (!readsSync(index.device)) {
     // a device whose reads are asynchronous (webgpu): compare with 0..n-1 there; nothing is read back, so
@@ -104,3 +144,10 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   for (let i = 0; i < vals.length; i++) flat[i * n + vals[i]] = 1;
   return make(be(index).fromArray('int64', flat), [...index.shape, n]);
 }
+export const oneHot: Op<typeof oneHotFn, false> = customOp({
+  name: 'oneHot', fn: oneHotFn, kernels: ['fromArray'], method: false, nonDifferentiable: 'an integer result', samples: [
+    { id: '1d', inputs: [V([4], [0, 2, 1, 4])], py: 'torch.nn.functional.one_hot(a, 5)', call: (a) => oneHot(a, 5) },
+    { id: '2d-infer', inputs: [V([2, 2], [0, 2, 1, 1])], py: 'torch.nn.functional.one_hot(a)',
+      webgpu: { skip: 'oneHot without numClasses reads the largest index synchronously; on webgpu numClasses must be given (DeviceError)' } },
+  ],
+});

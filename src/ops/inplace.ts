@@ -1,7 +1,8 @@
 /**
  * @file In-place ops (trailing underscore): compute out of place, write into the receiver's storage, bump its
  * version counter, and rebase its grad_fn. Guarded as PyTorch guards them: a leaf that requires grad may only
- * be modified inside noGrad.
+ * be modified inside noGrad. The in-place ops here (fill_, copy_, the random fills) are registered definitions
+ * (ops/registry.ts) named with their underscore; the `name_` forms of out-of-place ops are built on `assign`.
  */
 import { callArgs, checkNumber } from '../core/args.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
@@ -12,6 +13,12 @@ import { Tensor } from '../tensor/tensor.js';
 import * as rng from '../random/index.js';
 import { expand, toDtype } from './movement.js';
 import { be, make } from './util.js';
+import { customOp, type Kernel, type OpFn } from './registry.js';
+
+type Method<F> = OpFn<F, true, false>;
+const RANDOM = 'random values: no gradient';
+/** The random fills draw on the host and copy in. */
+const FILL: readonly Kernel[] = ['fromArray', 'copyInto'];
 
 export function checkInplace(self: Tensor, op: string): void {
   if (!isGradEnabled()) return;
@@ -42,16 +49,22 @@ export function assign(self: Tensor, op: string, result: Tensor): Tensor {
   return self;
 }
 
-export function fill_(self: Tensor, value: number | boolean): Tensor {
-  checkInplace(self, 'fill_');
-  be(self).fill(self, +value);
-  self.bumpVersion();
-  return self;
-}
-export function zero_(self: Tensor): Tensor { checkInplace(self, 'zero_'); return fill_(self, 0); }
+export const fill_: Method<(self: Tensor, value: number | boolean) => Tensor> = customOp({
+  name: 'fill_', kernels: ['fill'], method: true, nonDifferentiable: 'writes a constant (the graph is not rebased)', samples: [],
+  fn: (self: Tensor, value: number | boolean): Tensor => {
+    checkInplace(self, 'fill_');
+    be(self).fill(self, +value);
+    self.bumpVersion();
+    return self;
+  },
+});
+export const zero_: Method<(self: Tensor) => Tensor> = customOp({
+  name: 'zero_', kernels: ['fill'], method: true, nonDifferentiable: 'writes zeros (the graph is not rebased)', samples: [],
+  fn: (self: Tensor): Tensor => { checkInplace(self, 'zero_'); return fill_(self, 0); },
+});
 
 /** Copy src (broadcast, cast) into self; differentiable with respect to src. */
-export function copy_(self: Tensor, src: Tensor): Tensor {
+function copyFn(self: Tensor, src: Tensor): Tensor {
   if (src.device !== self.device) {
     const raw = be(src).readSync(be(src).contiguous(src, src.dtype));
     if (raw === null) throw new AutogradError(`copy_: reading from ${src.device} is asynchronous; use await src.toAsync('${self.device}') first`);
@@ -59,6 +72,9 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   }
   return assign(self, 'copy_', src);
 }
+export const copy_: Method<typeof copyFn> = customOp({
+  name: 'copy_', fn: copyFn, kernels: ['copyInto', 'readSync', 'contiguous', 'fromArray'], method: true, backward: 'composite', samples: [],
+});
 
 type RandomFill = (g: rng.Generator, a: Float32Array | Float64Array) => void;
 
@@ -73,34 +89,48 @@ function randomFill(self: Tensor, op: string, fill: RandomFill, generator?: rng.
 }
 
 export interface GenOpt { generator?: rng.Generator }
+export type UniformOpts = GenOpt & { from?: number; to?: number };
+export type NormalOpts = GenOpt & { mean?: number; std?: number };
 
 /** Positional numbers and/or trailing keyword options (`t.normal_(0, 0.02)`, `t.normal_({ std: 0.02 })`), checked. */
-function fillArgs(op: string, args: unknown[], names: string[]): Record<string, number> & GenOpt {
+function fillArgs(op: string, args: readonly unknown[], names: string[]): Record<string, number> & GenOpt {
   const o = callArgs(op, args, names, ['generator']);
   for (const [k, v] of Object.entries(o)) if (k !== 'generator') checkNumber(op, k, v, { infinite: true });
   return o as Record<string, number> & GenOpt;
 }
 
-export function uniform_(self: Tensor, ...args: unknown[]): Tensor {
-  const o = fillArgs('uniform_', args, ['from', 'to']);
-  const from = o.from ?? 0, to = o.to ?? 1;
-  return randomFill(self, 'uniform_', (g, a) => rng.uniform_(g, a, from, to), o.generator);
-}
-export function normal_(self: Tensor, ...args: unknown[]): Tensor {
-  const o = fillArgs('normal_', args, ['mean', 'std']);
-  const mean = o.mean ?? 0, std = o.std ?? 1;
-  return randomFill(self, 'normal_', (g, a) => rng.normal_(g, a, mean, std), o.generator);
-}
-export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
-  const o = fillArgs('exponential_', args, ['lambd']);
-  return randomFill(self, 'exponential_', (g, a) => rng.exponential_(g, a, o.lambd ?? 1), o.generator);
-}
-export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
-  const o = fillArgs('bernoulli_', args, ['p']);
-  return randomFill(self, 'bernoulli_', (g, a) => rng.bernoulliScalar_(g, a, o.p ?? 0.5), o.generator);
-}
+export const uniform_: Method<(self: Tensor, from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts) => Tensor> = customOp({
+  name: 'uniform_', kernels: FILL, method: true, nonDifferentiable: RANDOM, samples: [],
+  fn: (self: Tensor, ...args: [from?: number | UniformOpts, to?: number | UniformOpts, opts?: UniformOpts]): Tensor => {
+    const o = fillArgs('uniform_', args, ['from', 'to']);
+    const from = o.from ?? 0, to = o.to ?? 1;
+    return randomFill(self, 'uniform_', (g, a) => rng.uniform_(g, a, from, to), o.generator);
+  },
+});
+export const normal_: Method<(self: Tensor, mean?: number | NormalOpts, std?: number | NormalOpts, opts?: NormalOpts) => Tensor> = customOp({
+  name: 'normal_', kernels: FILL, method: true, nonDifferentiable: RANDOM, samples: [],
+  fn: (self: Tensor, ...args: [mean?: number | NormalOpts, std?: number | NormalOpts, opts?: NormalOpts]): Tensor => {
+    const o = fillArgs('normal_', args, ['mean', 'std']);
+    const mean = o.mean ?? 0, std = o.std ?? 1;
+    return randomFill(self, 'normal_', (g, a) => rng.normal_(g, a, mean, std), o.generator);
+  },
+});
+export const exponential_: Method<(self: Tensor, lambd?: number | (GenOpt & { lambd?: number }), opts?: GenOpt) => Tensor> = customOp({
+  name: 'exponential_', kernels: FILL, method: true, nonDifferentiable: RANDOM, samples: [],
+  fn: (self: Tensor, ...args: [lambd?: number | (GenOpt & { lambd?: number }), opts?: GenOpt]): Tensor => {
+    const o = fillArgs('exponential_', args, ['lambd']);
+    return randomFill(self, 'exponential_', (g, a) => rng.exponential_(g, a, o.lambd ?? 1), o.generator);
+  },
+});
+export const bernoulli_: Method<(self: Tensor, p?: number | (GenOpt & { p?: number }), opts?: GenOpt) => Tensor> = customOp({
+  name: 'bernoulli_', kernels: FILL, method: true, nonDifferentiable: RANDOM, samples: [],
+  fn: (self: Tensor, ...args: [p?: number | (GenOpt & { p?: number }), opts?: GenOpt]): Tensor => {
+    const o = fillArgs('bernoulli_', args, ['p']);
+    return randomFill(self, 'bernoulli_', (g, a) => rng.bernoulliScalar_(g, a, o.p ?? 0.5), o.generator);
+  },
+});
 /** Integers in [from, to) (PyTorch's random_(from, to)), written in the tensor's dtype. */
-export function random_(self: Tensor, from: number, to: number, opts: GenOpt = {}): Tensor {
+function randomFn(self: Tensor, from: number, to: number, opts: GenOpt = {}): Tensor {
   checkInplace(self, 'random_');
   const a = arrayFor(self.dtype === 'int32' ? 'int32' : 'float64', self.numel()) as Float64Array | Int32Array;
   if (self.device !== 'meta') rng.randint_(opts.generator ?? rng.defaultGenerator, a, from, to, self.dtype === 'int32' ? 'int32' : self.dtype === 'float32' ? 'float32' : 'int64');
@@ -108,3 +138,4 @@ export function random_(self: Tensor, from: number, to: number, opts: GenOpt = {
   self.bumpVersion();
   return self;
 }
+export const random_: Method<typeof randomFn> = customOp({ name: 'random_', fn: randomFn, kernels: FILL, method: true, nonDifferentiable: RANDOM, samples: [] });

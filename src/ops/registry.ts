@@ -95,7 +95,7 @@ export function registerOp(info: OpInfo): void {
 /**
  * An op written in its own body: composite (`backward: 'composite'`: the gradient flows through the ops it calls,
  * no kernel of its own) or calling kernels and recording its backward itself (`backward: 'records'`, `kernels`
- * listed). The method forms pass the receiver first and forward up to four arguments.
+ * listed). The method forms pass the receiver first, then the call's own arguments.
  */
 export function customOp<N extends string, F extends (self: Tensor, ...rest: never[]) => unknown, M extends boolean, I extends boolean = false>(
   def: { name: N; fn: F; kernels?: readonly Kernel[]; samples: readonly Sample[] } & Forms<M, I> & Differentiability<'composite' | 'records'>,
@@ -172,4 +172,44 @@ type MethodOf<F> = F extends { readonly [METHOD]: infer T } ? T : Rest<F>;
 /** One sample row in the op table's argument order: id, inputs, the PyTorch expression, the torchlet call, the rest. */
 export function sample(id: string, inputs: SampleInput[], py: string, call?: Sample['call'], extra: Partial<Sample> = {}): Sample {
   return call ? { id, inputs, py, call, ...extra } : { id, inputs, py, ...extra };
+}
+
+// ---------------- ops without a tensor receiver, and method forms of their own (movement/indexing families) ----------------
+
+/** An op whose first argument is not a tensor (cat and stack take a list): a function only, no method forms. */
+export function functionOp<N extends string, F extends Fn>(
+  def: { name: N; fn: F; kernels?: readonly Kernel[]; samples: readonly Sample[] } & Differentiability<'composite' | 'records'>,
+): OpFn<F, false, false> {
+  registerOp({
+    name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,
+    method: false, inPlace: false, fn: def.fn, samples: def.samples,
+  });
+  return def.fn as OpFn<F, false, false>;
+}
+
+declare const OWN: unique symbol;
+/** An op function whose Tensor method has its own body and type (`methodForm`, the receiver first). */
+export type OpFnOwnMethod<F, MF> = OpFn<F, false, false> & { readonly [OWN]: MF };
+
+/** The Tensor methods of a module's `ownMethodOp` definitions: `name`, typed as its method form without the receiver. */
+export type OwnMethodsOf<Mod> = {
+  [K in keyof Mod as Mod[K] extends { readonly [OWN]: unknown } ? K : never]: Mod[K] extends { readonly [OWN]: infer MF } ? Rest<MF> : never;
+};
+
+/** The method bodies of the `ownMethodOp` definitions, by op name (methods.ts installs them as `x.name(...)`). */
+export const METHOD_FORMS = new Map<string, Fn>();
+
+/**
+ * An op whose method form is not `fn(x, ...rest)`: `x.view(2, 3)` is `view(x, [2, 3])` (PyTorch's variadic
+ * sizes), `x.where(cond, y)` is `where(cond, x, y)`. `methodForm(self, ...args)` is the method's body and type.
+ */
+export function ownMethodOp<N extends string, F extends Fn, MF extends (self: Tensor, ...rest: never[]) => unknown>(
+  def: { name: N; fn: F; methodForm: MF; kernels?: readonly Kernel[]; samples: readonly Sample[] } & Differentiability<'composite' | 'records'>,
+): OpFnOwnMethod<F, MF> {
+  registerOp({
+    name: def.name, family: 'custom', kernels: def.kernels ?? [], nonDifferentiable: def.nonDifferentiable ?? null,
+    method: true, inPlace: false, fn: def.fn, samples: def.samples,
+  });
+  METHOD_FORMS.set(def.name, def.methodForm);
+  return def.fn as OpFnOwnMethod<F, MF>;
 }

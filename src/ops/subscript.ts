@@ -7,6 +7,8 @@
  * view; the advanced indices (integer tensors/arrays, and bool masks expanded to their nonzero positions)
  * broadcast together to a shape B. When they are adjacent, B replaces their dims in place; when a slice, new
  * axis or ellipsis separates them, B goes first. A 0-dim integer tensor acts as an integer (as in PyTorch).
+ * Each is a registered definition (ops/registry.ts); their op-table rows are slice's (movement.ts) and
+ * test/tensor's indexing suites.
  */
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { ArgumentError, checkOptions, describeValue } from '../core/args.js';
@@ -21,6 +23,9 @@ import { clone, contiguous, expand, reshape, select, slice, squeeze, toDevice, t
 import { parseIndex, type IndexItem, type Parsed } from './index-spec.js';
 import { be, make, scalarTensor } from './util.js';
 import { readsSync } from '../backend/backend.js';
+import { customOp, type OpFn } from './registry.js';
+
+type Method<F> = OpFn<F, true, false>;
 
 export type { IndexItem, IndexSpec, IndexArray } from './index-spec.js';
 
@@ -145,9 +150,10 @@ function applyIndex(fn: string, x: Tensor, parsed: Parsed[]): Tensor {
  * slice (views), null adds an axis, '...' fills the rest; integer tensors/arrays and bool masks are advanced
  * indices (a copy). Differentiable.
  */
-export function index(x: Tensor, ...items: IndexItem[]): Tensor {
-  return applyIndex('index', x, parseIndex('index', items, x.ndim));
-}
+export const index: Method<(x: Tensor, ...items: IndexItem[]) => Tensor> = customOp({
+  name: 'index', method: true, backward: 'composite', samples: [],
+  fn: (x: Tensor, ...items: IndexItem[]): Tensor => applyIndex('index', x, parseIndex('index', items, x.ndim)),
+});
 
 /** A number as PyTorch converts it into x's dtype: truncated towards zero for integer dtypes. */
 function numberFor(x: Tensor, value: number | boolean): number {
@@ -239,7 +245,7 @@ function put(fn: string, x: Tensor, parsed: Parsed[], value: unknown, accumulate
  * as `index`, then the value (a Tensor, cast to x's dtype and broadcast, or a number). Differentiable with
  * respect to the value and to x's other elements.
  */
-export function setIndex_(x: Tensor, ...args: unknown[]): Tensor {
+function setIndexFn(x: Tensor, ...args: unknown[]): Tensor {
   const fn = 'setIndex_';
   if (args.length < 2) {
     throw new ArgumentError(`${fn}: expected the index items and then the value, as x[items] = value (x.setIndex_(':', 0, value)); ` +
@@ -259,6 +265,10 @@ export function setIndex_(x: Tensor, ...args: unknown[]): Tensor {
   }
   return assign(x, fn, put(fn, x, parsed, value, false, true));
 }
+// typed as PyTorch's x[items] = value (the items, then the value): a tuple with a rest before its last element,
+// which customOp's `(self, ...rest: never[])` bound does not take
+type SetIndex = (x: Tensor, ...args: [...items: IndexItem[], value: Tensor | number | boolean]) => Tensor;
+export const setIndex_ = customOp({ name: 'setIndex_', fn: setIndexFn, kernels: ['fill', 'copyInto'], method: true, backward: 'composite', samples: [] }) as unknown as Method<SetIndex>;
 
 function parseIndices(fn: string, indices: unknown, ndim: number): Parsed[] {
   if (!Array.isArray(indices)) {
@@ -285,13 +295,20 @@ function putOpts(fn: string, opts: unknown): boolean {
 }
 
 /** torch.index_put: a copy of x with x[indices] = values (or += with accumulate). Differentiable. */
-export function indexPut(x: Tensor, indices: readonly (Tensor | IndexItem)[], values: Tensor | number, opts: IndexPutOpts = {}): Tensor {
-  const accumulate = putOpts('indexPut', opts);
-  return put('indexPut', x, parseIndices('indexPut', indices, x.ndim), values, accumulate, false);
-}
+type IndexPut = (x: Tensor, indices: readonly (Tensor | IndexItem)[], values: Tensor | number, opts?: IndexPutOpts) => Tensor;
+export const indexPut: Method<IndexPut> = customOp({
+  name: 'indexPut', method: true, backward: 'composite', samples: [],
+  fn: (x: Tensor, indices: readonly (Tensor | IndexItem)[], values: Tensor | number, opts: IndexPutOpts = {}): Tensor => {
+    const accumulate = putOpts('indexPut', opts);
+    return put('indexPut', x, parseIndices('indexPut', indices, x.ndim), values, accumulate, false);
+  },
+});
 
 /** Tensor.index_put_: x[indices] = values (or += with accumulate), in place. */
-export function indexPut_(x: Tensor, indices: readonly (Tensor | IndexItem)[], values: Tensor | number, opts: IndexPutOpts = {}): Tensor {
-  const accumulate = putOpts('indexPut_', opts);
-  return assign(x, 'indexPut_', put('indexPut_', x, parseIndices('indexPut_', indices, x.ndim), values, accumulate, false));
-}
+export const indexPut_: Method<IndexPut> = customOp({
+  name: 'indexPut_', method: true, backward: 'composite', samples: [],
+  fn: (x: Tensor, indices: readonly (Tensor | IndexItem)[], values: Tensor | number, opts: IndexPutOpts = {}): Tensor => {
+    const accumulate = putOpts('indexPut_', opts);
+    return assign(x, 'indexPut_', put('indexPut_', x, parseIndices('indexPut_', indices, x.ndim), values, accumulate, false));
+  },
+});

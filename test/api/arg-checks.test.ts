@@ -267,6 +267,8 @@ const TORCH: Record<string, Row | string> = {
   sort: [(o) => torch.sort(x(), 1, o), 'descending'],
   topk: [(o) => torch.topk(x(), 1, 1, o), 'largest'],
   gelu: [(o) => torch.gelu(x(), o), 'approximate'],
+  add: [(o) => torch.add(x(), x(), o), 'alpha'],
+  sub: [(o) => torch.sub(x(), 1, o), 'alpha'],
   addcmul: [(o) => torch.addcmul(x(), x(), x(), o), 'value'],
   addcdiv: [(o) => torch.addcdiv(x(), x(), x(), o), 'value'],
   to: [(o) => torch.to(x(), o), 'dtype'],
@@ -304,10 +306,10 @@ const PEFT_METHODS: Row[] = [
   [(o) => new peft.LoraConfig().with(o), 'useRslora'],
 ];
 /** Functions of torch.* that take tensors, scalars, dims or sizes only (no options object): checked by their ops. */
-const TORCH_NO_OPTIONS = `abs add atan2 bmm broadcastTo cat ceil chunk clamp clone contiguous cos cumsum detach div dot eq erf erfinv
+const TORCH_NO_OPTIONS = `abs atan2 bmm broadcastTo cat ceil chunk clamp clone contiguous cos cumsum detach div dot eq erf erfinv
   exp expand expm1 flatten floor floorDivide fromHost gather ge gt index indexSelect isnan le log log1p logSoftmax logicalAnd logicalNot
-  logicalOr logicalXor lt maskedFill matmul maximum minimum mm mul mv narrow ne neg oneHot permute pow reciprocal relu remainder reshape
-  round rsqrt scatter scatterAdd select sigmoid sign silu sin slice softmax softplus split sqrt square squeeze stack sub t tan tanh tril
+  logicalOr logicalXor lt maskedFill matmul maximum minimum mm mul mv narrow ne neg oneHot permute pow reciprocal relu remainder reshape lerp
+  round rsqrt scatter scatterAdd select sigmoid sign silu sin slice softmax softplus split sqrt square squeeze stack t tan tanh tril
   triu trunc unflatten unsqueeze view where transpose rsub enableGrad noGrad inferenceMode isGradEnabled setGradEnabled manualSeed seed
   initialSeed getNumThreads setNumThreads tidy keep matrixExp geqrf`.split(/\s+/);
 const TORCH_CLASSES = 'Tensor Generator ArgumentError AutogradError DTypeError DeviceError IndexError ModuleError SerializationError ShapeError StateDictError TorchletError UnsupportedOpError'.split(' ');
