@@ -46,6 +46,7 @@ export async function trainMlp(torch, onStep) {
     opt.step();
     losses.push(loss.item());
     onStep?.(step, losses[step]);
+    if (step % 10 === 9) await new Promise((r) => setTimeout(r, 0)); // a task turn: collected buffers are recycled
   }
   return losses;
 }`;
