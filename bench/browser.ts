@@ -6,7 +6,7 @@
  * batch 64, SGD with momentum: one of the two runs it trains side by side), a million-element add and a 16x512 sigmoid.
  * List it in bench/run.ts SUITES as `browser: () => import('./browser.js')`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as torch from '../src/index.js';
@@ -38,7 +38,34 @@ export function setup(torch) {
   };
   return (name) => { const [fn, inner] = blocks[name]; const t0 = performance.now(); for (let i = 0; i < inner; i++) fn(); return (performance.now() - t0) / inner; };
 }`;
+/** The `inner` count of each block in CASES (calls per sample). */
+const INNER: Record<string, number> = { 'MLP 784-512-512-10 step b128': 3, 'explorer step: MLP 10x64 b64, SGD momentum': 10, 'add 1M': 20, 'sigmoid 16x512': 200 };
 const NAMES = ['MLP 784-512-512-10 step b128', 'explorer step: MLP 10x64 b64, SGD momentum', 'add 1M', 'sigmoid 16x512'];
+
+/**
+ * Minor page faults so far of this process and of the Chromium renderers it started (Linux /proc; null
+ * elsewhere). Chromium maps fresh pages for every new ArrayBuffer of 16 KiB or more, so faults per step say
+ * how much of a gap is allocation (core/f32-pool.ts recycles buffers in browsers).
+ */
+function procStat(pid: string): string[] | null {
+  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); } catch { return null; }
+}
+function rendererFaults(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const me = String(process.pid);
+  let sum = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+    if (!cmd.includes('--type=renderer')) continue;
+    // Only renderers of the browser this process launched (other sessions may run Chromium too).
+    let anc = procStat(pid)?.[1], mine = false;
+    for (let i = 0; i < 8 && anc && anc !== '0' && anc !== '1'; i++) { if (anc === me) { mine = true; break; } anc = procStat(anc)?.[1]; }
+    if (mine) sum += Number(procStat(pid)?.[7] ?? 0);
+  }
+  return sum;
+}
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((p, q) => p - q);
@@ -71,16 +98,24 @@ export async function run(ctx: BenchContext): Promise<SuiteResult> {
     for (const name of NAMES) {
       for (let w = 0; w < 2; w++) { nodeSample(name); await page.evaluate((n) => (window as unknown as { __sample(n: string): number }).__sample(n), name); }
       const node: number[] = [], web: number[] = [];
+      let nodeFaults = 0, webFaults = 0;
       for (let r = 0; r < reps; r++) {
+        const f0 = process.resourceUsage().minorPageFault;
         node.push(nodeSample(name));
+        nodeFaults += process.resourceUsage().minorPageFault - f0;
+        const w0 = rendererFaults();
         web.push(await page.evaluate((n) => (window as unknown as { __sample(n: string): number }).__sample(n), name));
+        const w1 = rendererFaults();
+        webFaults += w0 === null || w1 === null ? NaN : w1 - w0;
       }
+      const inner = INNER[name];
+      const faults = Number.isNaN(webFaults) ? '' : `; minor page faults per call: node ${Math.round(nodeFaults / reps / inner)}, chromium ${Math.round(webFaults / reps / inner)}`;
       const n = stats(node), b = stats(web);
       const spread = (s: { median: number; min: number; max: number }) => (s.max - s.min) / s.median;
       rows.push({ suite: 'browser', case: name, impl: 'torchlet node', threads: 1, value: n.median, unit: 'ms', detail: { min: n.min, max: n.max, reps } });
       rows.push({ suite: 'browser', case: name, impl: `torchlet chromium (${kernels})`, threads: 1, value: b.median, unit: 'ms', detail: { min: b.min, max: b.max, reps } });
       const noisy = spread(n) > 0.2 || spread(b) > 0.2 ? ' (noisy: spread over 20%)' : '';
-      const line = `${name}: chromium/node = ${(b.median / n.median).toFixed(2)}x (node ${n.median.toFixed(3)} ms [${n.min.toFixed(3)}–${n.max.toFixed(3)}], chromium ${b.median.toFixed(3)} ms [${b.min.toFixed(3)}–${b.max.toFixed(3)}], ${reps} interleaved reps)${noisy}`;
+      const line = `${name}: chromium/node = ${(b.median / n.median).toFixed(2)}x (node ${n.median.toFixed(3)} ms [${n.min.toFixed(3)}–${n.max.toFixed(3)}], chromium ${b.median.toFixed(3)} ms [${b.min.toFixed(3)}–${b.max.toFixed(3)}], ${reps} interleaved reps${faults})${noisy}`;
       notes.push(line);
       ctx.log(`  ${line}`);
     }

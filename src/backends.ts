@@ -1,12 +1,13 @@
 /**
  * @file torch.backends: what runs here and why (PyTorch's `torch.backends` plus `collect_env` in one call).
  *
- *   torch.backends.info()   // { runtime, cpu: { kernels, reason, gemm }, threads: { requested, running, ... }, webgpu }
+ *   torch.backends.info()   // { runtime, cpu: { kernels, reason, gemm, recycling }, threads: { requested, running, ... }, webgpu }
  *
  * Every fallback that costs speed (TypeScript kernels instead of WebAssembly, one thread instead of several)
  * also warns once on the console with its reason and fix, when it happens.
  */
 import { gemmF32Backend } from './backend/cpu/gemm.js';
+import { float32Recycling } from './core/f32-pool.js';
 import { cpuKernelReason, getNumThreads, threadsReady, requestedNumThreads, sharedMemoryProblem, hardwareThreads, wasmEngine } from './backend/wasm/index.js';
 import { isAvailable as webgpuReady, info as webgpuInfo } from './webgpu.js';
 
@@ -29,6 +30,11 @@ export interface BackendsInfo {
     reason: string;
     /** The float32 GEMM in use, as the benchmark prints it. */
     gemm: string;
+    /**
+     * Whether float32 arrays of 16 KiB or more reuse the buffers of collected ones (on in browsers, whose
+     * allocator maps fresh pages for each new ArrayBuffer; off in Node), and the bytes held for reuse now.
+     */
+    recycling: { enabled: boolean; heldBytes: number };
   };
   threads: {
     /** setNumThreads(n), TORCHLET_NUM_THREADS, else the machine's cores. */
@@ -73,11 +79,11 @@ export function info(): BackendsInfo {
       : engine.workerFailure ?? sharedMemoryProblem() ?? (hardwareThreads() < requested ? 'fewer cores than requested' : null);
   }
   let adapter: string | null = null, software: boolean | null = null;
-  const ready = webgpuReady();
+  const ready = webgpuReady(), rec = float32Recycling();
   if (ready) { const i = webgpuInfo(); adapter = i.name; software = i.isFallbackAdapter; }
   return {
     runtime: runtime(),
-    cpu: { kernels, reason: cpuKernelReason(), gemm: gemmF32Backend() },
+    cpu: { kernels, reason: cpuKernelReason(), gemm: gemmF32Backend(), recycling: { enabled: rec.enabled, heldBytes: rec.heldBytes } },
     threads: { requested, running, hardware: hardwareThreads(), limitedBy },
     webgpu: { initialized: ready, adapter, software },
   };

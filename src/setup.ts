@@ -12,6 +12,7 @@ import { enableWasmKernels } from './backend/wasm/index.js';
 import { backward } from './autograd/engine.js';
 import { setBackwardEngine } from './tensor/tensor.js';
 import { installTensorMethods } from './ops/methods.js';
+import { setFloat32Recycling } from './core/f32-pool.js';
 
 let ready = false, wasmTried = false;
 
@@ -27,9 +28,23 @@ export function setup(opts: SetupOptions = {}): void {
     registerBackend(metaBackend);
     setBackwardEngine(backward);
     installTensorMethods();
+    setFloat32Recycling(float32RecyclingDefault());
   }
   if ((opts.wasmKernels ?? true) && !wasmTried) {
     wasmTried = true;
     enableWasmKernels();
   }
+}
+
+/**
+ * Recycle large float32 arrays (core/f32-pool.ts) where the runtime's allocator hands out unmapped memory for
+ * each fresh ArrayBuffer (Chromium: a page fault per 4 KiB written), not in Node, whose allocator reuses freed
+ * memory (there the pool measured slower). TORCHLET_F32_POOL=1 or 0 overrides (tests, benchmarks).
+ */
+function float32RecyclingDefault(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+  const forced = proc?.env?.TORCHLET_F32_POOL;
+  if (forced === '1' || forced === 'on') return true;
+  if (forced === '0' || forced === 'off') return false;
+  return !proc?.versions?.node;
 }

@@ -34,6 +34,7 @@ export async function envReport(opts: { json?: boolean; webgpu?: boolean } = {})
     `CPU: ${machine.cpu}, ${t.hardware} cores, ${machine.memoryGiB} GiB`,
     `CPU kernels: ${info.cpu.kernels} (${info.cpu.reason})`,
     `GEMM: ${info.cpu.gemm}`,
+    `float32 buffer recycling: ${info.cpu.recycling.enabled ? `on (${(info.cpu.recycling.heldBytes / 1048576).toFixed(1)} MiB held)` : 'off'}`,
     `threads: ${t.running} running of ${t.requested} requested${t.limitedBy ? ` (limited by: ${t.limitedBy})` : ''}`,
     `WebGPU: ${info.webgpu.initialized ? `${info.webgpu.adapter}${info.webgpu.software ? ' (software adapter: CPU emulation)' : ''}` : opts.webgpu === false ? 'not tried (--no-webgpu)' : `not available: ${webgpuError}`}`,
   ];

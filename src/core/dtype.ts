@@ -1,7 +1,8 @@
 /**
  * @file dtypes: names, storage arrays, sizes and PyTorch's type promotion.
- * Imports nothing.
+ * Imports only f32-pool.ts (float32 arrays of 16 KiB or more may come from recycled buffers).
  */
+import { allocFloat32 } from './f32-pool.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
 
@@ -27,7 +28,7 @@ export function isIntegral(d: DType): boolean {
 
 export function arrayFor(d: DType, n: number): TypedArray {
   switch (d) {
-    case 'float32': return new Float32Array(n);
+    case 'float32': return allocFloat32(n);
     case 'float64': case 'int64': return new Float64Array(n);
     case 'float16': case 'bfloat16': return new Uint16Array(n);
     case 'int32': return new Int32Array(n);

@@ -23,6 +23,7 @@ test('backends.info() in Node: relaxed-SIMD WebAssembly kernels, the threads req
   assert.equal(i.cpu.kernels, 'wasm-relaxed-simd');
   assert.match(i.cpu.reason, /relaxed SIMD/);
   assert.match(i.cpu.gemm, /^wasm relaxed SIMD/);
+  assert.deepEqual(i.cpu.recycling, { enabled: false, heldBytes: 0 }, 'Node reuses freed memory itself: no float32 recycling (core/f32-pool.ts)');
   assert.equal(i.threads.running, torch.getNumThreads());
   assert.equal(i.threads.running, i.threads.requested);
   assert.equal(i.threads.limitedBy, null);
@@ -73,6 +74,7 @@ test('torchlet env prints the kernels, threads and versions (text and --json)', 
   assert.match(text.stdout, /^torchlet \d+\.\d+\.\d+\n/);
   assert.match(text.stdout, /\nNode\.js 20\./);
   assert.match(text.stdout, /\nCPU kernels: wasm-relaxed-simd \(/);
+  assert.match(text.stdout, /\nfloat32 buffer recycling: off\n/);
   assert.match(text.stdout, /\nthreads: \d+ running of \d+ requested\n/);
   assert.match(text.stdout, /\nWebGPU: not tried \(--no-webgpu\)$/m);
   const json = cli(['--json']);

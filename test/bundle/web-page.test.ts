@@ -46,6 +46,7 @@ export async function trainMlp(torch, onStep) {
     opt.step();
     losses.push(loss.item());
     onStep?.(step, losses[step]);
+    if (step % 10 === 9) await new Promise((r) => setTimeout(r, 0)); // a task turn: collected buffers are recycled
   }
   return losses;
 }`;
@@ -106,7 +107,7 @@ function missing(): string | null {
   return null;
 }
 
-interface Info { cpu: { kernels: string; reason: string }; threads: { requested: number; running: number; limitedBy: string | null }; runtime: { name: string; crossOriginIsolated: boolean | null } }
+interface Info { cpu: { kernels: string; reason: string; recycling: { enabled: boolean; heldBytes: number } }; threads: { requested: number; running: number; limitedBy: string | null }; runtime: { name: string; crossOriginIsolated: boolean | null } }
 interface PageResult { error?: string; info: Info; threads: number; planned?: number; threadsAfter?: number; losses: number[]; warnings: string[]; progress?: number[]; pageIsolated?: boolean; saveError?: string | null }
 
 async function nodeLosses(): Promise<number[]> {
@@ -153,6 +154,7 @@ test('web page: a cross-origin-isolated page trains in a Worker on several threa
     assert.equal(coi.info.runtime.name, 'browser-worker');
     assert.equal(coi.info.runtime.crossOriginIsolated, true);
     assert.equal(coi.info.cpu.kernels, 'wasm-relaxed-simd');
+    assert.equal(coi.info.cpu.recycling.enabled, true, 'browsers recycle float32 buffers (core/f32-pool.ts); the losses below still equal Node\'s bit for bit');
     assert.ok(coi.threads > 1, `threads in a cross-origin-isolated worker: ${coi.threads}`);
     assert.equal(coi.info.threads.running, coi.threads);
     assert.equal(coi.info.threads.limitedBy, null);

@@ -4,6 +4,7 @@
  */
 import type { Backend, View } from '../backend.js';
 import { DTYPES, arrayFor, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
+import { keepFloat32 } from '../../core/f32-pool.js';
 import { DTypeError } from '../../core/errors.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
@@ -61,8 +62,9 @@ export const cpuBackend: Backend = {
     return new CpuStorage(dtype, data, true); // the caller's array: never taken over by autograd
   },
   alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
-  readSync: (s) => dataOf(s),
-  read: (s) => new Promise((resolve) => { resolve(dataOf(s)); }), // a throw in dataOf rejects, as an async function would
+  // The array leaves the library here (user code may keep views of its buffer): never recycle it (core/f32-pool.ts).
+  readSync: (s) => { const d = dataOf(s); keepFloat32(d); return d; },
+  read: (s) => new Promise((resolve) => { const d = dataOf(s); keepFloat32(d); resolve(d); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,

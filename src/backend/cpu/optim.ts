@@ -9,7 +9,6 @@ import type { AdamStepArgs, View } from '../backend.js';
 import { dataOf } from './storage.js';
 import { fma32, fma64 } from './fma.js';
 
-const id = (x: number) => x;
 
 function arrays(...vs: View[]): (Float32Array | Float64Array)[] {
   return vs.map((v) => dataOf(v.storage) as Float32Array | Float64Array);
@@ -34,14 +33,26 @@ export function sgdMomentumStep(param: View, grad: View, buf: View, lr: number, 
   const [P, G, B] = arrays(param, grad, buf);
   const n = param.shape.reduce((a, b) => a * b, 1);
   const po = param.offset, go = grad.offset, bo = buf.offset;
-  const f32 = P instanceof Float32Array;
-  const R = f32 ? Math.fround : id, fma = f32 ? fma32 : fma64;
-  const m = R(momentum), c = 1 - dampening, cr = R(c), nlr = R(-lr);
-  for (let i = 0; i < n; i++) {
-    const bm = R(B[bo + i] * m);
-    const b = c === 1 ? R(bm + G[go + i]) : fma(G[go + i], cr, bm);
-    B[bo + i] = b;
-    P[po + i] = fma(b, nlr, P[po + i]);
+  const c = 1 - dampening;
+  // Two loops (float32 with Math.fround and fma32, float64 with fma64) so that each stays monomorphic: rounding
+  // through a function variable cost 12 ns per element in Node and 60 in Chromium (not inlined there).
+  if (P instanceof Float32Array) {
+    const P32 = P, G32 = G as Float32Array, B32 = B as Float32Array, R = Math.fround;
+    const m = R(momentum), cr = R(c), nlr = R(-lr);
+    for (let i = 0; i < n; i++) {
+      const bm = R(B32[bo + i] * m);
+      const b = c === 1 ? R(bm + G32[go + i]) : fma32(G32[go + i], cr, bm);
+      B32[bo + i] = b;
+      P32[po + i] = fma32(b, nlr, P32[po + i]);
+    }
+  } else {
+    const nlr = -lr;
+    for (let i = 0; i < n; i++) {
+      const bm = B[bo + i] * momentum;
+      const b = c === 1 ? bm + G[go + i] : fma64(G[go + i], c, bm);
+      B[bo + i] = b;
+      P[po + i] = fma64(b, nlr, P[po + i]);
+    }
   }
 }
 

@@ -1,0 +1,129 @@
+/**
+ * @file Recycling of large float32 arrays (on by default in browsers, off in Node). Imports nothing.
+ *
+ * Why: Chromium's ArrayBuffer allocator hands out memory the OS has not yet mapped for every buffer of 16 KiB or
+ * more (it releases freed buffers' pages), so the first write into each fresh result array takes a page fault
+ * per 4 KiB. Measured in headless Chromium 156 on this project's 2-vCPU VM: an MLP step (784-512-512-10, batch
+ * 128) took 1,890 minor faults per step against 5 in Node (glibc reuses freed memory), about 12 µs each there,
+ * i.e. most of the Chromium/Node gap (see /bench, suite `browser`).
+ *
+ * How: an array of at least MIN_FLOATS floats is registered with a FinalizationRegistry whose held value is its
+ * ArrayBuffer; when the array object is collected, the buffer goes to a free list of its byte length (at most
+ * CAP_BYTES held in all), and the next allocation of that length takes it (zero-filled, so callers see what
+ * `new Float32Array(n)` gives). Finalization callbacks run as tasks between jobs: in a synchronous loop of many
+ * steps nothing is recycled until the loop returns (the allocation is then exactly as without the pool); a loop
+ * that yields between steps (await, setTimeout, requestAnimationFrame, one message per step) reuses the
+ * previous steps' buffers.
+ *
+ * Safety: the buffer is reused only once the one array object created for it is unreachable. An array that
+ * leaves the library (a read such as dataSync() or data(), where user code may keep a view of its `.buffer`)
+ * is marked with keepFloat32() and never recycled. Library code never keeps another view of a pooled buffer
+ * past the array it came from (kernels' subarrays are transient).
+ */
+
+/** Smallest array recycled (16 KiB: below this Chromium's allocator reuses memory on its own). */
+export const MIN_FLOATS = 4096;
+/**
+ * Most bytes held in the free lists; buffers beyond it are left to the garbage collector. It bounds what one
+ * task's garbage can hand to the next: an MLP step of 784-512-512-10 at batch 128 frees about 7 MB.
+ */
+export const CAP_BYTES = 128 * 1024 * 1024;
+/** The free lists are emptied when no allocation has taken from them for this long (a program that stopped). */
+export const IDLE_MS = 5000;
+
+let enabled = false;
+let held = 0;
+const free = new Map<number, FreeList>();
+const stats = { recycled: 0, fresh: 0, returned: 0, dropped: 0 };
+
+/** One free list per byte length, with the tick of its last use (the stalest list is emptied first when full). */
+interface FreeList { bufs: ArrayBuffer[]; used: number }
+let tick = 0;
+let lastTake = 0;
+let trimTimer: ReturnType<typeof setTimeout> | null = null;
+let idleMs = IDLE_MS;
+
+function now(): number { return typeof performance === 'object' ? performance.now() : Date.now(); }
+
+/** While buffers are held, check every idleMs whether any was taken since; if none, let them all go. */
+function scheduleTrim(): void {
+  if (trimTimer !== null || typeof setTimeout !== 'function') return;
+  const t = setTimeout(() => {
+    trimTimer = null;
+    if (held === 0) return;
+    if (now() - lastTake >= idleMs) { stats.dropped += [...free.values()].reduce((a, l) => a + l.bufs.length, 0); free.clear(); held = 0; }
+    else scheduleTrim();
+  }, idleMs);
+  (t as { unref?: () => void }).unref?.(); // never keeps a Node process alive
+  trimTimer = t;
+}
+
+function take(bytes: number): ArrayBuffer | undefined {
+  const list = free.get(bytes);
+  if (list === undefined || list.bufs.length === 0) return undefined;
+  list.used = ++tick;
+  lastTake = now();
+  const buf = list.bufs.pop()!;
+  held -= bytes;
+  return buf;
+}
+
+function give(buf: ArrayBuffer): void {
+  const bytes = buf.byteLength;
+  if (!enabled || bytes > CAP_BYTES) { stats.dropped++; return; }
+  // Make room by emptying the lists unused for longest (sizes a finished phase of the program allocated).
+  while (held + bytes > CAP_BYTES) {
+    let stalest: FreeList | undefined;
+    for (const l of free.values()) if (l.bufs.length > 0 && (stalest === undefined || l.used < stalest.used)) stalest = l;
+    if (stalest === undefined) break;
+    const b = stalest.bufs.pop()!;
+    held -= b.byteLength;
+    stats.dropped++;
+  }
+  let list = free.get(bytes);
+  if (list === undefined) free.set(bytes, list = { bufs: [], used: 0 });
+  list.used = ++tick;
+  list.bufs.push(buf);
+  held += bytes;
+  stats.returned++;
+  scheduleTrim();
+}
+
+const registry: FinalizationRegistry<ArrayBuffer> | null = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<ArrayBuffer>(give)
+  : null;
+
+/** A zero-filled Float32Array of n elements, from a recycled buffer when one of that size is free. */
+export function allocFloat32(n: number): Float32Array {
+  if (!enabled || n < MIN_FLOATS || registry === null) return new Float32Array(n);
+  const buf = take(n * 4);
+  let a: Float32Array;
+  if (buf !== undefined) {
+    a = new Float32Array(buf);
+    a.fill(0);
+    stats.recycled++;
+  } else {
+    a = new Float32Array(n);
+    stats.fresh++;
+  }
+  registry.register(a, a.buffer as ArrayBuffer, a);
+  return a;
+}
+
+/** The array leaves the library (user code may keep views of its buffer): never recycle its buffer. */
+export function keepFloat32(a: unknown): void {
+  if (registry !== null && a instanceof Float32Array && a.length >= MIN_FLOATS) registry.unregister(a);
+}
+
+/** Turn recycling on or off (off empties the free lists); `idle` sets the idle time (tests). */
+export function setFloat32Recycling(on: boolean, idle = IDLE_MS): void {
+  enabled = on;
+  idleMs = idle;
+  if (trimTimer !== null) { clearTimeout(trimTimer); trimTimer = null; }
+  if (!on) { free.clear(); held = 0; } else if (held > 0) scheduleTrim();
+}
+
+/** Whether recycling is on, the bytes held in the free lists, and counts since start. */
+export function float32Recycling(): { enabled: boolean; heldBytes: number; recycled: number; fresh: number; returned: number; dropped: number } {
+  return { enabled, heldBytes: held, ...stats };
+}
