@@ -9,7 +9,7 @@ import { isFloating, resultType, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { be, bview, computable, fmaRaw, make, operands, sameDevice, scalarTensor, type TensorOrScalar } from './util.js';
+import { be, bview, castRaw, computable, fmaRaw, make, operands, sameDevice, scalarTensor, type TensorOrScalar } from './util.js';
 import { customOp, In, layouts, ownMethodOp, registerOp, type Differentiability, type Forms, type OpFn, type OpFnOwnMethod, type Sample } from './registry.js';
 
 export type { Scalar, TensorOrScalar } from './util.js';
@@ -381,7 +381,7 @@ function addcmulValue(self: Tensor, t1: Tensor, t2: Tensor, value: number): Tens
   computable('addcmul', self, t1, t2);
   sameDevice('addcmul', self, t1, t2);
   const shape = broadcastShapes('addcmul', self.shape, t1.shape, t2.shape);
-  const c1 = t1.dtype === dt ? t1 : make(be(t1).contiguous(t1, dt), t1.shape);
+  const c1 = castRaw(t1, dt);
   const p = value === 1 ? c1 : binaryRaw('mul', c1, value);
   const out = fmaRaw(p, t2, self, dt, shape);
   const scaled = (t: Tensor): Tensor => (value === 1 ? t : mul(t, value));

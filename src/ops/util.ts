@@ -73,6 +73,10 @@ export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Ten
 
 /** x * y + z rounded once, in floating dtype dt (inputs of another dtype are cast first); no autograd. */
 export function fmaRaw(x: Tensor, y: Tensor, z: Tensor, dt: DType, shape: readonly number[]): Tensor {
-  const c = (t: Tensor): Tensor => (t.dtype === dt ? t : make(be(t).contiguous(t, dt), t.shape));
-  return make(be(z).fma(bview(c(x), shape), bview(c(y), shape), bview(c(z), shape), dt), shape);
+  return make(be(z).fma(bview(castRaw(x, dt), shape), bview(castRaw(y, dt), shape), bview(castRaw(z, dt), shape), dt), shape);
+}
+
+/** t as dtype dt (a contiguous copy when it differs); no autograd: for kernels' operands. */
+export function castRaw(t: Tensor, dt: DType): Tensor {
+  return t.dtype === dt ? t : make(be(t).contiguous(t, dt), t.shape);
 }

@@ -16,7 +16,13 @@ export function contiguous(x: View, dtype: DType): CpuStorage {
   const n = numel(x.shape);
   const out = arrayFor(dtype, n);
   const src = dataOf(x.storage);
-  if (n > 0 && Object.is(src[x.offset], 0) && x.strides.every((s) => s === 0)) return new CpuStorage(dtype, out); // a broadcast +0: out is zeros already
+  if (n > 0 && x.strides.every((s) => s === 0)) {
+    // a broadcast scalar (gather's backward scatters into a broadcast zero): one fill, none for +0 (out is zeros)
+    const conv = converter(x.dtype, dtype);
+    const v = conv === null ? src[x.offset] : conv(src[x.offset]);
+    if (!Object.is(v, 0)) out.fill(v);
+    return new CpuStorage(dtype, out);
+  }
   if (dtype === 'float32' && x.dtype === 'float32') {
     copyStrided(src as Float32Array, x.offset, x.shape, x.strides, out as Float32Array, 0);
     return new CpuStorage(dtype, out);
