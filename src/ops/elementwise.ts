@@ -2,7 +2,7 @@
  * @file Elementwise ops with broadcasting and PyTorch type promotion: unary math, binary arithmetic,
  * comparisons and logic, where, clamp. Each op: checks, one kernel call, and its backward written with ops.
  */
-import { checkSpec } from '../core/args.js';
+import { ArgumentError, checkSpec, describeType } from '../core/args.js';
 import { record } from '../autograd/node.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { isFloating, resultType, type DType } from '../core/dtype.js';
@@ -426,7 +426,10 @@ export const addcdiv: OpFn<AddcFn, true, true> = customOp({
  */
 export const lerp: OpFn<(self: Tensor, end: Tensor, weight: number) => Tensor, true, true> = customOp({
   name: 'lerp', method: true, inPlace: true, backward: 'composite',
-  fn: (self: Tensor, end: Tensor, weight: number): Tensor => add(self, mul(sub(end, self), weight)),
+  fn: (self: Tensor, end: Tensor, weight: number): Tensor => {
+    if (typeof weight !== 'number') throw new ArgumentError(`lerp: weight must be a number, got ${describeType(weight)} (for a tensor weight write a.add(end.sub(a).mul(weight)))`);
+    return add(self, mul(sub(end, self), weight));
+  },
   samples: [
     { id: 'low', inputs: [F(3, 4), T(F(3, 4))], py: 'torch.lerp(a, b, 0.25)', call: (a, b): Tensor => lerp(a, b, 0.25) },
     { id: 'high-broadcast', inputs: [S(F(3, 4)), F(4)], py: 'torch.lerp(a, b, 0.75)', call: (a, b): Tensor => lerp(a, b, 0.75) },

@@ -1,6 +1,7 @@
 /**
  * @file Shared plumbing of the op layer: device checks, backend lookup, scalar wrapping, tensor construction.
  */
+import { ArgumentError, describeType } from '../core/args.js';
 import { getBackend, type Backend, type DeviceType, type Storage } from '../backend/backend.js';
 import { arrayFor, isFloating, resultType, type DType } from '../core/dtype.js';
 import { DeviceError, DTypeError } from '../core/errors.js';
@@ -60,6 +61,11 @@ export function bview(t: Tensor, shape: readonly number[]): Tensor {
 /** A binary op's operands as tensors of one device, with PyTorch's result dtype (scalars wrapped in it). */
 export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
+  [a, b].forEach((v, i) => {
+    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new ArgumentError(`${op}: argument ${i === 0 ? 'input' : 'other'} must be a Tensor, a number or a boolean, got ${describeType(v)}`);
+    }
+  });
   const ts = [a, b].filter((v): v is Tensor => v instanceof Tensor);
   const scalars = [a, b].filter((v): v is Scalar => !(v instanceof Tensor)).map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
   const boolScalar = [a, b].some((v) => typeof v === 'boolean');
