@@ -1,6 +1,6 @@
 /**
  * @file dropout and dropout1d/2d (feature dropout): the keep-mask is drawn from PyTorch's CPU stream with
- * `bernoulliScalar_(gen, mask, 1 - p)` and scaled by 1/(1 - p) in the input's dtype, so the same seed zeroes
+ * `bernoulliScalar_(gen, mask, 1 - p, scale)`, the kept elements holding 1/(1 - p) in the input's dtype, so the same seed zeroes
  * the same elements and gives the same values as PyTorch.
  */
 import type { Tensor } from '../../tensor/tensor.js';
@@ -27,9 +27,8 @@ function checkP(op: string, p: number): void {
 function noise(x: Tensor, shape: readonly number[], p: number, gen: Generator): Tensor {
   const f64 = x.dtype === 'float64';
   const mask = f64 ? new Float64Array(numel(shape)) : new Float32Array(numel(shape));
-  if (x.device !== 'meta') bernoulliScalar_(gen, mask, 1 - p); // meta: shapes only, nothing drawn
   const scale = f64 ? 1 / (1 - p) : Math.fround(1 / Math.fround(1 - p));
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) mask[i] = scale;
+  if (x.device !== 'meta') bernoulliScalar_(gen, mask, 1 - p, scale); // meta: shapes only, nothing drawn
   return fromHost(mask, f64 ? 'float64' : 'float32', shape, x.device);
 }
 
