@@ -26,20 +26,36 @@ export function bernoulliScalar_<T extends MaskArray>(gen: Generator, out: T, p:
   const n = out.length;
   const eng = gen.engine, st = eng.state;
   const thr = p * 9007199254740992; // 2^53
-  let left = eng.left, next = eng.next;
-  for (let i = 0; i < n; i++) {
-    // MT19937.nextU32, twice: the high word's low 21 bits, then the low word
-    if (--left === 0) { eng.twist(); left = MT_N; next = 0; }
-    let y = st[next++] | 0;
-    y ^= y >>> 11; y ^= (y << 7) & TEMPER_B; y ^= (y << 15) & TEMPER_C; y ^= y >>> 18;
-    const hi = y & 0x1fffff;
-    if (--left === 0) { eng.twist(); left = MT_N; next = 0; }
-    y = st[next++] | 0;
-    y ^= y >>> 11; y ^= (y << 7) & TEMPER_B; y ^= (y << 15) & TEMPER_C; y ^= y >>> 18;
-    out[i] = hi * 4294967296 + (y >>> 0) < thr ? value : 0;
+  // avail: words readable before the next twist (MT19937.nextU32 twists when --left reaches 0)
+  let next = eng.next, avail = eng.left - 1, i = 0;
+  while (i < n) {
+    if (avail >= 2) { // whole pairs of words in the current state: no twist test per word
+      const end = i + Math.min(n - i, avail >> 1);
+      avail -= 2 * (end - i);
+      for (; i < end; i++, next += 2) {
+        let y = st[next] | 0, z = st[next + 1] | 0;
+        y ^= y >>> 11; y ^= (y << 7) & TEMPER_B; y ^= (y << 15) & TEMPER_C; y ^= y >>> 18;
+        z ^= z >>> 11; z ^= (z << 7) & TEMPER_B; z ^= (z << 15) & TEMPER_C; z ^= z >>> 18;
+        out[i] = (y & 0x1fffff) * 4294967296 + (z >>> 0) < thr ? value : 0;
+      }
+    } else if (avail === 1) { // the high word is the last before a twist, the low word the first after it
+      const hi = temper(st[next]) & 0x1fffff;
+      eng.twist();
+      out[i++] = hi * 4294967296 + (temper(st[0]) >>> 0) < thr ? value : 0;
+      next = 1; avail = MT_N - 1;
+    } else {
+      eng.twist();
+      next = 0; avail = MT_N;
+    }
   }
-  eng.left = left; eng.next = next;
+  eng.left = avail + 1; eng.next = next;
   return out;
+}
+
+function temper(w: number): number {
+  let y = w | 0;
+  y ^= y >>> 11; y ^= (y << 7) & TEMPER_B; y ^= (y << 15) & TEMPER_C;
+  return y ^ (y >>> 18);
 }
 
 /**
