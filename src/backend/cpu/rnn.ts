@@ -1,11 +1,10 @@
 /**
  * @file Fused recurrent layers for the CPU (Backend.rnnLayer / rnnLayerBackward): one direction of one LSTM or GRU
  * layer over a whole sequence, as PyTorch's fused cells (`_thnn_fused_lstm_cell`, `_thnn_fused_gru_cell`) do per
- * step: per time step one GEMM (W_hh · h^T, the transpose of h @ W_hh^T: same sums, see mmT) and one pass over the
- * gates, with the activations kept in a workspace for backward; backward runs BPTT with one GEMM per step for dh and
- * one GEMM over all steps for dW_hh. Gate math
- * is in double precision and stored in the storage dtype (the op-by-op path rounds after every op, so the two
- * agree to a few ulp, within the fixtures' tolerances).
+ * step: per time step one GEMM (W_hh · h^T, the transpose of h @ W_hh^T with the same sums, see mmT) and one pass
+ * over the gates, with the activations kept in a workspace for backward; backward runs BPTT with one GEMM per step
+ * for dh and one GEMM over all steps for dW_hh. Gate math is in double precision and stored in the storage dtype
+ * (the op-by-op path rounds after every op, so the two agree to a few ulp, within the fixtures' tolerances).
  *
  * Layout: xw [T, N, G] (input projection with b_ih, time-major), G = 4H (LSTM: i, f, g, o) or 3H (GRU: r, z, n);
  * Y [T + 2, N, H]: outputs h_t at t = 0..T-1 (time order, also when reversed), the final h at T, the final c at T + 1
