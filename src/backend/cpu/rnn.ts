@@ -3,8 +3,9 @@
  * layer over a whole sequence, as PyTorch's fused cells (`_thnn_fused_lstm_cell`, `_thnn_fused_gru_cell`) do per
  * step: per time step one GEMM (W_hh · h^T, the transpose of h @ W_hh^T with the same sums, see mmT) and one pass
  * over the gates, with the activations kept in a workspace for backward; backward runs BPTT with one GEMM per step
- * for dh and one GEMM over all steps for dW_hh. Gate math is in double precision and stored in the storage dtype
- * (the op-by-op path rounds after every op, so the two agree to a few ulp, within the fixtures' tolerances).
+ * for dh (transposed too, see mmBackT) and one GEMM over all steps for dW_hh. Gate math is in double precision and
+ * stored in the storage dtype (the op-by-op path rounds after every op, so the two agree to a few ulp, within the
+ * fixtures' tolerances).
  *
  * Layout: xw [T, N, G] (input projection with b_ih, time-major), G = 4H (LSTM: i, f, g, o) or 3H (GRU: r, z, n);
  * Y [T + 2, N, H]: outputs h_t at t = 0..T-1 (time order, also when reversed), the final h at T, the final c at T + 1
@@ -22,9 +23,12 @@ function arr(v: View): F {
   return v.offset === 0 && d.length === v.shape.reduce((a, b) => a * b, 1) ? d : d.subarray(v.offset, v.offset + v.shape.reduce((a, b) => a * b, 1));
 }
 
-/** c[N, n] = a[N, k] · op(b) where b is [n, k] (transB) or [k, n]. */
-function mm(a: F, aOff: number, b: F, c: F, N: number, n: number, k: number, transB: boolean): void {
-  gemm({ transA: false, transB, m: N, n, k, a, aOffset: aOff, lda: k, b, bOffset: 0, ldb: transB ? k : n, c, cOffset: 0, ldc: n, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+/**
+ * dhT[H, N] = W[G, H]^T · dg[N, G]^T: the step's d h_{t-1} through W_hh, transposed (same sums in the same order as
+ * dg · W, bit-identical; W as the A operand fills the register tile, as in mmT).
+ */
+function mmBackT(W: F, dg: F, dgOff: number, dhT: F, N: number, G: number, H: number): void {
+  gemm({ transA: true, transB: true, m: H, n: N, k: G, a: W, aOffset: 0, lda: H, b: dg, bOffset: dgOff, ldb: G, c: dhT, cOffset: 0, ldc: N, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
 }
 
 /**
@@ -96,7 +100,7 @@ export function rnnLayerBackward(a: RnnLayerArgs, dYV: View, yV: View, wsV: View
   const hprev = arrayFor(dt, T * N * H) as F; // h_{t-1} for each t, for d W_hh
   const dh = Float64Array.from(dY.subarray(T * N * H, (T + 1) * N * H));
   const dc = lstm ? Float64Array.from(dY.subarray((T + 1) * N * H, (T + 2) * N * H)) : null;
-  const dhn = arrayFor(dt, N * H) as F;
+  const dhT = arrayFor(dt, H * N) as F; // W_hh^T dgates^T of the step, [H, N]
   const cOff = T * N * 4 * H;
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s, tp = reverse ? t + 1 : t - 1;
@@ -132,9 +136,9 @@ export function rnnLayerBackward(a: RnnLayerArgs, dYV: View, yV: View, wsV: View
         }
       }
     }
-    mm(dgh, t * N * G, W, dhn, N, H, G, false);
-    if (lstm) dh.set(dhn);
-    else for (let q = 0; q < N * H; q++) dh[q] += dhn[q];
+    mmBackT(W, dgh, t * N * G, dhT, N, G, H);
+    if (lstm) { for (let j = 0, q = 0; j < H; j++) for (let n = 0; n < N; n++, q++) dh[n * H + j] = dhT[q]; }
+    else for (let j = 0, q = 0; j < H; j++) for (let n = 0; n < N; n++, q++) dh[n * H + j] += dhT[q];
   }
   const dW = arrayFor(dt, G * H) as F, db = arrayFor(dt, G) as F;
   if (T > 0) gemm({ transA: true, transB: false, m: G, n: H, k: T * N, a: dgh, aOffset: 0, lda: G, b: hprev, bOffset: 0, ldb: H, c: dW, cOffset: 0, ldc: H, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
