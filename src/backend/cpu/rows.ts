@@ -7,6 +7,7 @@
 import type { Storage, View } from '../backend.js';
 import { arrayFor } from '../../core/dtype.js';
 import { CpuStorage, dataOf } from './storage.js';
+import { f32Accel } from './f32.js';
 
 type F = Float32Array | Float64Array;
 
@@ -20,23 +21,33 @@ function arr(v: View): F {
 export function softmaxRows(x: View, log: boolean): Storage {
   const X = arr(x), n = X.length, D = x.shape[x.shape.length - 1];
   const Y = arrayFor(x.dtype, n) as F;
-  for (let r = 0; r < n; r += D) {
+  const acc = f32Accel();
+  // float32: the SIMD rows (vexp in float32, float64 sums), within 3 ulp of the reference below
+  if (!(acc !== null && D > 0 && X instanceof Float32Array && acc.softmaxRows(X, 0, Y as Float32Array, n / D, D, log))) {
+    softmaxRowsRef(X, 0, Y, 0, D > 0 ? n / D : 0, D, log);
+  }
+  return new CpuStorage(x.dtype, Y);
+}
+
+/** The reference rows: R rows of D at X[xo..] into Y[yo..], exp and sums in float64. */
+export function softmaxRowsRef(X: F, xo: number, Y: F, yo: number, R: number, D: number, log: boolean): void {
+  for (let r = 0; r < R; r++) {
+    const a = xo + r * D, b = yo + r * D;
     let m = -Infinity;
-    for (let j = r; j < r + D; j++) if (X[j] > m || Number.isNaN(X[j])) m = X[j];
+    for (let j = 0; j < D; j++) if (X[a + j] > m || Number.isNaN(X[a + j])) m = X[a + j];
     const mf = Number.isFinite(m) ? m : 0; // as logsumexp: an infinite max is not subtracted
     let s = 0;
     if (log) {
-      for (let j = r; j < r + D; j++) s += Math.exp(X[j] - mf);
+      for (let j = 0; j < D; j++) s += Math.exp(X[a + j] - mf);
       const ls = Math.log(s) + mf;
-      for (let j = r; j < r + D; j++) Y[j] = X[j] - ls;
+      for (let j = 0; j < D; j++) Y[b + j] = X[a + j] - ls;
     } else {
       // one exp per element: the exponentials wait in Y for the scale
-      for (let j = r; j < r + D; j++) { const e = Math.exp(X[j] - mf); Y[j] = e; s += e; }
+      for (let j = 0; j < D; j++) { const e = Math.exp(X[a + j] - mf); Y[b + j] = e; s += e; }
       const inv = 1 / s;
-      for (let j = r; j < r + D; j++) Y[j] *= inv;
+      for (let j = 0; j < D; j++) Y[b + j] *= inv;
     }
   }
-  return new CpuStorage(x.dtype, Y);
 }
 
 /** d x from the output y and its gradient g: softmax y (g - sum(g y)); log_softmax g - exp(y) sum(g). */
