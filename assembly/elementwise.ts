@@ -289,6 +289,67 @@ export function ew_softmax_rows(x: usize, out: usize, rows: i32, D: i32, log: bo
   return bad;
 }
 
+/** Lanes 2, 3 of v moved to 0, 1 (for the float64 promotion of the high half). */
+@inline function hi2(v: v128): v128 { return v128.shuffle<f32>(v, v, 2, 3, 0, 1); }
+/** Two float64x2 rounded to one float32x4. */
+@inline function demote2(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/**
+ * The gradient of softmax rows from the output y and its gradient g (rows of D floats, out may alias g), as
+ * backend/cpu/rows.ts in float64 per element: softmax y (g - sum(g y)); log-softmax g - exp(y) sum(g), with exp(y)
+ * by vexp in float32 (the one difference from the reference; within about 1 ulp of exp).
+ */
+export function ew_softmax_rows_backward(y: usize, g: usize, out: usize, rows: i32, D: i32, log: bool, k: usize): void {
+  if (log) ewConsts(k);
+  const D4 = D & ~3;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>D) << 2;
+    const yr = y + off, gr = g + off, dg = gr - yr, dout = out + off - yr;
+    const ye = yr + (<usize>D4 << 2), yend = yr + (<usize>D << 2);
+    let a = f64x2.splat(0), b = f64x2.splat(0);
+    let st: f64 = 0;
+    if (log) {
+      for (let p = yr; p < ye; p += 16) {
+        const gv = v128.load(p + dg);
+        a = f64x2.add(a, f64x2.promote_low_f32x4(gv));
+        b = f64x2.add(b, f64x2.promote_low_f32x4(hi2(gv)));
+      }
+      for (let p = ye; p < yend; p += 4) st += <f64>load<f32>(p + dg);
+    } else {
+      for (let p = yr; p < ye; p += 16) {
+        const yv = v128.load(p), gv = v128.load(p + dg);
+        a = f64x2.add(a, f64x2.mul(f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(yv)));
+        b = f64x2.add(b, f64x2.mul(f64x2.promote_low_f32x4(hi2(gv)), f64x2.promote_low_f32x4(hi2(yv))));
+      }
+      for (let p = ye; p < yend; p += 4) st += <f64>load<f32>(p + dg) * <f64>load<f32>(p);
+    }
+    const ab = f64x2.add(a, b);
+    const s = f64x2.extract_lane(ab, 0) + f64x2.extract_lane(ab, 1) + st;
+    const sv = f64x2.splat(s);
+    if (log) {
+      for (let p = yr; p < ye; p += 16) {
+        const e = vexp(v128.load(p), k), gv = v128.load(p + dg);
+        const lo = f64x2.sub(f64x2.promote_low_f32x4(gv), f64x2.mul(f64x2.promote_low_f32x4(e), sv));
+        const hi = f64x2.sub(f64x2.promote_low_f32x4(hi2(gv)), f64x2.mul(f64x2.promote_low_f32x4(hi2(e)), sv));
+        v128.store(p + dout, demote2(lo, hi));
+      }
+      for (let p = ye; p < yend; p += 4) {
+        store<f32>(p + dout, <f32>(<f64>load<f32>(p + dg) - <f64>exp1(load<f32>(p), k) * s));
+      }
+    } else {
+      for (let p = yr; p < ye; p += 16) {
+        const yv = v128.load(p), gv = v128.load(p + dg);
+        const lo = f64x2.mul(f64x2.promote_low_f32x4(yv), f64x2.sub(f64x2.promote_low_f32x4(gv), sv));
+        const hi = f64x2.mul(f64x2.promote_low_f32x4(hi2(yv)), f64x2.sub(f64x2.promote_low_f32x4(hi2(gv)), sv));
+        v128.store(p + dout, demote2(lo, hi));
+      }
+      for (let p = ye; p < yend; p += 4) store<f32>(p + dout, <f32>(<f64>load<f32>(p) * (<f64>load<f32>(p + dg) - s)));
+    }
+  }
+}
+
 /** out[i] = x[i] (op) y[i]. out may alias x or y. */
 export function ew_binary(op: i32, x: usize, y: usize, out: usize, n: i32): void {
   const end = x + (<usize>n << 2);

@@ -10,7 +10,7 @@ import { WasmEngine, variantSupported, wasmEngine } from '../../src/backend/wasm
 import { wasmF32Accel, MIN_CHEAP } from '../../src/backend/wasm/elementwise.js';
 import { BINARY, UNARY } from '../../src/backend/cpu/elementwise.js';
 import { f32Accelerated, setF32Accel } from '../../src/backend/cpu/f32.js';
-import { softmaxRowsRef } from '../../src/backend/cpu/rows.js';
+import { softmaxRowsBackwardRef, softmaxRowsRef } from '../../src/backend/cpu/rows.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
 
 const ATOL = 1e-6, RTOL = 1e-5;
@@ -224,6 +224,26 @@ test('softmax rows kernel: within 4 + |x - max| ulp of the float64 reference row
     }
   }
   assert.ok(worst <= 1, `worst ${worst} of the allowed ulp`);
+  // backward: float64 per element as the reference (softmax: only the order of the row sum differs; log-softmax:
+  // exp(y) in float32), from a softmax / log-softmax output y and a gradient g
+  for (const [R, D] of [[37, 10], [300, 64], [17, 512], [5, 3000]]) {
+    const x = inputs(R * D, 4).map((v) => (Number.isFinite(v) && Math.abs(v) < 1e3 ? v : 0)), g = inputs(R * D + 5, 1).subarray(5).map((v) => (Math.abs(v) <= 1 ? v : 0.5));
+    for (const log of [false, true]) {
+      const yv = new Float32Array(R * D);
+      softmaxRowsRef(x, 0, yv, 0, R, D, log);
+      const got = new Float32Array(R * D), want = new Float32Array(R * D);
+      assert.ok(acc.softmaxRowsBackward(yv, g, got, R, D, log));
+      softmaxRowsBackwardRef(yv, g, want, R * D, D, log);
+      let bad = 0;
+      for (let i = 0; i < R * D; i++) {
+        const w = want[i], d = Math.abs(got[i] - w);
+        if (!(d <= ATOL + RTOL * Math.abs(w))) bad++;
+        // one rounding of a float64 value: within 1 ulp unless the subtraction cancels (then 1e-7 of the terms)
+        if (!(d <= ulpOf(w) || d <= 2e-7 * (Math.abs(g[i]) + 1))) bad++;
+      }
+      assert.equal(bad, 0, `${log ? 'log' : ''}softmax backward ${R}x${D}`);
+    }
+  }
   // rows with NaN, +inf, or all -inf: the reference's results (NaN rows, as PyTorch)
   const D = 16, x = new Float32Array(4 * D).map((_, i) => Math.sin(i));
   x[3] = NaN; x[D + 5] = Infinity; x.fill(-Infinity, 2 * D, 3 * D);
@@ -237,11 +257,17 @@ test('softmax rows kernel: within 4 + |x - max| ulp of the float64 reference row
   e.dispose();
 });
 
-test('F.softmax / logSoftmax on float32 go through the SIMD rows and match the TypeScript rows', () => {
+test('F.softmax / logSoftmax on float32 (values and gradients) go through the SIMD rows and match the TypeScript rows', () => {
   torch.manualSeed(3);
   const a = torch.randn([32, 64, 64]).mul(3), b = torch.randn([16, 512]);
   const F = torch.nn.functional;
-  const cases = [() => F.softmax(a, -1), () => F.logSoftmax(a, -1), () => F.softmax(b, -1), () => F.logSoftmax(b, 1)];
+  const gy = torch.randn([32, 64, 64]);
+  const grad = (log: boolean) => (): torch.Tensor => {
+    const x = a.detach().requiresGrad_(true);
+    (log ? F.logSoftmax(x, -1) : F.softmax(x, -1)).mul(gy).sum().backward();
+    return x.grad!;
+  };
+  const cases = [() => F.softmax(a, -1), () => F.logSoftmax(a, -1), () => F.softmax(b, -1), () => F.logSoftmax(b, 1), grad(false), grad(true)];
   const fast = cases.map((f) => f().dataSync() as Float32Array);
   setF32Accel(null);
   try {

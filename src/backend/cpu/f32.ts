@@ -22,6 +22,8 @@ export interface F32Accel {
   sum(x: Float32Array, xo: number, n: number): number | null;
   /** Softmax (log: log-softmax) of R contiguous rows of D floats at x[xo..] into y[0..R*D). */
   softmaxRows(x: Float32Array, xo: number, y: Float32Array, R: number, D: number, log: boolean): boolean;
+  /** Its gradient dx[0..R*D) from the output y and the gradient g (both from 0). */
+  softmaxRowsBackward(y: Float32Array, g: Float32Array, dx: Float32Array, R: number, D: number, log: boolean): boolean;
 }
 let accel: F32Accel | null = null;
 /** Install (or with null remove) the accelerated contiguous float32 kernels. */

@@ -54,6 +54,15 @@ export function softmaxRowsRef(X: F, xo: number, Y: F, yo: number, R: number, D:
 export function softmaxRowsBackward(y: View, g: View, log: boolean): Storage {
   const Yv = arr(y), G = arr(g), n = Yv.length, D = y.shape[y.shape.length - 1];
   const dX = arrayFor(y.dtype, n) as F;
+  const acc = f32Accel();
+  // float32: the SIMD rows (float64 arithmetic per element as below; log-softmax's exp(y) in float32)
+  if (!(acc !== null && D > 0 && Yv instanceof Float32Array && G instanceof Float32Array &&
+    acc.softmaxRowsBackward(Yv, G, dX as Float32Array, n / D, D, log))) softmaxRowsBackwardRef(Yv, G, dX, n, D, log);
+  return new CpuStorage(y.dtype, dX);
+}
+
+/** The reference backward rows over n elements (rows of D), in float64. */
+export function softmaxRowsBackwardRef(Yv: F, G: F, dX: F, n: number, D: number, log: boolean): void {
   for (let r = 0; r < n; r += D) {
     let s = 0;
     if (log) {
@@ -64,7 +73,6 @@ export function softmaxRowsBackward(y: View, g: View, log: boolean): Storage {
       for (let j = r; j < r + D; j++) dX[j] = Yv[j] * (G[j] - s);
     }
   }
-  return new CpuStorage(y.dtype, dX);
 }
 
 /** Layer norm of every D-element row of x: [y, mean [R], rstd [R]] (biased variance, as F.layer_norm). */

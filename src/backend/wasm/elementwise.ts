@@ -43,6 +43,7 @@ interface EwExports {
   ew_binary_scalar(op: number, x: number, c: number, out: number, n: number, scalarLeft: boolean): void;
   ew_sum(x: number, n: number): number;
   ew_softmax_rows(x: number, out: number, rows: number, D: number, log: boolean, k: number): number;
+  ew_softmax_rows_backward(y: number, g: number, out: number, rows: number, D: number, log: boolean, k: number): void;
 }
 
 /**
@@ -89,6 +90,18 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
         f.set(X.subarray(xo + o, xo + o + len), base);
         if (ex.ew_softmax_rows(p, p, rows, D, log, k) === 0) Y.set(f.subarray(base, base + len), o);
         else softmaxRowsRef(X, xo + o, Y, o, rows, D, log); // a row with NaN or an infinite max: the reference
+      }
+      return true;
+    },
+    softmaxRowsBackward(Yv, G, dX, R, D, log) {
+      if (D < MIN_SOFTMAX_D || D > CHUNK || R * D < MIN_HEAVY) return false;
+      const per = Math.floor(CHUNK / D);
+      for (let r = 0; r < R; r += per) {
+        const rows = Math.min(per, R - r), o = r * D, len = rows * D;
+        f.set(Yv.subarray(o, o + len), base);
+        f.set(G.subarray(o, o + len), base + CHUNK);
+        ex.ew_softmax_rows_backward(p, q, q, rows, D, log, k);
+        dX.set(f.subarray(base + CHUNK, base + CHUNK + len), o);
       }
       return true;
     },
