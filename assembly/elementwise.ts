@@ -18,9 +18,9 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 // ---- vector math ----
 //
 // Constants: V8 (TurboFan, Node 20) materializes every v128.const inside a loop as three instructions (movabs,
-// vmovq, vpunpcklqdq) on each iteration, which doubled the cost of exp. So each entry point first stores the
-// constant table below into a 1 KiB scratch block `k` given by the host (ewConsts, about 60 stores per call), and
-// the loops read the constants back with one load each (Binaryen cannot fold a load back into a constant).
+// vmovq, vpunpcklqdq) on each iteration, which doubled the cost of exp. So the host stores the constant table
+// below once into 1 KiB of its memory (ew_init), passes its address `k` to the kernels, and the loops read the
+// constants back with one load each (Binaryen cannot fold a load back into a constant).
 
 @inline function splat(v: f32): v128 { return f32x4.splat(v); }
 @inline function mul(a: v128, b: v128): v128 { return f32x4.mul(a, b); }
@@ -44,8 +44,8 @@ export const EW_CONST_BYTES: i32 = C_COUNT * 16;
 
 @inline function put(k: usize, i: i32, v: v128): void { v128.store(k + (<usize>i << 4), v); }
 
-/** Store the constant table at k. */
-function ewConsts(k: usize): void {
+/** Store the constant table at k (EW_CONST_BYTES); the kernels that take k read it. */
+export function ew_init(k: usize): void {
   put(k, C_EXP_LO, splat(-104.0)); put(k, C_EXP_HI, splat(88.8)); put(k, C_LOG2E, splat(1.44269504088896341));
   put(k, C_MAGIC, splat(12582912.0)); put(k, C_LN2HI, splat(0.693359375)); put(k, C_LN2LO, splat(-2.12194440e-4));
   put(k, C_E0, splat(1.9875691500e-4)); put(k, C_E0 + 1, splat(1.3981999507e-3)); put(k, C_E0 + 2, splat(8.3334519073e-3));
@@ -178,12 +178,10 @@ function ewConsts(k: usize): void {
 
 // ---- entry points ----
 
-/** out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. k: 1 KiB of scratch for the
- *  constant table (EW_CONST_BYTES), not overlapping x or out. */
+/** out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. k: the constant table (ew_init). */
 export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void {
   const end = x + (<usize>n << 2);
   const d = out - x;
-  if (op >= U_EXP) ewConsts(k);
   switch (op) {
     case U_NEG: for (let p = x; p < end; p += 16) v128.store(p + d, f32x4.neg(v128.load(p))); break;
     case U_ABS: for (let p = x; p < end; p += 16) v128.store(p + d, f32x4.abs(v128.load(p))); break;
@@ -229,10 +227,9 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
  * backend/cpu/rows.ts: m = the row max, e = exp(x - m) (vexp, float32), s = the float64 sum of e; softmax
  * e * (1/s) in float32, log-softmax x - (ln s + m) in float64 rounded to float32. Rows need no alignment (D any).
  * A row holding NaN or an infinite max is left unwritten: returns how many such rows there were (the host redoes
- * them with the reference). k: the constant-table scratch (EW_CONST_BYTES).
+ * them with the reference). k: the constant table (ew_init).
  */
 export function ew_softmax_rows(x: usize, out: usize, rows: i32, D: i32, log: bool, k: usize): i32 {
-  ewConsts(k);
   const D4 = D & ~3;
   let bad = 0;
   for (let r = 0; r < rows; r++) {
@@ -302,7 +299,6 @@ export function ew_softmax_rows(x: usize, out: usize, rows: i32, D: i32, log: bo
  * by vexp in float32 (the one difference from the reference; within about 1 ulp of exp).
  */
 export function ew_softmax_rows_backward(y: usize, g: usize, out: usize, rows: i32, D: i32, log: bool, k: usize): void {
-  if (log) ewConsts(k);
   const D4 = D & ~3;
   for (let r = 0; r < rows; r++) {
     const off = (<usize>r * <usize>D) << 2;

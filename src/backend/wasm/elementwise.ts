@@ -38,6 +38,7 @@ const MIN_SOFTMAX_D = 8;
 
 /** The elementwise entry points (engine.ts declares the GEMM module's; these are assembly/elementwise.ts's). */
 interface EwExports {
+  ew_init(k: number): void;
   ew_unary(op: number, x: number, out: number, n: number, k: number): void;
   ew_binary(op: number, x: number, y: number, out: number, n: number): void;
   ew_binary_scalar(op: number, x: number, c: number, out: number, n: number, scalarLeft: boolean): void;
@@ -53,6 +54,9 @@ interface EwExports {
 export const MIN_CHEAP = 192;
 export const MIN_HEAVY = 16;
 
+/** x[o, o + n) without a subarray object when that is all of x (the common case: a whole tensor in one chunk). */
+function run(x: Float32Array, o: number, n: number): Float32Array { return o === 0 && x.length === n ? x : x.subarray(o, o + n); }
+
 /** The accelerated float32 kernels: one instance of the elementwise module on its own small memory. */
 export function wasmF32Accel(e: WasmEngine): F32Accel {
   // A plain (unshared) memory of its own, two pages that never grow: the engine's memory is shared when threads
@@ -64,21 +68,22 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
   const ex = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes(false)), { env: { memory } }).exports as unknown as EwExports;
   const f = new Float32Array(memory.buffer);
   const k = K * 4, base = A, p = A * 4, q = (A + CHUNK) * 4;
+  ex.ew_init(k); // the constant table, once: nothing else writes this memory below A
+  // the first buffer's first len floats, kept for the next call of the same length (saves a subarray per call)
+  let lastLen = -1, last = f;
+  const staged = (len: number): Float32Array => {
+    if (len !== lastLen) { last = f.subarray(base, base + len); lastLen = len; }
+    return last;
+  };
   return {
     unary(op, X, xo, out, oo, n) {
       const code = UNARY_CODE[op];
       if (code === undefined || n < (code >= HEAVY_FROM ? MIN_HEAVY : MIN_CHEAP)) return false;
-      if (n <= CHUNK) { // one chunk (the common case): no loop, and no subarray of a whole input
-        f.set(xo === 0 && X.length === n ? X : X.subarray(xo, xo + n), base);
-        ex.ew_unary(code, p, p, n, k);
-        out.set(f.subarray(base, base + n), oo);
-        return true;
-      }
       for (let i = 0; i < n; i += CHUNK) {
         const len = Math.min(CHUNK, n - i);
-        f.set(X.subarray(xo + i, xo + i + len), base);
+        f.set(run(X, xo + i, len), base);
         ex.ew_unary(code, p, p, len, k);
-        out.set(f.subarray(base, base + len), oo + i);
+        out.set(staged(len), oo + i);
       }
       return true;
     },
@@ -87,8 +92,8 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
       const per = Math.floor(CHUNK / D);
       for (let r = 0; r < R; r += per) {
         const rows = Math.min(per, R - r), o = r * D, len = rows * D;
-        f.set(X.subarray(xo + o, xo + o + len), base);
-        if (ex.ew_softmax_rows(p, p, rows, D, log, k) === 0) Y.set(f.subarray(base, base + len), o);
+        f.set(run(X, xo + o, len), base);
+        if (ex.ew_softmax_rows(p, p, rows, D, log, k) === 0) Y.set(staged(len), o);
         else softmaxRowsRef(X, xo + o, Y, o, rows, D, log); // a row with NaN or an infinite max: the reference
       }
       return true;
@@ -98,8 +103,8 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
       const per = Math.floor(CHUNK / D);
       for (let r = 0; r < R; r += per) {
         const rows = Math.min(per, R - r), o = r * D, len = rows * D;
-        f.set(Yv.subarray(o, o + len), base);
-        f.set(G.subarray(o, o + len), base + CHUNK);
+        f.set(run(Yv, o, len), base);
+        f.set(run(G, o, len), base + CHUNK);
         ex.ew_softmax_rows_backward(p, q, q, rows, D, log, k);
         dX.set(f.subarray(base + CHUNK, base + CHUNK + len), o);
       }
@@ -110,10 +115,10 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
       if (code === undefined || n < MIN_CHEAP) return false;
       for (let i = 0; i < n; i += CHUNK) {
         const len = Math.min(CHUNK, n - i);
-        f.set(A.subarray(ao + i, ao + i + len), base);
-        f.set(B.subarray(bo + i, bo + i + len), base + CHUNK);
+        f.set(run(A, ao + i, len), base);
+        f.set(run(B, bo + i, len), base + CHUNK);
         ex.ew_binary(code, p, q, p, len);
-        out.set(f.subarray(base, base + len), oo + i);
+        out.set(staged(len), oo + i);
       }
       return true;
     },
@@ -122,9 +127,9 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
       if (code === undefined || n < MIN_CHEAP) return false;
       for (let i = 0; i < n; i += CHUNK) {
         const len = Math.min(CHUNK, n - i);
-        f.set(A.subarray(ao + i, ao + i + len), base);
+        f.set(run(A, ao + i, len), base);
         ex.ew_binary_scalar(code, p, c, p, len, scalarLeft);
-        out.set(f.subarray(base, base + len), oo + i);
+        out.set(staged(len), oo + i);
       }
       return true;
     },
@@ -133,7 +138,7 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
       let s = 0;
       for (let i = 0; i < n; i += CHUNK) {
         const len = Math.min(CHUNK, n - i), padded = (len + 3) & ~3;
-        f.set(X.subarray(xo + i, xo + i + len), base);
+        f.set(run(X, xo + i, len), base);
         if (padded > len) f.fill(0, base + len, base + padded);
         s += ex.ew_sum(p, padded);
       }
