@@ -96,6 +96,47 @@ export function ew_init(k: usize): void {
   return mul(mul(y, p1), p2);
 }
 
+/**
+ * vexp of the two vectors at p and p + 16, then `post` (exp: none; sigmoid: 1 / (1 + e) of -x; SiLU: x sigmoid x),
+ * stored at p + d and p + d + 16: the same operations as vexp, interleaved so that each constant is loaded once
+ * for both (V8 does not keep them in registers across iterations).
+ */
+@inline function exp2x(p: usize, d: usize, k: usize, post: i32): void {
+  const va = v128.load(p), vb = v128.load(p, 16);
+  let xa = post == U_EXP ? va : f32x4.neg(va), xb = post == U_EXP ? vb : f32x4.neg(vb);
+  let c = K(k, C_EXP_LO);
+  xa = f32x4.pmax(xa, c); xb = f32x4.pmax(xb, c);
+  c = K(k, C_EXP_HI);
+  xa = f32x4.pmin(xa, c); xb = f32x4.pmin(xb, c);
+  const magic = K(k, C_MAGIC);
+  c = K(k, C_LOG2E);
+  const ma = madd(xa, c, magic), mb = madd(xb, c, magic);
+  const na = sub(ma, magic), nb = sub(mb, magic);
+  c = K(k, C_LN2HI);
+  let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c));
+  c = K(k, C_LN2LO);
+  ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c));
+  const za = mul(ra, ra), zb = mul(rb, rb);
+  c = K(k, C_E0);
+  let c1 = K(k, C_E0 + 1);
+  let ya = madd(c, ra, c1), yb = madd(c, rb, c1);
+  c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  const one = K(k, C_ONE);
+  ya = add(madd(ya, za, ra), one); yb = add(madd(yb, zb, rb), one);
+  const nia = i32x4.sub(ma, magic), nib = i32x4.sub(mb, magic);
+  const ha = i32x4.shr_s(nia, 1), hb = i32x4.shr_s(nib, 1);
+  c = K(k, C_I127);
+  ya = mul(mul(ya, i32x4.shl(i32x4.add(ha, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nia, ha), c), 23));
+  yb = mul(mul(yb, i32x4.shl(i32x4.add(hb, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nib, hb), c), 23));
+  if (post == U_SIGMOID) { ya = f32x4.div(one, add(one, ya)); yb = f32x4.div(one, add(one, yb)); }
+  if (post == U_SILU) { ya = mul(va, f32x4.div(one, add(one, ya))); yb = mul(vb, f32x4.div(one, add(one, yb))); }
+  v128.store(p + d, ya);
+  v128.store(p + d, yb, 16);
+}
+
 /** ln x, Cephes logf (mantissa in [sqrt(1/2), sqrt 2), degree-8 polynomial). Denormals are scaled first;
  *  x < 0 -> NaN, 0 -> -inf, inf -> inf, NaN -> NaN. */
 @inline function vlog(x0: v128, k: usize): v128 {
@@ -196,10 +237,20 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
       }
       break;
     }
-    case U_EXP: for (let p = x; p < end; p += 16) v128.store(p + d, vexp(v128.load(p), k)); break;
+    case U_EXP: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_EXP);
+      if (p < end) v128.store(p + d, vexp(v128.load(p), k));
+      break;
+    }
     case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p), k)); break;
     case U_TANH: for (let p = x; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k)); break;
-    case U_SIGMOID: for (let p = x; p < end; p += 16) v128.store(p + d, vsigmoid(v128.load(p), k)); break;
+    case U_SIGMOID: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SIGMOID);
+      if (p < end) v128.store(p + d, vsigmoid(v128.load(p), k));
+      break;
+    }
     case U_ERF: for (let p = x; p < end; p += 16) v128.store(p + d, verf(v128.load(p), k)); break;
     case U_GELU:
       for (let p = x; p < end; p += 16) {
@@ -207,7 +258,12 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
         v128.store(p + d, mul(mul(v, K(k, C_HALF)), add(K(k, C_ONE), verf(mul(v, K(k, C_SQRT1_2)), k))));
       }
       break;
-    case U_SILU: for (let p = x; p < end; p += 16) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v, k))); } break;
+    case U_SILU: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SILU);
+      if (p < end) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v, k))); }
+      break;
+    }
     case U_GELU_TANH:
       for (let p = x; p < end; p += 16) {
         const v = v128.load(p);
