@@ -2,7 +2,9 @@
  * @file Fused row kernels for the CPU (Backend.softmaxRows / layerNormRows and their backwards): softmax and
  * log-softmax over the last dim, and layer norm over the trailing D elements, each one pass per row (statistics in
  * double precision, results stored in the storage dtype) instead of a chain of elementwise ops and reductions with
- * a fresh array each. Inputs are contiguous views of R rows x D; ops/fused.ts decides when they apply.
+ * a fresh array each. Inputs are contiguous views of R rows x D; ops/fused.ts decides when they apply. Float32
+ * softmax rows (forward and backward) go to the accelerated kernels when installed (f32.ts f32Accel: WebAssembly
+ * SIMD, exp in float32, sums in float64; rows of 8 floats or more); the loops here are the reference.
  */
 import type { Storage, View } from '../backend.js';
 import { arrayFor } from '../../core/dtype.js';
