@@ -16,119 +16,211 @@ const U_NEG = 0, U_ABS = 1, U_SQRT = 2, U_SQUARE = 3, U_RELU = 4, U_EXP = 5, U_L
 const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 
 // ---- vector math ----
+//
+// Constants: V8 (TurboFan, Node 20) materializes every v128.const inside a loop as three instructions (movabs,
+// vmovq, vpunpcklqdq) on each iteration, which doubled the cost of exp. So the host stores the constant table
+// below once into 1 KiB of its memory (ew_init), passes its address `k` to the kernels, and the loops read the
+// constants back with one load each (Binaryen cannot fold a load back into a constant).
 
 @inline function splat(v: f32): v128 { return f32x4.splat(v); }
 @inline function mul(a: v128, b: v128): v128 { return f32x4.mul(a, b); }
 @inline function add(a: v128, b: v128): v128 { return f32x4.add(a, b); }
 @inline function sub(a: v128, b: v128): v128 { return f32x4.sub(a, b); }
+@inline function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
+/** Constant number i of the table at k. */
+@inline function K(k: usize, i: i32): v128 { return v128.load(k + (<usize>i << 4)); }
+
+// table slots
+const C_EXP_LO = 0, C_EXP_HI = 1, C_LOG2E = 2, C_MAGIC = 3, C_LN2HI = 4, C_LN2LO = 5, C_E0 = 6; // C_E0..C_E0+5
+const C_ONE = 12, C_I127 = 13, C_HALF = 14, C_TWO = 15, C_SIGN = 16, C_ZERO = 17, C_INF = 18, C_NINF = 19, C_NAN = 20;
+const C_TINY = 21, C_2P23 = 22, C_23 = 23, C_MANT = 24, C_HALFBITS = 25, C_SQRTH = 26, C_L0 = 27; // C_L0..C_L0+8
+const C_T0 = 36; // tanh odd polynomial, 5 coefficients
+const C_TANH_SMALL = 41, C_Q0 = 42; // erf series, 11 coefficients: C_Q0..C_Q0+10
+const C_AS_P = 53, C_R0 = 54; // Abramowitz-Stegun 7.1.26: p and 5 coefficients C_R0..C_R0+4
+const C_SQRT1_2 = 59, C_G0 = 60, C_G1 = 61; // GELU: 1/sqrt 2; tanh GELU: sqrt(2/pi), 0.044715
+const C_COUNT = 62;
+/** Bytes of the constant table (the host's scratch block must hold it). */
+export const EW_CONST_BYTES: i32 = C_COUNT * 16;
+
+@inline function put(k: usize, i: i32, v: v128): void { v128.store(k + (<usize>i << 4), v); }
+
+/** Store the constant table at k (EW_CONST_BYTES); the kernels that take k read it. */
+export function ew_init(k: usize): void {
+  put(k, C_EXP_LO, splat(-104.0)); put(k, C_EXP_HI, splat(88.8)); put(k, C_LOG2E, splat(1.44269504088896341));
+  put(k, C_MAGIC, splat(12582912.0)); put(k, C_LN2HI, splat(0.693359375)); put(k, C_LN2LO, splat(-2.12194440e-4));
+  put(k, C_E0, splat(1.9875691500e-4)); put(k, C_E0 + 1, splat(1.3981999507e-3)); put(k, C_E0 + 2, splat(8.3334519073e-3));
+  put(k, C_E0 + 3, splat(4.1665795894e-2)); put(k, C_E0 + 4, splat(1.6666665459e-1)); put(k, C_E0 + 5, splat(5.0000001201e-1));
+  put(k, C_ONE, splat(1)); put(k, C_I127, i32x4.splat(127)); put(k, C_HALF, splat(0.5)); put(k, C_TWO, splat(2));
+  put(k, C_SIGN, i32x4.splat(0x80000000)); put(k, C_ZERO, splat(0)); put(k, C_INF, splat(Infinity));
+  put(k, C_NINF, splat(-Infinity)); put(k, C_NAN, splat(NaN));
+  put(k, C_TINY, splat(1.17549435e-38)); put(k, C_2P23, splat(8388608.0)); put(k, C_23, splat(23.0));
+  put(k, C_MANT, i32x4.splat(0x807fffff)); put(k, C_HALFBITS, i32x4.splat(0x3f000000)); put(k, C_SQRTH, splat(0.707106781186547524));
+  put(k, C_L0, splat(7.0376836292e-2)); put(k, C_L0 + 1, splat(-1.1514610310e-1)); put(k, C_L0 + 2, splat(1.1676998740e-1));
+  put(k, C_L0 + 3, splat(-1.2420140846e-1)); put(k, C_L0 + 4, splat(1.4249322787e-1)); put(k, C_L0 + 5, splat(-1.6668057665e-1));
+  put(k, C_L0 + 6, splat(2.0000714765e-1)); put(k, C_L0 + 7, splat(-2.4999993993e-1)); put(k, C_L0 + 8, splat(3.3333331174e-1));
+  put(k, C_T0, splat(-5.70498872745e-3)); put(k, C_T0 + 1, splat(2.06390887954e-2)); put(k, C_T0 + 2, splat(-5.37397155531e-2));
+  put(k, C_T0 + 3, splat(1.33314422036e-1)); put(k, C_T0 + 4, splat(-3.33332819422e-1)); put(k, C_TANH_SMALL, splat(0.625));
+  put(k, C_Q0, splat(1.480719281587922e-08)); put(k, C_Q0 + 1, splat(-1.6365844691234924e-07));
+  put(k, C_Q0 + 2, splat(1.6462114365889248e-06)); put(k, C_Q0 + 3, splat(-1.4925650358406252e-05));
+  put(k, C_Q0 + 4, splat(0.00012055332981789665)); put(k, C_Q0 + 5, splat(-0.0008548327023450853));
+  put(k, C_Q0 + 6, splat(0.005223977625442188)); put(k, C_Q0 + 7, splat(-0.026866170645131252));
+  put(k, C_Q0 + 8, splat(0.11283791670955128)); put(k, C_Q0 + 9, splat(-0.37612638903183754));
+  put(k, C_Q0 + 10, splat(1.1283791670955126));
+  put(k, C_AS_P, splat(0.3275911)); put(k, C_R0, splat(1.061405429)); put(k, C_R0 + 1, splat(-1.453152027));
+  put(k, C_R0 + 2, splat(1.421413741)); put(k, C_R0 + 3, splat(-0.284496736)); put(k, C_R0 + 4, splat(0.254829592));
+  put(k, C_SQRT1_2, splat(0.7071067811865476)); put(k, C_G0, splat(0.7978845608028654)); put(k, C_G1, splat(0.044715));
+}
 
 /** e^x, Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-5 polynomial, 2^n applied in two halves (no overflow of
  *  the exponent field, denormal results come out right). NaN stays NaN, +inf -> inf, -inf -> 0. */
-function vexp(x0: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104.0)), splat(88.8)); // pmin/pmax: one instruction each, NaN kept
+@inline function vexp(x0: v128, k: usize): v128 {
+  const x = f32x4.pmin(f32x4.pmax(x0, K(k, C_EXP_LO)), K(k, C_EXP_HI)); // pmin/pmax: one instruction each, NaN kept
   // round to nearest by the 1.5 * 2^23 trick: the low mantissa bits of m then hold n as an integer
-  const m = add(mul(x, splat(1.44269504088896341)), splat(12582912.0));
-  const n = sub(m, splat(12582912.0));
-  let r = sub(x, mul(n, splat(0.693359375)));
-  r = sub(r, mul(n, splat(-2.12194440e-4)));
+  const magic = K(k, C_MAGIC);
+  const m = madd(x, K(k, C_LOG2E), magic);
+  const n = sub(m, magic);
+  let r = sub(x, mul(n, K(k, C_LN2HI)));
+  r = sub(r, mul(n, K(k, C_LN2LO)));
   const z = mul(r, r);
-  let y = splat(1.9875691500e-4);
-  y = add(mul(y, r), splat(1.3981999507e-3));
-  y = add(mul(y, r), splat(8.3334519073e-3));
-  y = add(mul(y, r), splat(4.1665795894e-2));
-  y = add(mul(y, r), splat(1.6666665459e-1));
-  y = add(mul(y, r), splat(5.0000001201e-1));
-  y = add(add(mul(y, z), r), splat(1));
-  const ni = i32x4.sub(m, i32x4.splat(0x4b400000));
+  let y = madd(K(k, C_E0), r, K(k, C_E0 + 1));
+  y = madd(y, r, K(k, C_E0 + 2));
+  y = madd(y, r, K(k, C_E0 + 3));
+  y = madd(y, r, K(k, C_E0 + 4));
+  y = madd(y, r, K(k, C_E0 + 5));
+  y = add(madd(y, z, r), K(k, C_ONE));
+  const ni = i32x4.sub(m, magic);
   const h = i32x4.shr_s(ni, 1);
-  const p1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
-  const p2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
+  const b = K(k, C_I127);
+  const p1 = i32x4.shl(i32x4.add(h, b), 23);
+  const p2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), b), 23);
   return mul(mul(y, p1), p2);
+}
+
+/**
+ * vexp of the two vectors at p and p + 16, then `post` (exp: none; sigmoid: 1 / (1 + e) of -x; SiLU: x sigmoid x),
+ * stored at p + d and p + d + 16: the same operations as vexp, interleaved so that each constant is loaded once
+ * for both (V8 does not keep them in registers across iterations).
+ */
+@inline function exp2x(p: usize, d: usize, k: usize, post: i32): void {
+  const va = v128.load(p), vb = v128.load(p, 16);
+  let xa = post == U_EXP ? va : f32x4.neg(va), xb = post == U_EXP ? vb : f32x4.neg(vb);
+  let c = K(k, C_EXP_LO);
+  xa = f32x4.pmax(xa, c); xb = f32x4.pmax(xb, c);
+  c = K(k, C_EXP_HI);
+  xa = f32x4.pmin(xa, c); xb = f32x4.pmin(xb, c);
+  const magic = K(k, C_MAGIC);
+  c = K(k, C_LOG2E);
+  const ma = madd(xa, c, magic), mb = madd(xb, c, magic);
+  const na = sub(ma, magic), nb = sub(mb, magic);
+  c = K(k, C_LN2HI);
+  let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c));
+  c = K(k, C_LN2LO);
+  ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c));
+  const za = mul(ra, ra), zb = mul(rb, rb);
+  c = K(k, C_E0);
+  let c1 = K(k, C_E0 + 1);
+  let ya = madd(c, ra, c1), yb = madd(c, rb, c1);
+  c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  const one = K(k, C_ONE);
+  ya = add(madd(ya, za, ra), one); yb = add(madd(yb, zb, rb), one);
+  const nia = i32x4.sub(ma, magic), nib = i32x4.sub(mb, magic);
+  const ha = i32x4.shr_s(nia, 1), hb = i32x4.shr_s(nib, 1);
+  c = K(k, C_I127);
+  ya = mul(mul(ya, i32x4.shl(i32x4.add(ha, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nia, ha), c), 23));
+  yb = mul(mul(yb, i32x4.shl(i32x4.add(hb, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nib, hb), c), 23));
+  if (post == U_SIGMOID) { ya = f32x4.div(one, add(one, ya)); yb = f32x4.div(one, add(one, yb)); }
+  if (post == U_SILU) { ya = mul(va, f32x4.div(one, add(one, ya))); yb = mul(vb, f32x4.div(one, add(one, yb))); }
+  v128.store(p + d, ya);
+  v128.store(p + d, yb, 16);
 }
 
 /** ln x, Cephes logf (mantissa in [sqrt(1/2), sqrt 2), degree-8 polynomial). Denormals are scaled first;
  *  x < 0 -> NaN, 0 -> -inf, inf -> inf, NaN -> NaN. */
-function vlog(x0: v128): v128 {
-  const tiny = f32x4.lt(x0, splat(1.17549435e-38));
-  const xs = v128.bitselect(mul(x0, splat(8388608.0)), x0, tiny);
+@inline function vlog(x0: v128, k: usize): v128 {
+  const tiny = f32x4.lt(x0, K(k, C_TINY));
+  const xs = v128.bitselect(mul(x0, K(k, C_2P23)), x0, tiny);
   let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(xs, 23), i32x4.splat(126)));
-  e = sub(e, v128.and(tiny, splat(23.0)));
-  const m = v128.or(v128.and(xs, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
-  const lo = f32x4.lt(m, splat(0.707106781186547524));
-  e = sub(e, v128.and(lo, splat(1.0)));
-  const x = sub(add(m, v128.and(lo, m)), splat(1));
+  e = sub(e, v128.and(tiny, K(k, C_23)));
+  const m = v128.or(v128.and(xs, K(k, C_MANT)), K(k, C_HALFBITS)); // [0.5, 1)
+  const lo = f32x4.lt(m, K(k, C_SQRTH));
+  const one = K(k, C_ONE);
+  e = sub(e, v128.and(lo, one));
+  const x = sub(add(m, v128.and(lo, m)), one);
   const z = mul(x, x);
-  let y = splat(7.0376836292e-2);
-  y = add(mul(y, x), splat(-1.1514610310e-1));
-  y = add(mul(y, x), splat(1.1676998740e-1));
-  y = add(mul(y, x), splat(-1.2420140846e-1));
-  y = add(mul(y, x), splat(1.4249322787e-1));
-  y = add(mul(y, x), splat(-1.6668057665e-1));
-  y = add(mul(y, x), splat(2.0000714765e-1));
-  y = add(mul(y, x), splat(-2.4999993993e-1));
-  y = add(mul(y, x), splat(3.3333331174e-1));
+  let y = madd(K(k, C_L0), x, K(k, C_L0 + 1));
+  y = madd(y, x, K(k, C_L0 + 2));
+  y = madd(y, x, K(k, C_L0 + 3));
+  y = madd(y, x, K(k, C_L0 + 4));
+  y = madd(y, x, K(k, C_L0 + 5));
+  y = madd(y, x, K(k, C_L0 + 6));
+  y = madd(y, x, K(k, C_L0 + 7));
+  y = madd(y, x, K(k, C_L0 + 8));
   y = mul(mul(y, x), z);
-  y = add(y, mul(e, splat(-2.12194440e-4)));
-  y = sub(y, mul(z, splat(0.5)));
-  let r = add(add(x, y), mul(e, splat(0.693359375)));
-  r = v128.bitselect(splat(-Infinity), r, f32x4.eq(x0, splat(0)));
-  r = v128.bitselect(splat(NaN), r, f32x4.lt(x0, splat(0)));
-  r = v128.bitselect(x0, r, v128.or(f32x4.eq(x0, splat(Infinity)), f32x4.ne(x0, x0)));
+  y = add(y, mul(e, K(k, C_LN2LO)));
+  y = sub(y, mul(z, K(k, C_HALF)));
+  let r = add(add(x, y), mul(e, K(k, C_LN2HI)));
+  const zero = K(k, C_ZERO);
+  r = v128.bitselect(K(k, C_NINF), r, f32x4.eq(x0, zero));
+  r = v128.bitselect(K(k, C_NAN), r, f32x4.lt(x0, zero));
+  r = v128.bitselect(x0, r, v128.or(f32x4.eq(x0, K(k, C_INF)), f32x4.ne(x0, x0)));
   return r;
 }
 
 /** tanh, Cephes tanhf: odd polynomial below |x| = 0.625, 1 - 2/(e^{2|x|} + 1) with the sign above. */
-function vtanh(x: v128): v128 {
+@inline function vtanh(x: v128, k: usize): v128 {
   const z = mul(x, x);
-  let p = splat(-5.70498872745e-3);
-  p = add(mul(p, z), splat(2.06390887954e-2));
-  p = add(mul(p, z), splat(-5.37397155531e-2));
-  p = add(mul(p, z), splat(1.33314422036e-1));
-  p = add(mul(p, z), splat(-3.33332819422e-1));
-  const small = add(mul(mul(p, z), x), x);
+  let p = madd(K(k, C_T0), z, K(k, C_T0 + 1));
+  p = madd(p, z, K(k, C_T0 + 2));
+  p = madd(p, z, K(k, C_T0 + 3));
+  p = madd(p, z, K(k, C_T0 + 4));
+  const small = madd(mul(p, z), x, x);
   const ax = f32x4.abs(x);
-  const big = sub(splat(1), f32x4.div(splat(2), add(vexp(add(ax, ax)), splat(1))));
-  const sign = v128.and(x, i32x4.splat(0x80000000));
-  return v128.bitselect(small, v128.or(big, sign), f32x4.lt(ax, splat(0.625)));
+  const one = K(k, C_ONE);
+  const big = sub(one, f32x4.div(K(k, C_TWO), add(vexp(add(ax, ax), k), one)));
+  const sign = v128.and(x, K(k, C_SIGN)); // (the small branch needs it for -0: -0 + -0 p z is +0)
+  return v128.or(v128.bitselect(small, big, f32x4.lt(ax, K(k, C_TANH_SMALL))), sign);
 }
 
-function vsigmoid(x: v128): v128 {
-  return f32x4.div(splat(1), add(splat(1), vexp(f32x4.neg(x))));
+@inline function vsigmoid(x: v128, k: usize): v128 {
+  const one = K(k, C_ONE);
+  return f32x4.div(one, add(one, vexp(f32x4.neg(x), k)));
 }
 
 /** erf: below |x| = 1 its Maclaurin series to x^21 (relative error about 1e-7); above, Abramowitz-Stegun 7.1.26
  *  as PyTorch's Vectorized<float>::erf (absolute error below 2e-7, where erf is above 0.84). */
-function verf(x: v128): v128 {
+@inline function verf(x: v128, k: usize): v128 {
   const z = mul(x, x);
-  let q = splat(1.480719281587922e-08);
-  q = add(mul(q, z), splat(-1.6365844691234924e-07));
-  q = add(mul(q, z), splat(1.6462114365889248e-06));
-  q = add(mul(q, z), splat(-1.4925650358406252e-05));
-  q = add(mul(q, z), splat(0.00012055332981789665));
-  q = add(mul(q, z), splat(-0.0008548327023450853));
-  q = add(mul(q, z), splat(0.005223977625442188));
-  q = add(mul(q, z), splat(-0.026866170645131252));
-  q = add(mul(q, z), splat(0.11283791670955128));
-  q = add(mul(q, z), splat(-0.37612638903183754));
-  q = add(mul(q, z), splat(1.1283791670955126));
+  let q = madd(K(k, C_Q0), z, K(k, C_Q0 + 1));
+  q = madd(q, z, K(k, C_Q0 + 2));
+  q = madd(q, z, K(k, C_Q0 + 3));
+  q = madd(q, z, K(k, C_Q0 + 4));
+  q = madd(q, z, K(k, C_Q0 + 5));
+  q = madd(q, z, K(k, C_Q0 + 6));
+  q = madd(q, z, K(k, C_Q0 + 7));
+  q = madd(q, z, K(k, C_Q0 + 8));
+  q = madd(q, z, K(k, C_Q0 + 9));
+  q = madd(q, z, K(k, C_Q0 + 10));
   const series = mul(q, x);
-  const sign = v128.and(x, i32x4.splat(0x80000000));
+  const sign = v128.and(x, K(k, C_SIGN));
   const ax = f32x4.abs(x);
-  const t = f32x4.div(splat(1), add(mul(splat(0.3275911), ax), splat(1)));
-  let r = splat(1.061405429);
-  r = add(mul(r, t), splat(-1.453152027));
-  r = add(mul(r, t), splat(1.421413741));
-  r = add(mul(r, t), splat(-0.284496736));
-  r = add(mul(r, t), splat(0.254829592));
-  const e = vexp(f32x4.neg(z));
-  const as = v128.or(sub(splat(1), mul(mul(r, t), e)), sign);
-  return v128.bitselect(series, as, f32x4.lt(ax, splat(1)));
+  const one = K(k, C_ONE);
+  const t = f32x4.div(one, madd(K(k, C_AS_P), ax, one));
+  let r = madd(K(k, C_R0), t, K(k, C_R0 + 1));
+  r = madd(r, t, K(k, C_R0 + 2));
+  r = madd(r, t, K(k, C_R0 + 3));
+  r = madd(r, t, K(k, C_R0 + 4));
+  const e = vexp(f32x4.neg(z), k);
+  const as = v128.or(sub(one, mul(mul(r, t), e)), sign);
+  return v128.bitselect(series, as, f32x4.lt(ax, one));
 }
 
 // ---- entry points ----
 
-/** out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. */
-export function ew_unary(op: i32, x: usize, out: usize, n: i32): void {
+/** out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. k: the constant table (ew_init). */
+export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void {
   const end = x + (<usize>n << 2);
   const d = out - x;
   switch (op) {
@@ -145,26 +237,168 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32): void {
       }
       break;
     }
-    case U_EXP: for (let p = x; p < end; p += 16) v128.store(p + d, vexp(v128.load(p))); break;
-    case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p))); break;
-    case U_TANH: for (let p = x; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p))); break;
-    case U_SIGMOID: for (let p = x; p < end; p += 16) v128.store(p + d, vsigmoid(v128.load(p))); break;
-    case U_ERF: for (let p = x; p < end; p += 16) v128.store(p + d, verf(v128.load(p))); break;
+    case U_EXP: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_EXP);
+      if (p < end) v128.store(p + d, vexp(v128.load(p), k));
+      break;
+    }
+    case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p), k)); break;
+    case U_TANH: for (let p = x; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k)); break;
+    case U_SIGMOID: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SIGMOID);
+      if (p < end) v128.store(p + d, vsigmoid(v128.load(p), k));
+      break;
+    }
+    case U_ERF: for (let p = x; p < end; p += 16) v128.store(p + d, verf(v128.load(p), k)); break;
     case U_GELU:
       for (let p = x; p < end; p += 16) {
         const v = v128.load(p);
-        v128.store(p + d, mul(mul(v, splat(0.5)), add(splat(1), verf(mul(v, splat(0.7071067811865476))))));
+        v128.store(p + d, mul(mul(v, K(k, C_HALF)), add(K(k, C_ONE), verf(mul(v, K(k, C_SQRT1_2)), k))));
       }
       break;
-    case U_SILU: for (let p = x; p < end; p += 16) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v))); } break;
+    case U_SILU: {
+      let p = x;
+      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SILU);
+      if (p < end) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v, k))); }
+      break;
+    }
     case U_GELU_TANH:
       for (let p = x; p < end; p += 16) {
         const v = v128.load(p);
-        const inner = mul(splat(0.7978845608028654), add(v, mul(splat(0.044715), mul(mul(v, v), v))));
-        v128.store(p + d, mul(mul(v, splat(0.5)), add(splat(1), vtanh(inner))));
+        const inner = mul(K(k, C_G0), madd(K(k, C_G1), mul(mul(v, v), v), v));
+        v128.store(p + d, mul(mul(v, K(k, C_HALF)), add(K(k, C_ONE), vtanh(inner, k))));
       }
       break;
     default: unreachable();
+  }
+}
+
+/** e^v for one float (the row tails of the softmax kernel). */
+@inline function exp1(v: f32, k: usize): f32 { return f32x4.extract_lane(vexp(f32x4.splat(v), k), 0); }
+
+/**
+ * Softmax (log = false) or log-softmax of `rows` contiguous rows of D floats at x into out (may alias x), as
+ * backend/cpu/rows.ts: m = the row max, e = exp(x - m) (vexp, float32), s = the float64 sum of e; softmax
+ * e * (1/s) in float32, log-softmax x - (ln s + m) in float64 rounded to float32. Rows need no alignment (D any).
+ * A row holding NaN or an infinite max is left unwritten: returns how many such rows there were (the host redoes
+ * them with the reference). k: the constant table (ew_init).
+ */
+export function ew_softmax_rows(x: usize, out: usize, rows: i32, D: i32, log: bool, k: usize): i32 {
+  const D4 = D & ~3;
+  let bad = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + ((<usize>r * <usize>D) << 2), yr = out + ((<usize>r * <usize>D) << 2);
+    const xe = xr + (<usize>D4 << 2), xend = xr + (<usize>D << 2), d = yr - xr;
+    let mv = K(k, C_NINF), nan = K(k, C_ZERO);
+    for (let p = xr; p < xe; p += 16) {
+      const v = v128.load(p);
+      mv = f32x4.pmax(mv, v);
+      nan = v128.or(nan, f32x4.ne(v, v));
+    }
+    let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    let bads = v128.any_true(nan);
+    for (let p = xe; p < xend; p += 4) { const v = load<f32>(p); if (v != v) bads = true; if (v > m) m = v; }
+    if (bads || m == Infinity || m == -Infinity) { bad++; continue; }
+    const mvec = f32x4.splat(m);
+    let a = f64x2.splat(0), b = f64x2.splat(0);
+    let st: f64 = 0;
+    if (log) {
+      for (let p = xr; p < xe; p += 16) {
+        const e = vexp(sub(v128.load(p), mvec), k);
+        a = f64x2.add(a, f64x2.promote_low_f32x4(e));
+        b = f64x2.add(b, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+      }
+      for (let p = xe; p < xend; p += 4) st += <f64>exp1(load<f32>(p) - m, k);
+    } else {
+      for (let p = xr; p < xe; p += 16) {
+        const e = vexp(sub(v128.load(p), mvec), k);
+        v128.store(p + d, e);
+        a = f64x2.add(a, f64x2.promote_low_f32x4(e));
+        b = f64x2.add(b, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+      }
+      for (let p = xe; p < xend; p += 4) { const e = exp1(load<f32>(p) - m, k); store<f32>(p + d, e); st += <f64>e; }
+    }
+    const ab = f64x2.add(a, b);
+    const s = f64x2.extract_lane(ab, 0) + f64x2.extract_lane(ab, 1) + st;
+    if (log) {
+      const ls = Math.log(s) + <f64>m;
+      const lv = f64x2.splat(ls);
+      for (let p = xr; p < xe; p += 16) {
+        const v = v128.load(p);
+        const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.promote_low_f32x4(v), lv));
+        const hi = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), lv));
+        v128.store(p + d, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+      }
+      for (let p = xe; p < xend; p += 4) store<f32>(p + d, <f32>(<f64>load<f32>(p) - ls));
+    } else {
+      const inv = <f32>(1 / s), iv = f32x4.splat(inv);
+      const ye = yr + (<usize>D4 << 2), yend = yr + (<usize>D << 2);
+      for (let p = yr; p < ye; p += 16) v128.store(p, mul(v128.load(p), iv));
+      for (let p = ye; p < yend; p += 4) store<f32>(p, load<f32>(p) * inv);
+    }
+  }
+  return bad;
+}
+
+/** Lanes 2, 3 of v moved to 0, 1 (for the float64 promotion of the high half). */
+@inline function hi2(v: v128): v128 { return v128.shuffle<f32>(v, v, 2, 3, 0, 1); }
+/** Two float64x2 rounded to one float32x4. */
+@inline function demote2(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/**
+ * The gradient of softmax rows from the output y and its gradient g (rows of D floats, out may alias g), as
+ * backend/cpu/rows.ts in float64 per element: softmax y (g - sum(g y)); log-softmax g - exp(y) sum(g), with exp(y)
+ * by vexp in float32 (the one difference from the reference; within about 1 ulp of exp).
+ */
+export function ew_softmax_rows_backward(y: usize, g: usize, out: usize, rows: i32, D: i32, log: bool, k: usize): void {
+  const D4 = D & ~3;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>D) << 2;
+    const yr = y + off, gr = g + off, dg = gr - yr, dout = out + off - yr;
+    const ye = yr + (<usize>D4 << 2), yend = yr + (<usize>D << 2);
+    let a = f64x2.splat(0), b = f64x2.splat(0);
+    let st: f64 = 0;
+    if (log) {
+      for (let p = yr; p < ye; p += 16) {
+        const gv = v128.load(p + dg);
+        a = f64x2.add(a, f64x2.promote_low_f32x4(gv));
+        b = f64x2.add(b, f64x2.promote_low_f32x4(hi2(gv)));
+      }
+      for (let p = ye; p < yend; p += 4) st += <f64>load<f32>(p + dg);
+    } else {
+      for (let p = yr; p < ye; p += 16) {
+        const yv = v128.load(p), gv = v128.load(p + dg);
+        a = f64x2.add(a, f64x2.mul(f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(yv)));
+        b = f64x2.add(b, f64x2.mul(f64x2.promote_low_f32x4(hi2(gv)), f64x2.promote_low_f32x4(hi2(yv))));
+      }
+      for (let p = ye; p < yend; p += 4) st += <f64>load<f32>(p + dg) * <f64>load<f32>(p);
+    }
+    const ab = f64x2.add(a, b);
+    const s = f64x2.extract_lane(ab, 0) + f64x2.extract_lane(ab, 1) + st;
+    const sv = f64x2.splat(s);
+    if (log) {
+      for (let p = yr; p < ye; p += 16) {
+        const e = vexp(v128.load(p), k), gv = v128.load(p + dg);
+        const lo = f64x2.sub(f64x2.promote_low_f32x4(gv), f64x2.mul(f64x2.promote_low_f32x4(e), sv));
+        const hi = f64x2.sub(f64x2.promote_low_f32x4(hi2(gv)), f64x2.mul(f64x2.promote_low_f32x4(hi2(e)), sv));
+        v128.store(p + dout, demote2(lo, hi));
+      }
+      for (let p = ye; p < yend; p += 4) {
+        store<f32>(p + dout, <f32>(<f64>load<f32>(p + dg) - <f64>exp1(load<f32>(p), k) * s));
+      }
+    } else {
+      for (let p = yr; p < ye; p += 16) {
+        const yv = v128.load(p), gv = v128.load(p + dg);
+        const lo = f64x2.mul(f64x2.promote_low_f32x4(yv), f64x2.sub(f64x2.promote_low_f32x4(gv), sv));
+        const hi = f64x2.mul(f64x2.promote_low_f32x4(hi2(yv)), f64x2.sub(f64x2.promote_low_f32x4(hi2(gv)), sv));
+        v128.store(p + dout, demote2(lo, hi));
+      }
+      for (let p = ye; p < yend; p += 4) store<f32>(p + dout, <f32>(<f64>load<f32>(p) * (<f64>load<f32>(p + dg) - s)));
+    }
   }
 }
 

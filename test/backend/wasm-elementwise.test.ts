@@ -10,6 +10,7 @@ import { WasmEngine, variantSupported, wasmEngine } from '../../src/backend/wasm
 import { wasmF32Accel, MIN_CHEAP } from '../../src/backend/wasm/elementwise.js';
 import { BINARY, UNARY } from '../../src/backend/cpu/elementwise.js';
 import { f32Accelerated, setF32Accel } from '../../src/backend/cpu/f32.js';
+import { softmaxRowsBackwardRef, softmaxRowsRef } from '../../src/backend/cpu/rows.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
 
 const ATOL = 1e-6, RTOL = 1e-5;
@@ -119,5 +120,159 @@ test('tensor ops use the SIMD kernels for contiguous float32 and match the TypeS
     const e = wasmEngine();
     assert.ok(e);
     setF32Accel(wasmF32Accel(e));
+  }
+});
+
+/** Float32 spacing at the float32 rounding of r (2^-149 below the normal range). */
+function ulpOf(r: number): number {
+  const a = Math.abs(Math.fround(r));
+  if (a < 2 ** -126) return 2 ** -149;
+  let ex = Math.floor(Math.log2(a));
+  if (2 ** ex > a) ex--;
+  else if (2 ** (ex + 1) <= a) ex++;
+  return 2 ** (ex - 23);
+}
+
+test('transcendental kernels: ulp bounds against float64 over 1,000,000 values, and the special values', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  const acc = wasmF32Accel(e);
+  let s = 7;
+  const rnd = (): number => { s = (s * 1103515245 + 12345) >>> 0; return s / 2 ** 32; };
+  const bits = new Uint32Array(1), asF = new Float32Array(bits.buffer);
+  const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+  // [op, reference, input, max ulp]; measured: exp 0.89, log 0.73, tanh 0.96, sigmoid 1.41, silu 1.56, erf 2.80
+  // (erf above |x| = 1 is Abramowitz-Stegun 7.1.26, as PyTorch's vectorized erf)
+  const cases: [UnaryOp, (v: number) => number, () => number, number][] = [
+    ['exp', Math.exp, () => rnd() * 192.7 - 103.9, 1], // includes the denormal results below x = -87.3
+    ['log', Math.log, () => { bits[0] = (rnd() * 0x7f800000) >>> 0; return asF[0]; }, 1], // every exponent, denormals
+    ['tanh', Math.tanh, () => (rnd() * 2 - 1) * (rnd() < 0.5 ? 1 : 10), 1.5],
+    ['sigmoid', sig, () => (rnd() * 2 - 1) * 87, 2],
+    ['silu', (v) => v * sig(v), () => (rnd() * 2 - 1) * 87, 2],
+    ['erf', UNARY.erf, () => (rnd() * 2 - 1) * 5, 3],
+  ];
+  const N = 1_000_000;
+  const x = new Float32Array(N), y = new Float32Array(N);
+  for (const [op, f, gen, bound] of cases) {
+    for (let i = 0; i < N; i++) x[i] = gen();
+    assert.ok(acc.unary(op, x, 0, y, 0, N));
+    let worst = 0, at = 0;
+    for (let i = 0; i < N; i++) {
+      const r = f(x[i]);
+      if (!Number.isFinite(Math.fround(r))) { assert.equal(y[i], Math.fround(r), `${op}(${x[i]})`); continue; }
+      const u = Math.abs(y[i] - r) / ulpOf(r);
+      if (!(u <= worst)) { worst = u; at = x[i]; }
+    }
+    assert.ok(worst <= bound, `${op}: ${worst.toFixed(2)} ulp at x = ${at} (bound ${bound})`);
+  }
+  // GELU = x/2 (1 + erf(x/sqrt 2)) as PyTorch computes it: 1 + erf cancels for x << 0, so the bound is absolute
+  for (let i = 0; i < N; i++) x[i] = (rnd() * 2 - 1) * 10;
+  assert.ok(acc.unary('gelu', x, 0, y, 0, N));
+  for (let i = 0; i < N; i++) {
+    const r = UNARY.gelu(x[i]);
+    assert.ok(Math.abs(y[i] - r) <= 4e-7 + 2 * ulpOf(r), `gelu(${x[i]}): ${y[i]} vs ${r}`);
+  }
+  // special values: exact results
+  const tiny = 1e-40, huge = 3e38;
+  const special: [UnaryOp, number[], number[]][] = [
+    ['exp', [0, -0, NaN, Infinity, -Infinity, tiny, -tiny, 89, 100, -104, -200, huge, -huge], [1, 1, NaN, Infinity, 0, 1, 1, Infinity, Infinity, 0, 0, Infinity, 0]],
+    ['log', [0, -0, -1, NaN, Infinity, -Infinity, 1], [-Infinity, -Infinity, NaN, NaN, Infinity, NaN, 0]],
+    ['tanh', [0, -0, NaN, Infinity, -Infinity, tiny, -tiny, 50, -50, huge, -huge], [0, -0, NaN, 1, -1, Math.fround(tiny), -Math.fround(tiny), 1, -1, 1, -1]],
+    ['sigmoid', [0, -0, NaN, Infinity, -Infinity, 100, -100, huge, -huge], [0.5, 0.5, NaN, 1, 0, 1, 0, 1, 0]],
+    ['erf', [0, -0, NaN, Infinity, -Infinity, 10, -10], [0, -0, NaN, 1, -1, 1, -1]],
+  ];
+  for (const [op, xs, want] of special) {
+    const xin = new Float32Array(64).fill(0.5), out = new Float32Array(64);
+    xin.set(xs);
+    assert.ok(acc.unary(op, xin, 0, out, 0, 64));
+    xs.forEach((v, i) => assert.ok(Object.is(out[i], want[i]), `${op}(${v}) = ${out[i]}, expected ${want[i]}`));
+  }
+  // denormal results and arguments, to the float32 spacing
+  const dn = new Float32Array(64).fill(1);
+  dn.set([-100, -95, -88, -87.5]);
+  const dout = new Float32Array(64);
+  acc.unary('exp', dn, 0, dout, 0, 64);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(dout[i] - Math.exp(dn[i])) <= 2 ** -149, `exp(${dn[i]}) = ${dout[i]}`);
+  dn.set([1e-40, 1e-44, 3e-39]);
+  acc.unary('log', dn, 0, dout, 0, 64);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(dout[i] - Math.log(dn[i])) <= ulpOf(Math.log(dn[i])), `log(${dn[i]}) = ${dout[i]}`);
+  e.dispose();
+});
+
+// The kernel rounds x - max to float32 before exp, as PyTorch's vectorized softmax: a relative error of about
+// |x - max| ulp on top of exp's (softmax of scores 10 below the max: about 10 ulp, 6e-7; rtol is 1e-5).
+test('softmax rows kernel: within 4 + |x - max| ulp of the float64 reference rows (any row length, chunk edges, masks)', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  const acc = wasmF32Accel(e);
+  let worst = 0;
+  for (const [R, D] of [[3, 8], [37, 10], [300, 64], [20, 100], [17, 512], [5, 3000]]) {
+    const x = inputs(R * D + 3, 8).subarray(3).map((v) => (Number.isFinite(v) && Math.abs(v) < 1e3 ? v : 0));
+    for (let j = 0; j < D; j += 3) x[D + j] = -Infinity; // a masked row (attention)
+    for (const log of [false, true]) {
+      const got = new Float32Array(R * D), want = new Float32Array(R * D);
+      assert.ok(acc.softmaxRows(x, 0, got, R, D, log));
+      softmaxRowsRef(x, 0, want, 0, R, D, log);
+      for (let i = 0; i < R * D; i++) {
+        const w = want[i], g = got[i];
+        if (!Number.isFinite(w)) { assert.ok(Object.is(g, w), `[${i}] ${g} vs ${w}`); continue; }
+        assert.ok(Math.abs(g - w) <= ATOL + RTOL * Math.abs(w), `${log ? 'log' : ''}softmax ${R}x${D} [${i}]: ${g} vs ${w}`);
+        const r0 = i - (i % D);
+        let m = -Infinity;
+        for (let j = r0; j < r0 + D; j++) m = Math.max(m, x[j]);
+        const allowed = log ? 4 : 4 + Math.abs(x[i] - m);
+        if (!log || Math.abs(w) > 1e-3) worst = Math.max(worst, Math.abs(g - w) / ulpOf(w) / allowed);
+      }
+    }
+  }
+  assert.ok(worst <= 1, `worst ${worst} of the allowed ulp`);
+  // backward: float64 per element as the reference (softmax: only the order of the row sum differs; log-softmax:
+  // exp(y) in float32), from a softmax / log-softmax output y and a gradient g
+  for (const [R, D] of [[37, 10], [300, 64], [17, 512], [5, 3000]]) {
+    const x = inputs(R * D, 4).map((v) => (Number.isFinite(v) && Math.abs(v) < 1e3 ? v : 0)), g = inputs(R * D + 5, 1).subarray(5).map((v) => (Math.abs(v) <= 1 ? v : 0.5));
+    for (const log of [false, true]) {
+      const yv = new Float32Array(R * D);
+      softmaxRowsRef(x, 0, yv, 0, R, D, log);
+      const got = new Float32Array(R * D), want = new Float32Array(R * D);
+      assert.ok(acc.softmaxRowsBackward(yv, g, got, R, D, log));
+      softmaxRowsBackwardRef(yv, g, want, R * D, D, log);
+      let bad = 0;
+      for (let i = 0; i < R * D; i++) {
+        const w = want[i], d = Math.abs(got[i] - w);
+        if (!(d <= ATOL + RTOL * Math.abs(w))) bad++;
+        // one rounding of a float64 value: within 1 ulp unless the subtraction cancels (then 1e-7 of the terms)
+        if (!(d <= ulpOf(w) || d <= 2e-7 * (Math.abs(g[i]) + 1))) bad++;
+      }
+      assert.equal(bad, 0, `${log ? 'log' : ''}softmax backward ${R}x${D}`);
+    }
+  }
+  // rows with NaN, +inf, or all -inf: the reference's results (NaN rows, as PyTorch)
+  const D = 16, x = new Float32Array(4 * D).map((_, i) => Math.sin(i));
+  x[3] = NaN; x[D + 5] = Infinity; x.fill(-Infinity, 2 * D, 3 * D);
+  for (const log of [false, true]) {
+    const got = new Float32Array(4 * D), want = new Float32Array(4 * D);
+    assert.ok(acc.softmaxRows(x, 0, got, 4, D, log));
+    softmaxRowsRef(x, 0, want, 0, 4, D, log);
+    want.forEach((w, i) => assert.ok(Object.is(got[i], w), `special row [${i}]: ${got[i]} vs ${w}`));
+  }
+  assert.equal(acc.softmaxRows(x, 0, new Float32Array(4 * 4), 4, 4, false), false); // rows too short: the reference
+  e.dispose();
+});
+
+test('F.softmax / logSoftmax on float32 (values and gradients) go through the SIMD rows and match the TypeScript rows', () => {
+  torch.manualSeed(3);
+  const a = torch.randn([32, 64, 64]).mul(3), b = torch.randn([16, 512]);
+  const F = torch.nn.functional;
+  const gy = torch.randn([32, 64, 64]);
+  const grad = (log: boolean) => (): torch.Tensor => {
+    const x = a.detach().requiresGrad_(true);
+    (log ? F.logSoftmax(x, -1) : F.softmax(x, -1)).mul(gy).sum().backward();
+    return x.grad!;
+  };
+  const cases = [() => F.softmax(a, -1), () => F.logSoftmax(a, -1), () => F.softmax(b, -1), () => F.logSoftmax(b, 1), grad(false), grad(true)];
+  const fast = cases.map((f) => f().dataSync() as Float32Array);
+  setF32Accel(null);
+  try {
+    cases.forEach((f, i) => close(`softmax case ${i}`, fast[i], f().dataSync() as Float32Array, false));
+  } finally {
+    setF32Accel(wasmF32Accel(wasmEngine()!));
   }
 });

@@ -20,12 +20,18 @@ export interface F32Accel {
   binary(op: BinaryOp, a: Float32Array, ao: number, b: Float32Array, bo: number, out: Float32Array, oo: number, n: number): boolean;
   binaryScalar(op: BinaryOp, a: Float32Array, ao: number, c: number, scalarLeft: boolean, out: Float32Array, oo: number, n: number): boolean;
   sum(x: Float32Array, xo: number, n: number): number | null;
+  /** Softmax (log: log-softmax) of R contiguous rows of D floats at x[xo..] into y[0..R*D). */
+  softmaxRows(x: Float32Array, xo: number, y: Float32Array, R: number, D: number, log: boolean): boolean;
+  /** Its gradient dx[0..R*D) from the output y and the gradient g (both from 0). */
+  softmaxRowsBackward(y: Float32Array, g: Float32Array, dx: Float32Array, R: number, D: number, log: boolean): boolean;
 }
 let accel: F32Accel | null = null;
 /** Install (or with null remove) the accelerated contiguous float32 kernels. */
 export function setF32Accel(a: F32Accel | null): void { accel = a; }
 /** Whether accelerated float32 kernels are installed. */
 export function f32Accelerated(): boolean { return accel !== null; }
+/** The installed accelerated kernels, if any (rows.ts calls their softmax rows). */
+export function f32Accel(): F32Accel | null { return accel; }
 
 /**
  * Merge adjacent dims that are contiguous with respect to each other in every stride list, and drop size-1
