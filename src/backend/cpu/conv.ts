@@ -96,7 +96,10 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
   const L = g.oh * g.ow;
   const vals = arrayFor(x.dtype, N * C * L);
   const idx = new Float64Array(N * C * L);
-  for (let nc = 0; nc < N * C; nc++) {
+  const inside = g.ph === 0 && g.pw === 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.H && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.W;
+  if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
+  else if (inside) maxPoolInside(X, x0, N * C, g, vals, idx);
+  else for (let nc = 0; nc < N * C; nc++) {
     const xb = x0 + nc * g.H * g.W;
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++) {
@@ -117,6 +120,52 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
     }
   }
   return [new CpuStorage(x.dtype, vals), new CpuStorage('int64', idx)];
+}
+
+/*
+ * The windows of maxPool when every one lies inside the input (no padding, no ceil-mode overhang): the same
+ * comparisons in the same order as the general loop above (the first maximum wins; a NaN wins and ends its window
+ * row), without the bounds tests. 2x2 windows (the common max-pool) unrolled.
+ */
+function maxPoolInside(X: TypedArrayLike, x0: number, NC: number, g: Geo, vals: TypedArrayLike, idx: Float64Array): void {
+  const { H, W, kh, kw, sh, sw, dh, dw, oh, ow } = g;
+  for (let nc = 0, o = 0; nc < NC; nc++) {
+    const xb = x0 + nc * H * W;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++, o++) {
+        let best = 0, bi = -1;
+        for (let i = 0; i < kh; i++) {
+          const r = (oy * sh + i * dh) * W + ox * sw;
+          for (let j = 0; j < kw; j++) {
+            const p = r + j * dw, v = X[xb + p];
+            if (v > best || v !== v || bi < 0) { best = v; bi = p; if (v !== v) break; }
+          }
+        }
+        vals[o] = best; idx[o] = bi;
+      }
+    }
+  }
+}
+
+function maxPool2x2(X: TypedArrayLike, x0: number, NC: number, g: Geo, vals: TypedArrayLike, idx: Float64Array): void {
+  const { H, W, sh, sw, dh, dw, oh, ow } = g, HW = H * W;
+  for (let nc = 0, o = 0; nc < NC; nc++) {
+    const xb = x0 + nc * HW;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = oy * sh * W, r1 = r0 + dh * W;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const c0 = ox * sw, c1 = c0 + dw;
+        // row 0: the first element, then the second unless the first is NaN
+        let best = X[xb + r0 + c0], bi = r0 + c0;
+        if (best === best) { const v = X[xb + r0 + c1]; if (v > best || v !== v) { best = v; bi = r0 + c1; } }
+        // row 1
+        const v2 = X[xb + r1 + c0];
+        if (v2 > best || v2 !== v2) { best = v2; bi = r1 + c0; }
+        if (v2 === v2) { const v = X[xb + r1 + c1]; if (v > best || v !== v) { best = v; bi = r1 + c1; } }
+        vals[o] = best; idx[o] = bi;
+      }
+    }
+  }
 }
 
 export function maxPoolBackward(grad: View, indices: View, spatial: readonly number[]): CpuStorage {
