@@ -25,7 +25,6 @@ function arr(v: View): F {
   const d = dataOf(v.storage) as F, n = numel(v);
   return v.offset === 0 && d.length === n ? d : d.subarray(v.offset, v.offset + n);
 }
-const same = (v: number) => v;
 
 /**
  * Batch norm over x [N, C, ...] (contiguous), statistics per channel over the batch and spatial dims:
@@ -35,22 +34,44 @@ export function batchNormChannels(x: View, weight: View | null, bias: View | nul
   const X = arr(x), dt = x.dtype, N = x.shape[0], C = x.shape[1], S = C > 0 && N > 0 ? X.length / (N * C) : 0;
   const W = weight ? arr(weight) : null, B = bias ? arr(bias) : null;
   const Y = arrayFor(dt, X.length) as F, M = arrayFor(dt, C) as F, V = arrayFor(dt, C) as F, RS = arrayFor(dt, C) as F;
-  const r = dt === 'float32' ? Math.fround : same;
-  const n = N * S, e = r(eps), CS = C * S;
-  for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) s += X[j];
-    const mu = r(r(s) / n);
-    let q = 0;
-    for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) { const d = r(X[j] - mu); q += r(d * d); }
-    const v = r(r(q) / n), rs = r(1 / Math.sqrt(r(v + e)));
-    M[c] = mu; V[c] = v; RS[c] = rs;
-    const w = W ? W[c] : 1, bb = B ? B[c] : 0;
-    for (let b = 0, o = c * S; b < N; b++, o += CS) {
-      if (W && B) for (let j = o; j < o + S; j++) Y[j] = r(r(r(X[j] - mu) * rs) * w) + bb;
-      else if (W) for (let j = o; j < o + S; j++) Y[j] = r(r(X[j] - mu) * rs) * w;
-      else if (B) for (let j = o; j < o + S; j++) Y[j] = r(r(X[j] - mu) * rs) + bb;
-      else for (let j = o; j < o + S; j++) Y[j] = r(X[j] - mu) * rs;
+  const n = N * S, CS = C * S;
+  if (X instanceof Float32Array) {
+    // float32: every intermediate rounded as the op that computes it in the composed path
+    const fr = Math.fround, e = fr(eps);
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) s += X[j];
+      const mu = fr(fr(s) / n);
+      let q = 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) { const d = fr(X[j] - mu); q += fr(d * d); }
+      const v = fr(fr(q) / n), rs = fr(1 / Math.sqrt(fr(v + e)));
+      M[c] = mu; V[c] = v; RS[c] = rs;
+      const w = W ? W[c] : 1, bb = B ? B[c] : 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) {
+        if (W && B) for (let j = o; j < o + S; j++) Y[j] = fr(fr(fr(X[j] - mu) * rs) * w) + bb;
+        else if (W) for (let j = o; j < o + S; j++) Y[j] = fr(fr(X[j] - mu) * rs) * w;
+        else if (B) for (let j = o; j < o + S; j++) Y[j] = fr(fr(X[j] - mu) * rs) + bb;
+        else for (let j = o; j < o + S; j++) Y[j] = fr(X[j] - mu) * rs;
+      }
+    }
+  } else {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) s += X[j];
+      const mu = s / n;
+      let q = 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) for (let j = o; j < o + S; j++) { const d = X[j] - mu; q += d * d; }
+      const v = q / n, rs = 1 / Math.sqrt(v + eps);
+      M[c] = mu; V[c] = v; RS[c] = rs;
+      const w = W ? W[c] : 1, bb = B ? B[c] : 0;
+      for (let b = 0, o = c * S; b < N; b++, o += CS) {
+        for (let j = o; j < o + S; j++) {
+          let t = (X[j] - mu) * rs;
+          if (W) t *= w;
+          if (B) t += bb;
+          Y[j] = t;
+        }
+      }
     }
   }
   return [new CpuStorage(dt, Y), new CpuStorage(dt, M), new CpuStorage(dt, V), new CpuStorage(dt, RS)];
