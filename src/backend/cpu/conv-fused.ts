@@ -31,10 +31,10 @@ function arr(v: View): F {
 
 /**
  * A scratch array of n elements of x's kind, reused across calls (the kernels are synchronous and keep nothing in
- * it); blocks over 4M elements are not kept.
+ * it); blocks over 1M elements (4 MB of float32) are not kept.
  */
 let scratch32 = new Float32Array(0), scratch64 = new Float64Array(0);
-const KEEP = 1 << 22;
+const KEEP = 1 << 20;
 function scratch(like: F, n: number): F {
   if (like instanceof Float32Array) {
     if (scratch32.length >= n) return scratch32.subarray(0, n);
