@@ -82,8 +82,9 @@ export async function run(ctx: BenchContext): Promise<SuiteResult & { tables: st
   for (const [key, name] of STEP_CASES) {
     if (only && !only.includes(key)) continue;
     const cs: Contender[] = threadsList.map((t) => torchletAt(t, steps[key]));
-    // The same step with src/ops/fused.ts turned off (op-by-op LSTM cells, softmax, layer norm), 1 thread.
-    if (key === 'transformer' || key === 'lstm') {
+    // The same step with src/ops/fused.ts turned off (op-by-op LSTM cells, softmax, layer norm, batch norm,
+    // convolution), 1 thread.
+    if (key === 'transformer' || key === 'lstm' || key === 'cnn') {
       cs.push(torchletAt(1, () => { const prev = setFusedKernels(false); try { steps[key](); } finally { setFusedKernels(prev); } }, UNFUSED));
     }
     let tfs: ReturnType<typeof tfStep> | null = null;

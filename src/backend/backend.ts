@@ -63,11 +63,12 @@ export interface AdamStepArgs {
  * The optional fused kernels a device may offer (Backend.sgdStep, ..., layerNormRows): the optimizers' one-pass
  * updates and ops/fused.ts's layers; each caller falls back to the op-by-op path where a device lacks one.
  */
-export const FUSED_KERNELS = ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows'] as const;
+export const FUSED_KERNELS = ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows', 'batchNormChannels', 'convolution'] as const;
 export type FusedKernel = typeof FUSED_KERNELS[number];
 /** The backward kernel a fused forward needs beside it (a device offers both or neither). */
 const FUSED_BACKWARD: Partial<Record<FusedKernel, keyof Backend>> = {
   rnnLayer: 'rnnLayerBackward', softmaxRows: 'softmaxRowsBackward', layerNormRows: 'layerNormRowsBackward',
+  batchNormChannels: 'batchNormChannelsBackward', convolution: 'convolutionBackward',
 };
 
 /**
@@ -167,7 +168,24 @@ export interface Backend {
   layerNormRows?(x: View, weight: View | null, bias: View | null, D: number, eps: number): [Storage, Storage, Storage];
   /** Its backward: [dx, dweight, dbias], each null where not asked for. */
   layerNormRowsBackward?(g: View, x: View, mean: View, rstd: View, weight: View | null, D: number, needX: boolean, needW: boolean, needB: boolean): [Storage | null, Storage | null, Storage | null];
+  /**
+   * Optional fused batch norm in training mode over a contiguous x [N, C, ...] (statistics per channel; backend/cpu/
+   * batchnorm.ts): [y, mean [C], biased var [C], rstd [C]].
+   */
+  batchNormChannels?(x: View, weight: View | null, bias: View | null, eps: number): [Storage, Storage, Storage, Storage];
+  /** Its backward: [dx, dweight, dbias], each null where not asked for. */
+  batchNormChannelsBackward?(g: View, x: View, mean: View, rstd: View, weight: View | null, needX: boolean, needW: boolean, needB: boolean): [Storage | null, Storage | null, Storage | null];
+  /**
+   * Optional fused convolution (groups 1) over contiguous x [N, C, ...spatial], w [O, C, ...kernel], bias [O]
+   * (backend/cpu/conv-fused.ts): y [N, O, ...outSpatial]. Devices without it run unfold + matmul + add.
+   */
+  convolution?(x: View, w: View, bias: View | null, a: ConvArgs): Storage;
+  /** Its backward from the output's gradient: [dx, dweight, dbias], each null where not asked for. */
+  convolutionBackward?(g: View, x: View, w: View, a: ConvArgs, needX: boolean, needW: boolean, needB: boolean): [Storage | null, Storage | null, Storage | null];
 }
+
+/** A convolution's geometry (1-D or 2-D spatial dims): padding on the leading side, the trailing side implied by outSpatial. */
+export interface ConvArgs { kernel: readonly number[]; stride: readonly number[]; padding: readonly number[]; dilation: readonly number[]; outSpatial: readonly number[] }
 
 export interface RnnLayerArgs { mode: 'LSTM' | 'GRU'; T: number; N: number; H: number; reverse: boolean }
 

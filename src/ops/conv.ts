@@ -9,6 +9,7 @@ import { DTypeError, ShapeError } from '../core/errors.js';
 import { fmt, numel } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
+import { convFused } from './fused.js';
 import { matmul } from './linalg.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { be, computable, make, sameDevice } from './util.js';
@@ -151,6 +152,10 @@ function convNd(op: string, nd: number, x: Tensor, weight: Tensor, bias: Tensor 
   const outS = spatial.map((S, i) => windowOut(S, kernel[i], stride[i], total[i], dilation[i]));
   if (outS.some((o) => o <= 0)) {
     throw new ShapeError(`${op}: input spatial size ${fmt(spatial)} (padded by ${fmt(total)}) is smaller than the dilated kernel ${fmt(kernel.map((k, i) => dilation[i] * (k - 1) + 1))}`);
+  }
+  if (groups === 1) {
+    const fused = convFused(x, weight, bias, { ...g, outSpatial: outS }); // one node (ops/fused.ts)
+    if (fused) return fused;
   }
   const cols = im2colOp(x, g, outS); // [N, C*Kp, L]
   const kp = numel(kernel), L = numel(outS);

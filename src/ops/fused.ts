@@ -11,7 +11,11 @@
  *   their backward kernels) instead of max, sub, exp, sum, log, add, sub forward and each one's backward.
  * - `layerNormFused`: layer norm forward and backward as one node (PyTorch's `native_layer_norm`), mean and rstd
  *   kept per row for backward.
- * The last two return null where they do not apply (another device or dtype, softmax over an inner dim); the
+ * - `batchNormFused`: batch norm in training mode as one node (PyTorch's `native_batch_norm`), statistics per
+ *   channel; its forward has the op-by-op path's roundings (backend/cpu/batchnorm.ts).
+ * - `convFused`: convolution (groups 1) forward and backward as one node, one sample at a time (PyTorch's
+ *   slow_conv2d), bit-identical to unfold + matmul + add (backend/cpu/conv-fused.ts).
+ * The last four return null where they do not apply (another device or dtype, softmax over an inner dim); the
  * caller then composes the op as before.
  * - `sgdStepFused`, `sgdMomentumStepFused`, `adamStepFused`: the optimizers' one-pass updates (Backend.sgdStep,
  *   sgdMomentumStep, adamStep), in place and without autograd; false where they do not apply (the optimizer then
@@ -23,7 +27,7 @@ import { record } from '../autograd/node.js';
 import { DTypeError, ShapeError } from '../core/errors.js';
 import { fmt } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { AdamStepArgs, Backend, RnnLayerArgs } from '../backend/backend.js';
+import type { AdamStepArgs, Backend, ConvArgs, RnnLayerArgs } from '../backend/backend.js';
 import { select, slice } from './movement.js';
 import { be, make, sameDevice } from './util.js';
 import { customOp, freeOp, type OpFn } from './registry.js';
@@ -118,6 +122,51 @@ function layerNormFusedFn(x: Tensor, D: number, weight: Tensor | null | undefine
  */
 export const layerNormFused: OpFn<typeof layerNormFusedFn, false, false> = customOp({
   name: 'layerNormFused', fn: layerNormFusedFn, method: false, kernels: ['layerNormRows', 'layerNormRowsBackward', 'contiguous'], backward: 'records', samples: [],
+});
+
+function batchNormFusedFn(x: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): { y: Tensor; mean: Tensor; var: Tensor } | null {
+  const dt = x.dtype, C = x.shape[1];
+  if (!enabled || (dt !== 'float32' && dt !== 'float64') || x.ndim < 2 || x.numel() === 0) return null;
+  for (const t of [weight, bias]) if (t && (t.dtype !== dt || t.device !== x.device || t.numel() !== C)) return null;
+  const b = be(x);
+  if (!b.batchNormChannels || !b.batchNormChannelsBackward) return null;
+  const xc = dense(x), w = weight ? dense(weight) : null, bb = bias ? dense(bias) : null;
+  const [ys, ms, vs, ss] = b.batchNormChannels(xc, w, bb, eps);
+  const mean = make(ms, [C]), rstd = make(ss, [C]);
+  const y = record(make(ys, x.shape), 'NativeBatchNorm', [x, weight ?? null, bias ?? null], (g) => {
+    const [dx, dw, db] = b.batchNormChannelsBackward!(dense(g), xc, mean, rstd, w, x.requiresGrad, !!weight?.requiresGrad, !!bias?.requiresGrad);
+    return [dx ? make(dx, x.shape) : null, dw && weight ? make(dw, weight.shape) : null, db && bias ? make(db, bias.shape) : null];
+  }, [x, ...(weight ? [weight] : [])]);
+  return { y, mean, var: make(vs, [C]) };
+}
+/**
+ * F.batchNorm in training mode over x [N, C, ...] (the caller has checked the shapes) as one autograd node
+ * (PyTorch's `native_batch_norm`): the output, and the batch mean and biased variance [C] (no autograd) for the
+ * running statistics; null where it does not apply.
+ */
+export const batchNormFused: OpFn<typeof batchNormFusedFn, false, false> = customOp({
+  name: 'batchNormFused', fn: batchNormFusedFn, method: false, kernels: ['batchNormChannels', 'batchNormChannelsBackward', 'contiguous'], backward: 'records', samples: [],
+});
+
+function convFusedFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, a: ConvArgs): Tensor | null {
+  const dt = x.dtype;
+  if (!enabled || (dt !== 'float32' && dt !== 'float64') || x.ndim !== a.kernel.length + 2 || x.numel() === 0) return null;
+  for (const t of [weight, bias]) if (t && (t.dtype !== dt || t.device !== x.device)) return null;
+  const b = be(x);
+  if (!b.convolution || !b.convolutionBackward) return null;
+  const xc = dense(x), w = dense(weight), bb = bias ? dense(bias) : null;
+  const out = make(b.convolution(xc, w, bb, a), [x.shape[0], weight.shape[0], ...a.outSpatial]);
+  return record(out, 'Convolution', [x, weight, bias ?? null], (g) => {
+    const [dx, dw, db] = b.convolutionBackward!(dense(g), xc, w, a, x.requiresGrad, weight.requiresGrad, !!bias?.requiresGrad);
+    return [dx ? make(dx, x.shape) : null, dw ? make(dw, weight.shape) : null, db && bias ? make(db, bias.shape) : null];
+  }, [x, weight]);
+}
+/**
+ * Convolution with groups 1 over a batched x [N, C, ...spatial] (the caller has checked the shapes and worked out
+ * the geometry) as one autograd node (PyTorch's `convolution`); null where it does not apply.
+ */
+export const convFused: OpFn<typeof convFusedFn, false, false> = customOp({
+  name: 'convFused', fn: convFusedFn, method: false, kernels: ['convolution', 'convolutionBackward', 'contiguous'], backward: 'records', samples: [],
 });
 
 // ---------------- the optimizers' fused updates ----------------

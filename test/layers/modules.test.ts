@@ -137,10 +137,11 @@ for (const dev of await testDevices()) {
   });
 }
 
-// The CPU cases above run nn.LSTM / nn.GRU through the fused layer (src/ops/fused.ts); the op-by-op cells it
-// replaces (still the path of devices without the kernel) are checked against the same fixtures here.
-for (const c of cases.filter((x) => x.cls === 'LSTM' || x.cls === 'GRU')) {
-  test(`nn.${c.cls}: ${c.name} (op-by-op cells, fused kernels off)`, async () => {
+// The CPU cases above run nn.LSTM / nn.GRU through the fused layer and training-mode BatchNorm through the fused
+// batch norm (src/ops/fused.ts); the op-by-op paths they replace (still the path of devices without the kernels)
+// are checked against the same fixtures here.
+for (const c of cases.filter((x) => x.cls === 'LSTM' || x.cls === 'GRU' || x.cls.startsWith('BatchNorm'))) {
+  test(`nn.${c.cls}: ${c.name} (op-by-op, fused kernels off)`, async () => {
     const prev = setFusedKernels(false);
     try { await runCase(c, { name: 'cpu', prefix: '', selected: true, skip: null }); } finally { setFusedKernels(prev); }
   });

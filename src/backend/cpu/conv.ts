@@ -13,7 +13,7 @@ function dense(x: View): { d: TypedArrayLike; o: number } {
   if (isContiguous(x.shape, x.strides)) return { d: dataOf(x.storage), o: x.offset };
   return { d: contiguous(x, x.dtype).data, o: 0 };
 }
-type TypedArrayLike = ReturnType<typeof dataOf>;
+export type TypedArrayLike = ReturnType<typeof dataOf>;
 
 /** The output positions o in [0, len) whose input coordinate o*s - p + k*d lies in [0, size). */
 function validRange(len: number, size: number, s: number, p: number, kd: number): [number, number] {
@@ -22,12 +22,57 @@ function validRange(len: number, size: number, s: number, p: number, kd: number)
   return [lo, Math.max(lo, hi)];
 }
 
-type Geo = { H: number; W: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; oh: number; ow: number };
+export type Geo = { H: number; W: number; kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; oh: number; ow: number };
 
-function geo(spatial: readonly number[], k: readonly number[], s: readonly number[], p: readonly number[], d: readonly number[], o: readonly number[]): Geo {
+export function geo(spatial: readonly number[], k: readonly number[], s: readonly number[], p: readonly number[], d: readonly number[], o: readonly number[]): Geo {
   if (spatial.length === 1) return { H: 1, W: spatial[0], kh: 1, kw: k[0], sh: 1, sw: s[0], ph: 0, pw: p[0], dh: 1, dw: d[0], oh: 1, ow: o[0] };
   if (spatial.length !== 2) throw new Error(`internal: im2col supports 1-D and 2-D spatial dims, got ${spatial.length}`);
   return { H: spatial[0], W: spatial[1], kh: k[0], kw: k[1], sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], oh: o[0], ow: o[1] };
+}
+
+/** One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched. */
+export function im2colSample(X: TypedArrayLike, xo: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  const L = g.oh * g.ow, sw = g.sw;
+  for (let c = 0; c < C; c++) {
+    const xb = xo + c * g.H * g.W;
+    for (let i = 0; i < g.kh; i++) {
+      const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
+      for (let j = 0; j < g.kw; j++) {
+        const row = oo + ((c * g.kh + i) * g.kw + j) * L;
+        // columns whose input x lies inside the image; the rest stay zero (padding)
+        const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
+        const shift = j * g.dw - g.pw;
+        for (let oy = y0; oy < y1; oy++) {
+          const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
+          const ob = row + oy * g.ow;
+          if (sw === 1) for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox];
+          else for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox * sw];
+        }
+      }
+    }
+  }
+}
+
+/** One sample's col2im: cols [C*kh*kw, L] from co summed into out [C, ...spatial] from oo (added to what is there). */
+export function col2imSample(Cc: TypedArrayLike, co: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  const L = g.oh * g.ow, sw = g.sw;
+  for (let c = 0; c < C; c++) {
+    const xb = oo + c * g.H * g.W;
+    for (let i = 0; i < g.kh; i++) {
+      const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
+      for (let j = 0; j < g.kw; j++) {
+        const row = co + ((c * g.kh + i) * g.kw + j) * L;
+        const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
+        const shift = j * g.dw - g.pw;
+        for (let oy = y0; oy < y1; oy++) {
+          const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
+          const ob = row + oy * g.ow;
+          if (sw === 1) for (let ox = lo; ox < hi; ox++) out[xr + ox] += Cc[ob + ox];
+          else for (let ox = lo; ox < hi; ox++) out[xr + ox * sw] += Cc[ob + ox];
+        }
+      }
+    }
+  }
 }
 
 export function im2col(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): CpuStorage {
@@ -36,27 +81,7 @@ export function im2col(x: View, kernel: readonly number[], stride: readonly numb
   const g = geo(x.shape.slice(2), kernel, stride, padding, dilation, outSpatial);
   const K = C * g.kh * g.kw, L = g.oh * g.ow;
   const out = arrayFor(x.dtype, N * K * L);
-  const sw = g.sw;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const xb = x0 + (n * C + c) * g.H * g.W;
-      for (let i = 0; i < g.kh; i++) {
-        const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
-        for (let j = 0; j < g.kw; j++) {
-          const row = ((n * K) + (c * g.kh + i) * g.kw + j) * L;
-          // columns whose input x lies inside the image; the rest stay zero (padding)
-          const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
-          const shift = j * g.dw - g.pw;
-          for (let oy = y0; oy < y1; oy++) {
-            const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
-            const ob = row + oy * g.ow;
-            if (sw === 1) for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox];
-            else for (let ox = lo; ox < hi; ox++) out[ob + ox] = X[xr + ox * sw];
-          }
-        }
-      }
-    }
-  }
+  for (let n = 0; n < N; n++) im2colSample(X, x0 + n * C * g.H * g.W, C, g, out, n * K * L);
   return new CpuStorage(x.dtype, out);
 }
 
@@ -66,26 +91,7 @@ export function col2im(cols: View, channels: number, spatial: readonly number[],
   const g = geo(spatial, kernel, stride, padding, dilation, outSpatial);
   const K = C * g.kh * g.kw, L = g.oh * g.ow;
   const out = arrayFor(cols.dtype, N * C * numel(spatial));
-  const sw = g.sw;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const xb = (n * C + c) * g.H * g.W;
-      for (let i = 0; i < g.kh; i++) {
-        const [y0, y1] = validRange(g.oh, g.H, g.sh, g.ph, i * g.dh);
-        for (let j = 0; j < g.kw; j++) {
-          const row = c0 + ((n * K) + (c * g.kh + i) * g.kw + j) * L;
-          const [lo, hi] = validRange(g.ow, g.W, sw, g.pw, j * g.dw);
-          const shift = j * g.dw - g.pw;
-          for (let oy = y0; oy < y1; oy++) {
-            const xr = xb + (oy * g.sh - g.ph + i * g.dh) * g.W + shift;
-            const ob = row + oy * g.ow;
-            if (sw === 1) for (let ox = lo; ox < hi; ox++) out[xr + ox] += Cc[ob + ox];
-            else for (let ox = lo; ox < hi; ox++) out[xr + ox * sw] += Cc[ob + ox];
-          }
-        }
-      }
-    }
-  }
+  for (let n = 0; n < N; n++) col2imSample(Cc, c0 + n * K * L, C, g, out, n * C * g.H * g.W);
   return new CpuStorage(cols.dtype, out);
 }
 
@@ -96,7 +102,10 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
   const L = g.oh * g.ow;
   const vals = arrayFor(x.dtype, N * C * L);
   const idx = new Float64Array(N * C * L);
-  for (let nc = 0; nc < N * C; nc++) {
+  const inside = g.ph === 0 && g.pw === 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.H && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.W;
+  if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
+  else if (inside) maxPoolInside(X, x0, N * C, g, vals, idx);
+  else for (let nc = 0; nc < N * C; nc++) {
     const xb = x0 + nc * g.H * g.W;
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++) {
@@ -117,6 +126,52 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
     }
   }
   return [new CpuStorage(x.dtype, vals), new CpuStorage('int64', idx)];
+}
+
+/*
+ * The windows of maxPool when every one lies inside the input (no padding, no ceil-mode overhang): the same
+ * comparisons in the same order as the general loop above (the first maximum wins; a NaN wins and ends its window
+ * row), without the bounds tests. 2x2 windows (the common max-pool) unrolled.
+ */
+function maxPoolInside(X: TypedArrayLike, x0: number, NC: number, g: Geo, vals: TypedArrayLike, idx: Float64Array): void {
+  const { H, W, kh, kw, sh, sw, dh, dw, oh, ow } = g;
+  for (let nc = 0, o = 0; nc < NC; nc++) {
+    const xb = x0 + nc * H * W;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++, o++) {
+        let best = 0, bi = -1;
+        for (let i = 0; i < kh; i++) {
+          const r = (oy * sh + i * dh) * W + ox * sw;
+          for (let j = 0; j < kw; j++) {
+            const p = r + j * dw, v = X[xb + p];
+            if (v > best || v !== v || bi < 0) { best = v; bi = p; if (v !== v) break; }
+          }
+        }
+        vals[o] = best; idx[o] = bi;
+      }
+    }
+  }
+}
+
+function maxPool2x2(X: TypedArrayLike, x0: number, NC: number, g: Geo, vals: TypedArrayLike, idx: Float64Array): void {
+  const { H, W, sh, sw, dh, dw, oh, ow } = g, HW = H * W;
+  for (let nc = 0, o = 0; nc < NC; nc++) {
+    const xb = x0 + nc * HW;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = oy * sh * W, r1 = r0 + dh * W;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const c0 = ox * sw, c1 = c0 + dw;
+        // row 0: the first element, then the second unless the first is NaN
+        let best = X[xb + r0 + c0], bi = r0 + c0;
+        if (best === best) { const v = X[xb + r0 + c1]; if (v > best || v !== v) { best = v; bi = r0 + c1; } }
+        // row 1
+        const v2 = X[xb + r1 + c0];
+        if (v2 > best || v2 !== v2) { best = v2; bi = r1 + c0; }
+        if (v2 === v2) { const v = X[xb + r1 + c1]; if (v > best || v !== v) { best = v; bi = r1 + c1; } }
+        vals[o] = best; idx[o] = bi;
+      }
+    }
+  }
 }
 
 export function maxPoolBackward(grad: View, indices: View, spatial: readonly number[]): CpuStorage {

@@ -16,6 +16,8 @@ import { gemm } from './gemm.js';
 import { sgdStep, sgdMomentumStep, adamStep } from './optim.js';
 import { rnnLayer, rnnLayerBackward } from './rnn.js';
 import { softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward } from './rows.js';
+import { batchNormChannels, batchNormChannelsBackward } from './batchnorm.js';
+import { convolution, convolutionBackward } from './conv-fused.js';
 
 /** Can a [B, R, C] view be handed to GEMM as is: returns [transposed, leading dim] or null. */
 function gemmLayout(v: View): [boolean, number] | null {
@@ -56,7 +58,7 @@ function matmul(a: View, b: View, outDtype: DType): CpuStorage {
 
 export const cpuBackend: Backend = {
   name: 'cpu',
-  capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows'] },
+  capabilities: { syncRead: true, dtypes: DTYPES, fused: ['sgdStep', 'sgdMomentumStep', 'adamStep', 'rnnLayer', 'softmaxRows', 'layerNormRows', 'batchNormChannels', 'convolution'] },
   fromArray(dtype: DType, data: TypedArray) {
     if (!arrayMatches(dtype, data)) throw new DTypeError(`internal: ${data.constructor.name} cannot hold ${dtype}`);
     return new CpuStorage(dtype, data, true); // the caller's array: never taken over by autograd
@@ -68,5 +70,6 @@ export const cpuBackend: Backend = {
   contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
+  batchNormChannels, batchNormChannelsBackward, convolution, convolutionBackward,
 };
 

@@ -2,7 +2,7 @@
  * @file batchNorm, layerNorm, groupNorm (torch.nn.functional), composed from ops. batchNorm in training mode
  * updates the running statistics in place, outside the graph (under noGrad), as PyTorch does.
  */
-import { layerNormFused } from '../../ops/fused.js';
+import { batchNormFused, layerNormFused } from '../../ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { ShapeError } from '../../core/errors.js';
@@ -48,14 +48,20 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (training) {
     const n = numel(dims.map((d) => x.shape[d]));
     if (n <= 1) throw new ShapeError(`batchNorm: expected more than 1 value per channel when training, got input size ${fmt(x.shape)}`);
-    mu = mean(x, dims, { keepdim: true });
-    v = variance(x, dims, { keepdim: true, correction: 0 });
+    const fused = batchNormFused(x, opts.weight, opts.bias, eps); // one node (ops/fused.ts)
+    if (fused) {
+      mu = fused.mean; v = fused.var;
+    } else {
+      mu = mean(x, dims, { keepdim: true });
+      v = variance(x, dims, { keepdim: true, correction: 0 });
+    }
     if (runningMean || runningVar) {
       noGrad(() => {
         if (runningMean) copy_(runningMean, add(mul(reshape(detach(mu), [C]), momentum), mul(runningMean, 1 - momentum)));
         if (runningVar) copy_(runningVar, add(mul(reshape(detach(v), [C]), (momentum * n) / (n - 1)), mul(runningVar, 1 - momentum)));
       });
     }
+    if (fused) return fused.y;
   } else {
     if (!runningMean || !runningVar) throw new ShapeError('batchNorm: runningMean and runningVar must be given in eval mode (training: false)');
     mu = channelView(runningMean, x.ndim);
