@@ -104,7 +104,7 @@ test('slabs: an MLP trained with slabs on equals the run with them off, bit for 
     const losses: number[] = [];
     for (let i = 0; i < 5; i++) {
       opt.zeroGrad();
-      const loss = torch.nn.functional.crossEntropy(m.call(x) as torch.Tensor, y);
+      const loss = torch.nn.functional.crossEntropy(m.call(x), y);
       loss.backward();
       opt.step();
       losses.push(loss.item());
