@@ -47,6 +47,7 @@ function unaryOp<N extends UnaryOp, M extends boolean, I extends boolean = false
   const fn = bw
     ? (x: Tensor): Tensor => {
       const out = unaryRaw(op, x);
+      if (!x.requiresGrad) return out; // what record answers; no backward closure or saved list made
       return record(out, node, [x], (g) => [bw.grad(x, out, g)], bw.save === 'in' ? [x] : bw.save === 'out' ? [out] : []);
     }
     : (x: Tensor): Tensor => unaryRaw(op, x);
