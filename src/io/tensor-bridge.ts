@@ -44,7 +44,7 @@ export function bytesToHost(dtype: DType, bytes: Uint8Array, owned = false): Typ
     return out;
   }
   const out = arrayFor(dtype, n);
-  new Uint8Array(out.buffer).set(copy);
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(copy); // out may be a view into a shared slab
   return out;
 }
 

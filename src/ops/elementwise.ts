@@ -9,7 +9,7 @@ import { isFloating, resultType, type DType } from '../core/dtype.js';
 import { DTypeError } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { be, bview, castRaw, computable, fmaRaw, make, operands, sameDevice, scalarTensor, type TensorOrScalar } from './util.js';
+import { be, broadcast2, bview, castRaw, computable, fmaRaw, make, operands, sameDevice, scalarTensor, type TensorOrScalar } from './util.js';
 import { customOp, In, layouts, ownMethodOp, registerOp, type Differentiability, type Forms, type OpFn, type OpFnOwnMethod, type Sample } from './registry.js';
 
 export type { Scalar, TensorOrScalar } from './util.js';
@@ -47,6 +47,7 @@ function unaryOp<N extends UnaryOp, M extends boolean, I extends boolean = false
   const fn = bw
     ? (x: Tensor): Tensor => {
       const out = unaryRaw(op, x);
+      if (!x.requiresGrad) return out; // what record answers; no backward closure or saved list made
       return record(out, node, [x], (g) => [bw.grad(x, out, g)], bw.save === 'in' ? [x] : bw.save === 'out' ? [out] : []);
     }
     : (x: Tensor): Tensor => unaryRaw(op, x);
@@ -126,7 +127,12 @@ const BINARY_DTYPE = new Map<BinaryOp, BinaryDtype>();
 /** A binary kernel call without autograd (used by backward rules too). */
 function binaryRaw(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, outDtype?: DType): Tensor {
   const [x, y, dt] = operands(op, a, b);
-  const shape = broadcastShapes(op, x.shape, y.shape);
+  return binaryKernel(op, x, y, dt, outDtype);
+}
+
+/** The kernel call of binaryRaw, on operands already resolved by `operands` (dt: their result dtype). */
+function binaryKernel(op: BinaryOp, x: Tensor, y: Tensor, dt: DType, outDtype?: DType): Tensor {
+  const shape = broadcast2(op, x.shape, y.shape);
   let out: DType = outDtype ?? dt;
   if (!outDtype) {
     const rule = BINARY_DTYPE.get(op);
@@ -161,9 +167,10 @@ function binaryOp<N extends BinaryOp, M extends boolean, I extends boolean = fal
   const save = bw?.save ?? BOTH;
   const fn = bw
     ? (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
-      const [x, y] = operands(op, a, b);
-      const out = binaryRaw(op, x, y);
-      return record(out, node, [x, y], (g) => bw.grad(x, y, out, g), save(x, y, out));
+      const [x, y, dt] = operands(op, a, b);
+      const out = binaryKernel(op, x, y, dt);
+      // record's own test first (no input requires grad): then no backward closure or saved list is made
+      return x.requiresGrad || y.requiresGrad ? record(out, node, [x, y], (g) => bw.grad(x, y, out, g), save(x, y, out)) : out;
     }
     : (a: TensorOrScalar, b: TensorOrScalar): Tensor => binaryRaw(op, a, b);
   const withAlpha = def.alpha
@@ -192,7 +199,7 @@ function addScaled(a: TensorOrScalar, b: TensorOrScalar, alpha: number, op: 'add
     }
     return add(x, mul(y, alpha));
   }
-  const shape = broadcastShapes(op, x.shape, y.shape);
+  const shape = broadcast2(op, x.shape, y.shape);
   const out = fmaRaw(y, scalarTensor(alpha, dt, x.device), x, dt, shape);
   return record(out, op === 'add' ? 'Add' : 'Sub', [x, y], (g) => [x.requiresGrad ? g : null, y.requiresGrad ? mul(g, alpha) : null], []);
 }

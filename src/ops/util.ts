@@ -5,7 +5,7 @@ import { ArgumentError, describeType } from '../core/args.js';
 import { getBackend, type Backend, type DeviceType, type Storage } from '../backend/backend.js';
 import { arrayFor, isFloating, resultType, type DType } from '../core/dtype.js';
 import { DeviceError, DTypeError } from '../core/errors.js';
-import { broadcastStrides, contiguousStrides } from '../core/shape.js';
+import { broadcastShapes, broadcastStrides, contiguousStrides, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export function be(t: Tensor | DeviceType): Backend {
@@ -53,13 +53,24 @@ export function scalarTensor(v: number, dtype: DType, device: DeviceType): Tenso
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 
-/** View t as `shape` with stride-0 broadcast dims (no autograd; kernels only). */
+/** View t as `shape` with stride-0 broadcast dims (no autograd; kernels only); t itself when it has that shape. */
 export function bview(t: Tensor, shape: readonly number[]): Tensor {
-  return new Tensor(t.storage, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
+  return t.shape === shape || shapesEqual(t.shape, shape) ? t : new Tensor(t.storage, shape, broadcastStrides(t.shape, t.strides, shape), t.offset);
+}
+
+/** The broadcast shape of two operands (the first's own shape when they are equal: no new array). */
+export function broadcast2(op: string, a: readonly number[], b: readonly number[]): readonly number[] {
+  return shapesEqual(a, b) ? a : broadcastShapes(op, a, b);
 }
 
 /** A binary op's operands as tensors of one device, with PyTorch's result dtype (scalars wrapped in it). */
 export function operands(op: string, a: TensorOrScalar, b: TensorOrScalar): [Tensor, Tensor, DType] {
+  // the common case, two tensors of one dtype on one device: that dtype (what resultType gives), no wrapping
+  if (a instanceof Tensor && b instanceof Tensor && a.storage.dtype === b.storage.dtype && a.storage.device === b.storage.device) {
+    const dt = a.storage.dtype;
+    if (dt === 'float16' || dt === 'bfloat16') computable(op, a);
+    return [a, b, dt];
+  }
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new DTypeError(`${op}: expected at least one tensor argument, got two numbers`);
   [a, b].forEach((v, i) => {
     if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {

@@ -64,9 +64,10 @@ export const cpuBackend: Backend = {
     return new CpuStorage(dtype, data, true); // the caller's array: never taken over by autograd
   },
   alloc: (dtype, size) => new CpuStorage(dtype, arrayFor(dtype, size)),
-  // The array leaves the library here (user code may keep views of its buffer): never recycle it (core/f32-pool.ts).
-  readSync: (s) => { const d = dataOf(s); keepFloat32(d); return d; },
-  read: (s) => new Promise((resolve) => { const d = dataOf(s); keepFloat32(d); resolve(d); }), // a throw in dataOf rejects, as an async function would
+  // The array leaves the library here (user code may keep views of its buffer): never recycled, and a view into a
+  // shared slab is handed out as a copy with a buffer of its own (core/f32-pool.ts).
+  readSync: (s) => keepFloat32(dataOf(s)),
+  read: (s) => new Promise((resolve) => { resolve(keepFloat32(dataOf(s))); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
