@@ -1,10 +1,11 @@
 /**
  * @file Fused recurrent layers for the CPU (Backend.rnnLayer / rnnLayerBackward): one direction of one LSTM or GRU
  * layer over a whole sequence, as PyTorch's fused cells (`_thnn_fused_lstm_cell`, `_thnn_fused_gru_cell`) do per
- * step: per time step one GEMM (h @ W_hh^T) and one pass over the gates, with the activations kept in a workspace
- * for backward; backward runs BPTT with one GEMM per step for dh and one GEMM over all steps for dW_hh. Gate math
- * is in double precision and stored in the storage dtype (the op-by-op path rounds after every op, so the two
- * agree to a few ulp, within the fixtures' tolerances).
+ * step: per time step one GEMM (W_hh · h^T, the transpose of h @ W_hh^T with the same sums, see mmT) and one pass
+ * over the gates, with the activations kept in a workspace for backward; backward runs BPTT with one GEMM per step
+ * for dh (transposed too, see mmBackT) and one GEMM over all steps for dW_hh. Gate math is in double precision and
+ * stored in the storage dtype (the op-by-op path rounds after every op, so the two agree to a few ulp, within the
+ * fixtures' tolerances).
  *
  * Layout: xw [T, N, G] (input projection with b_ih, time-major), G = 4H (LSTM: i, f, g, o) or 3H (GRU: r, z, n);
  * Y [T + 2, N, H]: outputs h_t at t = 0..T-1 (time order, also when reversed), the final h at T, the final c at T + 1
@@ -17,16 +18,26 @@ import { gemm } from './gemm.js';
 
 type F = Float32Array | Float64Array;
 
-const sig = (x: number) => 1 / (1 + Math.exp(-x));
-
 function arr(v: View): F {
   const d = dataOf(v.storage) as F;
   return v.offset === 0 && d.length === v.shape.reduce((a, b) => a * b, 1) ? d : d.subarray(v.offset, v.offset + v.shape.reduce((a, b) => a * b, 1));
 }
 
-/** c[N, n] = a[N, k] · op(b) where b is [n, k] (transB) or [k, n]. */
-function mm(a: F, aOff: number, b: F, c: F, N: number, n: number, k: number, transB: boolean): void {
-  gemm({ transA: false, transB, m: N, n, k, a, aOffset: aOff, lda: k, b, bOffset: 0, ldb: transB ? k : n, c, cOffset: 0, ldc: n, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+/**
+ * dhT[H, N] = W[G, H]^T · dg[N, G]^T: the step's d h_{t-1} through W_hh, transposed (same sums in the same order as
+ * dg · W, bit-identical; W as the A operand fills the register tile, as in mmT).
+ */
+function mmBackT(W: F, dg: F, dgOff: number, dhT: F, N: number, G: number, H: number): void {
+  gemm({ transA: true, transB: true, m: H, n: N, k: G, a: W, aOffset: 0, lda: H, b: dg, bOffset: dgOff, ldb: G, c: dhT, cOffset: 0, ldc: N, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+}
+
+/**
+ * ghT[G, N] = W[G, H] · h[N, H]^T: the step's hidden projection, transposed. The same products summed in the same
+ * order as h · W^T (bit-identical), but W is the GEMM's A operand: with N = 16 rows, h · W^T ran the 6-row
+ * register tile over a ragged 16 rows (6 + 6 + 4) and packed all of W^T as B each step; W as A fills the tiles.
+ */
+function mmT(W: F, h: F, hOff: number, ghT: F, N: number, G: number, H: number): void {
+  gemm({ transA: false, transB: true, m: G, n: N, k: H, a: W, aOffset: 0, lda: H, b: h, bOffset: hOff, ldb: H, c: ghT, cOffset: 0, ldc: N, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
 }
 
 /** Returns [Y, workspace]. Workspace: LSTM [T, N, 4H] activated gates + [T, N, H] cell states; GRU [T, N, 4H] (r, z, n, W_hn h + b_hn). */
@@ -37,29 +48,32 @@ export function rnnLayer(a: RnnLayerArgs, xwV: View, h0V: View, c0V: View | null
   const dt = xwV.dtype;
   const Y = arrayFor(dt, (T + 2) * N * H) as F;
   const ws = arrayFor(dt, T * N * 4 * H + (lstm ? T * N * H : 0)) as F;
-  const gh = arrayFor(dt, N * G) as F;
-  const cOff = T * N * 4 * H;
+  const ghT = arrayFor(dt, G * N) as F; // W_hh h_{t-1}^T, [G, N]: gate row r of batch entry n at r * N + n
+  const cOff = T * N * 4 * H, HN = H * N;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s, tp = reverse ? t + 1 : t - 1;
     const hp = s === 0 ? h0 : Y, hpOff = s === 0 ? 0 : tp * N * H;
-    mm(hp, hpOff, W, gh, N, G, H, true);
+    mmT(W, hp, hpOff, ghT, N, G, H);
     for (let n = 0; n < N; n++) {
-      const xr = (t * N + n) * G, gr = n * G, wr = (t * N + n) * 4 * H, yr = (t * N + n) * H, hr = hpOff + n * H;
+      const xr = (t * N + n) * G, wr = (t * N + n) * 4 * H, yr = (t * N + n) * H, hr = hpOff + n * H;
       if (lstm) {
         const cp = s === 0 ? c0! : ws, cpOff = s === 0 ? n * H : cOff + (tp * N + n) * H;
         for (let j = 0; j < H; j++) {
           const bi = bias ? bias[j] : 0, bf = bias ? bias[H + j] : 0, bg = bias ? bias[2 * H + j] : 0, bo = bias ? bias[3 * H + j] : 0;
-          const i = sig(xw[xr + j] + gh[gr + j] + bi), f = sig(xw[xr + H + j] + gh[gr + H + j] + bf);
-          const g = Math.tanh(xw[xr + 2 * H + j] + gh[gr + 2 * H + j] + bg), o = sig(xw[xr + 3 * H + j] + gh[gr + 3 * H + j] + bo);
+          const q = j * N + n;
+          // sigmoids written out: a sig() helper showed as a separate, not inlined function in the step's profile
+          const i = 1 / (1 + Math.exp(-(xw[xr + j] + ghT[q] + bi))), f = 1 / (1 + Math.exp(-(xw[xr + H + j] + ghT[q + HN] + bf)));
+          const g = Math.tanh(xw[xr + 2 * H + j] + ghT[q + 2 * HN] + bg), o = 1 / (1 + Math.exp(-(xw[xr + 3 * H + j] + ghT[q + 3 * HN] + bo)));
           ws[wr + j] = i; ws[wr + H + j] = f; ws[wr + 2 * H + j] = g; ws[wr + 3 * H + j] = o;
           const c = ws[cOff + yr + j] = f * cp[cpOff + j] + i * g;
           Y[yr + j] = o * Math.tanh(c);
         }
       } else {
         for (let j = 0; j < H; j++) {
-          const ghn = ws[wr + 3 * H + j] = gh[gr + 2 * H + j] + (bias ? bias[2 * H + j] : 0);
-          const r = ws[wr + j] = sig(xw[xr + j] + gh[gr + j] + (bias ? bias[j] : 0));
-          const z = ws[wr + H + j] = sig(xw[xr + H + j] + gh[gr + H + j] + (bias ? bias[H + j] : 0));
+          const q = j * N + n;
+          const ghn = ws[wr + 3 * H + j] = ghT[q + 2 * HN] + (bias ? bias[2 * H + j] : 0);
+          const r = ws[wr + j] = 1 / (1 + Math.exp(-(xw[xr + j] + ghT[q] + (bias ? bias[j] : 0))));
+          const z = ws[wr + H + j] = 1 / (1 + Math.exp(-(xw[xr + H + j] + ghT[q + HN] + (bias ? bias[H + j] : 0))));
           const nn = ws[wr + 2 * H + j] = Math.tanh(xw[xr + 2 * H + j] + r * ghn);
           const hprev = hp[hr + j];
           Y[yr + j] = (hprev - nn) * z + nn;
@@ -84,9 +98,9 @@ export function rnnLayerBackward(a: RnnLayerArgs, dYV: View, yV: View, wsV: View
   const dx = arrayFor(dt, T * N * G) as F;
   const dgh = lstm ? dx : arrayFor(dt, T * N * G) as F; // LSTM: d(gates) is the same for xw and W_hh h
   const hprev = arrayFor(dt, T * N * H) as F; // h_{t-1} for each t, for d W_hh
-  let dh = Float64Array.from(dY.subarray(T * N * H, (T + 1) * N * H)) as Float64Array;
+  const dh = Float64Array.from(dY.subarray(T * N * H, (T + 1) * N * H));
   const dc = lstm ? Float64Array.from(dY.subarray((T + 1) * N * H, (T + 2) * N * H)) : null;
-  const dhn = arrayFor(dt, N * H) as F;
+  const dhT = arrayFor(dt, H * N) as F; // W_hh^T dgates^T of the step, [H, N]
   const cOff = T * N * 4 * H;
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s, tp = reverse ? t + 1 : t - 1;
@@ -122,9 +136,9 @@ export function rnnLayerBackward(a: RnnLayerArgs, dYV: View, yV: View, wsV: View
         }
       }
     }
-    mm(dgh, t * N * G, W, dhn, N, H, G, false);
-    if (lstm) dh = Float64Array.from(dhn);
-    else for (let q = 0; q < N * H; q++) dh[q] += dhn[q];
+    mmBackT(W, dgh, t * N * G, dhT, N, G, H);
+    if (lstm) { for (let j = 0, q = 0; j < H; j++) for (let n = 0; n < N; n++, q++) dh[n * H + j] = dhT[q]; }
+    else for (let j = 0, q = 0; j < H; j++) for (let n = 0; n < N; n++, q++) dh[n * H + j] += dhT[q];
   }
   const dW = arrayFor(dt, G * H) as F, db = arrayFor(dt, G) as F;
   if (T > 0) gemm({ transA: true, transB: false, m: G, n: H, k: T * N, a: dgh, aOffset: 0, lda: G, b: hprev, bOffset: 0, ldb: H, c: dW, cOffset: 0, ldc: H, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
