@@ -15,6 +15,7 @@ import { assertValuesClose } from '../helpers/index.js';
 import { fromFixture, layersFixture, type FT } from './fixtures.js';
 import { build } from './build.js';
 import { setFusedKernels } from '../../src/ops/fused.js';
+import { f32Accel, setF32Accel } from '../../src/backend/cpu/f32.js';
 import { assertRefusedOn, deviceTests, testDevices, type TestDevice } from '../helpers/devices.js';
 
 interface Case {
@@ -144,6 +145,16 @@ for (const c of cases.filter((x) => x.cls === 'LSTM' || x.cls === 'GRU' || x.cls
   test(`nn.${c.cls}: ${c.name} (op-by-op, fused kernels off)`, async () => {
     const prev = setFusedKernels(false);
     try { await runCase(c, { name: 'cpu', prefix: '', selected: true, skip: null }); } finally { setFusedKernels(prev); }
+  });
+}
+
+// The fused layer computes float32 gates through the accelerated float32 kernels (WebAssembly SIMD sigmoid/tanh)
+// when they are installed, in float64 per element otherwise (src/backend/cpu/rnn.ts): both against the fixtures.
+for (const c of cases.filter((x) => (x.cls === 'LSTM' || x.cls === 'GRU') && !float64Case(x))) {
+  test(`nn.${c.cls}: ${c.name} (fused, without the accelerated float32 kernels)`, async () => {
+    const prev = f32Accel();
+    setF32Accel(null);
+    try { await runCase(c, { name: 'cpu', prefix: '', selected: true, skip: null }); } finally { setF32Accel(prev); }
   });
 }
 

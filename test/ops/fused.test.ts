@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { canFuseRnn, rnnLayerFused, setFusedKernels, fusedKernelsEnabled } from '../../src/ops/fused.js';
+import { f32Accel, setF32Accel } from '../../src/backend/cpu/f32.js';
 import { assertThrowsWith, assertValuesClose, gradcheck } from '../helpers/index.js';
 
 const { nn } = torch;
@@ -60,6 +61,25 @@ for (const [name, make, shape, withState] of configs) {
     });
   }
 }
+
+// float32 on the CPU: with the accelerated float32 kernels installed (WebAssembly SIMD) the fused layer's gates go
+// through their sigmoid / tanh, otherwise float64 per element (src/backend/cpu/rnn.ts): both close to the cells.
+test('fused LSTM / GRU (float32) with and without the accelerated float32 kernels = op-by-op cells', (t) => {
+  const acc = f32Accel();
+  if (!acc) { t.skip('no accelerated float32 kernels in this runtime'); return; }
+  for (const make of [() => new nn.LSTM(5, 24, { bidirectional: true }), () => new nn.GRU(5, 24)]) {
+    torch.manualSeed(5);
+    const m = make();
+    const x = torch.randn([6, 3, 5]);
+    const fast = run(m, x, null, null, true), cells = run(m, x, null, null, false);
+    setF32Accel(null);
+    let plain: number[][];
+    try { plain = run(m, x, null, null, true); } finally { setF32Accel(acc); }
+    const tol = { atol: 1e-6, rtol: 1e-5 };
+    fast.forEach((v, i) => { assertValuesClose(v, cells[i], tol, `accel: tensor ${i}`); assertValuesClose(plain[i], cells[i], tol, `float64 gates: tensor ${i}`); });
+    assert.ok(fast.some((v, i) => v.some((e, j) => e !== plain[i][j])), 'the accelerated gate path ran (float32 gates differ in some ulp)');
+  }
+});
 
 test('the fused layer is what nn.LSTM / nn.GRU run on the CPU, and setFusedKernels(false) turns it off', () => {
   assert.equal(fusedKernelsEnabled(), true);
