@@ -11,7 +11,7 @@
  * wake late find nothing to do. The caller blocks with Atomics.wait until every chunk is done (torchlet's API is
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
-import type { GemmArgs } from '../cpu/gemm.js';
+import { addBias, type GemmArgs } from '../cpu/gemm.js';
 import { elementwiseBytes, moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -232,6 +232,7 @@ export class WasmEngine {
           g.c.fill(0, o, o + n);
         }
       }
+      addBias(g);
       return;
     }
     const t0 = this.profile ? performance.now() : 0;
@@ -263,9 +264,19 @@ export class WasmEngine {
     this.run(m, n, k, batch);
     const t2 = this.profile ? performance.now() : 0;
 
-    // C out: one set when the destination is dense, else row by row.
+    // C out: one set when the destination is dense, else row by row; with a bias, the add is the copy (the
+    // same rounding as a separate add, without a second pass over C).
     const cw = cPtr >> 2;
-    if (g.ldc === n && (batch === 1 || g.strideC === m * n)) {
+    if (g.bias) {
+      const bias = g.bias, bo = g.biasOffset ?? 0, bs = g.biasStride ?? 1, c = g.c;
+      for (let bt = 0; bt < batch; bt++) {
+        for (let i = 0; i < m; i++) {
+          const src = cw + (bt * m + i) * n, dst = g.cOffset + bt * g.strideC + i * g.ldc;
+          if (bs === 1) for (let j = 0; j < n; j++) c[dst + j] = f32[src + j] + bias[bo + j];
+          else for (let j = 0; j < n; j++) c[dst + j] = f32[src + j] + bias[bo + j * bs];
+        }
+      }
+    } else if (g.ldc === n && (batch === 1 || g.strideC === m * n)) {
       g.c.set(f32.subarray(cw, cw + batch * m * n), g.cOffset);
     } else {
       for (let bt = 0; bt < batch; bt++) {
