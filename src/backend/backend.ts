@@ -115,8 +115,12 @@ export interface Backend {
   fma(x: View, y: View, z: View, outDtype: DType): Storage;
   /** Reduce `dims` (sorted, distinct) away; output shape = shape without dims. arg* return int64 flat indices within the reduced block. */
   reduce(op: ReduceOp, x: View, dims: readonly number[], outDtype: DType): Storage;
-  /** Batched GEMM: a [B, M, K], b [B, K, N] (any strides) -> contiguous [B, M, N]. Float dtypes only. */
-  matmul(a: View, b: View, outDtype: DType): Storage;
+  /**
+   * Batched GEMM: a [B, M, K], b [B, K, N] (any strides) -> contiguous [B, M, N]. Float dtypes only. `bias` (CPU
+   * only, float dtypes; [N] of outDtype, any stride) is added to every row of the product, rounded as a separate
+   * add would be (F.linear's addmm without the second [M, N] array).
+   */
+  matmul(a: View, b: View, outDtype: DType, bias?: View): Storage;
   /** Inclusive cumulative sum along dim. */
   cumsum(x: View, dim: number, outDtype: DType): Storage;
   /** Stable sort along dim: returns [values, int64 indices]. */

@@ -24,8 +24,8 @@ function linearAddmmFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
   const xo = xs === x.storage ? x.offset : 0;
   const x2 = raw({ storage: xs, dtype: dt }, [1, M, K], [0, K, 1], xo);
   const [w0, w1] = weight.strides;
-  let ys = be.matmul(x2, raw(weight, [1, K, N], [0, w1, w0], weight.offset), dt);
-  if (bias) ys = be.binary('add', raw({ storage: ys, dtype: dt }, [M, N], [N, 1], 0), raw(bias, [M, N], [0, bias.strides[0]], bias.offset), dt);
+  // the bias is added as C is stored (same rounding as a separate add of the bias to the product)
+  const ys = be.matmul(x2, raw(weight, [1, K, N], [0, w1, w0], weight.offset), dt, bias ? raw(bias, [N], [bias.strides[0]], bias.offset) : undefined);
   const out = make(ys, [...lead, N]);
   return record(out, bias ? 'Addmm' : 'Mm', [x, weight, bias ?? null], (g) => {
     const gs = isContiguous(g.shape, g.strides) ? g.storage : be.contiguous(g, dt);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IN_CI, requireOrSkip } from '../helpers/python.js';
-import { gemm, gemmF32Backend, type GemmArgs } from '../../src/backend/cpu/gemm.js';
+import { gemm, gemmF32Backend, gemmReference, type GemmArgs } from '../../src/backend/cpu/gemm.js';
 import { checkCase, checkBound, reference64, makeArgs, filled, type Case } from './gemm-bound.js';
 import {
   WasmEngine, variantSupported, enableWasmKernels, disableWasmKernels, setNumThreads, getNumThreads, wasmEngine,
@@ -91,6 +91,38 @@ test('broadcast operand (batch stride 0) and results identical across thread cou
     assertClose(a, before, 'broadcast B');
     assert.deepEqual(a.c, b.c, 'chunking over threads must not change the arithmetic');
   } finally { e1.dispose(); e2.dispose(); }
+});
+
+test('bias epilogue: the same bits as the product followed by a separate add (wasm engine, reference, gemm())', () => {
+  const e1 = new WasmEngine({ variant: 'simd', threads: 1 });
+  try {
+    const cases: Case[] = [{ m: 37, k: 91, n: 53 }, { m: 64, k: 300, n: 70, batch: 3, pad: 5, off: 11 }, { m: 5, k: 0, n: 4, pad: 1 }];
+    for (const c of cases) {
+      for (const [ta, tb] of [[false, false], [true, true]] as const) {
+        for (const bs of [1, 3]) {
+          const bias = filled(2 + c.n * bs, 99);
+          const label = `${JSON.stringify(c)} ${ta}${tb} biasStride ${bs}`;
+          const run = (f: (g: GemmArgs<Float32Array>) => void, withBias: boolean) => {
+            const g = makeArgs(c, ta, tb, 5);
+            if (withBias) Object.assign(g, { bias, biasOffset: 2, biasStride: bs });
+            f(g);
+            if (!withBias) {
+              for (let bt = 0; bt < (c.batch ?? 1); bt++) {
+                for (let i = 0; i < c.m; i++) {
+                  const o = g.cOffset + bt * g.strideC + i * g.ldc;
+                  for (let j = 0; j < c.n; j++) g.c[o + j] = g.c[o + j] + bias[2 + j * bs];
+                }
+              }
+            }
+            return g.c;
+          };
+          assert.deepEqual(run((g) => e1.gemm(g), true), run((g) => e1.gemm(g), false), `wasm ${label}`);
+          assert.deepEqual(run(gemmReference, true), run(gemmReference, false), `reference ${label}`);
+          assert.deepEqual(run(gemm, true), run(gemm, false), `gemm() ${label}`);
+        }
+      }
+    }
+  } finally { e1.dispose(); }
 });
 
 test('enableWasmKernels installs gemmWasm behind gemm(); setNumThreads/getNumThreads', () => {

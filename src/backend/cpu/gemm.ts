@@ -13,6 +13,11 @@ export interface GemmArgs<T extends Float32Array | Float64Array = Float32Array |
   b: T; bOffset: number; ldb: number;
   c: T; cOffset: number; ldc: number;
   batch: number; strideA: number; strideB: number; strideC: number;
+  /**
+   * Optional bias epilogue (F.linear's addmm): after the product, C[b][i][j] = C[b][i][j] + bias[biasOffset +
+   * j*biasStride], rounded once in C's precision: the same values as a separate add of the bias to the product.
+   */
+  bias?: T; biasOffset?: number; biasStride?: number;
 }
 
 export type GemmFn = (args: GemmArgs<Float32Array>) => void;
@@ -54,16 +59,36 @@ export function gemmReference(g: GemmArgs): void {
       }
     }
   }
+  addBias(g);
+}
+
+/** The bias epilogue on C in place (for kernels that do not fuse it into their store). */
+export function addBias(g: GemmArgs): void {
+  const bias = g.bias;
+  if (!bias) return;
+  const C = g.c, bo = g.biasOffset ?? 0, bs = g.biasStride ?? 1;
+  for (let bt = 0; bt < g.batch; bt++) {
+    for (let i = 0; i < g.m; i++) {
+      const o = g.cOffset + bt * g.strideC + i * g.ldc;
+      for (let j = 0; j < g.n; j++) C[o + j] += bias[bo + j * bs];
+    }
+  }
 }
 
 let gemmF32Impl: GemmFn = gemmReference;
 let gemmF32Name = 'reference (TypeScript, cache-blocked)';
+let gemmF32Bias = true;
 
-/** Install a faster float32 GEMM (e.g. the WebAssembly SIMD one). */
-export function setGemmF32(fn: GemmFn, name: string): void { gemmF32Impl = fn; gemmF32Name = name; }
+/**
+ * Install a faster float32 GEMM (e.g. the WebAssembly SIMD one). `handlesBias`: it applies GemmArgs.bias itself
+ * (else gemm() adds the bias after it).
+ */
+export function setGemmF32(fn: GemmFn, name: string, handlesBias = false): void { gemmF32Impl = fn; gemmF32Name = name; gemmF32Bias = handlesBias; }
 export function gemmF32Backend(): string { return gemmF32Name; }
 
 export function gemm(g: GemmArgs): void {
-  if (g.c instanceof Float32Array) gemmF32Impl(g as GemmArgs<Float32Array>);
-  else gemmReference(g);
+  if (g.c instanceof Float32Array) {
+    gemmF32Impl(g as GemmArgs<Float32Array>);
+    if (!gemmF32Bias) addBias(g);
+  } else gemmReference(g);
 }

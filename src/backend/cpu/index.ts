@@ -28,9 +28,15 @@ function gemmLayout(v: View): [boolean, number] | null {
   return null;
 }
 
-function matmul(a: View, b: View, outDtype: DType): CpuStorage {
+function biasData(bias: View, dtype: DType): Float32Array | Float64Array {
+  if (bias.dtype !== dtype || bias.shape.length !== 1) throw new DTypeError(`internal: matmul bias must be a 1-D ${dtype} view`);
+  return dataOf(bias.storage) as Float32Array | Float64Array;
+}
+
+function matmul(a: View, b: View, outDtype: DType, bias?: View): CpuStorage {
   if (outDtype === 'int64' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8') {
     // integer matmul (as PyTorch on the CPU): exact in float64 while the sums stay below 2^53
+    if (bias) throw new DTypeError(`internal: matmul takes a bias for float dtypes only, got ${outDtype}`);
     const f = dataOf(matmul(a, b, 'float64')) as Float64Array;
     const out = arrayFor(outDtype, f.length);
     for (let i = 0; i < f.length; i++) out[i] = outDtype === 'int64' ? Math.trunc(f[i]) : f[i];
@@ -52,6 +58,7 @@ function matmul(a: View, b: View, outDtype: DType): CpuStorage {
     b: dataOf(Bv.storage) as Float32Array, bOffset: Bv.offset, ldb: lb[1],
     c: out, cOffset: 0, ldc: N,
     batch: B, strideA: A.strides[0], strideB: Bv.strides[0], strideC: M * N,
+    ...(bias ? { bias: biasData(bias, outDtype), biasOffset: bias.offset, biasStride: bias.strides[0] } : {}),
   });
   return new CpuStorage(outDtype, out);
 }

@@ -11,7 +11,7 @@
  * wake late find nothing to do. The caller blocks with Atomics.wait until every chunk is done (torchlet's API is
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
-import type { GemmArgs } from '../cpu/gemm.js';
+import { addBias, type GemmArgs } from '../cpu/gemm.js';
 import { elementwiseBytes, moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -232,6 +232,7 @@ export class WasmEngine {
           g.c.fill(0, o, o + n);
         }
       }
+      addBias(g);
       return;
     }
     const t0 = this.profile ? performance.now() : 0;
@@ -246,7 +247,8 @@ export class WasmEngine {
     const aPtr = dataBase;
     const bPtr = align(aPtr + aPlan.floats * 4);
     const cPtr = align(bPtr + bPlan.floats * 4);
-    const end = cPtr + batch * m * n * 4;
+    const biasPtr = align(cPtr + batch * m * n * 4);
+    const end = g.bias ? biasPtr + n * 4 : biasPtr;
     this.ensure(end);
     const f32 = this.f32;
     copyIn(f32, aPtr >> 2, g.a, g.aOffset, g.strideA, aSpan, batch, aPlan);
@@ -261,6 +263,7 @@ export class WasmEngine {
     i32[T + T_C] = cPtr; i32[T + T_LDC] = n;
     i32[T + T_BATCH] = batch; i32[T + T_SA] = aPlan.stride; i32[T + T_SB] = bPlan.stride; i32[T + T_SC] = m * n;
     this.run(m, n, k, batch);
+    if (g.bias) this.addBiasRows(g, cPtr, biasPtr);
     const t2 = this.profile ? performance.now() : 0;
 
     // C out: one set when the destination is dense, else row by row.
@@ -280,6 +283,18 @@ export class WasmEngine {
       this.profile.calls++;
       this.profile.copyInMs += t1 - t0; this.profile.computeMs += t2 - t1; this.profile.copyOutMs += t3 - t2;
     }
+  }
+
+  /**
+   * The bias epilogue on C while it is still in wasm memory: the bias row is copied next to C and added to every
+   * row with the f32x4 add kernel (one rounding per element, as a separate add on the caller's arrays).
+   */
+  private addBiasRows(g: GemmArgs<Float32Array>, cPtr: number, biasPtr: number): void {
+    const bias = g.bias!, bo = g.biasOffset ?? 0, bs = g.biasStride ?? 1, n = g.n, f32 = this.f32, bw = biasPtr >> 2;
+    if (bs === 1) f32.set(bias.subarray(bo, bo + n), bw);
+    else for (let j = 0; j < n; j++) f32[bw + j] = bias[bo + j * bs];
+    const rows = g.batch * g.m, ex = this.ex;
+    for (let i = 0, p = cPtr; i < rows; i++, p += n * 4) ex.add_f32(p, biasPtr, p, n);
   }
 
   /** Run the task descriptor at TASK, split over threads when it is large enough. */

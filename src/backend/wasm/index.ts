@@ -124,7 +124,7 @@ function install(next: WasmEngine): void {
 function describeGemm(): void {
   if (!engine) return;
   const t = engine.threads, v = engine.variant;
-  setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`);
+  setGemmF32(gemmWasm, `wasm ${v === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'SIMD128'}, ${engine.tile.mr}x${engine.tile.nr} packed, ${t} thread${t > 1 ? 's' : ''}`, true);
 }
 
 /** Put the reference GEMM back and stop the worker threads. */
@@ -133,7 +133,7 @@ export function disableWasmKernels(): void {
   engine = null;
   setF32Accel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
-  setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)');
+  setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)', true);
 }
 
 /** Threads for large GEMMs (1 = calling thread only). Clamped to 1 where shared memory is unavailable. */

@@ -103,7 +103,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }`;
 }
 
-export function matmul(a: View, b: View, outDtype: DType): WebGPUStorage {
+export function matmul(a: View, b: View, outDtype: DType, bias?: View): WebGPUStorage {
+  if (bias) throw new Error('internal: the webgpu matmul has no bias epilogue (Backend.matmul: CPU only)');
   if (outDtype !== 'float32' || a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new DTypeError(`matmul: the webgpu kernel takes float32, got ${a.dtype} @ ${b.dtype} -> ${outDtype}; cast with .float() first`);
   }
