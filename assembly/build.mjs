@@ -1,4 +1,4 @@
-// Compiles assembly/gemm.ts into the four WebAssembly kernel builds (and assembly/elementwise.ts into two) and writes them, base64-encoded, into
+// Compiles assembly/gemm.ts into the four WebAssembly kernel builds (and assembly/elementwise.ts into one) and writes them, base64-encoded, into
 // src/backend/wasm/generated/kernels.ts (so that tsx, bundlers and browsers load them with no file access).
 //   node assembly/build.mjs           write the generated module
 //   node assembly/build.mjs --check   exit 1 if the committed module differs from a fresh build
@@ -19,11 +19,11 @@ const variants = {
   relaxedShared: ['--enable', 'relaxed-simd', ...shared],
 };
 
-// The elementwise kernels are a second, smaller module on the same memory: plain SIMD only (they use no relaxed
-// instruction), so two builds instead of four keep the bundle small.
+// The elementwise kernels are a second, smaller module with a plain memory of its own (backend/wasm/elementwise.ts
+// stages operands through it at any thread count): plain SIMD only (they use no relaxed instruction), one build.
 const ewCommon = ['assembly/elementwise.ts', '-O3', '--shrinkLevel', '1', '--noAssert', '--runtime', 'stub', '--importMemory',
   '--initialMemory', '1', '--enable', 'simd'];
-const ewVariants = { elementwise: [], elementwiseShared: shared };
+const ewVariants = { elementwise: [] };
 
 export async function buildAll() {
   const out = {};

@@ -46,5 +46,5 @@ function linearAddmmFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
  * Null where the generic path applies (other devices or dtypes, 1-D weight, mismatched dtypes: it raises the errors).
  */
 export const linearAddmm: OpFn<typeof linearAddmmFn, false, false> = customOp({
-  name: 'linearAddmm', fn: linearAddmmFn, method: false, kernels: ['contiguous', 'matmul', 'add', 'reduce'], backward: 'records', samples: [],
+  name: 'linearAddmm', fn: linearAddmmFn, method: false, kernels: ['contiguous', 'matmul', 'reduce'], backward: 'records', samples: [],
 });

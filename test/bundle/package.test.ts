@@ -18,14 +18,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
 /**
- * Minified bytes allowed (the README quotes the measured sizes: minimal 190 KB, training 384 KB). The op registry's
+ * Minified bytes allowed (the README quotes the measured sizes: minimal 211 KB, training 405 KB; 192/385 KB before the
+ * fused batch-norm, convolution and LSTM-gate kernels, the slab allocator and the faster SIMD elementwise module). The op registry's
  * test samples are left out of dist by the build (scripts/build.mjs); every op registers when its family loads,
  * so a minimal import carries every torch.* op (17 KB more than when unused factories could be dropped). Setup is explicit
  * (src/setup.ts, called by the entry points) and package.json declares `sideEffects`, so a minimal import carries
- * no nn/optim/io; it does carry every Tensor method (installed by setup) and both WebAssembly modules (34 KB of
- * base64: the GEMM and the SIMD elementwise kernels).
+ * no nn/optim/io; it does carry every Tensor method (installed by setup) and both WebAssembly modules (39 KB of
+ * base64: the GEMM's four builds and the SIMD elementwise kernels' one).
  */
-const BUDGET = { minimal: 198_000, training: 392_000 };
+const BUDGET = { minimal: 216_000, training: 410_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });

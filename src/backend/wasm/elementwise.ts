@@ -65,7 +65,7 @@ export function wasmF32Accel(e: WasmEngine): F32Accel {
   // once, stays valid. Layout (floats): the constant table at K, then two staging buffers of CHUNK.
   void e; // the engine only vouches that this runtime compiles SIMD
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes(false)), { env: { memory } }).exports as unknown as EwExports;
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes()), { env: { memory } }).exports as unknown as EwExports;
   const f = new Float32Array(memory.buffer);
   const k = K * 4, base = A, p = A * 4, q = (A + CHUNK) * 4;
   ex.ew_init(k); // the constant table, once: nothing else writes this memory below A

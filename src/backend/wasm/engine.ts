@@ -12,7 +12,7 @@
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
 import { addBias, type GemmArgs } from '../cpu/gemm.js';
-import { elementwiseBytes, moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
+import { moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 export { variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, nodeBuiltin } from './runtime.js';
@@ -29,10 +29,6 @@ export interface KernelExports {
   relu_f32(x: number, out: number, n: number): void;
   axpy_f32(alpha: number, x: number, y: number, n: number): void;
   sum_f32(x: number, n: number): number;
-  ew_unary(op: number, x: number, out: number, n: number): void;
-  ew_binary(op: number, x: number, y: number, out: number, n: number): void;
-  ew_binary_scalar(op: number, x: number, c: number, out: number, n: number, scalarLeft: boolean): void;
-  ew_sum(x: number, n: number): number;
 }
 
 // Memory layout (bytes). Page 0 holds the control block and the task descriptor; scratch and data follow.
@@ -81,7 +77,7 @@ export class WasmEngine {
   readonly shared: boolean;
   readonly memory: WebAssembly.Memory;
   private readonly module: WebAssembly.Module;
-  /** The kernel module's exports (elementwise.ts calls the ew_* entry points). */
+  /** The GEMM kernel module's exports. */
   readonly ex: KernelExports;
   private readonly scratchBytes: number;
   /** Register tile of the kernel (rows x columns of C per micro-kernel call); chunks of C are cut to multiples. */
@@ -109,8 +105,7 @@ export class WasmEngine {
       : new WebAssembly.Memory({ initial: 32 });
     const env = { env: { memory: this.memory } };
     const inst = new WebAssembly.Instance(this.module, env);
-    const ew = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes(this.shared)), env);
-    this.ex = { ...inst.exports, ...ew.exports } as unknown as KernelExports;
+    this.ex = inst.exports as unknown as KernelExports;
     this.scratchBytes = align(this.ex.SCRATCH_BYTES.value as number);
     this.tile = { mr: this.ex.GEMM_MR.value as number, nr: this.ex.GEMM_NR.value as number };
     this.refreshViews();

@@ -26,9 +26,9 @@ export function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<A
   return b;
 }
 
-/** The elementwise kernel module (plain SIMD; shared or plain memory import), see assembly/build.mjs. */
-export function elementwiseBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const key = shared ? 'elementwiseShared' : 'elementwise';
+/** The elementwise kernel module (plain SIMD, plain memory import: backend/wasm/elementwise.ts), see assembly/build.mjs. */
+export function elementwiseBytes(): Uint8Array<ArrayBuffer> {
+  const key = 'elementwise';
   let b = bytesCache.get(key);
   if (!b) {
     b = decodeBase64((kernels as Record<string, string>)[key]);
