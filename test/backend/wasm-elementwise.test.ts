@@ -6,10 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
-import { WasmEngine, variantSupported, wasmEngine } from '../../src/backend/wasm/index.js';
 import { wasmF32Accel, MIN_CHEAP } from '../../src/backend/wasm/elementwise.js';
 import { BINARY, UNARY } from '../../src/backend/cpu/elementwise.js';
-import { f32Accelerated, setF32Accel } from '../../src/backend/cpu/f32.js';
+import { f32Accel, f32Accelerated, setF32Accel } from '../../src/backend/cpu/f32.js';
 import { softmaxRowsBackwardRef, softmaxRowsRef } from '../../src/backend/cpu/rows.js';
 import type { BinaryOp, UnaryOp } from '../../src/backend/backend.js';
 
@@ -38,69 +37,61 @@ function close(name: string, got: Float32Array, want: Float32Array, exact: boole
   }
 }
 
-const variants = (['simd', 'relaxed'] as const).filter((v) => variantSupported(v));
 const EXACT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sqrt', 'square', 'relu']);
 const UNARY_OPS: UnaryOp[] = ['neg', 'abs', 'sqrt', 'square', 'relu', 'exp', 'log', 'tanh', 'sigmoid', 'erf', 'gelu', 'silu', 'geluTanh'];
 
-for (const variant of variants) {
-  test(`${variant}: unary kernels match the reference (1,003 and 9,001 elements, chunk edges)`, () => {
-    const e = new WasmEngine({ variant, threads: 1 });
-    const a = wasmF32Accel(e);
-    for (const n of [1003, 9001]) {
-      for (const op of UNARY_OPS) {
-        for (const scale of [3, 30]) {
-          const x = inputs(n, scale, op === 'log' || op === 'sqrt');
-          if (op === 'log') { x[5] = -1; x[7] = 0; x[9] = 1e-44; }
-          const got = new Float32Array(n + 2).fill(7);
-          assert.ok(a.unary(op, x, 0, got, 1, n));
-          const want = Float32Array.from(x, UNARY[op]);
-          close(`${op}(${n}, scale ${scale})`, got.subarray(1, n + 1), want, EXACT_UNARY.has(op));
-          assert.equal(got[0], 7); assert.equal(got[n + 1], 7); // nothing written outside the output run
-        }
+test('unary kernels match the reference (1,003 and 9,001 elements, chunk edges)', () => {
+  const a = wasmF32Accel();
+  for (const n of [1003, 9001]) {
+    for (const op of UNARY_OPS) {
+      for (const scale of [3, 30]) {
+        const x = inputs(n, scale, op === 'log' || op === 'sqrt');
+        if (op === 'log') { x[5] = -1; x[7] = 0; x[9] = 1e-44; }
+        const got = new Float32Array(n + 2).fill(7);
+        assert.ok(a.unary(op, x, 0, got, 1, n));
+        const want = Float32Array.from(x, UNARY[op]);
+        close(`${op}(${n}, scale ${scale})`, got.subarray(1, n + 1), want, EXACT_UNARY.has(op));
+        assert.equal(got[0], 7); assert.equal(got[n + 1], 7); // nothing written outside the output run
       }
     }
-    e.dispose();
-  });
+  }
+});
 
-  test(`${variant}: binary and scalar kernels are bit-identical to the reference`, () => {
-    const e = new WasmEngine({ variant, threads: 1 });
-    const acc = wasmF32Accel(e);
-    const n = 5001, x = inputs(n, 50), y = inputs(n + 3, 7).subarray(3);
-    for (const op of ['add', 'sub', 'mul', 'div', 'reluBackward'] as BinaryOp[]) {
-      const got = new Float32Array(n);
-      assert.ok(acc.binary(op, x, 0, y, 0, got, 0, n));
-      close(op, got, Float32Array.from(x, (v, i) => BINARY[op](v, y[i])), true);
+test('binary and scalar kernels are bit-identical to the reference', () => {
+  const acc = wasmF32Accel();
+  const n = 5001, x = inputs(n, 50), y = inputs(n + 3, 7).subarray(3);
+  for (const op of ['add', 'sub', 'mul', 'div', 'reluBackward'] as BinaryOp[]) {
+    const got = new Float32Array(n);
+    assert.ok(acc.binary(op, x, 0, y, 0, got, 0, n));
+    close(op, got, Float32Array.from(x, (v, i) => BINARY[op](v, y[i])), true);
+  }
+  for (const op of ['add', 'sub', 'mul', 'div'] as BinaryOp[]) {
+    for (const c of [0.1, -3, 0]) {
+      const cf = Math.fround(c);
+      const r = new Float32Array(n), l = new Float32Array(n);
+      assert.ok(acc.binaryScalar(op, x, 0, cf, false, r, 0, n));
+      assert.ok(acc.binaryScalar(op, x, 0, cf, true, l, 0, n));
+      close(`${op} scalar right ${c}`, r, Float32Array.from(x, (v) => BINARY[op](v, cf)), true);
+      close(`${op} scalar left ${c}`, l, Float32Array.from(x, (v) => BINARY[op](cf, v)), true);
     }
-    for (const op of ['add', 'sub', 'mul', 'div'] as BinaryOp[]) {
-      for (const c of [0.1, -3, 0]) {
-        const cf = Math.fround(c);
-        const r = new Float32Array(n), l = new Float32Array(n);
-        assert.ok(acc.binaryScalar(op, x, 0, cf, false, r, 0, n));
-        assert.ok(acc.binaryScalar(op, x, 0, cf, true, l, 0, n));
-        close(`${op} scalar right ${c}`, r, Float32Array.from(x, (v) => BINARY[op](v, cf)), true);
-        close(`${op} scalar left ${c}`, l, Float32Array.from(x, (v) => BINARY[op](cf, v)), true);
-      }
-    }
-    assert.equal(acc.binary('pow', x, 0, y, 0, new Float32Array(n), 0, n), false); // no kernel: the reference runs
-    assert.equal(acc.binary('add', x, 0, y, 0, new Float32Array(8), 0, 8), false); // too small to pay
-    e.dispose();
-  });
+  }
+  assert.equal(acc.binary('pow', x, 0, y, 0, new Float32Array(n), 0, n), false); // no kernel: the reference runs
+  assert.equal(acc.binary('add', x, 0, y, 0, new Float32Array(8), 0, 8), false); // too small to pay
+});
 
-  test(`${variant}: sum accumulates in float64`, () => {
-    const e = new WasmEngine({ variant, threads: 1 });
-    const acc = wasmF32Accel(e);
-    for (const n of [MIN_CHEAP, 1001, 10_007]) {
-      const x = Float32Array.from(inputs(n, 10), (v) => (Number.isFinite(v) && Math.abs(v) < 1e30 ? v : 1));
-      let want = 0;
-      for (const v of x) want += v;
-      const got = acc.sum(x, 0, n);
-      assert.ok(got !== null && Math.abs(got - want) < 1e-9 * n, `sum ${n}: ${got} vs ${want}`);
-    }
-    e.dispose();
-  });
-}
+test('sum accumulates in float64', () => {
+  const acc = wasmF32Accel();
+  for (const n of [MIN_CHEAP, 1001, 10_007]) {
+    const x = Float32Array.from(inputs(n, 10), (v) => (Number.isFinite(v) && Math.abs(v) < 1e30 ? v : 1));
+    let want = 0;
+    for (const v of x) want += v;
+    const got = acc.sum(x, 0, n);
+    assert.ok(got !== null && Math.abs(got - want) < 1e-9 * n, `sum ${n}: ${got} vs ${want}`);
+  }
+});
 
 test('tensor ops use the SIMD kernels for contiguous float32 and match the TypeScript kernels', () => {
+  const installed = f32Accel();
   assert.ok(f32Accelerated(), 'enableWasmKernels installs the accelerated float32 kernels');
   torch.manualSeed(0);
   const x = torch.randn([16, 512]).mul(4), y = torch.randn([16, 512]);
@@ -117,9 +108,7 @@ test('tensor ops use the SIMD kernels for contiguous float32 and match the TypeS
       close(name, fast[i], want, name === 'add' || name.includes('scalar') || name.endsWith('relu'));
     });
   } finally {
-    const e = wasmEngine();
-    assert.ok(e);
-    setF32Accel(wasmF32Accel(e));
+    setF32Accel(installed);
   }
 });
 
@@ -134,8 +123,7 @@ function ulpOf(r: number): number {
 }
 
 test('transcendental kernels: ulp bounds against float64 over 1,000,000 values, and the special values', () => {
-  const e = new WasmEngine({ variant: 'simd', threads: 1 });
-  const acc = wasmF32Accel(e);
+  const acc = wasmF32Accel();
   let s = 7;
   const rnd = (): number => { s = (s * 1103515245 + 12345) >>> 0; return s / 2 ** 32; };
   const bits = new Uint32Array(1), asF = new Float32Array(bits.buffer);
@@ -195,14 +183,12 @@ test('transcendental kernels: ulp bounds against float64 over 1,000,000 values, 
   dn.set([1e-40, 1e-44, 3e-39]);
   acc.unary('log', dn, 0, dout, 0, 64);
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(dout[i] - Math.log(dn[i])) <= ulpOf(Math.log(dn[i])), `log(${dn[i]}) = ${dout[i]}`);
-  e.dispose();
 });
 
 // The kernel rounds x - max to float32 before exp, as PyTorch's vectorized softmax: a relative error of about
 // |x - max| ulp on top of exp's (softmax of scores 10 below the max: about 10 ulp, 6e-7; rtol is 1e-5).
 test('softmax rows kernel: within 4 + |x - max| ulp of the float64 reference rows (any row length, chunk edges, masks)', () => {
-  const e = new WasmEngine({ variant: 'simd', threads: 1 });
-  const acc = wasmF32Accel(e);
+  const acc = wasmF32Accel();
   let worst = 0;
   for (const [R, D] of [[3, 8], [37, 10], [300, 64], [20, 100], [17, 512], [5, 3000]]) {
     const x = inputs(R * D + 3, 8).subarray(3).map((v) => (Number.isFinite(v) && Math.abs(v) < 1e3 ? v : 0));
@@ -254,10 +240,10 @@ test('softmax rows kernel: within 4 + |x - max| ulp of the float64 reference row
     want.forEach((w, i) => assert.ok(Object.is(got[i], w), `special row [${i}]: ${got[i]} vs ${w}`));
   }
   assert.equal(acc.softmaxRows(x, 0, new Float32Array(4 * 4), 4, 4, false), false); // rows too short: the reference
-  e.dispose();
 });
 
 test('F.softmax / logSoftmax on float32 (values and gradients) go through the SIMD rows and match the TypeScript rows', () => {
+  const installed = f32Accel();
   torch.manualSeed(3);
   const a = torch.randn([32, 64, 64]).mul(3), b = torch.randn([16, 512]);
   const F = torch.nn.functional;
@@ -273,6 +259,6 @@ test('F.softmax / logSoftmax on float32 (values and gradients) go through the SI
   try {
     cases.forEach((f, i) => close(`softmax case ${i}`, fast[i], f().dataSync() as Float32Array, false));
   } finally {
-    setF32Accel(wasmF32Accel(wasmEngine()!));
+    setF32Accel(installed);
   }
 });

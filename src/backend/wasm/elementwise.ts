@@ -15,7 +15,6 @@
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { F32Accel } from '../cpu/f32.js';
-import type { WasmEngine } from './engine.js';
 import { softmaxRowsRef } from '../cpu/rows.js';
 import { elementwiseBytes } from './runtime.js';
 
@@ -57,13 +56,15 @@ export const MIN_HEAVY = 16;
 /** x[o, o + n) without a subarray object when that is all of x (the common case: a whole tensor in one chunk). */
 function run(x: Float32Array, o: number, n: number): Float32Array { return o === 0 && x.length === n ? x : x.subarray(o, o + n); }
 
-/** The accelerated float32 kernels: one instance of the elementwise module on its own small memory. */
-export function wasmF32Accel(e: WasmEngine): F32Accel {
+/**
+ * The accelerated float32 kernels: one instance of the elementwise module on its own small memory, independent of
+ * the GEMM engine (backend/wasm/index.ts makes one, once, where SIMD128 compiles, and keeps it across engines).
+ */
+export function wasmF32Accel(): F32Accel {
   // A plain (unshared) memory of its own, two pages that never grow: the engine's memory is shared when threads
   // are possible, and there each `memory.buffer` read makes a new SharedArrayBuffer (e.reserve + e.view cost about
   // 0.5 µs per call) and TypedArray.set into shared memory takes V8's slower relaxed-atomic copy. One view, made
   // once, stays valid. Layout (floats): the constant table at K, then two staging buffers of CHUNK.
-  void e; // the engine only vouches that this runtime compiles SIMD
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes()), { env: { memory } }).exports as unknown as EwExports;
   const f = new Float32Array(memory.buffer);

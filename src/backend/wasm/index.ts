@@ -10,7 +10,7 @@
  * Environment overrides (Node): TORCHLET_WASM=off|simd|relaxed, TORCHLET_NUM_THREADS=n.
  */
 import { setGemmF32, gemmReference, type GemmArgs } from '../cpu/gemm.js';
-import { setF32Accel } from '../cpu/f32.js';
+import { setF32Accel, type F32Accel } from '../cpu/f32.js';
 import { wasmF32Accel } from './elementwise.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
@@ -18,6 +18,8 @@ export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProble
 export type { WasmVariant, EngineOptions, GemmProfile } from './engine.js';
 
 let engine: WasmEngine | null = null;
+/** The SIMD elementwise kernels (their own memory, not the engine's): made with the first engine, kept across swaps. */
+let accel: F32Accel | null = null;
 let requestedThreads: number | null = null;
 /** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
 let kernelReason = 'enableWasmKernels() has not run';
@@ -113,7 +115,7 @@ function plainMemory(threads: number): boolean { return threads === 1; }
 function install(next: WasmEngine): void {
   engine?.dispose();
   engine = next;
-  setF32Accel(wasmF32Accel(next));
+  setF32Accel(accel ??= wasmF32Accel());
   next.onWorkerFailure = (reason) => {
     warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
       "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
