@@ -14,32 +14,27 @@ function counter(device: string): Counter {
 }
 
 /**
- * One registry per device whose storages the garbage collector frees (the CPU), holding each storage's byte count.
- * The held value is a number and there is no unregister token: a registration then costs no extra object, and
- * such storages are never freed deterministically (GPU storages pass no owner and report their frees themselves).
- * Every registered owner survives the young-generation collections (V8's scavenger keeps the targets of weak
- * cells) until a full collection: pass a small object that dies with the storage (CpuStorage's token), not the
- * storage, so the storage and its array can be freed young.
+ * CPU storages are the ones the garbage collector frees (GPU storages pass no owner and report their frees
+ * themselves): one registry holding each registered owner's byte count. The held value is a number and there is
+ * no unregister token: a registration then costs no extra object. Every registered owner survives the
+ * young-generation collections (V8's scavenger keeps the targets of weak cells) until a full collection: pass a
+ * small object that dies with the storage (CpuStorage's token), not the storage, so the storage and its array can
+ * be freed young.
  */
-const registries = new Map<string, FinalizationRegistry<number>>();
-function registryFor(device: string): FinalizationRegistry<number> | null {
-  if (typeof FinalizationRegistry === 'undefined') return null;
-  if (device === 'cpu' && cpuRegistry !== null) return cpuRegistry;
-  let r = registries.get(device);
-  if (r === undefined) registries.set(device, r = new FinalizationRegistry<number>((bytes) => trackFree(device, bytes)));
-  if (device === 'cpu') cpuRegistry = r;
-  return r;
-}
-let cpuRegistry: FinalizationRegistry<number> | null = null;
+const cpuRegistry = typeof FinalizationRegistry !== 'undefined'
+  ? new FinalizationRegistry<number>((bytes) => trackFree('cpu', bytes))
+  : null;
 /** The CPU's counter, looked up once (every CPU storage counts itself in it). */
 const cpuCounter = counter('cpu');
 
-/** Record an allocation; `owner` (if any) is tracked by the GC so the bytes are released when it is collected. */
+/** Record an allocation; `owner` (CPU only) is tracked by the GC so the bytes are released when it is collected. */
 export function trackAlloc(owner: object | null, device: DeviceType, bytes: number): void {
   const c = device === 'cpu' ? cpuCounter : counter(device);
   c.liveBytes += bytes; c.allocations++; c.liveStorages++;
   if (c.liveBytes > c.peakBytes) c.peakBytes = c.liveBytes;
-  if (owner !== null) registryFor(device)?.register(owner, bytes);
+  if (owner === null) return;
+  if (device !== 'cpu') throw new Error(`internal: trackAlloc: only CPU storages are freed by the garbage collector, got an owner on ${device}`);
+  cpuRegistry?.register(owner, bytes);
 }
 
 /** Record a deterministic free (GPU dispose), or the collection of an owner registered by trackAlloc. */
