@@ -85,6 +85,83 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate:
   v128.store(c, c50); v128.store(c, c51, 16);
 }
 
+/**
+ * Edge micro-kernels for the last rows of a block when mc is not a multiple of MR: 4, 2 or 1 rows of packed A
+ * (still read with the 6-float k step of the MR-row sliver, from row `pa`), full NR columns, written straight to C.
+ * The padded 6-row kernel through the tile buffer did 6 rows of work for 1-5 (m = 16: 18 rows for 16, m = 32:
+ * 36 for 32) and copied the tile out element by element. Each element's sum is formed exactly as in micro (the
+ * same acc sequence over p, then one add to C when accumulating), so results are bit-identical.
+ */
+function micro4(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let s: v128, b0: v128, b1: v128;
+  const pbEnd = pb + (<usize>kc << 5);
+  while (pb < pbEnd) {
+    b0 = v128.load(pb); b1 = v128.load(pb, 16);
+    s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
+    s = v128.load32_splat(pa, 4); c10 = acc(c10, s, b0); c11 = acc(c11, s, b1);
+    s = v128.load32_splat(pa, 8); c20 = acc(c20, s, b0); c21 = acc(c21, s, b1);
+    s = v128.load32_splat(pa, 12); c30 = acc(c30, s, b0); c31 = acc(c31, s, b1);
+    pa += MR * 4; pb += 32;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c20)); v128.store(c, f32x4.add(v128.load(c, 16), c21), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c30)); v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldcB;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldcB;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldcB;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+function micro2(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  let s: v128, b0: v128, b1: v128;
+  const pbEnd = pb + (<usize>kc << 5);
+  while (pb < pbEnd) {
+    b0 = v128.load(pb); b1 = v128.load(pb, 16);
+    s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
+    s = v128.load32_splat(pa, 4); c10 = acc(c10, s, b0); c11 = acc(c11, s, b1);
+    pa += MR * 4; pb += 32;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldcB;
+  v128.store(c, c10); v128.store(c, c11, 16);
+}
+
+function micro1(kc: i32, pa: usize, pb: usize, c: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00;
+  let s: v128;
+  const pbEnd = pb + (<usize>kc << 5);
+  while (pb < pbEnd) {
+    s = v128.load32_splat(pa); c00 = acc(c00, s, v128.load(pb)); c01 = acc(c01, s, v128.load(pb, 16));
+    pa += MR * 4; pb += 32;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+}
+
+/** rows (1-5) rows of a full-width tile: 4 + 1, 4, 2 + 1, 2, 1. */
+@inline function microEdge(rows: i32, kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  if (rows >= 4) {
+    micro4(kc, pa, pb, c, ldcB, accumulate);
+    if (rows == 5) micro1(kc, pa + 16, pb, c + 4 * ldcB, accumulate);
+  } else if (rows >= 2) {
+    micro2(kc, pa, pb, c, ldcB, accumulate);
+    if (rows == 3) micro1(kc, pa + 8, pb, c + 2 * ldcB, accumulate);
+  } else micro1(kc, pa, pb, c, accumulate);
+}
+
 /** Pack op(A)[i0:i0+mc, p0:p0+kc] into MR-row slivers, k-major, zero-padded to a multiple of MR rows. */
 function packA(a: usize, lda: i32, trans: bool, i0: i32, p0: i32, mc: i32, kc: i32, dst: usize): void {
   const ldaB = <usize>lda * 4;
@@ -244,8 +321,9 @@ function gemmBlock(
             const mr = min(MR, mc - ir);
             const pa = pA + <usize>(ir * kc) * 4;
             const cp = c + (<usize>(ic + ir) * ldc + jc + jr) * 4;
-            if (mr == MR && nr == NR) {
-              micro(kc, pa, pb, cp, ldcB, accumulate);
+            if (nr == NR) {
+              if (mr == MR) micro(kc, pa, pb, cp, ldcB, accumulate);
+              else microEdge(mr, kc, pa, pb, cp, ldcB, accumulate);
             } else {
               micro(kc, pa, pb, tile, NR * 4, false);
               for (let ii = 0; ii < mr; ii++) {
