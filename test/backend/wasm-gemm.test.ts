@@ -61,6 +61,33 @@ for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
   });
 }
 
+test('B read in place (few rows of C) and packed B: the same bits, every edge of the 6x8 tile, both builds', () => {
+  // m = 1..7 and 16, 31, 32 cover the 6-row tile and its 4/2/1-row edge kernels; n = 5, 13, 40 a ragged last
+  // sliver (packed even in place); k > 256 several k-blocks; batched, padded, offset and 2-thread (column split) runs
+  const cases: Case[] = [1, 2, 3, 4, 5, 6, 7, 16, 31, 32].flatMap((m) => [
+    { m, k: 37, n: 40 }, { m, k: 300, n: 13, pad: 3, off: 2 }, { m, k: 9, n: 5, batch: 3 },
+  ]);
+  cases.push({ m: 32, k: 64, n: 512 }, { m: 16, k: 128, n: 520, pad: 1 });
+  for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
+    if (!variantSupported(variant)) continue;
+    for (const threads of [1, 2]) {
+      const e = new WasmEngine({ variant, threads });
+      try {
+        cases.forEach((c, i) => {
+          for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+            const label = `${variant} x${threads} ${JSON.stringify(c)} ${ta}${tb}`;
+            const packed = makeArgs(c, ta, tb, 40 + i), inPlace = makeArgs(c, ta, tb, 40 + i), before = packed.c.slice();
+            e.directBMaxM = 0; e.gemm(packed);
+            e.directBMaxM = Infinity; e.directBMaxLdb = Infinity; e.gemm(inPlace);
+            assertClose(inPlace, before, label);
+            assert.deepEqual(inPlace.c, packed.c, label);
+          }
+        });
+      } finally { e.dispose(); }
+    }
+  }
+});
+
 test('threaded run actually splits work across workers (batch, rows and column splits)', async () => {
   const engine = new WasmEngine({ variant: 'simd', threads: 2 });
   try {
