@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IN_CI, requireOrSkip } from '../helpers/python.js';
-import { gemm, gemmF32Backend, gemmReference, type GemmArgs } from '../../src/backend/cpu/gemm.js';
+import { gemm, gemmF32Backend, gemmReference, foldBroadcastB, type GemmArgs } from '../../src/backend/cpu/gemm.js';
 import { checkCase, checkBound, reference64, makeArgs, filled, type Case } from './gemm-bound.js';
 import {
   WasmEngine, variantSupported, enableWasmKernels, disableWasmKernels, setNumThreads, getNumThreads, wasmEngine,
@@ -118,6 +118,31 @@ test('broadcast operand (batch stride 0) and results identical across thread cou
     assertClose(a, before, 'broadcast B');
     assert.deepEqual(a.c, b.c, 'chunking over threads must not change the arithmetic');
   } finally { e1.dispose(); e2.dispose(); }
+});
+
+test('a broadcast B folds the batch into the rows of one GEMM (foldBroadcastB): the same bits, wasm and reference', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  try {
+    for (const c of [{ m: 7, k: 40, n: 33, batch: 3 }, { m: 16, k: 300, n: 24, batch: 5 }, { m: 1, k: 9, n: 8, batch: 4 }] as Case[]) {
+      const mk = () => { const g = makeArgs(c, false, false, 21); g.strideB = 0; return g; };
+      const folded = foldBroadcastB(mk());
+      assert.equal(folded.batch, 1, 'folded');
+      assert.equal(folded.m, c.m * c.batch!);
+      const byEntry = mk(), before = byEntry.c.slice(), one = mk(), ref = mk(), refOne = mk();
+      e.gemm(byEntry); e.gemm(foldBroadcastB(one));
+      assertClose(byEntry, before, `${JSON.stringify(c)} per entry`);
+      assert.deepEqual(one.c, byEntry.c, `wasm ${JSON.stringify(c)}`);
+      gemmReference(ref); gemmReference(foldBroadcastB(refOne));
+      assert.deepEqual(refOne.c, ref.c, `reference ${JSON.stringify(c)}`);
+    }
+    // not foldable: transposed A, padded batch stride of A or C, or a B that is not broadcast
+    const t = makeArgs({ m: 4, k: 5, n: 6, batch: 2 }, true, false, 1); t.strideB = 0;
+    assert.equal(foldBroadcastB(t), t);
+    const p = makeArgs({ m: 4, k: 5, n: 6, batch: 2, pad: 1 }, false, false, 1); p.strideB = 0;
+    assert.equal(foldBroadcastB(p), p);
+    const nb = makeArgs({ m: 4, k: 5, n: 6, batch: 2 }, false, false, 1);
+    assert.equal(foldBroadcastB(nb), nb);
+  } finally { e.dispose(); }
 });
 
 test('bias epilogue: the same bits as the product followed by a separate add (wasm engine, reference, gemm())', () => {

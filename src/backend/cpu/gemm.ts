@@ -86,7 +86,18 @@ let gemmF32Bias = true;
 export function setGemmF32(fn: GemmFn, name: string, handlesBias = false): void { gemmF32Impl = fn; gemmF32Name = name; gemmF32Bias = handlesBias; }
 export function gemmF32Backend(): string { return gemmF32Name; }
 
+/**
+ * A batch whose B is broadcast (strideB 0) and whose A and C rows follow on from one batch entry to the next is one
+ * GEMM of batch·m rows (matmul of [..., M, K] by [K, N]): B is packed once instead of once per entry, and the
+ * kernel gets one tall task. Every C element is the same sum over k in the same order, so the bits do not change.
+ */
+export function foldBroadcastB<T extends GemmArgs>(g: T): T {
+  if (g.batch <= 1 || g.strideB !== 0 || g.transA || g.strideA !== g.m * g.lda || g.strideC !== g.m * g.ldc) return g;
+  return { ...g, m: g.batch * g.m, batch: 1, strideA: 0, strideC: 0 };
+}
+
 export function gemm(g: GemmArgs): void {
+  g = foldBroadcastB(g);
   if (g.c instanceof Float32Array) {
     gemmF32Impl(g as GemmArgs<Float32Array>);
     if (!gemmF32Bias) addBias(g);
