@@ -439,3 +439,28 @@ export function sum_f32(x: usize, n: i32): f64 {
   for (; i < n; i++) r += <f64>load<f32>(x + (<usize>i << 2));
   return r;
 }
+
+/**
+ * Column sums of a rows x cols float32 matrix (rows ld floats apart): out[j] = f32(Σ_i x[i*ld + j]), each sum in
+ * float64 from +0 over i = 0, 1, ... in order, rounded once (the order of the CPU reduce's bias-gradient loop, so
+ * the same bits). acc: cols float64 of scratch. The host calls it on the staged A of a transposed-A GEMM (F.linear's
+ * dW = gᵀ·x gives db = the column sums of g).
+ */
+export function colsum_f64(x: usize, rows: i32, cols: i32, ld: i32, acc: usize, out: usize): void {
+  memory.fill(acc, 0, <usize>cols << 3);
+  for (let i = 0; i < rows; i++) {
+    const r = x + (<usize>i * <usize>ld << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const v = v128.load(r + (<usize>j << 2));
+      const a = acc + (<usize>j << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
+    }
+    for (; j < cols; j++) {
+      const a = acc + (<usize>j << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(r + (<usize>j << 2)));
+    }
+  }
+  for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+}

@@ -145,6 +145,27 @@ test('a broadcast B folds the batch into the rows of one GEMM (foldBroadcastB): 
   } finally { e.dispose(); }
 });
 
+test('sumsA (the rows of op(A) summed in float64 order, one rounding): wasm (transposed A in wasm, else JS) = reference', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  try {
+    for (const c of [{ m: 7, k: 40, n: 33 }, { m: 130, k: 300, n: 9, pad: 3, off: 2 }, { m: 1, k: 5, n: 8 }] as Case[]) {
+      for (const ta of [true, false]) {
+        const w = makeArgs(c, ta, false, 31), r = makeArgs(c, ta, false, 31);
+        w.sumsA = new Float32Array(c.m); r.sumsA = new Float32Array(c.m);
+        e.gemm(w); gemmReference(r);
+        const want = new Float32Array(c.m);
+        for (let i = 0; i < c.m; i++) {
+          let s = 0;
+          for (let p = 0; p < c.k; p++) s += r.a[r.aOffset + (ta ? p * r.lda + i : i * r.lda + p)];
+          want[i] = s;
+        }
+        assert.deepEqual(r.sumsA, want, `reference ${JSON.stringify(c)} ${ta}`);
+        assert.deepEqual(w.sumsA, want, `wasm ${JSON.stringify(c)} ${ta}`);
+      }
+    }
+  } finally { e.dispose(); }
+});
+
 test('bias epilogue: the same bits as the product followed by a separate add (wasm engine, reference, gemm())', () => {
   const e1 = new WasmEngine({ variant: 'simd', threads: 1 });
   try {

@@ -11,7 +11,7 @@
  * wake late find nothing to do. The caller blocks with Atomics.wait until every chunk is done (torchlet's API is
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
-import { addBias, type GemmArgs } from '../cpu/gemm.js';
+import { addBias, sumRowsOfA, type GemmArgs } from '../cpu/gemm.js';
 import { moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -29,6 +29,7 @@ export interface KernelExports {
   relu_f32(x: number, out: number, n: number): void;
   axpy_f32(alpha: number, x: number, y: number, n: number): void;
   sum_f32(x: number, n: number): number;
+  colsum_f64(x: number, rows: number, cols: number, ld: number, acc: number, out: number): void;
 }
 
 // Memory layout (bytes). Page 0 holds the control block and the task descriptor; scratch and data follow.
@@ -242,6 +243,7 @@ export class WasmEngine {
         }
       }
       addBias(g);
+      sumRowsOfA(g);
       return;
     }
     const t0 = this.profile ? performance.now() : 0;
@@ -257,7 +259,8 @@ export class WasmEngine {
     const bPtr = align(aPtr + aPlan.floats * 4);
     const cPtr = align(bPtr + bPlan.floats * 4);
     const biasPtr = align(cPtr + batch * m * n * 4);
-    const end = g.bias ? biasPtr + n * 4 : biasPtr;
+    const sumsPtr = align(g.bias ? biasPtr + n * 4 : biasPtr), accPtr = align(sumsPtr + m * 4);
+    const end = g.sumsA ? accPtr + m * 8 : sumsPtr;
     this.ensure(end);
     const f32 = this.f32;
     copyIn(f32, aPtr >> 2, g.a, g.aOffset, g.strideA, aSpan, batch, aPlan);
@@ -274,6 +277,13 @@ export class WasmEngine {
     i32[T + T_DIRECT] = m <= this.directBMaxM && g.ldb <= this.directBMaxLdb ? 1 : 0;
     this.run(m, n, k, batch);
     if (g.bias) this.addBiasRows(g, cPtr, biasPtr);
+    if (g.sumsA) {
+      // stored A is k x m when transposed: its column sums in wasm, from the staging the product used
+      if (g.transA && batch === 1) {
+        this.ex.colsum_f64(aPtr, k, m, g.lda, accPtr, sumsPtr);
+        g.sumsA.set(f32.subarray(sumsPtr >> 2, (sumsPtr >> 2) + m));
+      } else sumRowsOfA(g);
+    }
     const t2 = this.profile ? performance.now() : 0;
 
     // C out: one set when the destination is dense, else row by row.
