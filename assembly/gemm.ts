@@ -25,7 +25,7 @@ export const SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
 // Task descriptor (i32 words at `task`).
 const T_M = 0, T_N = 4, T_K = 8, T_TA = 12, T_TB = 16, T_A = 20, T_LDA = 24, T_B = 28, T_LDB = 32, T_C = 36,
   T_LDC = 40, T_BATCH = 44, T_SA = 48, T_SB = 52, T_SC = 56, T_SPLIT = 60, T_CHUNK = 64, T_NCHUNKS = 68,
-  T_NEXT = 72, T_DONE = 76;
+  T_NEXT = 72, T_DONE = 76, T_DIRECT = 80;
 export const TASK_BYTES: i32 = 128;
 
 // Atomic counters when built with threads (shared memory); plain loads and stores in the single-threaded build.
@@ -51,11 +51,11 @@ export const TASK_BYTES: i32 = 128;
  * Kernel-only, L1-resident: relaxed 38 GFLOPS (4x8: 22-27), plain 24 (4x8: 24, the mul+add port limit).
  * The loop runs on the B pointer alone (no separate counter).
  */
-function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+function micro(kc: i32, pa: usize, pb: usize, sb: usize, c: usize, ldcB: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   let s: v128, b0: v128, b1: v128;
-  const pbEnd = pb + (<usize>kc << 5);
+  const pbEnd = pb + <usize>kc * sb;
   while (pb < pbEnd) {
     b0 = v128.load(pb); b1 = v128.load(pb, 16);
     s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
@@ -64,7 +64,7 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate:
     s = v128.load32_splat(pa, 12); c30 = acc(c30, s, b0); c31 = acc(c31, s, b1);
     s = v128.load32_splat(pa, 16); c40 = acc(c40, s, b0); c41 = acc(c41, s, b1);
     s = v128.load32_splat(pa, 20); c50 = acc(c50, s, b0); c51 = acc(c51, s, b1);
-    pa += 24; pb += 32;
+    pa += 24; pb += sb;
   }
   // Two separate store paths: merging the accumulate case into one (phis after the loop) made V8 spill three
   // accumulators inside the loop.
@@ -83,6 +83,83 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcB: usize, accumulate:
   v128.store(c, c30); v128.store(c, c31, 16); c += ldcB;
   v128.store(c, c40); v128.store(c, c41, 16); c += ldcB;
   v128.store(c, c50); v128.store(c, c51, 16);
+}
+
+/**
+ * Edge micro-kernels for the last rows of a block when mc is not a multiple of MR: 4, 2 or 1 rows of packed A
+ * (still read with the 6-float k step of the MR-row sliver, from row `pa`), full NR columns, written straight to C.
+ * The padded 6-row kernel through the tile buffer did 6 rows of work for 1-5 (m = 16: 18 rows for 16, m = 32:
+ * 36 for 32) and copied the tile out element by element. Each element's sum is formed exactly as in micro (the
+ * same acc sequence over p, then one add to C when accumulating), so results are bit-identical.
+ */
+function micro4(kc: i32, pa: usize, pb: usize, sb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let s: v128, b0: v128, b1: v128;
+  const pbEnd = pb + <usize>kc * sb;
+  while (pb < pbEnd) {
+    b0 = v128.load(pb); b1 = v128.load(pb, 16);
+    s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
+    s = v128.load32_splat(pa, 4); c10 = acc(c10, s, b0); c11 = acc(c11, s, b1);
+    s = v128.load32_splat(pa, 8); c20 = acc(c20, s, b0); c21 = acc(c21, s, b1);
+    s = v128.load32_splat(pa, 12); c30 = acc(c30, s, b0); c31 = acc(c31, s, b1);
+    pa += MR * 4; pb += sb;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c20)); v128.store(c, f32x4.add(v128.load(c, 16), c21), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c30)); v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldcB;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldcB;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldcB;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+function micro2(kc: i32, pa: usize, pb: usize, sb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  let s: v128, b0: v128, b1: v128;
+  const pbEnd = pb + <usize>kc * sb;
+  while (pb < pbEnd) {
+    b0 = v128.load(pb); b1 = v128.load(pb, 16);
+    s = v128.load32_splat(pa); c00 = acc(c00, s, b0); c01 = acc(c01, s, b1);
+    s = v128.load32_splat(pa, 4); c10 = acc(c10, s, b0); c11 = acc(c11, s, b1);
+    pa += MR * 4; pb += sb;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16); c += ldcB;
+    v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldcB;
+  v128.store(c, c10); v128.store(c, c11, 16);
+}
+
+function micro1(kc: i32, pa: usize, pb: usize, sb: usize, c: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00;
+  let s: v128;
+  const pbEnd = pb + <usize>kc * sb;
+  while (pb < pbEnd) {
+    s = v128.load32_splat(pa); c00 = acc(c00, s, v128.load(pb)); c01 = acc(c01, s, v128.load(pb, 16));
+    pa += MR * 4; pb += sb;
+  }
+  if (accumulate) {
+    v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+    return;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+}
+
+/** rows (1-5) rows of a full-width tile: 4 + 1, 4, 2 + 1, 2, 1. */
+@inline function microEdge(rows: i32, kc: i32, pa: usize, pb: usize, sb: usize, c: usize, ldcB: usize, accumulate: bool): void {
+  if (rows >= 4) {
+    micro4(kc, pa, pb, sb, c, ldcB, accumulate);
+    if (rows == 5) micro1(kc, pa + 16, pb, sb, c + 4 * ldcB, accumulate);
+  } else if (rows >= 2) {
+    micro2(kc, pa, pb, sb, c, ldcB, accumulate);
+    if (rows == 3) micro1(kc, pa + 8, pb, sb, c + 2 * ldcB, accumulate);
+  } else micro1(kc, pa, pb, sb, c, accumulate);
 }
 
 /** Pack op(A)[i0:i0+mc, p0:p0+kc] into MR-row slivers, k-major, zero-padded to a multiple of MR rows. */
@@ -215,10 +292,16 @@ function packB(b: usize, ldb: i32, trans: bool, p0: i32, j0: i32, kc: i32, nc: i
   }
 }
 
-/** One GEMM (no batch) over rows [i0, i1) and columns [j0, j1) of C; all pointers are byte addresses. */
+/**
+ * One GEMM (no batch) over rows [i0, i1) and columns [j0, j1) of C; all pointers are byte addresses.
+ * `direct` (host's choice, for few rows of C): op(B) = B untransposed is read in place by the micro-kernels (8
+ * contiguous floats of stored row p per k step, ldb apart) instead of packed first; only a ragged last sliver is
+ * packed (zero-padded). Packing B costs k·n moves per call whatever m is, i.e. 10-15 % of the kernel at m = 16.
+ * The products and their order are the same either way.
+ */
 function gemmBlock(
   a: usize, lda: i32, ta: bool, b: usize, ldb: i32, tb: bool, c: usize, ldc: i32,
-  i0: i32, i1: i32, j0: i32, j1: i32, k: i32, scratch: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32, k: i32, scratch: usize, direct: bool,
 ): void {
   const pA = scratch;
   const pB = pA + <usize>(MC * KC) * 4;
@@ -233,21 +316,28 @@ function gemmBlock(
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const accumulate = pc > 0;
-      packB(b, ldb, tb, pc, jc, kc, nc, pB);
+      const inPlace = direct && !tb;
+      const ragged = nc % NR;
+      if (!inPlace) packB(b, ldb, tb, pc, jc, kc, nc, pB);
+      else if (ragged != 0) packB(b, ldb, tb, pc, jc + nc - ragged, kc, ragged, pB);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
         packA(a, lda, ta, ic, pc, mc, kc, pA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = pB + <usize>(jr * kc) * 4;
+          let pb = pB + <usize>(jr * kc) * 4, sb: usize = NR * 4;
+          if (inPlace) {
+            if (nr == NR) { pb = b + (<usize>pc * ldb + jc + jr) * 4; sb = <usize>ldb * 4; } else pb = pB;
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = pA + <usize>(ir * kc) * 4;
             const cp = c + (<usize>(ic + ir) * ldc + jc + jr) * 4;
-            if (mr == MR && nr == NR) {
-              micro(kc, pa, pb, cp, ldcB, accumulate);
+            if (nr == NR) {
+              if (mr == MR) micro(kc, pa, pb, sb, cp, ldcB, accumulate);
+              else microEdge(mr, kc, pa, pb, sb, cp, ldcB, accumulate);
             } else {
-              micro(kc, pa, pb, tile, NR * 4, false);
+              micro(kc, pa, pb, NR * 4, tile, NR * 4, false);
               for (let ii = 0; ii < mr; ii++) {
                 const crow = cp + <usize>ii * ldcB, trow = tile + <usize>(ii * NR) * 4;
                 for (let jj = 0; jj < nr; jj++) {
@@ -277,6 +367,7 @@ export function gemm_task(task: usize, scratch: usize): i32 {
   const batch = load<i32>(task + T_BATCH);
   const sa = <usize>load<u32>(task + T_SA) * 4, sb = <usize>load<u32>(task + T_SB) * 4, sc = <usize>load<u32>(task + T_SC) * 4;
   const split = load<i32>(task + T_SPLIT), chunk = load<i32>(task + T_CHUNK), nchunks = load<i32>(task + T_NCHUNKS);
+  const direct = load<i32>(task + T_DIRECT) != 0;
   let ran = 0;
   while (true) {
     const idx = fetchAdd(task + T_NEXT, 1);
@@ -284,14 +375,14 @@ export function gemm_task(task: usize, scratch: usize): i32 {
     if (split == 0) {
       const b0 = idx * chunk, b1 = min(batch, b0 + chunk);
       for (let bt = b0; bt < b1; bt++) {
-        gemmBlock(a + <usize>bt * sa, lda, ta, b + <usize>bt * sb, ldb, tb, c + <usize>bt * sc, ldc, 0, m, 0, n, k, scratch);
+        gemmBlock(a + <usize>bt * sa, lda, ta, b + <usize>bt * sb, ldb, tb, c + <usize>bt * sc, ldc, 0, m, 0, n, k, scratch, direct);
       }
     } else {
       const lo = idx * chunk;
       for (let bt = 0; bt < batch; bt++) {
         const ab = a + <usize>bt * sa, bb = b + <usize>bt * sb, cb = c + <usize>bt * sc;
-        if (split == 1) gemmBlock(ab, lda, ta, bb, ldb, tb, cb, ldc, lo, min(m, lo + chunk), 0, n, k, scratch);
-        else gemmBlock(ab, lda, ta, bb, ldb, tb, cb, ldc, 0, m, lo, min(n, lo + chunk), k, scratch);
+        if (split == 1) gemmBlock(ab, lda, ta, bb, ldb, tb, cb, ldc, lo, min(m, lo + chunk), 0, n, k, scratch, direct);
+        else gemmBlock(ab, lda, ta, bb, ldb, tb, cb, ldc, 0, m, lo, min(n, lo + chunk), k, scratch, direct);
       }
     }
     ran++;
@@ -347,4 +438,29 @@ export function sum_f32(x: usize, n: i32): f64 {
   let r: f64 = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
   for (; i < n; i++) r += <f64>load<f32>(x + (<usize>i << 2));
   return r;
+}
+
+/**
+ * Column sums of a rows x cols float32 matrix (rows ld floats apart): out[j] = f32(Σ_i x[i*ld + j]), each sum in
+ * float64 from +0 over i = 0, 1, ... in order, rounded once (the order of the CPU reduce's bias-gradient loop, so
+ * the same bits). acc: cols float64 of scratch. The host calls it on the staged A of a transposed-A GEMM (F.linear's
+ * dW = gᵀ·x gives db = the column sums of g).
+ */
+export function colsum_f64(x: usize, rows: i32, cols: i32, ld: i32, acc: usize, out: usize): void {
+  memory.fill(acc, 0, <usize>cols << 3);
+  for (let i = 0; i < rows; i++) {
+    const r = x + (<usize>i * <usize>ld << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const v = v128.load(r + (<usize>j << 2));
+      const a = acc + (<usize>j << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
+    }
+    for (; j < cols; j++) {
+      const a = acc + (<usize>j << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(r + (<usize>j << 2)));
+    }
+  }
+  for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
 }

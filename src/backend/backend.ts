@@ -121,6 +121,12 @@ export interface Backend {
    * add would be (F.linear's addmm without the second [M, N] array).
    */
   matmul(a: View, b: View, outDtype: DType, bias?: View): Storage;
+  /**
+   * Optional (CPU): matmul of one GEMM (a [1, M, K]) plus, as a second result [M], the sums of a's rows accumulated
+   * in float64 in order and rounded once, i.e. the same values as `reduce('sum')` over the rows of aᵀ on the CPU
+   * (F.linear's backward: dW = gᵀ·x and db from one staging of g). Callers fall back to matmul + reduce.
+   */
+  matmulRowSums?(a: View, b: View, outDtype: DType): [Storage, Storage];
   /** Inclusive cumulative sum along dim. */
   cumsum(x: View, dim: number, outDtype: DType): Storage;
   /** Stable sort along dim: returns [values, int64 indices]. */

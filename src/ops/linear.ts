@@ -33,9 +33,15 @@ function linearAddmmFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
     const gv = { storage: gs, dtype: dt };
     const dx = x.requiresGrad
       ? make(be.matmul(raw(gv, [1, M, N], [0, N, 1], go), raw(weight, [1, N, K], [0, w0, w1], weight.offset), dt), x.shape) : null;
+    const wantDb = !!bias && bias.requiresGrad;
+    // dW and db from one staging of g (float32: the CPU reduce's float64 order; M, N > 1: the same branch of it)
+    if (weight.requiresGrad && wantDb && dt === 'float32' && M > 1 && N > 1 && be.matmulRowSums) {
+      const [dwS, dbS] = be.matmulRowSums(raw(gv, [1, N, M], [0, 1, N], go), x2, dt);
+      return [dx, make(dwS, [N, K]), make(dbS, [N])];
+    }
     const dw = weight.requiresGrad
       ? make(be.matmul(raw(gv, [1, N, M], [0, 1, N], go), x2, dt), [N, K]) : null;
-    const db = bias && bias.requiresGrad ? make(be.reduce('sum', raw(gv, [M, N], [N, 1], go), [0], dt), [N]) : null;
+    const db = wantDb ? make(be.reduce('sum', raw(gv, [M, N], [N, 1], go), [0], dt), [N]) : null;
     return [dx, dw, db];
   }, [x, weight]);
 }
@@ -46,5 +52,5 @@ function linearAddmmFn(x: Tensor, weight: Tensor, bias: Tensor | null | undefine
  * Null where the generic path applies (other devices or dtypes, 1-D weight, mismatched dtypes: it raises the errors).
  */
 export const linearAddmm: OpFn<typeof linearAddmmFn, false, false> = customOp({
-  name: 'linearAddmm', fn: linearAddmmFn, method: false, kernels: ['contiguous', 'matmul', 'reduce'], backward: 'records', samples: [],
+  name: 'linearAddmm', fn: linearAddmmFn, method: false, kernels: ['contiguous', 'matmul', 'matmulRowSums', 'reduce'], backward: 'records', samples: [],
 });

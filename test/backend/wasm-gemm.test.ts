@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IN_CI, requireOrSkip } from '../helpers/python.js';
-import { gemm, gemmF32Backend, gemmReference, type GemmArgs } from '../../src/backend/cpu/gemm.js';
+import { gemm, gemmF32Backend, gemmReference, foldBroadcastB, type GemmArgs } from '../../src/backend/cpu/gemm.js';
 import { checkCase, checkBound, reference64, makeArgs, filled, type Case } from './gemm-bound.js';
 import {
   WasmEngine, variantSupported, enableWasmKernels, disableWasmKernels, setNumThreads, getNumThreads, wasmEngine,
@@ -61,6 +61,33 @@ for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
   });
 }
 
+test('B read in place (few rows of C) and packed B: the same bits, every edge of the 6x8 tile, both builds', () => {
+  // m = 1..7 and 16, 31, 32 cover the 6-row tile and its 4/2/1-row edge kernels; n = 5, 13, 40 a ragged last
+  // sliver (packed even in place); k > 256 several k-blocks; batched, padded, offset and 2-thread (column split) runs
+  const cases: Case[] = [1, 2, 3, 4, 5, 6, 7, 16, 31, 32].flatMap((m) => [
+    { m, k: 37, n: 40 }, { m, k: 300, n: 13, pad: 3, off: 2 }, { m, k: 9, n: 5, batch: 3 },
+  ]);
+  cases.push({ m: 32, k: 64, n: 512 }, { m: 16, k: 128, n: 520, pad: 1 });
+  for (const variant of ['simd', 'relaxed'] as WasmVariant[]) {
+    if (!variantSupported(variant)) continue;
+    for (const threads of [1, 2]) {
+      const e = new WasmEngine({ variant, threads });
+      try {
+        cases.forEach((c, i) => {
+          for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+            const label = `${variant} x${threads} ${JSON.stringify(c)} ${ta}${tb}`;
+            const packed = makeArgs(c, ta, tb, 40 + i), inPlace = makeArgs(c, ta, tb, 40 + i), before = packed.c.slice();
+            e.directBMaxM = 0; e.gemm(packed);
+            e.directBMaxM = Infinity; e.directBMaxLdb = Infinity; e.gemm(inPlace);
+            assertClose(inPlace, before, label);
+            assert.deepEqual(inPlace.c, packed.c, label);
+          }
+        });
+      } finally { e.dispose(); }
+    }
+  }
+});
+
 test('threaded run actually splits work across workers (batch, rows and column splits)', async () => {
   const engine = new WasmEngine({ variant: 'simd', threads: 2 });
   try {
@@ -91,6 +118,52 @@ test('broadcast operand (batch stride 0) and results identical across thread cou
     assertClose(a, before, 'broadcast B');
     assert.deepEqual(a.c, b.c, 'chunking over threads must not change the arithmetic');
   } finally { e1.dispose(); e2.dispose(); }
+});
+
+test('a broadcast B folds the batch into the rows of one GEMM (foldBroadcastB): the same bits, wasm and reference', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  try {
+    for (const c of [{ m: 7, k: 40, n: 33, batch: 3 }, { m: 16, k: 300, n: 24, batch: 5 }, { m: 1, k: 9, n: 8, batch: 4 }] as Case[]) {
+      const mk = () => { const g = makeArgs(c, false, false, 21); g.strideB = 0; return g; };
+      const folded = foldBroadcastB(mk());
+      assert.equal(folded.batch, 1, 'folded');
+      assert.equal(folded.m, c.m * c.batch!);
+      const byEntry = mk(), before = byEntry.c.slice(), one = mk(), ref = mk(), refOne = mk();
+      e.gemm(byEntry); e.gemm(foldBroadcastB(one));
+      assertClose(byEntry, before, `${JSON.stringify(c)} per entry`);
+      assert.deepEqual(one.c, byEntry.c, `wasm ${JSON.stringify(c)}`);
+      gemmReference(ref); gemmReference(foldBroadcastB(refOne));
+      assert.deepEqual(refOne.c, ref.c, `reference ${JSON.stringify(c)}`);
+    }
+    // not foldable: transposed A, padded batch stride of A or C, or a B that is not broadcast
+    const t = makeArgs({ m: 4, k: 5, n: 6, batch: 2 }, true, false, 1); t.strideB = 0;
+    assert.equal(foldBroadcastB(t), t);
+    const p = makeArgs({ m: 4, k: 5, n: 6, batch: 2, pad: 1 }, false, false, 1); p.strideB = 0;
+    assert.equal(foldBroadcastB(p), p);
+    const nb = makeArgs({ m: 4, k: 5, n: 6, batch: 2 }, false, false, 1);
+    assert.equal(foldBroadcastB(nb), nb);
+  } finally { e.dispose(); }
+});
+
+test('sumsA (the rows of op(A) summed in float64 order, one rounding): wasm (transposed A in wasm, else JS) = reference', () => {
+  const e = new WasmEngine({ variant: 'simd', threads: 1 });
+  try {
+    for (const c of [{ m: 7, k: 40, n: 33 }, { m: 130, k: 300, n: 9, pad: 3, off: 2 }, { m: 1, k: 5, n: 8 }] as Case[]) {
+      for (const ta of [true, false]) {
+        const w = makeArgs(c, ta, false, 31), r = makeArgs(c, ta, false, 31);
+        w.sumsA = new Float32Array(c.m); r.sumsA = new Float32Array(c.m);
+        e.gemm(w); gemmReference(r);
+        const want = new Float32Array(c.m);
+        for (let i = 0; i < c.m; i++) {
+          let s = 0;
+          for (let p = 0; p < c.k; p++) s += r.a[r.aOffset + (ta ? p * r.lda + i : i * r.lda + p)];
+          want[i] = s;
+        }
+        assert.deepEqual(r.sumsA, want, `reference ${JSON.stringify(c)} ${ta}`);
+        assert.deepEqual(w.sumsA, want, `wasm ${JSON.stringify(c)} ${ta}`);
+      }
+    }
+  } finally { e.dispose(); }
 });
 
 test('bias epilogue: the same bits as the product followed by a separate add (wasm engine, reference, gemm())', () => {

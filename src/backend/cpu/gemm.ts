@@ -18,6 +18,12 @@ export interface GemmArgs<T extends Float32Array | Float64Array = Float32Array |
    * j*biasStride], rounded once in C's precision: the same values as a separate add of the bias to the product.
    */
   bias?: T; biasOffset?: number; biasStride?: number;
+  /**
+   * Optional second result (batch 1 only): sumsA[i] = Σ_p op(A)[i][p] for the m rows of op(A), accumulated in
+   * float64 from +0 in order of p and rounded once to C's precision: the CPU reduce's order for a sum over the
+   * rows of a matrix (F.linear's backward: dW = gᵀ·x and db = the rows of g summed, from the one staging of g).
+   */
+  sumsA?: T;
 }
 
 export type GemmFn = (args: GemmArgs<Float32Array>) => void;
@@ -60,6 +66,20 @@ export function gemmReference(g: GemmArgs): void {
     }
   }
   addBias(g);
+  sumRowsOfA(g);
+}
+
+/** GemmArgs.sumsA from the caller's arrays (for kernels that do not produce it themselves). */
+export function sumRowsOfA(g: GemmArgs): void {
+  const out = g.sumsA;
+  if (!out) return;
+  const A = g.a, o = g.aOffset, m = g.m, k = g.k, acc = new Float64Array(m);
+  if (g.transA) {
+    for (let p = 0; p < k; p++) { const r = o + p * g.lda; for (let i = 0; i < m; i++) acc[i] += A[r + i]; }
+  } else {
+    for (let i = 0; i < m; i++) { const r = o + i * g.lda; let t = 0; for (let p = 0; p < k; p++) t += A[r + p]; acc[i] = t; }
+  }
+  for (let i = 0; i < m; i++) out[i] = acc[i];
 }
 
 /** The bias epilogue on C in place (for kernels that do not fuse it into their store). */
@@ -80,15 +100,27 @@ let gemmF32Name = 'reference (TypeScript, cache-blocked)';
 let gemmF32Bias = true;
 
 /**
- * Install a faster float32 GEMM (e.g. the WebAssembly SIMD one). `handlesBias`: it applies GemmArgs.bias itself
- * (else gemm() adds the bias after it).
+ * Install a faster float32 GEMM (e.g. the WebAssembly SIMD one). `handlesBias`: it applies GemmArgs.bias and
+ * produces GemmArgs.sumsA itself (else gemm() does both after it).
  */
 export function setGemmF32(fn: GemmFn, name: string, handlesBias = false): void { gemmF32Impl = fn; gemmF32Name = name; gemmF32Bias = handlesBias; }
 export function gemmF32Backend(): string { return gemmF32Name; }
 
+/**
+ * A batch whose B is broadcast (strideB 0) and whose A and C rows follow on from one batch entry to the next is one
+ * GEMM of batch·m rows (matmul of [..., M, K] by [K, N]): B is packed once instead of once per entry, and the
+ * kernel gets one tall task. Every C element is the same sum over k in the same order, so the bits do not change.
+ */
+export function foldBroadcastB<T extends GemmArgs>(g: T): T {
+  if (g.batch <= 1 || g.strideB !== 0 || g.transA || g.sumsA || g.strideA !== g.m * g.lda || g.strideC !== g.m * g.ldc) return g;
+  return { ...g, m: g.batch * g.m, batch: 1, strideA: 0, strideC: 0 };
+}
+
 export function gemm(g: GemmArgs): void {
+  if (g.sumsA && g.batch !== 1) throw new Error(`internal: GemmArgs.sumsA needs batch 1, got ${g.batch}`);
+  g = foldBroadcastB(g);
   if (g.c instanceof Float32Array) {
     gemmF32Impl(g as GemmArgs<Float32Array>);
-    if (!gemmF32Bias) addBias(g);
+    if (!gemmF32Bias) { addBias(g); sumRowsOfA(g); }
   } else gemmReference(g);
 }

@@ -33,7 +33,7 @@ function biasData(bias: View, dtype: DType): Float32Array | Float64Array {
   return dataOf(bias.storage) as Float32Array | Float64Array;
 }
 
-function matmul(a: View, b: View, outDtype: DType, bias?: View): CpuStorage {
+function matmul(a: View, b: View, outDtype: DType, bias?: View, sumsA?: Float32Array | Float64Array): CpuStorage {
   if (outDtype === 'int64' || outDtype === 'int32' || outDtype === 'uint8' || outDtype === 'int8') {
     // integer matmul (as PyTorch on the CPU): exact in float64 while the sums stay below 2^53
     if (bias) throw new DTypeError(`internal: matmul takes a bias for float dtypes only, got ${outDtype}`);
@@ -59,8 +59,16 @@ function matmul(a: View, b: View, outDtype: DType, bias?: View): CpuStorage {
     c: out, cOffset: 0, ldc: N,
     batch: B, strideA: A.strides[0], strideB: Bv.strides[0], strideC: M * N,
     ...(bias ? { bias: biasData(bias, outDtype), biasOffset: bias.offset, biasStride: bias.strides[0] } : {}),
+    ...(sumsA ? { sumsA } : {}),
   });
   return new CpuStorage(outDtype, out);
+}
+
+/** Backend.matmulRowSums: the product of a batch-1 GEMM and the float64-ordered sums of a's rows (gemm's sumsA). */
+function matmulRowSums(a: View, b: View, outDtype: DType): [CpuStorage, CpuStorage] {
+  if ((outDtype !== 'float32' && outDtype !== 'float64') || a.shape[0] !== 1) throw new DTypeError(`internal: matmulRowSums takes one float GEMM, got ${outDtype} x${a.shape[0]}`);
+  const sums = arrayFor(outDtype, a.shape[1]) as Float32Array | Float64Array;
+  return [matmul(a, b, outDtype, undefined, sums), new CpuStorage(outDtype, sums)];
 }
 
 export const cpuBackend: Backend = {
@@ -75,7 +83,7 @@ export const cpuBackend: Backend = {
   // shared slab is handed out as a copy with a buffer of its own (core/f32-pool.ts).
   readSync: (s) => keepFloat32(dataOf(s)),
   read: (s) => new Promise((resolve) => { resolve(keepFloat32(dataOf(s))); }), // a throw in dataOf rejects, as an async function would
-  contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, cumsum, sort,
+  contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, matmulRowSums, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
   sgdStep, sgdMomentumStep, adamStep, rnnLayer, rnnLayerBackward, softmaxRows, softmaxRowsBackward, layerNormRows, layerNormRowsBackward,
   batchNormChannels, batchNormChannelsBackward, convolution, convolutionBackward,

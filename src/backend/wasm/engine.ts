@@ -11,7 +11,7 @@
  * wake late find nothing to do. The caller blocks with Atomics.wait until every chunk is done (torchlet's API is
  * synchronous, like PyTorch's), then closes the task and waits until no worker is still inside it.
  */
-import { addBias, type GemmArgs } from '../cpu/gemm.js';
+import { addBias, sumRowsOfA, type GemmArgs } from '../cpu/gemm.js';
 import { moduleBytes, nodeBuiltin, variantSupported, sharedMemorySupported, hardwareThreads, type WasmVariant } from './runtime.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -29,6 +29,7 @@ export interface KernelExports {
   relu_f32(x: number, out: number, n: number): void;
   axpy_f32(alpha: number, x: number, y: number, n: number): void;
   sum_f32(x: number, n: number): number;
+  colsum_f64(x: number, rows: number, cols: number, ld: number, acc: number, out: number): void;
 }
 
 // Memory layout (bytes). Page 0 holds the control block and the task descriptor; scratch and data follow.
@@ -42,9 +43,20 @@ const CTL_EPOCH = 0, CTL_BUSY = 1, CTL_TASK = 2, CTL_SCRATCH = 3, CTL_SCRATCH_ST
   CTL_GEN = 6, CTL_ERROR = 7;
 // Task words (Int32 index from TASK).
 const T_M = 0, T_N = 1, T_K = 2, T_TA = 3, T_TB = 4, T_A = 5, T_LDA = 6, T_B = 7, T_LDB = 8, T_C = 9, T_LDC = 10,
-  T_BATCH = 11, T_SA = 12, T_SB = 13, T_SC = 14, T_SPLIT = 15, T_CHUNK = 16, T_NCHUNKS = 17, T_NEXT = 18, T_DONE = 19;
+  T_BATCH = 11, T_SA = 12, T_SB = 13, T_SC = 14, T_SPLIT = 15, T_CHUNK = 16, T_NCHUNKS = 17, T_NEXT = 18, T_DONE = 19,
+  T_DIRECT = 20;
 const SPLIT_BATCH = 0, SPLIT_M = 1, SPLIT_N = 2;
 
+/**
+ * Few rows of C: the kernel reads an untransposed B in place instead of packing it first (the task's T_DIRECT
+ * word; gemmBlock in assembly/gemm.ts), when m <= DIRECT_B_MAX_M and B's rows are at most DIRECT_B_MAX_LDB floats
+ * apart. Kernel alone, same process, packed vs in place (relaxed build, 1 thread): n = 512, k = 128: m = 1 1.44x,
+ * 4 1.48x, 8 1.24x, 16 1.10x, 24 1.12x, 32 1.05x, 64 1.01x; 16x784x512 1.15x, 32x256x256 1.09x, batched
+ * 32x 32x64·64x64 (TN) 1.07x; but 0.81-0.89x at ldb = 1024 and 2048 (rows 4 KiB or more apart: every k step of
+ * a sliver falls in the same L1 sets and in a new page, where packing streams them).
+ */
+export const DIRECT_B_MAX_M = 32;
+export const DIRECT_B_MAX_LDB = 512;
 /** Below this many multiply-adds (m*n*k*batch) a GEMM stays on the calling thread. */
 export const PARALLEL_MIN_WORK = 96 * 96 * 96;
 /**
@@ -94,6 +106,9 @@ export class WasmEngine {
   /** Called once when workers fail (the public layer warns). */
   onWorkerFailure: ((reason: string) => void) | null = null;
   profile: GemmProfile | null = null;
+  /** When an untransposed B is read in place, unpacked (DIRECT_B_MAX_M, DIRECT_B_MAX_LDB; tests set 0 or Infinity). */
+  directBMaxM = DIRECT_B_MAX_M;
+  directBMaxLdb = DIRECT_B_MAX_LDB;
 
   constructor(opts: EngineOptions) {
     this.variant = opts.variant;
@@ -228,6 +243,7 @@ export class WasmEngine {
         }
       }
       addBias(g);
+      sumRowsOfA(g);
       return;
     }
     const t0 = this.profile ? performance.now() : 0;
@@ -243,7 +259,8 @@ export class WasmEngine {
     const bPtr = align(aPtr + aPlan.floats * 4);
     const cPtr = align(bPtr + bPlan.floats * 4);
     const biasPtr = align(cPtr + batch * m * n * 4);
-    const end = g.bias ? biasPtr + n * 4 : biasPtr;
+    const sumsPtr = align(g.bias ? biasPtr + n * 4 : biasPtr), accPtr = align(sumsPtr + m * 4);
+    const end = g.sumsA ? accPtr + m * 8 : sumsPtr;
     this.ensure(end);
     const f32 = this.f32;
     copyIn(f32, aPtr >> 2, g.a, g.aOffset, g.strideA, aSpan, batch, aPlan);
@@ -257,8 +274,16 @@ export class WasmEngine {
     i32[T + T_B] = bPtr; i32[T + T_LDB] = g.ldb;
     i32[T + T_C] = cPtr; i32[T + T_LDC] = n;
     i32[T + T_BATCH] = batch; i32[T + T_SA] = aPlan.stride; i32[T + T_SB] = bPlan.stride; i32[T + T_SC] = m * n;
+    i32[T + T_DIRECT] = m <= this.directBMaxM && g.ldb <= this.directBMaxLdb ? 1 : 0;
     this.run(m, n, k, batch);
     if (g.bias) this.addBiasRows(g, cPtr, biasPtr);
+    if (g.sumsA) {
+      // stored A is k x m when transposed: its column sums in wasm, from the staging the product used
+      if (g.transA && batch === 1) {
+        this.ex.colsum_f64(aPtr, k, m, g.lda, accPtr, sumsPtr);
+        g.sumsA.set(f32.subarray(sumsPtr >> 2, (sumsPtr >> 2) + m));
+      } else sumRowsOfA(g);
+    }
     const t2 = this.profile ? performance.now() : 0;
 
     // C out: one set when the destination is dense, else row by row.
