@@ -173,6 +173,43 @@ export function ew_init(k: usize): void {
   v128.store(p + d, yb, 16);
 }
 
+/**
+ * exp2x for four vectors (p .. p + 48) on the fast path, each constant loaded once for all four: fewer
+ * instructions per element in the out-of-order window. Falls back to exp2x (twice) when any lane is outside
+ * (-87, 88). Bit-identical to exp2x.
+ */
+@inline function exp4x(p: usize, d: usize, k: usize, post: i32): void {
+  const va = v128.load(p), vb = v128.load(p, 16), vc = v128.load(p, 32), vd = v128.load(p, 48);
+  let xa = va, xb = vb, xc = vc, xd = vd;
+  if (post != U_EXP) { const sgn = K(k, C_SIGN); xa = v128.xor(va, sgn); xb = v128.xor(vb, sgn); xc = v128.xor(vc, sgn); xd = v128.xor(vd, sgn); }
+  const lo = K(k, C_FAST_LO), hi = K(k, C_FAST_HI);
+  const fast = v128.and(v128.and(v128.and(f32x4.gt(xa, lo), f32x4.lt(xa, hi)), v128.and(f32x4.gt(xb, lo), f32x4.lt(xb, hi))),
+    v128.and(v128.and(f32x4.gt(xc, lo), f32x4.lt(xc, hi)), v128.and(f32x4.gt(xd, lo), f32x4.lt(xd, hi))));
+  if (!i32x4.all_true(fast)) { exp2x(p, d, k, post); exp2x(p + 32, d, k, post); return; }
+  const magic = K(k, C_MAGIC);
+  let c = K(k, C_LOG2E);
+  const ma = madd(xa, c, magic), mb = madd(xb, c, magic), mc = madd(xc, c, magic), md = madd(xd, c, magic);
+  const na = sub(ma, magic), nb = sub(mb, magic), nc = sub(mc, magic), nd = sub(md, magic);
+  c = K(k, C_LN2HI);
+  let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c)), rc = sub(xc, mul(nc, c)), rd = sub(xd, mul(nd, c));
+  c = K(k, C_LN2LO);
+  ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c)); rc = sub(rc, mul(nc, c)); rd = sub(rd, mul(nd, c));
+  c = K(k, C_E0);
+  const c1 = K(k, C_E0 + 1);
+  let ya = madd(c, ra, c1), yb = madd(c, rb, c1), yc = madd(c, rc, c1), yd = madd(c, rd, c1);
+  c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  const one = K(k, C_ONE);
+  ya = add(madd(ya, mul(ra, ra), ra), one); yb = add(madd(yb, mul(rb, rb), rb), one); yc = add(madd(yc, mul(rc, rc), rc), one); yd = add(madd(yd, mul(rd, rd), rd), one);
+  c = K(k, C_MAGIC127);
+  ya = mul(ya, i32x4.shl(i32x4.sub(ma, c), 23)); yb = mul(yb, i32x4.shl(i32x4.sub(mb, c), 23)); yc = mul(yc, i32x4.shl(i32x4.sub(mc, c), 23)); yd = mul(yd, i32x4.shl(i32x4.sub(md, c), 23));
+  if (post == U_SIGMOID) { ya = f32x4.div(one, add(one, ya)); yb = f32x4.div(one, add(one, yb)); yc = f32x4.div(one, add(one, yc)); yd = f32x4.div(one, add(one, yd)); }
+  if (post == U_SILU) { ya = mul(va, f32x4.div(one, add(one, ya))); yb = mul(vb, f32x4.div(one, add(one, yb))); yc = mul(vc, f32x4.div(one, add(one, yc))); yd = mul(vd, f32x4.div(one, add(one, yd))); }
+  v128.store(p + d, ya); v128.store(p + d, yb, 16); v128.store(p + d, yc, 32); v128.store(p + d, yd, 48);
+}
+
 /** ln x, Cephes logf (mantissa in [sqrt(1/2), sqrt 2), degree-8 polynomial). Denormals are scaled first;
  *  x < 0 -> NaN, 0 -> -inf, inf -> inf, NaN -> NaN. */
 @inline function vlog(x0: v128, k: usize): v128 {
@@ -275,6 +312,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
     }
     case U_EXP: {
       let p = x;
+      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_EXP);
       for (; p + 16 < end; p += 32) exp2x(p, d, k, U_EXP);
       if (p < end) v128.store(p + d, vexp(v128.load(p), k));
       break;
@@ -283,6 +321,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
     case U_TANH: for (let p = x; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k)); break;
     case U_SIGMOID: {
       let p = x;
+      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_SIGMOID);
       for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SIGMOID);
       if (p < end) v128.store(p + d, vsigmoid(v128.load(p), k));
       break;
@@ -296,6 +335,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
       break;
     case U_SILU: {
       let p = x;
+      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_SILU);
       for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SILU);
       if (p < end) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v, k))); }
       break;
