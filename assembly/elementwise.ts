@@ -102,71 +102,39 @@ export function ew_init(k: usize): void {
 /**
  * vexp of the two vectors at p and p + 16, then `post` (exp: none; sigmoid: 1 / (1 + e) of -x; SiLU: x sigmoid x),
  * stored at p + d and p + d + 16: the same operations as vexp, interleaved so that each constant is loaded once
- * for both (V8 does not keep them in registers across iterations).
- * Fast path (every lane's argument in (-87, 88), the common case): the clamps change nothing there and 2^n is a
- * normal float (n in [-126, 127]), so y 2^n is one multiplication. It rounds exactly as vexp's two halves
- * (y 2^h is exact, and the one rounding, if any, is that of the same exact product), so the results are
- * bit-identical to vexp; what it saves (the clamps and the split scale, about a quarter of the instructions) is
- * latency on a loop that is bound by how many iterations fit in the out-of-order window.
+ * for both (V8 does not keep them in registers across iterations). The loops' tails and exp4x's fallback.
  */
 @inline function exp2x(p: usize, d: usize, k: usize, post: i32): void {
   const va = v128.load(p), vb = v128.load(p, 16);
   let xa = va, xb = vb;
   if (post != U_EXP) { const sgn = K(k, C_SIGN); xa = v128.xor(va, sgn); xb = v128.xor(vb, sgn); } // -x, one op
-  const lo = K(k, C_FAST_LO), hi = K(k, C_FAST_HI);
-  const fast = v128.and(v128.and(f32x4.gt(xa, lo), f32x4.lt(xa, hi)), v128.and(f32x4.gt(xb, lo), f32x4.lt(xb, hi)));
-  let ya: v128, yb: v128;
+  let c = K(k, C_EXP_LO);
+  xa = f32x4.pmax(xa, c); xb = f32x4.pmax(xb, c);
+  c = K(k, C_EXP_HI);
+  xa = f32x4.pmin(xa, c); xb = f32x4.pmin(xb, c);
+  const magic = K(k, C_MAGIC);
+  c = K(k, C_LOG2E);
+  const ma = madd(xa, c, magic), mb = madd(xb, c, magic);
+  const na = sub(ma, magic), nb = sub(mb, magic);
+  c = K(k, C_LN2HI);
+  let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c));
+  c = K(k, C_LN2LO);
+  ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c));
+  const za = mul(ra, ra), zb = mul(rb, rb);
+  c = K(k, C_E0);
+  const c1 = K(k, C_E0 + 1);
+  let ya = madd(c, ra, c1), yb = madd(c, rb, c1);
+  c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
+  c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
   const one = K(k, C_ONE);
-  if (i32x4.all_true(fast)) {
-    const magic = K(k, C_MAGIC);
-    let c = K(k, C_LOG2E);
-    const ma = madd(xa, c, magic), mb = madd(xb, c, magic);
-    const na = sub(ma, magic), nb = sub(mb, magic);
-    c = K(k, C_LN2HI);
-    let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c));
-    c = K(k, C_LN2LO);
-    ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c));
-    const za = mul(ra, ra), zb = mul(rb, rb);
-    c = K(k, C_E0);
-    const c1 = K(k, C_E0 + 1);
-    ya = madd(c, ra, c1); yb = madd(c, rb, c1);
-    c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    ya = add(madd(ya, za, ra), one); yb = add(madd(yb, zb, rb), one);
-    // 2^n = (n + 127) << 23; n + 127 = m - (magic - 127) as integers
-    c = K(k, C_MAGIC127);
-    ya = mul(ya, i32x4.shl(i32x4.sub(ma, c), 23));
-    yb = mul(yb, i32x4.shl(i32x4.sub(mb, c), 23));
-  } else {
-    let c = K(k, C_EXP_LO);
-    xa = f32x4.pmax(xa, c); xb = f32x4.pmax(xb, c);
-    c = K(k, C_EXP_HI);
-    xa = f32x4.pmin(xa, c); xb = f32x4.pmin(xb, c);
-    const magic = K(k, C_MAGIC);
-    c = K(k, C_LOG2E);
-    const ma = madd(xa, c, magic), mb = madd(xb, c, magic);
-    const na = sub(ma, magic), nb = sub(mb, magic);
-    c = K(k, C_LN2HI);
-    let ra = sub(xa, mul(na, c)), rb = sub(xb, mul(nb, c));
-    c = K(k, C_LN2LO);
-    ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c));
-    const za = mul(ra, ra), zb = mul(rb, rb);
-    c = K(k, C_E0);
-    const c1 = K(k, C_E0 + 1);
-    ya = madd(c, ra, c1); yb = madd(c, rb, c1);
-    c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c);
-    ya = add(madd(ya, za, ra), one); yb = add(madd(yb, zb, rb), one);
-    const nia = i32x4.sub(ma, magic), nib = i32x4.sub(mb, magic);
-    const ha = i32x4.shr_s(nia, 1), hb = i32x4.shr_s(nib, 1);
-    c = K(k, C_I127);
-    ya = mul(mul(ya, i32x4.shl(i32x4.add(ha, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nia, ha), c), 23));
-    yb = mul(mul(yb, i32x4.shl(i32x4.add(hb, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nib, hb), c), 23));
-  }
+  ya = add(madd(ya, za, ra), one); yb = add(madd(yb, zb, rb), one);
+  const nia = i32x4.sub(ma, magic), nib = i32x4.sub(mb, magic);
+  const ha = i32x4.shr_s(nia, 1), hb = i32x4.shr_s(nib, 1);
+  c = K(k, C_I127);
+  ya = mul(mul(ya, i32x4.shl(i32x4.add(ha, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nia, ha), c), 23));
+  yb = mul(mul(yb, i32x4.shl(i32x4.add(hb, c), 23)), i32x4.shl(i32x4.add(i32x4.sub(nib, hb), c), 23));
   if (post == U_SIGMOID) { ya = f32x4.div(one, add(one, ya)); yb = f32x4.div(one, add(one, yb)); }
   if (post == U_SILU) { ya = mul(va, f32x4.div(one, add(one, ya))); yb = mul(vb, f32x4.div(one, add(one, yb))); }
   v128.store(p + d, ya);
@@ -174,9 +142,13 @@ export function ew_init(k: usize): void {
 }
 
 /**
- * exp2x for four vectors (p .. p + 48) on the fast path, each constant loaded once for all four: fewer
- * instructions per element in the out-of-order window. Falls back to exp2x (twice) when any lane is outside
- * (-87, 88). Bit-identical to exp2x.
+ * exp2x for the four vectors at p .. p + 48, the kernels' main loop. Fast path (every lane's argument in
+ * (-87, 88), the common case): the clamps change nothing there and 2^n is a normal float (n in [-126, 127]), so
+ * y 2^n is one multiplication; it rounds exactly as exp2x's two halves (y 2^h is exact, and the one rounding, if
+ * any, is that of the same exact product), so the results are bit-identical to exp2x (checked on 1M inputs).
+ * Otherwise exp2x twice. The loop is bound by latency: how many elements' dependency chains fit in the
+ * out-of-order window, i.e. instructions per element; the fast path drops about a quarter of them and loading
+ * each constant once for four vectors another part (kernel 1.4x faster for exp, 1.5x for sigmoid).
  */
 @inline function exp4x(p: usize, d: usize, k: usize, post: i32): void {
   const va = v128.load(p), vb = v128.load(p, 16), vc = v128.load(p, 32), vd = v128.load(p, 48);

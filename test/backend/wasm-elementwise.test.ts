@@ -57,6 +57,32 @@ test('unary kernels match the reference (1,003 and 9,001 elements, chunk edges)'
   }
 });
 
+test('exp, sigmoid, SiLU: the fast path (four vectors, every argument in (-87, 88)) is bit-identical to the general path', () => {
+  // The same in-range values computed twice: in blocks of 16 floats that take the fast path, and in blocks whose
+  // last lane is out of range (100 or -100, for exp and for -x), which sends the whole block to the general path.
+  const a = wasmF32Accel();
+  let s = 99;
+  const rnd = (): number => { s = (s * 1103515245 + 12345) >>> 0; return s / 2 ** 32; };
+  const blocks = 4096, n = blocks * 16;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    x[i] = r < 0.1 ? -87 + rnd() * 0.5 : r < 0.2 ? 87.5 + rnd() * 0.5 : (rnd() * 2 - 1) * (r < 0.6 ? 4 : 86);
+  }
+  for (const op of ['exp', 'sigmoid', 'silu'] as UnaryOp[]) {
+    for (const far of [100, -100]) {
+      const slow = x.slice();
+      for (let b = 0; b < blocks; b++) slow[b * 16 + 15] = far;
+      const yFast = new Float32Array(n), ySlow = new Float32Array(n);
+      assert.ok(a.unary(op, x, 0, yFast, 0, n));
+      assert.ok(a.unary(op, slow, 0, ySlow, 0, n));
+      let diff = 0;
+      for (let i = 0; i < n; i++) if (i % 16 !== 15 && !Object.is(yFast[i], ySlow[i])) diff++;
+      assert.equal(diff, 0, `${op}: ${diff} elements differ between the fast and the general path`);
+    }
+  }
+});
+
 test('binary and scalar kernels are bit-identical to the reference', () => {
   const acc = wasmF32Accel();
   const n = 5001, x = inputs(n, 50), y = inputs(n + 3, 7).subarray(3);
