@@ -38,8 +38,8 @@ const C_T0 = 36; // tanh odd polynomial, 5 coefficients
 const C_TANH_SMALL = 41, C_Q0 = 42; // erf series, 11 coefficients: C_Q0..C_Q0+10
 const C_AS_P = 53, C_R0 = 54; // Abramowitz-Stegun 7.1.26: p and 5 coefficients C_R0..C_R0+4
 const C_SQRT1_2 = 59, C_G0 = 60, C_G1 = 61; // GELU: 1/sqrt 2; tanh GELU: sqrt(2/pi), 0.044715
-const C_FAST_LO = 62, C_FAST_HI = 63, C_MAGIC127 = 64; // exp2x's fast path: arguments in (-87, 88); magic - 127 as bits
-const C_COUNT = 65;
+const C_FAST_BITS = 62, C_MAGIC127 = 63; // exp4x's fast path: |x| < 87 (the bits of 87 shifted left by one); magic - 127
+const C_COUNT = 64;
 /** Bytes of the constant table (the host's scratch block must hold it). */
 export const EW_CONST_BYTES: i32 = C_COUNT * 16;
 
@@ -70,7 +70,7 @@ export function ew_init(k: usize): void {
   put(k, C_AS_P, splat(0.3275911)); put(k, C_R0, splat(1.061405429)); put(k, C_R0 + 1, splat(-1.453152027));
   put(k, C_R0 + 2, splat(1.421413741)); put(k, C_R0 + 3, splat(-0.284496736)); put(k, C_R0 + 4, splat(0.254829592));
   put(k, C_SQRT1_2, splat(0.7071067811865476)); put(k, C_G0, splat(0.7978845608028654)); put(k, C_G1, splat(0.044715));
-  put(k, C_FAST_LO, splat(-87.0)); put(k, C_FAST_HI, splat(88.0));
+  put(k, C_FAST_BITS, i32x4.splat(<i32>0x855c0000)); // 87.0f is 0x42ae0000
   put(k, C_MAGIC127, i32x4.sub(splat(12582912.0), i32x4.splat(127)));
 }
 
@@ -142,8 +142,8 @@ export function ew_init(k: usize): void {
 }
 
 /**
- * exp2x for the four vectors at p .. p + 48, the kernels' main loop. Fast path (every lane's argument in
- * (-87, 88), the common case): the clamps change nothing there and 2^n is a normal float (n in [-126, 127]), so
+ * exp2x for the four vectors at p .. p + 48, the kernels' main loop. Fast path (every lane's |argument| below
+ * 87, the common case): the clamps change nothing there and 2^n is a normal float (n in [-126, 126]), so
  * y 2^n is one multiplication; it rounds exactly as exp2x's two halves (y 2^h is exact, and the one rounding, if
  * any, is that of the same exact product), so the results are bit-identical to exp2x (checked on 1M inputs).
  * Otherwise exp2x twice. The loop is bound by latency: how many elements' dependency chains fit in the
@@ -154,10 +154,9 @@ export function ew_init(k: usize): void {
   const va = v128.load(p), vb = v128.load(p, 16), vc = v128.load(p, 32), vd = v128.load(p, 48);
   let xa = va, xb = vb, xc = vc, xd = vd;
   if (post != U_EXP) { const sgn = K(k, C_SIGN); xa = v128.xor(va, sgn); xb = v128.xor(vb, sgn); xc = v128.xor(vc, sgn); xd = v128.xor(vd, sgn); }
-  const lo = K(k, C_FAST_LO), hi = K(k, C_FAST_HI);
-  const fast = v128.and(v128.and(v128.and(f32x4.gt(xa, lo), f32x4.lt(xa, hi)), v128.and(f32x4.gt(xb, lo), f32x4.lt(xb, hi))),
-    v128.and(v128.and(f32x4.gt(xc, lo), f32x4.lt(xc, hi)), v128.and(f32x4.gt(xd, lo), f32x4.lt(xd, hi))));
-  if (!i32x4.all_true(fast)) { exp2x(p, d, k, post); exp2x(p + 32, d, k, post); return; }
+  // every |x| < 87 (NaN and infinities fail): the largest magnitude, compared as bits with the sign shifted out
+  const mag = i32x4.max_u(i32x4.max_u(i32x4.shl(va, 1), i32x4.shl(vb, 1)), i32x4.max_u(i32x4.shl(vc, 1), i32x4.shl(vd, 1)));
+  if (v128.any_true(i32x4.ge_u(mag, K(k, C_FAST_BITS)))) { exp2x(p, d, k, post); exp2x(p + 32, d, k, post); return; }
   const magic = K(k, C_MAGIC);
   let c = K(k, C_LOG2E);
   const ma = madd(xa, c, magic), mb = madd(xb, c, magic), mc = madd(xc, c, magic), md = madd(xd, c, magic);
