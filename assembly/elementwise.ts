@@ -39,7 +39,8 @@ const C_TANH_SMALL = 41, C_Q0 = 42; // erf series, 11 coefficients: C_Q0..C_Q0+1
 const C_AS_P = 53, C_R0 = 54; // Abramowitz-Stegun 7.1.26: p and 5 coefficients C_R0..C_R0+4
 const C_SQRT1_2 = 59, C_G0 = 60, C_G1 = 61; // GELU: 1/sqrt 2; tanh GELU: sqrt(2/pi), 0.044715
 const C_FAST_BITS = 62, C_MAGIC127 = 63; // exp4x's fast path: |x| < 87 (the bits of 87 shifted left by one); magic - 127
-const C_COUNT = 64;
+const C_TANH_FAST_BITS = 64; // tanh4x's: |x| < 43.5
+const C_COUNT = 65;
 /** Bytes of the constant table (the host's scratch block must hold it). */
 export const EW_CONST_BYTES: i32 = C_COUNT * 16;
 
@@ -71,6 +72,7 @@ export function ew_init(k: usize): void {
   put(k, C_R0 + 2, splat(1.421413741)); put(k, C_R0 + 3, splat(-0.284496736)); put(k, C_R0 + 4, splat(0.254829592));
   put(k, C_SQRT1_2, splat(0.7071067811865476)); put(k, C_G0, splat(0.7978845608028654)); put(k, C_G1, splat(0.044715));
   put(k, C_FAST_BITS, i32x4.splat(<i32>0x855c0000)); // 87.0f is 0x42ae0000
+  put(k, C_TANH_FAST_BITS, i32x4.splat(<i32>0x845c0000)); // 43.5f is 0x422e0000
   put(k, C_MAGIC127, i32x4.sub(splat(12582912.0), i32x4.splat(127)));
 }
 
@@ -181,6 +183,53 @@ export function ew_init(k: usize): void {
   v128.store(p + d, ya); v128.store(p + d, yb, 16); v128.store(p + d, yc, 32); v128.store(p + d, yd, 48);
 }
 
+/**
+ * vtanh of the four vectors at p .. p + 48 (stored at p + d ...), each constant loaded once for all four, with
+ * exp4x's fast path when every |x| < 43.5 (vexp's argument 2|x| below 87); otherwise vtanh per vector.
+ * Bit-identical to vtanh (the same operations; the fast exp rounds as vexp, see exp4x).
+ */
+@inline function tanh4x(p: usize, d: usize, k: usize): void {
+  const xa = v128.load(p, 0); const xb = v128.load(p, 16); const xc = v128.load(p, 32); const xd = v128.load(p, 48);
+  const mag = i32x4.max_u(i32x4.max_u(i32x4.shl(xa, 1), i32x4.shl(xb, 1)), i32x4.max_u(i32x4.shl(xc, 1), i32x4.shl(xd, 1)));
+  if (v128.any_true(i32x4.ge_u(mag, K(k, C_TANH_FAST_BITS)))) {
+    v128.store(p + d, vtanh(xa, k), 0); v128.store(p + d, vtanh(xb, k), 16); v128.store(p + d, vtanh(xc, k), 32); v128.store(p + d, vtanh(xd, k), 48);
+    return;
+  }
+  const sgn = K(k, C_SIGN);
+  const aa = v128.andnot(xa, sgn); const ab = v128.andnot(xb, sgn); const ac = v128.andnot(xc, sgn); const ad = v128.andnot(xd, sgn); // |x|
+  const ea = add(aa, aa); const eb = add(ab, ab); const ec = add(ac, ac); const ed = add(ad, ad);
+  const magic = K(k, C_MAGIC);
+  let c = K(k, C_LOG2E);
+  const ma = madd(ea, c, magic); const mb = madd(eb, c, magic); const mc = madd(ec, c, magic); const md = madd(ed, c, magic);
+  const na = sub(ma, magic); const nb = sub(mb, magic); const nc = sub(mc, magic); const nd = sub(md, magic);
+  c = K(k, C_LN2HI);
+  let ra = sub(ea, mul(na, c)); let rb = sub(eb, mul(nb, c)); let rc = sub(ec, mul(nc, c)); let rd = sub(ed, mul(nd, c));
+  c = K(k, C_LN2LO);
+  ra = sub(ra, mul(na, c)); rb = sub(rb, mul(nb, c)); rc = sub(rc, mul(nc, c)); rd = sub(rd, mul(nd, c));
+  c = K(k, C_E0);
+  let c1 = K(k, C_E0 + 1);
+  let ya = madd(c, ra, c1); let yb = madd(c, rb, c1); let yc = madd(c, rc, c1); let yd = madd(c, rd, c1);
+  c = K(k, C_E0 + 2); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 3); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 4); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  c = K(k, C_E0 + 5); ya = madd(ya, ra, c); yb = madd(yb, rb, c); yc = madd(yc, rc, c); yd = madd(yd, rd, c);
+  const one = K(k, C_ONE);
+  ya = add(madd(ya, mul(ra, ra), ra), one); yb = add(madd(yb, mul(rb, rb), rb), one); yc = add(madd(yc, mul(rc, rc), rc), one); yd = add(madd(yd, mul(rd, rd), rd), one);
+  c = K(k, C_MAGIC127);
+  ya = mul(ya, i32x4.shl(i32x4.sub(ma, c), 23)); yb = mul(yb, i32x4.shl(i32x4.sub(mb, c), 23)); yc = mul(yc, i32x4.shl(i32x4.sub(mc, c), 23)); yd = mul(yd, i32x4.shl(i32x4.sub(md, c), 23));
+  c = K(k, C_TWO);
+  ya = sub(one, f32x4.div(c, add(ya, one))); yb = sub(one, f32x4.div(c, add(yb, one))); yc = sub(one, f32x4.div(c, add(yc, one))); yd = sub(one, f32x4.div(c, add(yd, one))); // big
+  const za = mul(xa, xa); const zb = mul(xb, xb); const zc = mul(xc, xc); const zd = mul(xd, xd);
+  c = K(k, C_T0); c1 = K(k, C_T0 + 1);
+  let qa = madd(c, za, c1); let qb = madd(c, zb, c1); let qc = madd(c, zc, c1); let qd = madd(c, zd, c1);
+  c = K(k, C_T0 + 2); qa = madd(qa, za, c); qb = madd(qb, zb, c); qc = madd(qc, zc, c); qd = madd(qd, zd, c);
+  c = K(k, C_T0 + 3); qa = madd(qa, za, c); qb = madd(qb, zb, c); qc = madd(qc, zc, c); qd = madd(qd, zd, c);
+  c = K(k, C_T0 + 4); qa = madd(qa, za, c); qb = madd(qb, zb, c); qc = madd(qc, zc, c); qd = madd(qd, zd, c);
+  qa = madd(mul(qa, za), xa, xa); qb = madd(mul(qb, zb), xb, xb); qc = madd(mul(qc, zc), xc, xc); qd = madd(mul(qd, zd), xd, xd); // small
+  c = K(k, C_TANH_SMALL);
+  v128.store(p + d, v128.or(v128.bitselect(qa, ya, f32x4.lt(aa, c)), v128.and(xa, sgn)), 0); v128.store(p + d, v128.or(v128.bitselect(qb, yb, f32x4.lt(ab, c)), v128.and(xb, sgn)), 16); v128.store(p + d, v128.or(v128.bitselect(qc, yc, f32x4.lt(ac, c)), v128.and(xc, sgn)), 32); v128.store(p + d, v128.or(v128.bitselect(qd, yd, f32x4.lt(ad, c)), v128.and(xd, sgn)), 48);
+}
+
 /** ln x, Cephes logf (mantissa in [sqrt(1/2), sqrt 2), degree-8 polynomial). Denormals are scaled first;
  *  x < 0 -> NaN, 0 -> -inf, inf -> inf, NaN -> NaN. */
 @inline function vlog(x0: v128, k: usize): v128 {
@@ -289,7 +338,12 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
       break;
     }
     case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p), k)); break;
-    case U_TANH: for (let p = x; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k)); break;
+    case U_TANH: {
+      let p = x;
+      for (; p + 48 < end; p += 64) tanh4x(p, d, k);
+      for (; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k));
+      break;
+    }
     case U_SIGMOID: {
       let p = x;
       for (; p + 48 < end; p += 64) exp4x(p, d, k, U_SIGMOID);
