@@ -27,8 +27,8 @@ const SCALAR_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2,
 /** Codes from exp on are transcendental ops: worth the call from fewer elements than the cheap ones. */
 const HEAVY_FROM = 5;
 /** Float offsets in the accel's memory: the kernels' constant table (EW_CONST_BYTES of assembly/elementwise.ts,
- *  at most 1 KiB) and the first staging buffer (two of CHUNK floats follow it; 2 + 64 KiB, two pages in all). */
-const K = 256, A = 512;
+ *  at most 1.5 KiB) and the first staging buffer (two of CHUNK floats follow it; 2.5 + 64 KiB, two pages in all). */
+const K = 256, A = 640;
 
 /** Floats per staged chunk (32 KiB per buffer, the L1 data cache; 16x512 is one chunk). */
 const CHUNK = 8192;
