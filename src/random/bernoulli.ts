@@ -6,10 +6,30 @@
 
 import type { Generator } from './generator.js';
 import type { IntFillArray } from './integer.js';
-import { MT_N, TEMPER_B, TEMPER_C } from './mt19937.js';
+import { MT_N, TEMPER_B, TEMPER_C, type MT19937 } from './mt19937.js';
 
 /** Arrays a 0/1 mask can be written to. */
 export type MaskArray = IntFillArray;
+
+/**
+ * A faster writer of float32/float64 masks (the WebAssembly SIMD one, backend/wasm/random.ts, installed with the
+ * wasm kernels): `t` is ceil(p * 2^53); it must give the same elements and leave `eng` in the same state as the
+ * loop below, and returns false for a call it does not take (the loop runs then).
+ */
+export type BernoulliAccel = (eng: MT19937, out: Float32Array | Float64Array, t: number, value: number) => boolean;
+let accel: BernoulliAccel | null = null;
+/** Fewest elements for the accelerated writer (below, its staging costs more than the loop: measured). */
+export const MIN_ACCEL_MASK = 64;
+let minAccel = MIN_ACCEL_MASK;
+
+/** Install (or with null remove) the accelerated mask writer, used from `minN` elements on (the tests pass 1). */
+export function setBernoulliAccel(a: BernoulliAccel | null, minN = MIN_ACCEL_MASK): void {
+  accel = a;
+  minAccel = minN;
+}
+
+/** The installed accelerated mask writer (null when none). */
+export function bernoulliAccel(): BernoulliAccel | null { return accel; }
 
 /**
  * Tensor.bernoulli_(p), p a double: per element `uniform53() < p ? value : 0` (2 words each; value 1 by default).
@@ -27,6 +47,8 @@ export function bernoulliScalar_<T extends MaskArray>(gen: Generator, out: T, p:
   const n = out.length;
   const eng = gen.engine, st = eng.state;
   const thr = p * 9007199254740992; // 2^53
+  if (accel !== null && n >= minAccel && (out instanceof Float32Array || out instanceof Float64Array) &&
+    accel(eng, out, Math.ceil(thr), value)) return out;
   // avail: words readable before the next twist (MT19937.nextU32 twists when --left reaches 0)
   let next = eng.next, avail = eng.left - 1, i = 0;
   while (i < n) {
