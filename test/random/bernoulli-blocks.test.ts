@@ -46,15 +46,16 @@ for (const [name, writer] of writers) {
         assert.deepEqual(Array.from(got), want.map(Math.fround), `size ${n}, p ${p}`);
         assert.deepEqual(b.getState(), a.getState(), `state after size ${n}`);
       }
-      // every alignment of a call's first word within a twist (0..623 words in), float64 masks with a float64 value
-      const c = new Generator(11), d = new Generator(11);
-      for (let off = 0; off < 624; off += 1) {
-        const n = 3 + (off % 13);
-        const want = reference(c, n, 0.37, 1 / 0.63);
-        assert.deepEqual(Array.from(bernoulliScalar_(d, new Float64Array(n), 0.37, 1 / 0.63)), want, `offset ${off}`);
-        c.random(); d.random();
+      // every alignment of a call's first word within a twist (0..623 words in), float64 and float32 masks in turn
+      for (let off = 0; off < 624; off++) {
+        const c = new Generator(11), d = new Generator(11);
+        for (let w = 0; w < off; w++) { c.random(); d.random(); }
+        const n = 3 + (off % 53), wide = off % 2 === 0; // up to 110 words: from off >= 514 the call crosses the twist
+        const want = reference(c, n, 0.37, 1 / 0.63).map(wide ? Number : Math.fround);
+        const got = bernoulliScalar_(d, wide ? new Float64Array(n) : new Float32Array(n), 0.37, 1 / 0.63);
+        assert.deepEqual(Array.from(got), want, `offset ${off}`);
+        assert.deepEqual(d.getState(), c.getState(), `state after offset ${off}`);
       }
-      assert.deepEqual(d.getState(), c.getState());
       const g64 = bernoulliScalar_(new Generator(3), new Float64Array(1001), 0.7, 1 / 0.7);
       assert.deepEqual(Array.from(g64), reference(new Generator(3), 1001, 0.7, 1 / 0.7));
       const i8 = bernoulliScalar_(new Generator(4), new Int8Array(999), 0.25); // integer masks: always the loop
