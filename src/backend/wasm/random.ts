@@ -4,8 +4,9 @@
  * dropout-sized masks (same-process A/B, 262,144 float32 elements: 1.3-1.4 ns per element against 10-18).
  * The module has a one-page memory of its own. Each call stages the 624 state words and next/left in, has the kernel
  * write the mask 8,192 float32 (4,096 float64) elements at a time into a staging area (32 KiB, cache-resident),
- * each chunk copied out to the caller's array, and copies the state back. Installed by enableWasmKernels (setBernoulliAccel) where SIMD128
- * compiles; without it (or a build without the `random` module) the TypeScript loop runs.
+ * each chunk copied out to the caller's array, and copies the state back. Installed by enableWasmKernels
+ * (setBernoulliAccel) where SIMD128 compiles; without it (or a build without the `random` module) the TypeScript
+ * loop runs.
  */
 import * as kernels from './generated/kernels.js';
 import { decodeBase64 } from './runtime.js';
