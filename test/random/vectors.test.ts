@@ -11,6 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, X86_AVX2, X86_DEFAULT, type Profile } from '../../src/random/index.js';
+import { bernoulliAccel, setBernoulliAccel } from '../../src/random/bernoulli.js';
+import { wasmBernoulli } from '../../src/backend/wasm/random.js';
 import { type Case, type Step, Replayer, advanced, engineBytes, fromHex32, fromHex64, hex32, hex64, loadVectors } from './vectors.js';
 
 const data = loadVectors();
@@ -112,4 +114,24 @@ test('summary: 438 cases bit-exact, 20 within a tolerance; randn float64 element
   t.diagnostic(`orthogonal_ worst |diff| ${stats.orthoWorst.toExponential(2)}; float64 randn elements: ${stats.exactElements} exact, ${stats.nearElements} within 2 ulps`);
   assert.ok(stats.exactElements > 0);
   assert.ok(stats.nearElements < 0.01 * stats.exactElements, JSON.stringify(stats));
+});
+
+// The bernoulli_ and dropout_mask cases once more through the WebAssembly SIMD mask (assembly/random.ts, which
+// enableWasmKernels installs), used here from 1 element on; the cases above ran the TypeScript loop.
+const wasmMask = wasmBernoulli();
+const maskCases = data.cases.filter((c) => c.steps.some((st) => st.op === 'bernoulli_' || st.op === 'dropout_mask'));
+test(`bit-exact through the WebAssembly mask: the ${maskCases.length} bernoulli_ / dropout_mask cases`, { skip: !wasmMask }, () => {
+  assert.ok(maskCases.length >= 40);
+  const prev = bernoulliAccel();
+  setBernoulliAccel(wasmMask, 1);
+  try {
+    for (const c of maskCases) {
+      const g = new Generator(c.seed);
+      const r = new Replayer(g, X86_AVX2);
+      for (const st of c.steps) checkStep(c, st, r.run(st));
+      assert.deepEqual(engineBytes(g), engineBytes(advanced(c.seed, c.words_consumed)), `${c.id}: words consumed`);
+    }
+  } finally {
+    setBernoulliAccel(prev);
+  }
 });

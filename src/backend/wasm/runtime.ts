@@ -6,7 +6,7 @@ import * as kernels from './generated/kernels.js';
 
 export type WasmVariant = 'simd' | 'relaxed';
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
   if (B) { const t = B.from(s, 'base64'); const o = new Uint8Array(t.length); o.set(t); return o; }
   const bin = atob(s);
