@@ -46,6 +46,9 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor {
   return g;
 }
 
+/** Window gradients written into a shared buffer (GradWindow; internal, tests read it). */
+export const gradWindows = { written: 0 };
+
 /** First gradients of leaves handed over without a copy, and those copied (internal; tests read them). */
 export const gradSteals = { taken: 0, copied: 0 };
 
@@ -188,6 +191,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
       steals.hold(z);
       pending.set(edge, z);
       windows.set(z, [w]);
+      gradWindows.written++;
       return true;
     }
     const ws = windows.get(prev);
@@ -195,6 +199,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
     for (const v of ws) if (v.dim !== w.dim || (v.start < w.start + w.length && w.start < v.start + v.length)) return false;
     o.intoWindow(g, inp, w.apply, prev);
     ws.push(w);
+    gradWindows.written++;
     return true;
   };
 
