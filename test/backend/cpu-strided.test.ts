@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import { f32Accel, setF32Accel } from '../../src/backend/cpu/f32.js';
 
 type DT = 'float32' | 'float64';
 const vals = (t: Tensor) => Array.from(t.dataSync());
@@ -65,4 +66,30 @@ test('index_add by rows (embedding backward) matches the generic kernel, repeate
   const i = torch.tensor([[5, 1], [5, 5]], { dtype: 'int64' });
   e.call(i).mul(torch.arange(1, 13).reshape(2, 2, 3)).sum().backward();
   assert.deepEqual(vals(e.weight.grad!), [0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 + 7 + 10, 2 + 8 + 11, 3 + 9 + 12]);
+});
+
+test('binary ops with one strided operand of short rows (gathered first) equal the same ops on contiguous copies', () => {
+  const acc = f32Accel();
+  try {
+    for (const accel of [acc, null]) {
+      setF32Accel(accel);
+      torch.manualSeed(1);
+      const x = torch.randn([6, 5, 7]).transpose(0, 1); // [5, 6, 7], rows of 7 strided
+      const y = torch.randn([5, 6, 7]);
+      const s = torch.randn([1, 6, 1]);
+      for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'pow'] as const) {
+        const f = (a: Tensor, b: Tensor | number) => (torch as unknown as Record<string, (a: Tensor, b: Tensor | number) => Tensor>)[op](a, b);
+        const yy = op === 'pow' ? y.abs() : y;
+        assert.deepEqual(vals(f(x, yy)), vals(f(x.contiguous(), yy)), `${op} strided, contiguous (accel ${accel !== null})`);
+        assert.deepEqual(vals(f(yy, x)), vals(f(yy, x.contiguous())), `${op} contiguous, strided`);
+        assert.deepEqual(vals(f(x, 1.7)), vals(f(x.contiguous(), 1.7)), `${op} strided, scalar`);
+        assert.deepEqual(vals(f(x, s)), vals(f(x.contiguous(), s)), `${op} strided, broadcast`);
+      }
+      const r = torch.randn([6, 5, 7], { requiresGrad: true });
+      const g = torch.randn([6, 5, 7]).transpose(0, 1).contiguous();
+      r.transpose(0, 1).relu().backward(g);
+      const ref = vals(r).map((v, i) => (v > 0 ? vals(g.transpose(0, 1).contiguous())[i] : 0));
+      assert.deepEqual(vals(r.grad!), ref);
+    }
+  } finally { setF32Accel(acc); }
 });

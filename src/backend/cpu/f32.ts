@@ -246,6 +246,9 @@ function flatKind(shape: readonly number[], strides: readonly number[]): number 
   return contig ? 1 : zero ? 0 : 2;
 }
 
+/** Rows shorter than this, with the other operand contiguous or a scalar, are gathered first (binaryF32). */
+const GATHER_BELOW = 256;
+
 /** out (contiguous, row-major over shape) = A-view (op) B-view, both float32 with the output's shape. */
 export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonly number[], B: Float32Array, bo: number, bs: readonly number[], shape: readonly number[], out: Float32Array): void {
   // the common cases first, without building collapsed shape and stride arrays: each operand contiguous or a
@@ -260,6 +263,13 @@ export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonl
   const nd = c.shape.length, inner = c.shape[nd - 1];
   const sa = c.strides[0][nd - 1], sb = c.strides[1][nd - 1];
   if (nd === 1) { binaryRow(op, A, ao, sa, B, bo, sb, out, 0, inner); return; }
+  if (inner < GATHER_BELOW && (ka !== 2 || kb !== 2)) {
+    // short rows of one strided operand (attention heads' views): gather it into out, then one contiguous pass
+    // in place (every binaryRow path reads element j of its operands before writing element j of out)
+    if (ka === 2) { copyStrided(A, ao, shape, as, out, 0); binaryRow(op, out, 0, 1, B, bo, kb, out, 0, out.length); }
+    else { copyStrided(B, bo, shape, bs, out, 0); binaryRow(op, A, ao, ka, out, 0, 1, out, 0, out.length); }
+    return;
+  }
   forRows(c.shape, [c.strides[0], c.strides[1]], [ao, bo], (o, k) => binaryRow(op, A, o[0], sa, B, o[1], sb, out, k, inner));
 }
 

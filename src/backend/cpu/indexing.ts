@@ -82,7 +82,6 @@ export function indexAdd(shape: readonly number[], dtype: DType, dim: number, in
   const io = viewOffsets(index), so = viewOffsets(src);
   const len = numel(index.shape);
   const ost = contiguousStrides(shape);
-  const base = offsetsWithZeroAt(src.shape, ost, 0, dim);
   const inner = numel(src.shape.slice(dim + 1));
   const n = numel(src.shape);
   if (dim === 0 && so === null && dtype === 'float32' && src.dtype === 'float32') {
@@ -95,6 +94,7 @@ export function indexAdd(shape: readonly number[], dtype: DType, dim: number, in
     }
     return new CpuStorage(dtype, out);
   }
+  const base = offsetsWithZeroAt(src.shape, ost, 0, dim);
   for (let k = 0; k < n; k++) {
     const iv = checkIndex('index_add()', I[io ? io[Math.floor(k / inner) % len] : index.offset + (Math.floor(k / inner) % len)], shape[dim], dim);
     out[base[k] + iv * ost[dim]] += S[so ? so[k] : src.offset + k];
