@@ -89,7 +89,7 @@ test('with a hook in the graph (user code) the windows take the plain path, with
   assert.equal(gradWindows.written, n0);
 });
 
-test('chunk of a linear output in multi-head attention: the in-projection gradient is the same as with separate slices', () => {
+test('chunk of a linear output in multi-head attention: one buffer for q, k, v, the same gradients as the plain path (a hook on the weight)', () => {
   torch.manualSeed(3);
   const mha = new torch.nn.MultiheadAttention(8, 2);
   const q = torch.randn([5, 2, 8], { requiresGrad: true });
@@ -97,7 +97,7 @@ test('chunk of a linear output in multi-head attention: the in-projection gradie
   mha.call(q, q, q)[0].square().sum().backward();
   assert.equal(gradWindows.written - n0, 3);
   const gw = vals(mha.in_proj_weight!.grad!), gq = vals(q.grad!);
-  // reference: the same graph with the chunks replaced by a gradient hook on the projection (plain path)
+  // reference: a gradient hook on the weight is user code, so the same graph runs the narrow nodes' own backward
   mha.zeroGrad(); q.grad = null;
   const hooked = mha.in_proj_weight!.registerHook((g: Tensor) => g);
   mha.call(q, q, q)[0].square().sum().backward();
