@@ -184,7 +184,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
   const windows = new Map<Tensor, GradWindow[]>();
   const intoWindow = (node: Node, w: GradWindow, g: Tensor): boolean => {
     const inp = node.inputs[0], edge = node.edges[0];
-    if (!steals || !inp || !edge || node.inputs.length !== 1) return false;
+    if (!steals || !inp || !edge || node.inputs.length !== 1 || g.dtype !== inp.dtype) return false;
     const prev = pending.get(edge);
     if (prev === undefined) {
       const z = o.intoWindow(g, inp, w.apply);

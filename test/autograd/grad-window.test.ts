@@ -106,3 +106,10 @@ test('chunk of a linear output in multi-head attention: one buffer for q, k, v, 
   assert.deepEqual(vals(mha.in_proj_weight!.grad!), gw);
   assert.deepEqual(vals(q.grad!), gq);
 });
+
+test('a root gradient of another dtype for a window is cast to the input\'s dtype, as on the plain path', () => {
+  const { x, y } = setup();
+  y.narrow(1, 2, 2).backward(torch.ones([2, 2], { dtype: 'float64' }));
+  assert.equal(x.grad!.dtype, 'float32');
+  assertClose(x.grad!, [[0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]]);
+});
