@@ -10,7 +10,7 @@ import type { Storage } from '../backend/backend.js';
 import { AutogradError } from '../core/errors.js';
 import { fmt, shapesEqual } from '../core/shape.js';
 import { noGrad } from './grad-mode.js';
-import type { Node } from './node.js';
+import type { GradWindow, Node } from './node.js';
 
 export interface GradOps {
   sumToShape(g: Tensor, shape: readonly number[]): Tensor;
@@ -24,6 +24,8 @@ export interface GradOps {
   adopt(t: Tensor): Tensor;
   /** The serial of the most recently created storage (backend/memory.ts). */
   lastSerial(): number;
+  /** Zeros shaped like `like` (or `into`, a buffer of that shape) with g copied into the window apply(z); returns z. */
+  intoWindow(g: Tensor, like: Tensor, apply: (z: Tensor) => Tensor, into?: Tensor): Tensor;
 }
 let ops: GradOps | null = null;
 export function installGradOps(o: GradOps): void { ops = o; }
@@ -43,6 +45,9 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor {
   for (const h of hooks) { const r = h(g); if (r) g = r; }
   return g;
 }
+
+/** Window gradients written into a shared buffer (GradWindow; internal, tests read it). */
+export const gradWindows = { written: 0 };
 
 /** First gradients of leaves handed over without a copy, and those copied (internal; tests read them). */
 export const gradSteals = { taken: 0, copied: 0 };
@@ -170,6 +175,34 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
     } else if (t.requiresGrad) accumulateLeaf(t, g);
   };
 
+  /**
+   * Gradient buffers made of windows (chunk/split backward, PyTorch's one cat): the first windowing node that
+   * sends to an edge makes the zeros buffer, later ones with disjoint windows along the same dim copy into it,
+   * instead of each making full-size zeros that are then added. Only without user code (steals on), into a
+   * buffer nothing else holds; any other case runs the node's own backward.
+   */
+  const windows = new Map<Tensor, GradWindow[]>();
+  const intoWindow = (node: Node, w: GradWindow, g: Tensor): boolean => {
+    const inp = node.inputs[0], edge = node.edges[0];
+    if (!steals || !inp || !edge || node.inputs.length !== 1 || g.dtype !== inp.dtype) return false;
+    const prev = pending.get(edge);
+    if (prev === undefined) {
+      const z = o.intoWindow(g, inp, w.apply);
+      steals.hold(z);
+      pending.set(edge, z);
+      windows.set(z, [w]);
+      gradWindows.written++;
+      return true;
+    }
+    const ws = windows.get(prev);
+    if (!ws || steals.refs.get(prev.storage) !== 1 || g.storage === prev.storage) return false;
+    for (const v of ws) if (v.dim !== w.dim || (v.start < w.start + w.length && w.start < v.start + v.length)) return false;
+    o.intoWindow(g, inp, w.apply, prev);
+    ws.push(w);
+    gradWindows.written++;
+    return true;
+  };
+
   let ok = false;
   const visited: Node[] = [];
   try {
@@ -198,12 +231,14 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
             'Pass {retainGraph: true} to the first backward() if you need to backward through the graph a second time.');
         }
         node.checkSaved();
-        const grads = node.backwardFn(g);
-        const inputs = node.inputs;
-        for (let i = 0; i < inputs.length; i++) {
-          const inp = inputs[i], gi = grads[i];
-          if (!inp || !gi) continue;
-          send(inp, node.edges[i], fit(gi, inp, node));
+        if (!node.window || !intoWindow(node, node.window, g)) {
+          const grads = node.backwardFn(g);
+          const inputs = node.inputs;
+          for (let i = 0; i < inputs.length; i++) {
+            const inp = inputs[i], gi = grads[i];
+            if (!inp || !gi) continue;
+            send(inp, node.edges[i], fit(gi, inp, node));
+          }
         }
       }
       for (const c of node.edges) {

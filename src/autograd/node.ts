@@ -10,6 +10,13 @@ import { isGradEnabled } from './grad-mode.js';
 /** Gradient of the op's output -> one gradient per input (null/undefined where none flows). */
 export type BackwardFn = (grad: Tensor) => (Tensor | null | undefined)[];
 
+/**
+ * A windowing view's backward (narrow, select, slice with step 1): the input's gradient is zeros except
+ * `apply(zeros)`, which is the output's gradient; the window is [start, start + length) along dim of the input.
+ * The engine writes the gradients of disjoint windows of one input (chunk, split, unbind) into one buffer.
+ */
+export interface GradWindow { dim: number; start: number; length: number; apply: (z: Tensor) => Tensor }
+
 export class Node {
   /** Nodes created so far (each node's `seq` is its creation index; utils/checkpoint tells its own nodes apart). */
   static created = 0;
@@ -26,6 +33,8 @@ export class Node {
    */
   readonly edges: (Node | null)[];
   freed = false;
+  /** Set on windowing views (GradWindow); backwardFn stays the reference path. */
+  window: GradWindow | null = null;
   /** Set when the backward runs user code (utils/checkpoint's recomputation): no gradient buffer is taken over in its pass. */
   runsUserCode = false;
 

@@ -88,5 +88,6 @@ export function installTensorMethods(): void {
     clone: (t) => M.clone(t),
     adopt: (t) => (t.base === null ? t : new Tensor(t.storage, t.shape)),
     lastSerial: lastStorageSerial,
+    intoWindow: M.intoZeros,
   });
 }

@@ -28,11 +28,20 @@ function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[],
   return t;
 }
 
-/** Zeros of x's shape with g written through the same view transform (backward of windowing views). */
-function intoZeros(g: Tensor, like: Tensor, apply: (z: Tensor) => Tensor): Tensor {
-  const z = make(be(g).alloc(g.dtype, like.numel()), like.shape);
+/**
+ * Zeros of x's shape with g written through the same view transform (backward of windowing views); with `into`,
+ * g is written into that tensor's window instead (the engine's gradient buffer for x, see GradWindow).
+ */
+export function intoZeros(g: Tensor, like: Tensor, apply: (z: Tensor) => Tensor, into?: Tensor): Tensor {
+  const z = into ?? make(be(g).alloc(g.dtype, like.numel()), like.shape);
   be(g).copyInto(apply(z), g);
   return z;
+}
+
+/** Marks a windowing view's node: its gradient is zeros except `apply(zeros) = g` (autograd/node.ts GradWindow). */
+function markWindow(out: Tensor, dim: number, start: number, length: number, apply: (z: Tensor) => Tensor): Tensor {
+  if (out.gradFn) out.gradFn.window = { dim, start, length, apply };
+  return out;
 }
 
 function viewFn(x: Tensor, shape: readonly number[]): Tensor {
@@ -223,7 +232,7 @@ function narrowFn(x: Tensor, dim: number, start: number, length: number): Tensor
   };
   const out = apply(x);
   out.base = x.base ?? x;
-  return record(out, 'Narrow', [x], (g) => [intoZeros(g, x, apply)]);
+  return markWindow(record(out, 'Narrow', [x], (g) => [intoZeros(g, x, apply)]), d, s, length, apply);
 }
 export const narrow: Op<typeof narrowFn> = customOp({
   name: 'narrow', fn: narrowFn, kernels: ['alloc', 'copyInto'], method: true, backward: 'records', samples: [
@@ -243,7 +252,7 @@ function selectFn(x: Tensor, dim: number, index: number): Tensor {
   const apply = (z: Tensor) => new Tensor(z.storage, z.shape.filter((_, k) => k !== d), z.strides.filter((_, k) => k !== d), z.offset + i * z.strides[d]);
   const out = apply(x);
   out.base = x.base ?? x;
-  return record(out, 'Select', [x], (g) => [intoZeros(g, x, apply)]);
+  return markWindow(record(out, 'Select', [x], (g) => [intoZeros(g, x, apply)]), d, i, 1, apply);
 }
 export const select: Op<typeof selectFn> = customOp({
   name: 'select', fn: selectFn, kernels: ['alloc', 'copyInto'], method: true, backward: 'records', samples: [
@@ -267,7 +276,8 @@ function sliceFn(x: Tensor, dim: number, start = 0, end: number | null = null, s
   };
   const out = apply(x);
   out.base = x.base ?? x;
-  return record(out, 'Slice', [x], (g) => [intoZeros(g, x, apply)]);
+  const r = record(out, 'Slice', [x], (g) => [intoZeros(g, x, apply)]);
+  return step === 1 ? markWindow(r, d, s, len, apply) : r;
 }
 export const slice: Op<typeof sliceFn> = customOp({
   name: 'slice', fn: sliceFn, kernels: ['alloc', 'copyInto'], method: true, backward: 'records', samples: [

@@ -7,7 +7,7 @@ import { arrayFor, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat1
 import { isContiguous, numel } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { viewOffsets } from './strided.js';
-import { binaryF32, copyStrided, unaryF32 } from './f32.js';
+import { binaryF32, copyStrided, copyViewF32, unaryF32 } from './f32.js';
 import { BINARY, UNARY } from './math.js';
 
 export { UNARY, BINARY } from './math.js';
@@ -62,19 +62,21 @@ export function cast(v: number, to: DType): number {
 
 export function copyInto(dst: View, src: View): void {
   const n = numel(dst.shape);
+  if (n === 0) return;
   const d = dataOf(dst.storage), s = dataOf(src.storage);
-  const od = viewOffsets(dst), os = viewOffsets(src);
   const conv = converter(src.dtype, dst.dtype);
   const sameStorage = dst.storage === src.storage;
-  if (!sameStorage && !conv && od === null && os === null && d.constructor === s.constructor) {
+  const dc = isContiguous(dst.shape, dst.strides);
+  if (!sameStorage && !conv && dc && isContiguous(src.shape, src.strides) && d.constructor === s.constructor) {
     // the common case (in-place ops, state-dict loads): one block copy
     (d as Float32Array).set(s.subarray(src.offset, src.offset + n), dst.offset);
     return;
   }
-  if (!sameStorage && dst.dtype === 'float32' && src.dtype === 'float32' && od === null) {
-    copyStrided(s as Float32Array, src.offset, src.shape, src.strides, d as Float32Array, dst.offset);
+  if (!sameStorage && dst.dtype === 'float32' && src.dtype === 'float32') {
+    copyViewF32(s as Float32Array, src.offset, src.strides, d as Float32Array, dst.offset, dst.strides, dst.shape);
     return;
   }
+  const od = dc ? null : viewOffsets(dst), os = viewOffsets(src);
   // A copy from a view of the same storage reads everything first, so overlapping windows stay correct.
   const tmp: number[] | null = sameStorage ? new Array(n) : null;
   if (tmp) { for (let i = 0; i < n; i++) tmp[i] = s[os ? os[i] : src.offset + i]; }

@@ -96,12 +96,49 @@ export function copyStrided(src: Float32Array, offset: number, shape: readonly n
     }
     return;
   }
-  const inner = c.shape[nd - 1], is = s[nd - 1];
-  forRows(c.shape, [s], [offset], (o, k) => {
-    const a = o[0], d = dOff + k;
-    if (is === 1) for (let j = 0; j < inner; j++) dst[d + j] = src[a + j];
-    else for (let j = 0; j < inner; j++) dst[d + j] = src[a + j * is];
-  });
+  const ds = new Array<number>(nd);
+  for (let d = nd - 1, acc = 1; d >= 0; d--) { ds[d] = acc; acc *= c.shape[d]; }
+  copyRows(src, offset, s, dst, dOff, ds, c.shape);
+}
+
+/**
+ * dst-view = src-view for float32 views of the same shape (both strided; not overlapping). Dims contiguous in
+ * both merge; up to 3 merged dims run as plain nested loops, more with an odometer over the outer ones.
+ */
+export function copyViewF32(src: Float32Array, so: number, sStrides: readonly number[], dst: Float32Array, dOff: number, dStrides: readonly number[], shape: readonly number[]): void {
+  const c = collapse(shape, [sStrides, dStrides]);
+  copyRows(src, so, c.strides[0], dst, dOff, c.strides[1], c.shape);
+}
+
+/** The copy loops over collapsed dims (shape and strides as collapse returns them). */
+function copyRows(src: Float32Array, so: number, ss: readonly number[], dst: Float32Array, dOff: number, ds: readonly number[], shape: readonly number[]): void {
+  const nd = shape.length, inner = shape[nd - 1], si = ss[nd - 1], di = ds[nd - 1];
+  if (nd === 1) {
+    if (si === 1 && di === 1) dst.set(src.subarray(so, so + inner), dOff);
+    else for (let j = 0; j < inner; j++) dst[dOff + j * di] = src[so + j * si];
+    return;
+  }
+  const n1 = shape[nd - 2], s1 = ss[nd - 2], d1 = ds[nd - 2];
+  const n2 = nd >= 3 ? shape[nd - 3] : 1, s2 = nd >= 3 ? ss[nd - 3] : 0, d2 = nd >= 3 ? ds[nd - 3] : 0;
+  const outer = nd > 3 ? shape.slice(0, nd - 3) : [];
+  const idx = new Array<number>(outer.length).fill(0);
+  let ob = 1;
+  for (const n of outer) ob *= n;
+  let sb = so, db = dOff;
+  for (let r = 0; r < ob; r++) {
+    for (let i2 = 0; i2 < n2; i2++) {
+      for (let i1 = 0; i1 < n1; i1++) {
+        const a = sb + i2 * s2 + i1 * s1, d = db + i2 * d2 + i1 * d1;
+        if (si === 1 && di === 1) for (let j = 0; j < inner; j++) dst[d + j] = src[a + j];
+        else for (let j = 0; j < inner; j++) dst[d + j * di] = src[a + j * si];
+      }
+    }
+    for (let k = outer.length - 1; k >= 0; k--) {
+      idx[k]++; sb += ss[k]; db += ds[k];
+      if (idx[k] < outer[k]) break;
+      sb -= ss[k] * outer[k]; db -= ds[k] * outer[k]; idx[k] = 0;
+    }
+  }
 }
 
 // ---------------- unary ----------------
@@ -209,6 +246,9 @@ function flatKind(shape: readonly number[], strides: readonly number[]): number 
   return contig ? 1 : zero ? 0 : 2;
 }
 
+/** Rows shorter than this, with the other operand contiguous or a scalar, are gathered first (binaryF32). */
+const GATHER_BELOW = 256;
+
 /** out (contiguous, row-major over shape) = A-view (op) B-view, both float32 with the output's shape. */
 export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonly number[], B: Float32Array, bo: number, bs: readonly number[], shape: readonly number[], out: Float32Array): void {
   // the common cases first, without building collapsed shape and stride arrays: each operand contiguous or a
@@ -223,6 +263,13 @@ export function binaryF32(op: BinaryOp, A: Float32Array, ao: number, as: readonl
   const nd = c.shape.length, inner = c.shape[nd - 1];
   const sa = c.strides[0][nd - 1], sb = c.strides[1][nd - 1];
   if (nd === 1) { binaryRow(op, A, ao, sa, B, bo, sb, out, 0, inner); return; }
+  if (inner < GATHER_BELOW && (ka !== 2 || kb !== 2)) {
+    // short rows of one strided operand (attention heads' views): gather it into out, then one contiguous pass
+    // in place (every binaryRow path reads element j of its operands before writing element j of out)
+    if (ka === 2) { copyStrided(A, ao, shape, as, out, 0); binaryRow(op, out, 0, 1, B, bo, kb, out, 0, out.length); }
+    else { copyStrided(B, bo, shape, bs, out, 0); binaryRow(op, A, ao, ka, out, 0, 1, out, 0, out.length); }
+    return;
+  }
   forRows(c.shape, [c.strides[0], c.strides[1]], [ao, bo], (o, k) => binaryRow(op, A, o[0], sa, B, o[1], sb, out, k, inner));
 }
 
@@ -262,7 +309,15 @@ export function sumF32(X: Float32Array, offset: number, shape: readonly number[]
   // kept dims are the fast axis (e.g. a bias gradient: sum over the batch): accumulate whole rows
   const acc = new Float64Array(outN);
   const kContig = kc.shape.length === 1;
-  for (let j = 0; j < rN; j++) {
+  let j0 = 0;
+  if (kContig) {
+    // four rows per sweep over acc: the same float64 additions in the same order, a quarter of acc's loads/stores
+    for (; j0 + 4 <= rN; j0 += 4) {
+      const b0 = offset + redOff[j0], b1 = offset + redOff[j0 + 1], b2 = offset + redOff[j0 + 2], b3 = offset + redOff[j0 + 3];
+      for (let o = 0; o < outN; o++) acc[o] = acc[o] + X[b0 + o] + X[b1 + o] + X[b2 + o] + X[b3 + o];
+    }
+  }
+  for (let j = j0; j < rN; j++) {
     const base = offset + redOff[j];
     if (kContig) for (let o = 0; o < outN; o++) acc[o] += X[base + o];
     else for (let o = 0; o < outN; o++) acc[o] += X[base + keptOff[o]];

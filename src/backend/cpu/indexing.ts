@@ -82,9 +82,19 @@ export function indexAdd(shape: readonly number[], dtype: DType, dim: number, in
   const io = viewOffsets(index), so = viewOffsets(src);
   const len = numel(index.shape);
   const ost = contiguousStrides(shape);
-  const base = offsetsWithZeroAt(src.shape, ost, 0, dim);
   const inner = numel(src.shape.slice(dim + 1));
   const n = numel(src.shape);
+  if (dim === 0 && so === null && dtype === 'float32' && src.dtype === 'float32') {
+    // whole rows (embedding backward): one row add per index, in the same order as the loop below
+    const O = out as Float32Array, F = S as Float32Array, rows = n / Math.max(1, inner);
+    for (let j = 0; j < rows; j++) {
+      const iv = checkIndex('index_add()', I[io ? io[j % len] : index.offset + (j % len)], shape[0], 0);
+      const o = iv * inner, s0 = src.offset + j * inner;
+      for (let c = 0; c < inner; c++) O[o + c] += F[s0 + c];
+    }
+    return new CpuStorage(dtype, out);
+  }
+  const base = offsetsWithZeroAt(src.shape, ost, 0, dim);
   for (let k = 0; k < n; k++) {
     const iv = checkIndex('index_add()', I[io ? io[Math.floor(k / inner) % len] : index.offset + (Math.floor(k / inner) % len)], shape[dim], dim);
     out[base[k] + iv * ost[dim]] += S[so ? so[k] : src.offset + k];
