@@ -24,11 +24,13 @@ const variants = {
 const ewCommon = ['assembly/elementwise.ts', '-O3', '--shrinkLevel', '1', '--noAssert', '--runtime', 'stub', '--importMemory',
   '--initialMemory', '1', '--enable', 'simd'];
 const ewVariants = { elementwise: [] };
+// The optimizer updates (assembly/optim.ts): a third module with its own plain memory (backend/wasm/optim.ts).
+const optCommon = ['assembly/optim.ts', ...ewCommon.slice(1)];
 
 export async function buildAll() {
   const out = {};
   const builds = [...Object.entries(variants).map(([n, e]) => [n, [...common, ...e]]),
-    ...Object.entries(ewVariants).map(([n, e]) => [n, [...ewCommon, ...e]])];
+    ...Object.entries(ewVariants).map(([n, e]) => [n, [...ewCommon, ...e]]), ['optim', optCommon]];
   for (const [name, args] of builds) {
     let binary;
     const { error, stderr } = await asc.main([...args, '--outFile', 'kernel.wasm'], {

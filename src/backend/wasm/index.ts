@@ -12,6 +12,8 @@
 import { setGemmF32, gemmReference, type GemmArgs } from '../cpu/gemm.js';
 import { setF32Accel, type F32Accel } from '../cpu/f32.js';
 import { wasmF32Accel } from './elementwise.js';
+import { setOptimAccel, type OptimAccel } from '../cpu/optim.js';
+import { wasmOptim } from './optim.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
 export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
@@ -20,6 +22,8 @@ export type { WasmVariant, EngineOptions, GemmProfile } from './engine.js';
 let engine: WasmEngine | null = null;
 /** The SIMD elementwise kernels (their own memory, not the engine's): made with the first engine, kept across swaps. */
 let accel: F32Accel | null = null;
+/** The SIMD optimizer updates (their own memory too; undefined until the first engine, null if not built). */
+let optim: OptimAccel | null | undefined;
 let requestedThreads: number | null = null;
 /** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
 let kernelReason = 'enableWasmKernels() has not run';
@@ -116,6 +120,8 @@ function install(next: WasmEngine): void {
   engine?.dispose();
   engine = next;
   setF32Accel(accel ??= wasmF32Accel());
+  if (optim === undefined) optim = wasmOptim();
+  setOptimAccel(optim);
   next.onWorkerFailure = (reason) => {
     warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
       "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
@@ -134,6 +140,7 @@ export function disableWasmKernels(): void {
   engine?.dispose();
   engine = null;
   setF32Accel(null);
+  setOptimAccel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)', true);
 }
