@@ -22,7 +22,7 @@ interface OptExports {
 const F_MAXIMIZE = 1, F_DECOUPLED = 2, F_L2 = 4;
 /** Floats per staged chunk and array (four arrays: 64 KiB, in the L2 cache). */
 export const CHUNK = 4096;
-/** Float offset of the first staging buffer (the constant table, 48 bytes, sits at address 0). */
+/** Float offset of the first staging buffer (the constant table, 64 bytes, sits at address 0). */
 const BASE = 16;
 /**
  * Fewest elements for which the wasm call pays (staging costs a subarray per array and a call, about 0.5 µs
