@@ -2,7 +2,8 @@
  * @file WebAssembly SIMD kernels for the CPU backend: entry points the core uses.
  *
  *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32) and the SIMD
- *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel). Picks the
+ *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel) and the
+ *                         SIMD optimizer updates (setOptimAccel). Picks the
  *                         relaxed-SIMD build when the runtime accepts it, plain SIMD128 otherwise, and leaves the
  *                         TypeScript reference in place where WebAssembly SIMD is missing. Returns the variant.
  *   setNumThreads(n) / getNumThreads()   threads used by large GEMMs (PyTorch's torch.set_num_threads).
