@@ -13,8 +13,8 @@
 //   is even, the float64 neighbour of r on e's side, which is odd). Rounding a round-to-odd float64 value to
 //   float32 gives the correctly rounded float32 of s (53 >= 24 + 2 bits), ties to even included (a float32 tie
 //   is exact in float64, e = 0). The fix is computed only for the four lanes where r could be a float32 halfway
-//   point (fmaHalves: the low 28 bits of r all 0; rare for a nonzero product, always for a zero gradient), which
-//   halves the cost. One departure is copied from fma32: a sum at or beyond float32's overflow midpoint
+//   point (fmaHalves: the low 28 bits of r all 0; rare except for zero products), which halves the cost. One
+//   departure is copied from fma32: a sum at or beyond float32's overflow midpoint
 //   (2^128 - 2^103) is not corrected, so it rounds to infinity as fma32 returns it.
 
 // Constant table slots (opt_init), read once per call: Binaryen folds a constant splat into a v128.const, which
@@ -35,7 +35,7 @@ export function opt_init(k: usize): void {
  * r = p + z rounded to float64 (p = x * y exact) replaced by the round-to-odd value of p + z: where the rounding
  * error e is not 0 and r is even, the float64 neighbour of r on e's side.
  */
-@inline function toOdd(p: v128, z: v128, r: v128, one: v128, zero: v128, mid: v128): v128 {
+function toOdd(p: v128, z: v128, r: v128, one: v128, zero: v128, mid: v128): v128 {
   const bb = f64x2.sub(r, p);
   const e = f64x2.add(f64x2.sub(p, f64x2.sub(r, bb)), f64x2.sub(z, bb)); // p + z = r + e exactly
   // adjust where e != 0 (NaN only comes with |r| infinite or NaN, excluded by the range test) and r is even
@@ -50,10 +50,12 @@ export function opt_init(k: usize): void {
 
 /**
  * x * y + z rounded once to float32 from the float64 halves (x, y, z float32 values in float64 lanes). The float64
- * sum r needs the round-to-odd fix only when it could be a float32 halfway point: then its low 28 bits are 0
- * (29 for a normal float32 halfway point, more below float32's normal range). Four lanes that all have a nonzero
- * bit there (almost always, unless the product is 0 or tiny beside z) round straight from r: no float32 halfway
- * point can lie between the exact sum and its nearest float64 r, since that point would be nearer.
+ * sum r needs the round-to-odd fix only when it could be a float32 halfway point, whose low 28 bits are 0 (29
+ * for a normal float32 halfway point, more below float32's normal range). Four lanes that all have a nonzero bit
+ * there round straight from r: no float32 halfway point can lie between the exact sum and its nearest float64 r,
+ * since that point would be nearer. (A float32-valued r, as with a zero gradient, also takes the fix: it is exact
+ * there, and testing for it cost more on ordinary data than it saved.) The fix is a call: rarely taken, and the
+ * module stays small (it is in every bundle).
  */
 @inline function fmaHalves(xl: v128, yl: v128, zl: v128, xh: v128, yh: v128, zh: v128, one: v128, zero: v128, mid: v128, low: v128): v128 {
   const pl = f64x2.mul(xl, yl), ph = f64x2.mul(xh, yh); // exact
@@ -116,30 +118,15 @@ export function opt_sgd(p: usize, g: usize, b: usize, n: i32, k: usize, mom: f32
   const one = v128.load(k + (C_ONE << 4)), zero = v128.load(k + (C_ZERO << 4)), mid = v128.load(k + (C_MID << 4)), low = v128.load(k + (C_LOW << 4));
   const vNlr = f64x2.splat(<f64>nlr), vMom = f32x4.splat(mom), vC = f64x2.splat(<f64>c);
   const end = <usize>n << 2;
-  if (b == 0) {
-    for (let o: usize = 0; o < end; o += 16) {
-      v128.store(p + o, fma4c(v128.load(g + o), vNlr, v128.load(p + o), one, zero, mid, low));
-    }
-  } else if (c == 1) {
-    for (let o: usize = 0; o < end; o += 16) {
-      const bv = f32x4.add(f32x4.mul(v128.load(b + o), vMom), v128.load(g + o));
-      v128.store(b + o, bv);
-      v128.store(p + o, fma4c(bv, vNlr, v128.load(p + o), one, zero, mid, low));
-    }
-  } else {
-    for (let o: usize = 0; o < end; o += 16) {
-      const bv = fma4c(v128.load(g + o), vC, f32x4.mul(v128.load(b + o), vMom), one, zero, mid, low);
-      v128.store(b + o, bv);
-      v128.store(p + o, fma4c(bv, vNlr, v128.load(p + o), one, zero, mid, low));
-    }
-  }
-}
-
-/** out = x * y + z rounded once to float32, n floats (a multiple of 4): the tests' check of the fused multiply-add. */
-export function opt_fma(x: usize, y: usize, z: usize, out: usize, n: i32, k: usize): void {
-  const one = v128.load(k + (C_ONE << 4)), zero = v128.load(k + (C_ZERO << 4)), mid = v128.load(k + (C_MID << 4)), low = v128.load(k + (C_LOW << 4));
-  const end = <usize>n << 2;
+  // one loop with loop-invariant branches (each fma is a large inlined block: the module stays small)
   for (let o: usize = 0; o < end; o += 16) {
-    v128.store(out + o, fma4(v128.load(x + o), v128.load(y + o), v128.load(z + o), one, zero, mid, low));
+    let bv = v128.load(g + o);
+    if (b != 0) {
+      const bm = f32x4.mul(v128.load(b + o), vMom);
+      if (c == 1) bv = f32x4.add(bm, bv);
+      else bv = fma4c(bv, vC, bm, one, zero, mid, low);
+      v128.store(b + o, bv);
+    }
+    v128.store(p + o, fma4c(bv, vNlr, v128.load(p + o), one, zero, mid, low));
   }
 }

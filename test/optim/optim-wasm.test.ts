@@ -4,14 +4,14 @@
  * (weight decay, decoupled decay, maximize), SGD and SGD with momentum (with and without dampening), over random
  * values and edge cases (zeros, denormals, huge and tiny gradients, eps-sized moments, NaN, infinities), step 1 and
  * a large step count, lengths that are not a multiple of 4, offsets, and runs longer than one staged chunk; plus
- * the module's fused multiply-add against fma32 on inputs built to hit float64 sums that lie on a float32 halfway
- * point (the double-rounding case fma32 corrects) and float32's overflow midpoint.
+ * the kernels' fused multiply-add against fma32 (through SGD's p = fma(g, -lr, p)) on inputs built to hit float64
+ * sums that lie on a float32 halfway point (the double-rounding case fma32 corrects) and float32's overflow midpoint.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/index.js';
-import { wasmOptim, CHUNK, MIN_ADAM, type WasmOptim } from '../../src/backend/wasm/optim.js';
-import { adamStep, sgdStep, sgdMomentumStep, optimAccel, setOptimAccel } from '../../src/backend/cpu/optim.js';
+import { wasmOptim, CHUNK, MIN_ADAM } from '../../src/backend/wasm/optim.js';
+import { adamStep, sgdStep, sgdMomentumStep, optimAccel, setOptimAccel, type OptimAccel } from '../../src/backend/cpu/optim.js';
 import { CpuStorage } from '../../src/backend/cpu/storage.js';
 import { fma32 } from '../../src/backend/cpu/fma.js';
 import type { AdamStepArgs, View } from '../../src/backend/backend.js';
@@ -47,7 +47,7 @@ function view(data: Float32Array, offset: number, n: number): View {
 }
 
 /** Runs f with the given accel installed (null: the TypeScript loops), restoring the installed one. */
-function withAccel<T>(a: WasmOptim | null, f: () => T): T {
+function withAccel<T>(a: OptimAccel | null, f: () => T): T {
   const prev = setOptimAccel(a);
   try { return f(); } finally { setOptimAccel(prev); }
 }
@@ -65,7 +65,7 @@ function compare(what: string, arrays: Float32Array[], update: (a: Float32Array[
   const ref = arrays.map((a) => a.slice()), got = arrays.map((a) => a.slice());
   withAccel(null, () => update(ref));
   let calls = 0;
-  const counting: WasmOptim = {
+  const counting: OptimAccel = {
     ...acc!,
     adam: (...a) => { calls++; return acc!.adam(...a); },
     sgd: (...a) => { calls++; return acc!.sgd(...a); },
@@ -83,12 +83,15 @@ test('the module was built and enableWasmKernels installs it', () => {
 });
 
 test('fused multiply-add: equal bits to fma32 on random bits, float32 halfway sums and the overflow midpoint', () => {
-  const r = rng(7), n = 60000;
+  const r = rng(7), n = 60000, third = n / 3;
   const X = new Float32Array(n), Y = new Float32Array(n), Z = new Float32Array(n);
   const bits = [X, Y, Z].map((a) => new Uint32Array(a.buffer));
-  for (let i = 0; i < n / 3; i++) for (const b of bits) b[i] = (r() * 2 ** 32) >>> 0;
-  let halfway = 0;
-  for (let i = Math.floor(n / 3); i < n; i++) {
+  for (let i = 0; i < third; i++) {
+    bits[0][i] = (r() * 2 ** 32) >>> 0; bits[2][i] = (r() * 2 ** 32) >>> 0;
+    Y[i] = new Float32Array(new Uint32Array([(r() * 2 ** 32) >>> 0]).buffer)[0];
+    if (i % 64 !== 0) Y[i] = Y[i - (i % 64)]; // 1 in 64 new: SGD takes one factor (-lr) per call
+  }
+  for (let i = third; i < n; i++) {
     // x * y = 2^-24 (1 - k^2 2^-46) (times 1 or 2): within 2^-53 of half an ulp of z, so x * y + z rounds in
     // float64 onto a float32 halfway point and only its rounding error tells the side
     const k = 1 + Math.floor(r() * 300), e = Math.floor(r() * 60) - 30 + (i % 7 === 0 ? -100 : 0) + (i % 11 === 0 ? 95 : 0);
@@ -98,18 +101,31 @@ test('fused multiply-add: equal bits to fma32 on random bits, float32 halfway su
   }
   // float32's overflow midpoint 2^128 - 2^103 = 18631 * 1801 * 2^103, with a tiny z below it: fma32 rounds it to
   // infinity (it takes an infinite float32 rounding as final), and so does the kernel
-  X.set([18631 * 2 ** 90, -18631 * 2 ** 90, 3.4028234663852886e38, 0, -0, 1e-45], 0);
-  Y.set([1801 * 2 ** 13, 1801 * 2 ** 13, 1, -0, 5, 1.5], 0);
-  Z.set([-(2 ** 60), 2 ** 60, 2 ** 103, -0, -0, -0], 0);
-  const want = new Float32Array(n), got = new Float32Array(n);
+  X.set([18631 * 2 ** 90, -18631 * 2 ** 90, 3.4028234663852886e38, 0, -0, 1e-45], third);
+  Y.set([1801 * 2 ** 13, 1801 * 2 ** 13, 1, -0, 5, 1.5], third);
+  Z.set([-(2 ** 60), 2 ** 60, 2 ** 103, -0, -0, -0], third);
+  // one SGD call per distinct factor y: p = fma(g, -lr, p) with g = x, lr = -y, p = z
+  const groups = new Map<number | string, number[]>();
   for (let i = 0; i < n; i++) {
-    want[i] = fma32(X[i], Y[i], Z[i]);
-    if (Math.fround(X[i] * Y[i] + Z[i]) !== want[i]) halfway++;
+    if (Number.isNaN(Y[i])) continue;
+    const key = Object.is(Y[i], -0) ? '-0' : Y[i]; // keep +0 and -0 apart
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = []);
+    g.push(i);
   }
-  acc!.fma(X, Y, Z, got);
-  sameBits(got, want, 'fma');
+  let halfway = 0, checked = 0;
+  for (const idx of groups.values()) {
+    const y = Y[idx[0]];
+    const G = Float32Array.from(idx, (i) => X[i]), P = Float32Array.from(idx, (i) => Z[i]);
+    assert.ok(acc!.sgd(P, 0, G, 0, null, 0, idx.length, -y, 0, 0));
+    const want = Float32Array.from(idx, (i) => fma32(X[i], y, Z[i]));
+    idx.forEach((i, j) => { if (Math.fround(X[i] * y + Z[i]) !== want[j]) halfway++; });
+    sameBits(P, want, `fma(x, ${y}, z)`);
+    if (idx[0] === third) assert.equal(P[0], Infinity);
+    checked += idx.length;
+  }
+  assert.ok(checked > n - 1000, `${checked} of ${n} checked`);
   assert.ok(halfway > 3000, `the inputs hit the double-rounding case (${halfway} times)`);
-  assert.equal(got[0], Infinity);
 });
 
 const ADAM_OPTIONS: [string, Partial<AdamStepArgs>][] = [

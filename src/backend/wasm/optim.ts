@@ -15,7 +15,6 @@ interface OptExports {
   opt_adam(p: number, g: number, m: number, v: number, n: number, flags: number, k: number,
     decayWd: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, nss: number): void;
   opt_sgd(p: number, g: number, b: number, n: number, k: number, mom: number, c: number, nlr: number): void;
-  opt_fma(x: number, y: number, z: number, out: number, n: number, k: number): void;
 }
 
 /** Adam flags of assembly/optim.ts. */
@@ -34,17 +33,11 @@ export const MIN_SGD = 32;
 /** x[o, o + n) without a subarray object when that is all of x. */
 function run(x: Float32Array, o: number, n: number): Float32Array { return o === 0 && x.length === n ? x : x.subarray(o, o + n); }
 
-/** The wasm optimizer kernels with their memory, plus the module's fma (for the tests). */
-export interface WasmOptim extends OptimAccel {
-  /** out[i] = x[i] * y[i] + z[i] rounded once to float32 (all of one length). */
-  fma(x: Float32Array, y: Float32Array, z: Float32Array, out: Float32Array): void;
-}
-
 /**
  * One instance of the optimizer module on its own memory; null where the generated kernels lack it. `min` sets
  * the shortest runs it takes (the tests pass 1 to run PyTorch's small optimizer fixtures through it).
  */
-export function wasmOptim(min: { adam: number; sgd: number } = { adam: MIN_ADAM, sgd: MIN_SGD }): WasmOptim | null {
+export function wasmOptim(min: { adam: number; sgd: number } = { adam: MIN_ADAM, sgd: MIN_SGD }): OptimAccel | null {
   const bytes = optimBytes();
   if (!bytes) return null;
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
@@ -85,14 +78,6 @@ export function wasmOptim(min: { adam: number; sgd: number } = { adam: MIN_ADAM,
         if (B) B.set(view(2, len), bo + i);
       }
       return true;
-    },
-    fma(X, Y, Z, out) {
-      for (let i = 0; i < X.length; i += CHUNK) {
-        const len = Math.min(CHUNK, X.length - i);
-        f.set(X.subarray(i, i + len), at[0]); f.set(Y.subarray(i, i + len), at[1]); f.set(Z.subarray(i, i + len), at[2]);
-        ex.opt_fma(a0, a1, a2, a3, (len + 3) & ~3, 0);
-        out.set(view(3, len), i);
-      }
     },
   };
 }
