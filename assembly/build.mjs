@@ -27,11 +27,13 @@ const ewVariants = { elementwise: [] };
 // The mt19937 Bernoulli mask (dropout): a third module with a one-page memory of its own (backend/wasm/random.ts).
 const rngCommon = ['assembly/random.ts', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1',
   '--enable', 'simd'];
+// The optimizer updates (assembly/optim.ts): a fourth module with its own plain memory (backend/wasm/optim.ts).
+const optCommon = ['assembly/optim.ts', ...ewCommon.slice(1)];
 
 export async function buildAll() {
   const out = {};
   const builds = [...Object.entries(variants).map(([n, e]) => [n, [...common, ...e]]),
-    ...Object.entries(ewVariants).map(([n, e]) => [n, [...ewCommon, ...e]]), ['random', rngCommon]];
+    ...Object.entries(ewVariants).map(([n, e]) => [n, [...ewCommon, ...e]]), ['random', rngCommon], ['optim', optCommon]];
   for (const [name, args] of builds) {
     let binary;
     const { error, stderr } = await asc.main([...args, '--outFile', 'kernel.wasm'], {

@@ -2,7 +2,8 @@
  * @file WebAssembly SIMD kernels for the CPU backend: entry points the core uses.
  *
  *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32) and the SIMD
- *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel). Picks the
+ *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel) and the
+ *                         SIMD optimizer updates (setOptimAccel). Picks the
  *                         relaxed-SIMD build when the runtime accepts it, plain SIMD128 otherwise, and leaves the
  *                         TypeScript reference in place where WebAssembly SIMD is missing. Returns the variant.
  *   setNumThreads(n) / getNumThreads()   threads used by large GEMMs (PyTorch's torch.set_num_threads).
@@ -14,6 +15,8 @@ import { setF32Accel, type F32Accel } from '../cpu/f32.js';
 import { wasmF32Accel } from './elementwise.js';
 import { wasmBernoulli } from './random.js';
 import { setBernoulliAccel, type BernoulliAccel } from '../../random/bernoulli.js';
+import { setOptimAccel, type OptimAccel } from '../cpu/optim.js';
+import { wasmOptim } from './optim.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
 export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
@@ -24,6 +27,8 @@ let engine: WasmEngine | null = null;
 let accel: F32Accel | null = null;
 /** The SIMD dropout mask (its own memory too; null where the module is missing), made once like accel. */
 let mask: BernoulliAccel | null | undefined;
+/** The SIMD optimizer updates (their own memory too; undefined until the first engine, null if not built). */
+let optim: OptimAccel | null | undefined;
 let requestedThreads: number | null = null;
 /** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
 let kernelReason = 'enableWasmKernels() has not run';
@@ -121,6 +126,7 @@ function install(next: WasmEngine): void {
   engine = next;
   setF32Accel(accel ??= wasmF32Accel());
   setBernoulliAccel(mask === undefined ? (mask = wasmBernoulli()) : mask);
+  setOptimAccel(optim === undefined ? (optim = wasmOptim()) : optim);
   next.onWorkerFailure = (reason) => {
     warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
       "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
@@ -140,6 +146,7 @@ export function disableWasmKernels(): void {
   engine = null;
   setF32Accel(null);
   setBernoulliAccel(null);
+  setOptimAccel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)', true);
 }

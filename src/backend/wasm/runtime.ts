@@ -37,6 +37,15 @@ export function elementwiseBytes(): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+/** The optimizer kernel module (backend/wasm/optim.ts), or null where the generated kernels lack it. */
+export function optimBytes(): Uint8Array<ArrayBuffer> | null {
+  const s = (kernels as Record<string, string | undefined>).optim;
+  if (s === undefined) return null;
+  let b = bytesCache.get('optim');
+  if (!b) bytesCache.set('optim', b = decodeBase64(s));
+  return b;
+}
+
 interface NodeProcess {
   versions?: { node?: string };
   getBuiltinModule?: (id: string) => unknown;
