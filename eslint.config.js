@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // assembly/ is AssemblyScript (its own types: i32, v128, ...), src/backend/wasm/generated/ is build output,
   // *.js/*.mjs are the plain-JavaScript build and test scripts, outside the TypeScript program the typed rules need
-  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'checkpoints/**', 'assembly/**', 'src/backend/wasm/generated/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'checkpoints/**', 'assembly/**', '.prof/**', 'src/backend/wasm/generated/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

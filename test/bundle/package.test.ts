@@ -18,15 +18,18 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
 /**
- * Minified bytes allowed (the README quotes the measured sizes: minimal 211 KB, training 405 KB; 192/385 KB before the
- * fused batch-norm, convolution and LSTM-gate kernels, the slab allocator and the faster SIMD elementwise module). The op registry's
- * test samples are left out of dist by the build (scripts/build.mjs); every op registers when its family loads,
- * so a minimal import carries every torch.* op (17 KB more than when unused factories could be dropped). Setup is explicit
- * (src/setup.ts, called by the entry points) and package.json declares `sideEffects`, so a minimal import carries
- * no nn/optim/io; it does carry every Tensor method (installed by setup) and both WebAssembly modules (39 KB of
- * base64: the GEMM's four builds and the SIMD elementwise kernels' one).
+ * Minified bytes allowed (the README quotes the measured sizes: minimal 243 KB, training 436 KB; 211/405 KB before this
+ * round's WebAssembly kernels: the GEMM's edge micro-kernels (2.6 KB of base64 in each of its four builds), the
+ * four-vectors-per-iteration exp/sigmoid/SiLU/tanh loops (11 KB), the dropout mask's module (2 KB) and the optimizer
+ * updates' module (2.2 KB); 192/385 KB before the fused batch-norm, convolution and LSTM-gate kernels and the slab
+ * allocator). The op registry's test samples are left out of dist by the build (scripts/build.mjs); every op
+ * registers when its family loads, so a minimal import carries every torch.* op (17 KB more than when unused
+ * factories could be dropped). Setup is explicit (src/setup.ts, called by the entry points) and package.json
+ * declares `sideEffects`, so a minimal import carries no nn/optim/io; it does carry every Tensor method (installed
+ * by setup) and every WebAssembly module (65 KB of base64: the GEMM's four builds, the SIMD elementwise kernels,
+ * the Bernoulli mask and the optimizer updates).
  */
-const BUDGET = { minimal: 216_000, training: 410_000 };
+const BUDGET = { minimal: 248_000, training: 442_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });
