@@ -5,7 +5,8 @@
  * device), browser (the same work in headless Chromium and in Node), models
  * (ResNet-18, ViT-B/16, GPT-2 generation vs PyTorch 2.6 and 1.13), and issue 15's table against PyTorch 1.13 and 2.6
  * at 1 and 2 threads: ops (small elementwise ops), matmul (GEMM shapes as a fraction of the measured 128-bit FMA
- * peak), steps (MLP, CNN, Transformer-layer and LSTM training steps). To add one, add a file exporting
+ * peak), steps (MLP, CNN, Transformer-layer and LSTM training steps), threads (the GEMM kernel at 1 and 2 threads,
+ * each in a child process of its own: this file runs as that child when given --gemm-threads-child). To add one, add a file exporting
  * `run(ctx): Promise<SuiteResult>` and list it in SUITES.
  * The gemm and train suites time every implementation in the same interleaved rounds (at least 7); a figure is the
  * median round with its min–max, a ratio is the median of the per-round ratios, marked "noisy" when those spread
@@ -27,9 +28,14 @@ const SUITES: Record<string, () => Promise<{ run: (ctx: { quick: boolean; log: (
   ops: () => import('./ops.js'),
   matmul: () => import('./matmul.js'),
   steps: () => import('./steps.js'),
+  threads: () => import('./threads.js'),
 };
 
 const args = process.argv.slice(2);
+if (args[0] === '--gemm-threads-child') {
+  (await import('./threads.js')).child(args);
+  process.exit(0);
+}
 const quick = args.includes('--quick');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1]?.split(',') : null;
