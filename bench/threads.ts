@@ -71,7 +71,12 @@ export function run(ctx: BenchContext): Promise<SuiteResult> {
       if (torchOk) runs.push([impls[1], '/usr/bin/python3', ['-c', PY, String(t), String(ms)]]);
       for (const [impl, cmd, argv] of runs) {
         const p = spawnSync(cmd, argv, { encoding: 'utf8', env });
-        if (p.status !== 0 && impl === impls[1]) { torchOk = false; notes.push(`no PyTorch 1.13 rows: ${(p.stderr ?? '').trim().split('\n').pop() ?? p.error?.message}`); continue; }
+        if (p.status !== 0 && impl === impls[1]) {
+          // no PyTorch rows at all rather than unpaired ones
+          torchOk = false; rates[impl] = { 1: [], 2: [] };
+          notes.push(`no PyTorch 1.13 rows: ${(p.stderr ?? '').trim().split('\n').pop() || p.error?.message || `status ${p.status}`}`);
+          continue;
+        }
         if (p.status !== 0) throw new Error(`threads suite: the ${t}-thread child failed (status ${p.status}): ${p.stderr}`);
         const res = JSON.parse(p.stdout.trim().split('\n').pop()!) as { threads: number; gflops: number[] };
         if (res.threads !== t) throw new Error(`threads suite: ${impl} asked for ${t} thread(s), ran ${res.threads}`);
