@@ -16,7 +16,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { F32Accel } from '../cpu/f32.js';
 import { softmaxRowsRef } from '../cpu/rows.js';
-import { elementwiseBytes } from './runtime.js';
+import { kernelBytes } from './runtime.js';
 
 // Op codes of assembly/elementwise.ts.
 const UNARY_CODE: Partial<Record<UnaryOp, number>> = {
@@ -66,7 +66,7 @@ export function wasmF32Accel(): F32Accel {
   // 0.5 µs per call) and TypedArray.set into shared memory takes V8's slower relaxed-atomic copy. One view, made
   // once, stays valid. Layout (floats): the constant table at K, then two staging buffers of CHUNK.
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(elementwiseBytes()), { env: { memory } }).exports as unknown as EwExports;
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes('elementwise')!), { env: { memory } }).exports as unknown as EwExports;
   const f = new Float32Array(memory.buffer);
   const k = K * 4, base = A, p = A * 4, q = (A + CHUNK) * 4;
   ex.ew_init(k); // the constant table, once: nothing else writes this memory below A

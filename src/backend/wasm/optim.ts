@@ -7,7 +7,7 @@
  */
 import type { AdamStepArgs } from '../backend.js';
 import type { OptimAccel } from '../cpu/optim.js';
-import { optimBytes } from './runtime.js';
+import { kernelBytes } from './runtime.js';
 
 /** The optimizer module's entry points (assembly/optim.ts); addresses are bytes, n a multiple of 4. */
 interface OptExports {
@@ -38,7 +38,7 @@ function run(x: Float32Array, o: number, n: number): Float32Array { return o ===
  * the shortest runs it takes (the tests pass 1 to run PyTorch's small optimizer fixtures through it).
  */
 export function wasmOptim(min: { adam: number; sgd: number } = { adam: MIN_ADAM, sgd: MIN_SGD }): OptimAccel | null {
-  const bytes = optimBytes();
+  const bytes = kernelBytes('optim');
   if (!bytes) return null;
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as OptExports;

@@ -8,8 +8,7 @@
  * (setBernoulliAccel) where SIMD128 compiles; without it (or a build without the `random` module) the TypeScript
  * loop runs.
  */
-import * as kernels from './generated/kernels.js';
-import { decodeBase64 } from './runtime.js';
+import { kernelBytes } from './runtime.js';
 import type { BernoulliAccel } from '../../random/bernoulli.js';
 import { MT_N, type MT19937 } from '../../random/mt19937.js';
 
@@ -23,15 +22,9 @@ interface RandomExports {
   mt_twist(): void;
 }
 
-/** The module's bytes, or null where this build of the kernels has none. */
-function randomBytes(): Uint8Array<ArrayBuffer> | null {
-  const b64 = (kernels as Record<string, string | undefined>).random;
-  return b64 === undefined ? null : decodeBase64(b64);
-}
-
 /** The raw module on its own memory (the tests drive mt_twist through it); null where it is missing or does not compile. */
 export function randomModule(): { ex: RandomExports; memory: WebAssembly.Memory } | null {
-  const bytes = randomBytes();
+  const bytes = kernelBytes('random');
   if (bytes === null || typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
   try {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });

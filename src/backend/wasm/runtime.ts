@@ -6,7 +6,7 @@ import * as kernels from './generated/kernels.js';
 
 export type WasmVariant = 'simd' | 'relaxed';
 
-export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
   if (B) { const t = B.from(s, 'base64'); const o = new Uint8Array(t.length); o.set(t); return o; }
   const bin = atob(s);
@@ -16,33 +16,25 @@ export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
+/**
+ * The bytes of one module of generated/kernels.ts by name (decoded once, then cached), or null where this build of
+ * the kernels has no such module (assembly/build.mjs lists them: the four GEMM builds, elementwise, random, optim).
+ */
+export function kernelBytes(name: string): Uint8Array<ArrayBuffer> | null {
+  let b = bytesCache.get(name);
+  if (!b) {
+    const s = (kernels as Record<string, string | undefined>)[name];
+    if (s === undefined) return null;
+    bytesCache.set(name, b = decodeBase64(s));
+  }
+  return b;
+}
+
+/** One of the GEMM module's four builds. */
 export function moduleBytes(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
   const key = `${variant}${shared ? 'Shared' : ''}`;
-  let b = bytesCache.get(key);
-  if (!b) {
-    b = decodeBase64((kernels as Record<string, string>)[key]);
-    bytesCache.set(key, b);
-  }
-  return b;
-}
-
-/** The elementwise kernel module (plain SIMD, plain memory import: backend/wasm/elementwise.ts), see assembly/build.mjs. */
-export function elementwiseBytes(): Uint8Array<ArrayBuffer> {
-  const key = 'elementwise';
-  let b = bytesCache.get(key);
-  if (!b) {
-    b = decodeBase64((kernels as Record<string, string>)[key]);
-    bytesCache.set(key, b);
-  }
-  return b;
-}
-
-/** The optimizer kernel module (backend/wasm/optim.ts), or null where the generated kernels lack it. */
-export function optimBytes(): Uint8Array<ArrayBuffer> | null {
-  const s = (kernels as Record<string, string | undefined>).optim;
-  if (s === undefined) return null;
-  let b = bytesCache.get('optim');
-  if (!b) bytesCache.set('optim', b = decodeBase64(s));
+  const b = kernelBytes(key);
+  if (!b) throw new Error(`internal: generated/kernels.ts has no ${key} module (npm run build:wasm)`);
   return b;
 }
 
