@@ -95,6 +95,15 @@ export function col2im(cols: View, channels: number, spatial: readonly number[],
   return new CpuStorage(cols.dtype, out);
 }
 
+/** A faster float32 2x2 max pool with stride 2 (same values and indices as maxPool2x2 below). */
+export interface PoolAccel {
+  /** NC planes of H x W from X[x0] -> vals and idx [NC, oh, ow]; false where it declines (too small or large). */
+  maxPool2x2(X: Float32Array, x0: number, NC: number, H: number, W: number, oh: number, ow: number, vals: Float32Array, idx: Float64Array): boolean;
+}
+let accel: PoolAccel | null = null;
+/** Install (or remove, with null) the float32 max-pool kernel; returns the previous one. */
+export function setPoolAccel(a: PoolAccel | null): PoolAccel | null { const prev = accel; accel = a; return prev; }
+
 export function maxPool(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): [CpuStorage, CpuStorage] {
   const { d: X, o: x0 } = dense(x);
   const [N, C] = x.shape;
@@ -103,7 +112,9 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
   const vals = arrayFor(x.dtype, N * C * L);
   const idx = new Float64Array(N * C * L);
   const inside = g.ph === 0 && g.pw === 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.H && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.W;
-  if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
+  if (inside && g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.dh === 1 && g.dw === 1 && accel && X instanceof Float32Array &&
+    accel.maxPool2x2(X, x0, N * C, g.H, g.W, g.oh, g.ow, vals as Float32Array, idx)) { /* done in wasm */ }
+  else if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
   else if (inside) maxPoolInside(X, x0, N * C, g, vals, idx);
   else for (let nc = 0; nc < N * C; nc++) {
     const xb = x0 + nc * g.H * g.W;
