@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { setPoolAccel } from '../../src/backend/cpu/conv.js';
-import { wasmPool } from '../../src/backend/wasm/pool.js';
+import { wasmCnn } from '../../src/backend/wasm/cnn.js';
 
 const F = torch.nn.functional;
 
@@ -46,7 +46,7 @@ const configs: { k: number[]; s?: number[]; p?: number[]; d?: number[]; ceil?: b
   { k: [2, 2], s: [2, 2], ceil: true, H: 5, W: 5 },
 ];
 
-const wasm = wasmPool(1);
+const wasm = wasmCnn({ poolOutputs: 1, bnRun: 1, bnChannel: 1 })?.pool ?? null;
 const big = [{ k: [2, 2], H: 64, W: 64, NC: 40 }, { k: [2, 2], H: 65, W: 67, NC: 24 }, { k: [2, 2], H: 2, W: 9, NC: 5 }];
 for (const [dtype, path] of [['float32', 'wasm'], ['float32', 'ts'], ['float64', 'ts']] as const) {
   for (const c of [...configs, ...(dtype === 'float32' ? big : [])]) {
