@@ -159,3 +159,81 @@ export function bn_grad_apply(gr: usize, x: usize, len: i32, g: i32, par: usize)
     }
   }
 }
+
+// im2col / col2im of one sample (backend/cpu/conv.ts im2colSample, col2imSample): the geometry as 13 i32 at geo
+// (C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow). im2col writes every column entry (zeros for padding, where the
+// TypeScript loop leaves what its caller zero-filled); col2im adds into out in the loop's order, so each input
+// element receives its terms in the same order and the float32 sums are bit-identical.
+
+/** The first output position o >= 0 whose input coordinate o*s - p + kd is >= 0, and the end of those < size. */
+@inline function lo(len: i32, s: i32, p: i32, kd: i32): i32 { const t = p - kd; return t <= 0 ? 0 : min(len, (t + s - 1) / s); }
+@inline function hi(len: i32, size: i32, s: i32, p: i32, kd: i32): i32 { const t = size - 1 + p - kd; return t < 0 ? 0 : min(len, t / s + 1); }
+
+/** n floats from src to dst (no overlap), four at a time. */
+@inline function copyF(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+@inline function zeroF(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+export function im2col(x: usize, geo: usize, out: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), kh = load<i32>(geo, 12), kw = load<i32>(geo, 16);
+  const sh = load<i32>(geo, 20), sw = load<i32>(geo, 24), ph = load<i32>(geo, 28), pw = load<i32>(geo, 32);
+  const dh = load<i32>(geo, 36), dw = load<i32>(geo, 40), oh = load<i32>(geo, 44), ow = load<i32>(geo, 48);
+  let o = out;
+  for (let c = 0; c < C; c++) {
+    const xb = x + (<usize>(c * H * W) << 2);
+    for (let i = 0; i < kh; i++) {
+      const y0 = lo(oh, sh, ph, i * dh), y1 = max(y0, hi(oh, H, sh, ph, i * dh));
+      for (let j = 0; j < kw; j++) {
+        const x0 = lo(ow, sw, pw, j * dw), x1 = max(x0, hi(ow, W, sw, pw, j * dw)), shift = j * dw - pw;
+        zeroF(o, y0 * ow);
+        for (let oy = y0; oy < y1; oy++) {
+          const r = o + (<usize>(oy * ow) << 2), src = xb + (<usize>((oy * sh - ph + i * dh) * W + shift) << 2);
+          zeroF(r, x0);
+          if (sw == 1) copyF(r + (<usize>x0 << 2), src + (<usize>x0 << 2), x1 - x0);
+          else for (let ox = x0; ox < x1; ox++) store<f32>(r + (<usize>ox << 2), load<f32>(src + (<usize>(ox * sw) << 2)));
+          zeroF(r + (<usize>x1 << 2), ow - x1);
+        }
+        zeroF(o + (<usize>(y1 * ow) << 2), (oh - y1) * ow);
+        o += <usize>(oh * ow) << 2;
+      }
+    }
+  }
+}
+
+export function col2im(cols: usize, geo: usize, out: usize): void {
+  const C = load<i32>(geo), H = load<i32>(geo, 4), W = load<i32>(geo, 8), kh = load<i32>(geo, 12), kw = load<i32>(geo, 16);
+  const sh = load<i32>(geo, 20), sw = load<i32>(geo, 24), ph = load<i32>(geo, 28), pw = load<i32>(geo, 32);
+  const dh = load<i32>(geo, 36), dw = load<i32>(geo, 40), oh = load<i32>(geo, 44), ow = load<i32>(geo, 48);
+  let o = cols;
+  for (let c = 0; c < C; c++) {
+    const xb = out + (<usize>(c * H * W) << 2);
+    for (let i = 0; i < kh; i++) {
+      const y0 = lo(oh, sh, ph, i * dh), y1 = max(y0, hi(oh, H, sh, ph, i * dh));
+      for (let j = 0; j < kw; j++) {
+        const x0 = lo(ow, sw, pw, j * dw), x1 = max(x0, hi(ow, W, sw, pw, j * dw)), shift = j * dw - pw;
+        for (let oy = y0; oy < y1; oy++) {
+          const r = o + (<usize>(oy * ow) << 2), dst = xb + (<usize>((oy * sh - ph + i * dh) * W + shift) << 2);
+          if (sw == 1) {
+            let ox = x0;
+            for (; ox + 4 <= x1; ox += 4) {
+              const a = dst + (<usize>ox << 2);
+              v128.store(a, f32x4.add(v128.load(a), v128.load(r + (<usize>ox << 2))));
+            }
+            for (; ox < x1; ox++) { const a = dst + (<usize>ox << 2); store<f32>(a, load<f32>(a) + load<f32>(r + (<usize>ox << 2))); }
+          } else {
+            for (let ox = x0; ox < x1; ox++) { const a = dst + (<usize>(ox * sw) << 2); store<f32>(a, load<f32>(a) + load<f32>(r + (<usize>ox << 2))); }
+          }
+        }
+        o += <usize>(oh * ow) << 2;
+      }
+    }
+  }
+}

@@ -30,8 +30,24 @@ export function geo(spatial: readonly number[], k: readonly number[], s: readonl
   return { H: spatial[0], W: spatial[1], kh: k[0], kw: k[1], sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], oh: o[0], ow: o[1] };
 }
 
-/** One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched. */
+/**
+ * Faster float32 im2colSample / col2imSample (same results; im2col also writes the padding entries' zeros, which
+ * is what every caller has there).
+ */
+export interface ColumnsAccel {
+  im2col(X: Float32Array, xo: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
+  col2im(Cc: Float32Array, co: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
+}
+let columns: ColumnsAccel | null = null;
+/** Install (or remove, with null) the float32 im2col / col2im kernels; returns the previous ones. */
+export function setColumnsAccel(a: ColumnsAccel | null): ColumnsAccel | null { const prev = columns; columns = a; return prev; }
+
+/**
+ * One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched
+ * (the installed accel writes them as zeros: callers hand in zero-filled padding).
+ */
 export function im2colSample(X: TypedArrayLike, xo: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  if (columns && X instanceof Float32Array && out instanceof Float32Array && columns.im2col(X, xo, C, g, out, oo)) return;
   const L = g.oh * g.ow, sw = g.sw;
   for (let c = 0; c < C; c++) {
     const xb = xo + c * g.H * g.W;
@@ -55,6 +71,7 @@ export function im2colSample(X: TypedArrayLike, xo: number, C: number, g: Geo, o
 
 /** One sample's col2im: cols [C*kh*kw, L] from co summed into out [C, ...spatial] from oo (added to what is there). */
 export function col2imSample(Cc: TypedArrayLike, co: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  if (columns && Cc instanceof Float32Array && out instanceof Float32Array && columns.col2im(Cc, co, C, g, out, oo)) return;
   const L = g.oh * g.ow, sw = g.sw;
   for (let c = 0; c < C; c++) {
     const xb = oo + c * g.H * g.W;

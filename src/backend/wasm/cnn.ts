@@ -6,7 +6,7 @@
  * channels at a time (each channel's N runs of S floats back to back: statistics, normalization and the backward's
  * sums then run on the staged block in cache, and the result is copied back to the N runs).
  */
-import type { PoolAccel } from '../cpu/conv.js';
+import type { ColumnsAccel, Geo, PoolAccel } from '../cpu/conv.js';
 import type { BatchNormAccel } from '../cpu/batchnorm.js';
 import { kernelBytes } from './runtime.js';
 
@@ -17,6 +17,8 @@ interface CnnExports {
   bn_apply(x: number, len: number, g: number, par: number): void;
   bn_grad_sums(gr: number, x: number, len: number, g: number, m: number, out: number): void;
   bn_grad_apply(gr: number, x: number, len: number, g: number, par: number): void;
+  im2col(x: number, geo: number, out: number): void;
+  col2im(cols: number, geo: number, out: number): void;
 }
 
 /** Floats per staging region (512 KiB; batch norm uses two, the pool's input, values and indices fit in them). */
@@ -25,22 +27,22 @@ export const CAP = 1 << 17;
 export const CHUNK = 1 << 16;
 /**
  * Fewest elements for which a call pays: pool outputs (a 16x16 plane's 64 ran 2.5x faster in wasm), batch-norm
- * runs (S: one copy per run of S floats) and channel sizes (N*S).
+ * runs (S: one copy per run of S floats) and channel sizes (N*S), a sample's column entries (im2col, col2im).
  */
-export const MIN = { poolOutputs: 64, bnRun: 32, bnChannel: 1024 };
+export const MIN = { poolOutputs: 64, bnRun: 32, bnChannel: 1024, columns: 1024 };
 /** Room left after each pool buffer for the spill of the last group of four columns (assembly/cnn.ts). */
 const PAD = 16;
 /** Byte addresses: per-channel results and parameters, then the two staging regions. */
-const SUMS = 0, MEANS = 64, PARS = 128, R0 = 512, R1 = R0 + CAP * 4;
+const SUMS = 0, MEANS = 64, PARS = 128, GEO = 384, R0 = 512, R1 = R0 + CAP * 4;
 
-/** One instance of the module on its own memory: [pool, batch norm], or null where the generated kernels lack it. */
-export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel } | null {
+/** One instance of the module on its own memory, or null where the generated kernels lack it. */
+export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel; columns: ColumnsAccel } | null {
   const bytes = kernelBytes('cnn');
   if (!bytes) return null;
   const pages = Math.ceil((R1 + CAP * 4) / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as CnnExports;
-  const f = new Float32Array(memory.buffer), d = new Float64Array(memory.buffer);
+  const f = new Float32Array(memory.buffer), d = new Float64Array(memory.buffer), geoAt = new Int32Array(memory.buffer, GEO, 13);
   const vAt = R0 + (CHUNK + PAD) * 4, iAt = vAt + (CHUNK / 4 + PAD) * 4; // pool values and indices (8-aligned)
   const r0 = R0 / 4, r1 = R1 / 4, s = SUMS / 8, m = MEANS / 4, pf = PARS / 4, pd = PARS / 8;
 
@@ -116,5 +118,32 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
       return true;
     },
   };
-  return { pool, batchNorm };
+  /** Write g's geometry for the kernels; false where a sample's input or columns exceed a staging region. */
+  function geometry(C: number, g: Geo): boolean {
+    const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
+    if (CHW > CAP || KL > CAP || KL < min.columns) return false;
+    geoAt[0] = C; geoAt[1] = g.H; geoAt[2] = g.W; geoAt[3] = g.kh; geoAt[4] = g.kw; geoAt[5] = g.sh; geoAt[6] = g.sw;
+    geoAt[7] = g.ph; geoAt[8] = g.pw; geoAt[9] = g.dh; geoAt[10] = g.dw; geoAt[11] = g.oh; geoAt[12] = g.ow;
+    return true;
+  }
+  const columns: ColumnsAccel = {
+    im2col(X, xo, C, g, out, oo) {
+      if (!geometry(C, g)) return false;
+      const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
+      f.set(X.subarray(xo, xo + CHW), r1);
+      ex.im2col(R1, GEO, R0);
+      out.set(f.subarray(r0, r0 + KL), oo);
+      return true;
+    },
+    col2im(Cc, co, C, g, out, oo) {
+      if (!geometry(C, g)) return false;
+      const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
+      f.set(Cc.subarray(co, co + KL), r0);
+      f.set(out.subarray(oo, oo + CHW), r1);
+      ex.col2im(R0, GEO, R1);
+      out.set(f.subarray(r1, r1 + CHW), oo);
+      return true;
+    },
+  };
+  return { pool, batchNorm, columns };
 }

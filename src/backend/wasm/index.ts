@@ -3,10 +3,10 @@
  *
  *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32) and the SIMD
  *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel), the SIMD
- *                         optimizer updates (setOptimAccel), the 2x2 max pool (setPoolAccel) and batch norm
- *                         (setBatchNormAccel). Picks the relaxed-SIMD build when the runtime accepts it, plain
- *                         SIMD128 otherwise, and leaves the TypeScript reference in place where WebAssembly SIMD
- *                         is missing. Returns the variant.
+ *                         optimizer updates (setOptimAccel), the 2x2 max pool (setPoolAccel), batch norm
+ *                         (setBatchNormAccel) and im2col / col2im (setColumnsAccel). Picks the relaxed-SIMD
+ *                         build when the runtime accepts it, plain SIMD128 otherwise, and leaves the TypeScript
+ *                         reference in place where WebAssembly SIMD is missing. Returns the variant.
  *   setNumThreads(n) / getNumThreads()   threads used by large GEMMs (PyTorch's torch.set_num_threads).
  *
  * Environment overrides (Node): TORCHLET_WASM=off|simd|relaxed, TORCHLET_NUM_THREADS=n.
@@ -18,7 +18,7 @@ import { wasmBernoulli } from './random.js';
 import { setBernoulliAccel, type BernoulliAccel } from '../../random/bernoulli.js';
 import { setOptimAccel, type OptimAccel } from '../cpu/optim.js';
 import { wasmOptim } from './optim.js';
-import { setPoolAccel } from '../cpu/conv.js';
+import { setColumnsAccel, setPoolAccel } from '../cpu/conv.js';
 import { setBatchNormAccel } from '../cpu/batchnorm.js';
 import { wasmCnn } from './cnn.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
@@ -136,6 +136,7 @@ function install(next: WasmEngine): void {
   if (cnn === undefined) cnn = wasmCnn();
   setPoolAccel(cnn?.pool ?? null);
   setBatchNormAccel(cnn?.batchNorm ?? null);
+  setColumnsAccel(cnn?.columns ?? null);
   next.onWorkerFailure = (reason) => {
     warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
       "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
@@ -158,6 +159,7 @@ export function disableWasmKernels(): void {
   setOptimAccel(null);
   setPoolAccel(null);
   setBatchNormAccel(null);
+  setColumnsAccel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)', true);
 }
