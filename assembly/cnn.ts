@@ -170,12 +170,12 @@ export function bn_grad_apply(gr: usize, x: usize, len: i32, g: i32, par: usize)
 @inline function hi(len: i32, size: i32, s: i32, p: i32, kd: i32): i32 { const t = size - 1 + p - kd; return t < 0 ? 0 : min(len, t / s + 1); }
 
 /** n floats from src to dst (no overlap), four at a time. */
-@inline function copyF(dst: usize, src: usize, n: i32): void {
+function copyF(dst: usize, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
-@inline function zeroF(dst: usize, n: i32): void {
+function zeroF(dst: usize, n: i32): void {
   const z = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
