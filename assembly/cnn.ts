@@ -46,41 +46,45 @@ export function mp_2x2(x: usize, vals: usize, idx: usize, planes: i32, oh: i32, 
   }
 }
 
-// Batch norm: the host stages g channels (1 to 4) of len = N*S floats each, back to back, in the order (n, then s)
-// of each channel. The per-channel sums are float64 and add the elements one by one in that order, as the
-// TypeScript loops do; up to four channels run in one loop as independent chains. The elementwise passes use
+// Batch norm: the host stages g channels (1 to 4) as they lie in x [N, C, S]: N blocks of g runs of S floats (one
+// copy per block). The per-channel sums are float64 and add the elements one by one in the order (n, then s), as
+// the TypeScript loops do; up to four channels run in one loop as independent chains. The elementwise passes use
 // f32x4 (forward: each op rounded to float32, as Math.fround of the float64 op) or f64x2 (backward: the float64
 // formula, rounded once to float32 on the store).
 
 /** Σx per channel -> out[k] (float64) for the g channels at x. */
-export function bn_sums(x: usize, len: i32, g: i32, out: usize): void {
-  const cb = <usize>len << 2;
+export function bn_sums(x: usize, N: i32, S: i32, g: i32, out: usize): void {
+  const rb = <usize>S << 2, bb = <usize>(g * S) << 2;
   let k = 0;
   if (g == 4) {
     let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-    for (let p = x, e = x + cb; p < e; p += 4) {
-      s0 += <f64>load<f32>(p); s1 += <f64>load<f32>(p + cb); s2 += <f64>load<f32>(p + 2 * cb); s3 += <f64>load<f32>(p + 3 * cb);
+    for (let b = 0, o = x; b < N; b++, o += bb) {
+      for (let p = o, e = o + rb; p < e; p += 4) {
+        s0 += <f64>load<f32>(p); s1 += <f64>load<f32>(p + rb); s2 += <f64>load<f32>(p + 2 * rb); s3 += <f64>load<f32>(p + 3 * rb);
+      }
     }
     store<f64>(out, s0); store<f64>(out, s1, 8); store<f64>(out, s2, 16); store<f64>(out, s3, 24);
     k = 4;
   }
   for (; k < g; k++) {
     let s: f64 = 0;
-    for (let p = x + <usize>k * cb, e = p + cb; p < e; p += 4) s += <f64>load<f32>(p);
+    for (let b = 0, o = x + <usize>k * rb; b < N; b++, o += bb) for (let p = o, e = o + rb; p < e; p += 4) s += <f64>load<f32>(p);
     store<f64>(out + (<usize>k << 3), s);
   }
 }
 
 /** Σ fround(fround(x - mean)²) per channel (mean[k] float32 at m) -> out[k] (float64). */
-export function bn_sqdevs(x: usize, len: i32, g: i32, m: usize, out: usize): void {
-  const cb = <usize>len << 2;
+export function bn_sqdevs(x: usize, N: i32, S: i32, g: i32, m: usize, out: usize): void {
+  const rb = <usize>S << 2, bb = <usize>(g * S) << 2;
   let k = 0;
   if (g == 4) {
     const m0 = load<f32>(m), m1 = load<f32>(m, 4), m2 = load<f32>(m, 8), m3 = load<f32>(m, 12);
     let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
-    for (let p = x, e = x + cb; p < e; p += 4) {
-      const d0 = load<f32>(p) - m0, d1 = load<f32>(p + cb) - m1, d2 = load<f32>(p + 2 * cb) - m2, d3 = load<f32>(p + 3 * cb) - m3;
-      q0 += <f64>(d0 * d0); q1 += <f64>(d1 * d1); q2 += <f64>(d2 * d2); q3 += <f64>(d3 * d3);
+    for (let b = 0, o = x; b < N; b++, o += bb) {
+      for (let p = o, e = o + rb; p < e; p += 4) {
+        const d0 = load<f32>(p) - m0, d1 = load<f32>(p + rb) - m1, d2 = load<f32>(p + 2 * rb) - m2, d3 = load<f32>(p + 3 * rb) - m3;
+        q0 += <f64>(d0 * d0); q1 += <f64>(d1 * d1); q2 += <f64>(d2 * d2); q3 += <f64>(d3 * d3);
+      }
     }
     store<f64>(out, q0); store<f64>(out, q1, 8); store<f64>(out, q2, 16); store<f64>(out, q3, 24);
     k = 4;
@@ -88,7 +92,9 @@ export function bn_sqdevs(x: usize, len: i32, g: i32, m: usize, out: usize): voi
   for (; k < g; k++) {
     const mu = load<f32>(m + (<usize>k << 2));
     let q: f64 = 0;
-    for (let p = x + <usize>k * cb, e = p + cb; p < e; p += 4) { const d = load<f32>(p) - mu; q += <f64>(d * d); }
+    for (let b = 0, o = x + <usize>k * rb; b < N; b++, o += bb) {
+      for (let p = o, e = o + rb; p < e; p += 4) { const d = load<f32>(p) - mu; q += <f64>(d * d); }
+    }
     store<f64>(out + (<usize>k << 3), q);
   }
 }
@@ -98,41 +104,44 @@ export function bn_sqdevs(x: usize, len: i32, g: i32, m: usize, out: usize): voi
  * p: mean, rstd, w, b; the host passes w = 1 and b = -0 where there is no weight or bias: both leave a value's
  * bits as they are, as leaving the op out does).
  */
-export function bn_apply(x: usize, len: i32, g: i32, par: usize): void {
-  const cb = <usize>len << 2, vb = <usize>(len & ~3) << 2;
-  for (let k = 0; k < g; k++) {
-    const q = par + (<usize>k << 4), mu = load<f32>(q), rs = load<f32>(q, 4), w = load<f32>(q, 8), b = load<f32>(q, 12);
+export function bn_apply(x: usize, N: i32, S: i32, g: i32, par: usize): void {
+  const rb = <usize>S << 2, vb = <usize>(S & ~3) << 2;
+  for (let r = 0, o = x; r < N * g; r++, o += rb) {
+    const q = par + (<usize>(r % g) << 4), mu = load<f32>(q), rs = load<f32>(q, 4), w = load<f32>(q, 8), b = load<f32>(q, 12);
     const mv = f32x4.splat(mu), rv = f32x4.splat(rs), wv = f32x4.splat(w), bv = f32x4.splat(b);
-    const c0 = x + <usize>k * cb;
-    for (let p = c0, e = c0 + vb; p < e; p += 16) {
+    for (let p = o, e = o + vb; p < e; p += 16) {
       v128.store(p, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(p), mv), rv), wv), bv));
     }
-    for (let p = c0 + vb, e = c0 + cb; p < e; p += 4) store<f32>(p, ((load<f32>(p) - mu) * rs) * w + b);
+    for (let p = o + vb, e = o + rb; p < e; p += 4) store<f32>(p, ((load<f32>(p) - mu) * rs) * w + b);
   }
 }
 
 /** Σg and Σ(x - mean)·g per channel (float64; mean[k] float32 at m) -> out[2k], out[2k + 1]; x and gr staged alike. */
-export function bn_grad_sums(gr: usize, x: usize, len: i32, g: i32, m: usize, out: usize): void {
-  const cb = <usize>len << 2;
+export function bn_grad_sums(gr: usize, x: usize, N: i32, S: i32, g: i32, m: usize, out: usize): void {
+  const rb = <usize>S << 2, bb = <usize>(g * S) << 2;
   let k = 0;
   if (g == 4) {
     const m0 = <f64>load<f32>(m), m1 = <f64>load<f32>(m, 4), m2 = <f64>load<f32>(m, 8), m3 = <f64>load<f32>(m, 12);
     let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, p0: f64 = 0, p1: f64 = 0, p2: f64 = 0, p3: f64 = 0;
-    for (let i: usize = 0; i < cb; i += 4) {
-      const g0 = <f64>load<f32>(gr + i), g1 = <f64>load<f32>(gr + i + cb), g2 = <f64>load<f32>(gr + i + 2 * cb), g3 = <f64>load<f32>(gr + i + 3 * cb);
-      a0 += g0; p0 += (<f64>load<f32>(x + i) - m0) * g0;
-      a1 += g1; p1 += (<f64>load<f32>(x + i + cb) - m1) * g1;
-      a2 += g2; p2 += (<f64>load<f32>(x + i + 2 * cb) - m2) * g2;
-      a3 += g3; p3 += (<f64>load<f32>(x + i + 3 * cb) - m3) * g3;
+    for (let b = 0, o: usize = 0; b < N; b++, o += bb) {
+      for (let i = o, e = o + rb; i < e; i += 4) {
+        const g0 = <f64>load<f32>(gr + i), g1 = <f64>load<f32>(gr + i + rb), g2 = <f64>load<f32>(gr + i + 2 * rb), g3 = <f64>load<f32>(gr + i + 3 * rb);
+        a0 += g0; p0 += (<f64>load<f32>(x + i) - m0) * g0;
+        a1 += g1; p1 += (<f64>load<f32>(x + i + rb) - m1) * g1;
+        a2 += g2; p2 += (<f64>load<f32>(x + i + 2 * rb) - m2) * g2;
+        a3 += g3; p3 += (<f64>load<f32>(x + i + 3 * rb) - m3) * g3;
+      }
     }
     store<f64>(out, a0); store<f64>(out, p0, 8); store<f64>(out, a1, 16); store<f64>(out, p1, 24);
     store<f64>(out, a2, 32); store<f64>(out, p2, 40); store<f64>(out, a3, 48); store<f64>(out, p3, 56);
     k = 4;
   }
   for (; k < g; k++) {
-    const mu = <f64>load<f32>(m + (<usize>k << 2)), o = <usize>k * cb;
+    const mu = <f64>load<f32>(m + (<usize>k << 2));
     let a: f64 = 0, s: f64 = 0;
-    for (let i: usize = 0; i < cb; i += 4) { const gv = <f64>load<f32>(gr + o + i); a += gv; s += (<f64>load<f32>(x + o + i) - mu) * gv; }
+    for (let b = 0, o = <usize>k * rb; b < N; b++, o += bb) {
+      for (let i = o, e = o + rb; i < e; i += 4) { const gv = <f64>load<f32>(gr + i); a += gv; s += (<f64>load<f32>(x + i) - mu) * gv; }
+    }
     store<f64>(out + (<usize>k << 4), a); store<f64>(out + (<usize>k << 4), s, 8);
   }
 }
@@ -141,21 +150,20 @@ export function bn_grad_sums(gr: usize, x: usize, len: i32, g: i32, m: usize, ou
  * In place into gr, per channel k: dx = (g - mg - (x - mean)·kk)·wr in float64, rounded to float32 (par: 4 float64
  * per channel: mean, mg, kk, wr).
  */
-export function bn_grad_apply(gr: usize, x: usize, len: i32, g: i32, par: usize): void {
-  const cb = <usize>len << 2, vb = <usize>(len & ~3) << 2;
-  for (let k = 0; k < g; k++) {
-    const q = par + (<usize>k << 5), mu = load<f64>(q), mg = load<f64>(q, 8), kk = load<f64>(q, 16), wr = load<f64>(q, 24);
+export function bn_grad_apply(gr: usize, x: usize, N: i32, S: i32, g: i32, par: usize): void {
+  const rb = <usize>S << 2, vb = <usize>(S & ~3) << 2;
+  for (let r = 0, o: usize = 0; r < N * g; r++, o += rb) {
+    const q = par + (<usize>(r % g) << 5), mu = load<f64>(q), mg = load<f64>(q, 8), kk = load<f64>(q, 16), wr = load<f64>(q, 24);
     const mv = f64x2.splat(mu), gv = f64x2.splat(mg), kv = f64x2.splat(kk), wv = f64x2.splat(wr);
-    const o = <usize>k * cb;
-    for (let i: usize = 0; i < vb; i += 16) {
-      const G = v128.load(gr + o + i), X = v128.load(x + o + i);
+    for (let i = o, e = o + vb; i < e; i += 16) {
+      const G = v128.load(gr + i), X = v128.load(x + i);
       const lo = f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(G), gv), f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(X), mv), kv)), wv);
       const Gh = v128.shuffle<f32>(G, G, 2, 3, 0, 1), Xh = v128.shuffle<f32>(X, X, 2, 3, 0, 1);
       const hi = f64x2.mul(f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(Gh), gv), f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(Xh), mv), kv)), wv);
-      v128.store(gr + o + i, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+      v128.store(gr + i, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
     }
-    for (let i = vb; i < cb; i += 4) {
-      store<f32>(gr + o + i, <f32>((<f64>load<f32>(gr + o + i) - mg - (<f64>load<f32>(x + o + i) - mu) * kk) * wr));
+    for (let i = o + vb, e = o + rb; i < e; i += 4) {
+      store<f32>(gr + i, <f32>((<f64>load<f32>(gr + i) - mg - (<f64>load<f32>(x + i) - mu) * kk) * wr));
     }
   }
 }

@@ -2,9 +2,10 @@
  * @file The WebAssembly SIMD kernels of the small CNN (assembly/cnn.ts): the float32 2x2 stride-2 max pool of
  * backend/cpu/conv.ts (maxPool2x2; setPoolAccel) and the float32 batch norm of backend/cpu/batchnorm.ts
  * (setBatchNormAccel), bit-identical to those TypeScript loops. The operands live in JavaScript typed arrays, so
- * each call stages them through a plain memory of its own: whole planes for the pool; for batch norm, up to four
- * channels at a time (each channel's N runs of S floats back to back: statistics, normalization and the backward's
- * sums then run on the staged block in cache, and the result is copied back to the N runs).
+ * each call stages them through a plain memory of its own: whole planes for the pool, one sample for im2col /
+ * col2im; for batch norm, up to four channels at a time (one copy per sample of their g runs of S floats:
+ * statistics, normalization and the backward's sums then run on the staged block in cache, and the result is
+ * copied back the same way).
  */
 import type { ColumnsAccel, Geo, PoolAccel } from '../cpu/conv.js';
 import type { BatchNormAccel } from '../cpu/batchnorm.js';
@@ -12,11 +13,11 @@ import { kernelBytes } from './runtime.js';
 
 interface CnnExports {
   mp_2x2(x: number, vals: number, idx: number, planes: number, oh: number, W: number, ow: number): void;
-  bn_sums(x: number, len: number, g: number, out: number): void;
-  bn_sqdevs(x: number, len: number, g: number, m: number, out: number): void;
-  bn_apply(x: number, len: number, g: number, par: number): void;
-  bn_grad_sums(gr: number, x: number, len: number, g: number, m: number, out: number): void;
-  bn_grad_apply(gr: number, x: number, len: number, g: number, par: number): void;
+  bn_sums(x: number, N: number, S: number, g: number, out: number): void;
+  bn_sqdevs(x: number, N: number, S: number, g: number, m: number, out: number): void;
+  bn_apply(x: number, N: number, S: number, g: number, par: number): void;
+  bn_grad_sums(gr: number, x: number, N: number, S: number, g: number, m: number, out: number): void;
+  bn_grad_apply(gr: number, x: number, N: number, S: number, g: number, par: number): void;
   im2col(x: number, geo: number, out: number): void;
   col2im(cols: number, geo: number, out: number): void;
 }
@@ -27,7 +28,7 @@ export const CAP = 1 << 17;
 export const CHUNK = 1 << 16;
 /**
  * Fewest elements for which a call pays: pool outputs (a 16x16 plane's 64 ran 2.5x faster in wasm), batch-norm
- * runs (S: one copy per run of S floats) and channel sizes (N*S), a sample's column entries (im2col, col2im).
+ * runs (S: one copy per sample of g runs of S floats) and channel sizes (N*S), a sample's column entries (im2col, col2im).
  */
 export const MIN = { poolOutputs: 64, bnRun: 32, bnChannel: 1024, columns: 1024 };
 /** Room left after each pool buffer for the spill of the last group of four columns (assembly/cnn.ts). */
@@ -46,16 +47,14 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
   const vAt = R0 + (CHUNK + PAD) * 4, iAt = vAt + (CHUNK / 4 + PAD) * 4; // pool values and indices (8-aligned)
   const r0 = R0 / 4, r1 = R1 / 4, s = SUMS / 8, m = MEANS / 4, pf = PARS / 4, pd = PARS / 8;
 
-  /** Channels c..c+g-1 of A [N, C, S] -> staging floats from `at`, each channel's N runs back to back. */
+  /** Channels c..c+g-1 of A [N, C, S] -> staging floats from `at` as they lie in A: N blocks of g runs of S. */
   function stage(A: Float32Array, N: number, C: number, S: number, c: number, g: number, at: number): void {
-    const len = N * S;
-    if (N === 1) { f.set(A.subarray(c * S, (c + g) * S), at); return; }
-    for (let k = 0; k < g; k++) for (let b = 0, o = (c + k) * S; b < N; b++, o += C * S) f.set(A.subarray(o, o + S), at + k * len + b * S);
+    if (g === C) { f.set(A.subarray(0, N * C * S), at); return; }
+    for (let b = 0, o = c * S; b < N; b++, o += C * S) f.set(A.subarray(o, o + g * S), at + b * g * S);
   }
   function unstage(Y: Float32Array, N: number, C: number, S: number, c: number, g: number, at: number): void {
-    const len = N * S;
-    if (N === 1) { Y.set(f.subarray(at, at + g * S), c * S); return; }
-    for (let k = 0; k < g; k++) for (let b = 0; b < N; b++) Y.set(f.subarray(at + k * len + b * S, at + k * len + (b + 1) * S), b * C * S + (c + k) * S);
+    if (g === C) { Y.set(f.subarray(at, at + N * C * S), 0); return; }
+    for (let b = 0; b < N; b++) Y.set(f.subarray(at + b * g * S, at + (b + 1) * g * S), b * C * S + c * S);
   }
   const takes = (N: number, S: number) => N * S <= CAP && S >= min.bnRun && N * S >= min.bnChannel;
 
@@ -83,15 +82,15 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
       for (let c = 0; c < C; c += per) {
         const g = Math.min(per, C - c);
         stage(X, N, C, S, c, g, r0);
-        ex.bn_sums(R0, n, g, SUMS);
+        ex.bn_sums(R0, N, S, g, SUMS);
         for (let k = 0; k < g; k++) f[m + k] = M[c + k] = fr(fr(d[s + k]) / n);
-        ex.bn_sqdevs(R0, n, g, MEANS, SUMS);
+        ex.bn_sqdevs(R0, N, S, g, MEANS, SUMS);
         for (let k = 0; k < g; k++) {
           const v = fr(fr(d[s + k]) / n), rs = fr(1 / Math.sqrt(fr(v + e)));
           V[c + k] = v; RS[c + k] = rs;
           f[pf + 4 * k] = M[c + k]; f[pf + 4 * k + 1] = rs; f[pf + 4 * k + 2] = W ? W[c + k] : 1; f[pf + 4 * k + 3] = B ? B[c + k] : -0;
         }
-        ex.bn_apply(R0, n, g, PARS);
+        ex.bn_apply(R0, N, S, g, PARS);
         unstage(Y, N, C, S, c, g, r0);
       }
       return true;
@@ -104,7 +103,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
         stage(G, N, C, S, c, g, r0);
         stage(X, N, C, S, c, g, r1);
         for (let k = 0; k < g; k++) f[m + k] = M[c + k];
-        ex.bn_grad_sums(R0, R1, n, g, MEANS, SUMS);
+        ex.bn_grad_sums(R0, R1, N, S, g, MEANS, SUMS);
         for (let k = 0; k < g; k++) {
           const sg = d[s + 2 * k], sgx = d[s + 2 * k + 1], rs = RS[c + k];
           if (dW) dW[c + k] = sgx * rs;
@@ -112,7 +111,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
           d[pd + 4 * k] = M[c + k]; d[pd + 4 * k + 1] = sg / n; d[pd + 4 * k + 2] = (sgx * rs * rs) / n; d[pd + 4 * k + 3] = (W ? W[c + k] : 1) * rs;
         }
         if (!dX) continue;
-        ex.bn_grad_apply(R0, R1, n, g, PARS);
+        ex.bn_grad_apply(R0, R1, N, S, g, PARS);
         unstage(dX, N, C, S, c, g, r0);
       }
       return true;
