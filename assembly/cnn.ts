@@ -245,3 +245,27 @@ export function col2im(cols: usize, geo: usize, out: usize): void {
     }
   }
 }
+
+// The fused convolution's reductions over the batch (backend/cpu/conv-fused.ts): float64 accumulators that stay in
+// this memory across the samples, and the forward's per-channel bias add; elementwise, so bit-identical.
+
+/** acc[i] += x[i] (float64 += float32) for i < n. */
+export function acc_add(acc: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2)), a = acc + (<usize>i << 3);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+    v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
+  }
+  for (; i < n; i++) { const a = acc + (<usize>i << 3); store<f64>(a, load<f64>(a) + <f64>load<f32>(x + (<usize>i << 2))); }
+}
+
+/** y[r][l] += bias[r] (float32) for rows r of L floats. */
+export function add_rows(y: usize, rows: i32, L: i32, bias: usize): void {
+  const vb = <usize>(L & ~3) << 2, rb = <usize>L << 2;
+  for (let r = 0, o = y; r < rows; r++, o += rb) {
+    const b = load<f32>(bias + (<usize>r << 2)), bv = f32x4.splat(b);
+    for (let p = o, e = o + vb; p < e; p += 16) v128.store(p, f32x4.add(v128.load(p), bv));
+    for (let p = o + vb, e = o + rb; p < e; p += 4) store<f32>(p, load<f32>(p) + b);
+  }
+}

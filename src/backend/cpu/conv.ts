@@ -37,10 +37,21 @@ export function geo(spatial: readonly number[], k: readonly number[], s: readonl
 export interface ColumnsAccel {
   im2col(X: Float32Array, xo: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
   col2im(Cc: Float32Array, co: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
+  /**
+   * The fused convolution's batch sums (conv-fused.ts): accOpen zeroes n float64 accumulators (false where they do
+   * not fit), accAdd adds X[xo, xo + n) to those from `at`, accRead copies n of them out; one backward at a time.
+   */
+  accOpen(n: number): boolean;
+  accAdd(at: number, X: Float32Array, xo: number, n: number): void;
+  accRead(at: number, out: Float64Array, n: number): void;
+  /** Y[yo + r*L + l] += B[r] (float32) for `rows` rows; false where it declines. */
+  addRows(Y: Float32Array, yo: number, B: Float32Array, rows: number, L: number): boolean;
 }
 let columns: ColumnsAccel | null = null;
 /** Install (or remove, with null) the float32 im2col / col2im kernels; returns the previous ones. */
 export function setColumnsAccel(a: ColumnsAccel | null): ColumnsAccel | null { const prev = columns; columns = a; return prev; }
+/** The installed ones, if any. */
+export function columnsAccel(): ColumnsAccel | null { return columns; }
 
 /**
  * One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched

@@ -20,6 +20,8 @@ interface CnnExports {
   bn_grad_apply(gr: number, x: number, N: number, S: number, g: number, par: number): void;
   im2col(x: number, geo: number, out: number): void;
   col2im(cols: number, geo: number, out: number): void;
+  acc_add(acc: number, x: number, n: number): void;
+  add_rows(y: number, rows: number, L: number, bias: number): void;
 }
 
 /** Floats per staging region (512 KiB; batch norm uses two, the pool's input, values and indices fit in them). */
@@ -33,14 +35,17 @@ export const CHUNK = 1 << 16;
 export const MIN = { poolOutputs: 64, bnRun: 32, bnChannel: 1024, columns: 1024 };
 /** Room left after each pool buffer for the spill of the last group of four columns (assembly/cnn.ts). */
 const PAD = 16;
-/** Byte addresses: per-channel results and parameters, then the two staging regions. */
-const SUMS = 0, MEANS = 64, PARS = 128, GEO = 384, R0 = 512, R1 = R0 + CAP * 4;
+/**
+ * Byte addresses: per-channel results and parameters, then the two staging regions and the convolution's float64
+ * accumulators (CAP / 2 doubles; they stay across the calls of one backward, while the other kernels use R0, R1).
+ */
+const SUMS = 0, MEANS = 64, PARS = 128, GEO = 384, R0 = 512, R1 = R0 + CAP * 4, R2 = R1 + CAP * 4;
 
 /** One instance of the module on its own memory, or null where the generated kernels lack it. */
 export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel; columns: ColumnsAccel } | null {
   const bytes = kernelBytes('cnn');
   if (!bytes) return null;
-  const pages = Math.ceil((R1 + CAP * 4) / 65536);
+  const pages = Math.ceil((R2 + CAP * 4) / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as CnnExports;
   const f = new Float32Array(memory.buffer), d = new Float64Array(memory.buffer), geoAt = new Int32Array(memory.buffer, GEO, 13);
@@ -141,6 +146,25 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
       f.set(out.subarray(oo, oo + CHW), r1);
       ex.col2im(R0, GEO, R1);
       out.set(f.subarray(r1, r1 + CHW), oo);
+      return true;
+    },
+    accOpen(n) {
+      if (n > CAP / 2 || n < min.columns) return false;
+      d.fill(0, R2 / 8, R2 / 8 + n);
+      return true;
+    },
+    accAdd(at, X, xo, n) {
+      if (n > CAP) throw new Error('internal: accAdd over the staging region');
+      f.set(X.subarray(xo, xo + n), r0);
+      ex.acc_add(R2 + at * 8, R0, n);
+    },
+    accRead(at, out, n) { out.set(d.subarray(R2 / 8 + at, R2 / 8 + at + n)); },
+    addRows(Y, yo, B, rows, L) {
+      if (rows * L > CAP || rows > CAP || rows * L < min.columns) return false;
+      f.set(Y.subarray(yo, yo + rows * L), r0);
+      f.set(B.subarray(0, rows), r1);
+      ex.add_rows(R0, rows, L, R1);
+      Y.set(f.subarray(r0, r0 + rows * L), yo);
       return true;
     },
   };
