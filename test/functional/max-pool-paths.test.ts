@@ -36,7 +36,8 @@ function reference(X: ArrayLike<number>, NC: number, H: number, W: number, k: nu
   return [vals, idx];
 }
 
-const configs: { k: number[]; s?: number[]; p?: number[]; d?: number[]; ceil?: boolean; H: number; W: number }[] = [
+type Config = { k: number[]; s?: number[]; p?: number[]; d?: number[]; ceil?: boolean; H: number; W: number; NC?: number };
+const configs: Config[] = [
   { k: [2, 2], H: 6, W: 8 },
   { k: [2, 2], H: 7, W: 5 }, // odd sizes: the last row / column is left out
   { k: [2, 2], s: [1, 2], d: [2, 1], H: 6, W: 6 },
@@ -46,8 +47,8 @@ const configs: { k: number[]; s?: number[]; p?: number[]; d?: number[]; ceil?: b
   { k: [2, 2], s: [2, 2], ceil: true, H: 5, W: 5 },
 ];
 
-const wasm = wasmCnn({ poolOutputs: 1, bnRun: 1, bnChannel: 1 })?.pool ?? null;
-const big = [{ k: [2, 2], H: 64, W: 64, NC: 40 }, { k: [2, 2], H: 65, W: 67, NC: 24 }, { k: [2, 2], H: 2, W: 9, NC: 5 }];
+const wasm = wasmCnn({ poolOutputs: 1, bnRun: 1, bnChannel: 1, columns: 1 })?.pool ?? null;
+const big: Config[] = [{ k: [2, 2], H: 64, W: 64, NC: 40 }, { k: [2, 2], H: 65, W: 67, NC: 24 }, { k: [2, 2], H: 2, W: 9, NC: 5 }];
 for (const [dtype, path] of [['float32', 'wasm'], ['float32', 'ts'], ['float64', 'ts']] as const) {
   for (const c of [...configs, ...(dtype === 'float32' ? big : [])]) {
     const s = c.s ?? c.k, p = c.p ?? [0, 0], d = c.d ?? [1, 1];
@@ -56,7 +57,7 @@ for (const [dtype, path] of [['float32', 'wasm'], ['float32', 'ts'], ['float64',
       const prev = setPoolAccel(path === 'wasm' ? wasm : null);
       try {
         torch.manualSeed(c.H * 31 + c.W);
-        const NC = 'NC' in c ? c.NC : 6;
+        const NC = c.NC ?? 6;
         // small integers make ties common; sprinkle NaN and -Infinity
         const data = Array.from(torch.randint(-3, 4, [NC * c.H * c.W], { dtype: 'int64' }).dataSync() as Float64Array, Number);
         for (let i = 0; i < data.length; i += 7) data[i] = i % 21 === 0 ? NaN : -Infinity;
