@@ -41,14 +41,21 @@ const PAD = 16;
  */
 const SUMS = 0, MEANS = 64, PARS = 128, GEO = 384, R0 = 512, R1 = R0 + CAP * 4, R2 = R1 + CAP * 4;
 
-/** One instance of the module on its own memory, or null where the generated kernels lack it. */
+/**
+ * One instance of the module on its own memory (made at the first call of a kernel, so that a program without
+ * these layers never allocates its 1.6 MB), or null where the generated kernels lack it.
+ */
 export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel; columns: ColumnsAccel } | null {
   const bytes = kernelBytes('cnn');
   if (!bytes) return null;
-  const pages = Math.ceil((R2 + CAP * 4) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as CnnExports;
-  const f = new Float32Array(memory.buffer), d = new Float64Array(memory.buffer), geoAt = new Int32Array(memory.buffer, GEO, 13);
+  let ex: CnnExports | null = null, f = new Float32Array(0), d = new Float64Array(0), geoAt = new Int32Array(0);
+  function init(): CnnExports {
+    if (ex) return ex;
+    const pages = Math.ceil((R2 + CAP * 4) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    f = new Float32Array(memory.buffer); d = new Float64Array(memory.buffer); geoAt = new Int32Array(memory.buffer, GEO, 13);
+    return ex = new WebAssembly.Instance(new WebAssembly.Module(bytes!), { env: { memory } }).exports as unknown as CnnExports;
+  }
   const vAt = R0 + (CHUNK + PAD) * 4, iAt = vAt + (CHUNK / 4 + PAD) * 4; // pool values and indices (8-aligned)
   const r0 = R0 / 4, r1 = R1 / 4, s = SUMS / 8, m = MEANS / 4, pf = PARS / 4, pd = PARS / 8;
 
@@ -67,6 +74,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
     maxPool2x2(X, x0, NC, H, W, oh, ow, vals, idx) {
       const inPlane = 2 * oh * W, L = oh * ow;
       if (inPlane > CHUNK || NC * L < min.poolOutputs || ow === 0 || oh === 0) return false;
+      const ex = init();
       const per = Math.floor(CHUNK / inPlane), HW = H * W;
       for (let p = 0; p < NC; p += per) {
         const np = Math.min(per, NC - p);
@@ -83,6 +91,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
   const batchNorm: BatchNormAccel = {
     forward(X, N, C, S, W, B, eps, Y, M, V, RS) {
       if (!takes(N, S)) return false;
+      const ex = init();
       const fr = Math.fround, e = fr(eps), n = N * S, per = Math.min(4, Math.floor(CAP / n));
       for (let c = 0; c < C; c += per) {
         const g = Math.min(per, C - c);
@@ -102,6 +111,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
     },
     backward(G, X, N, C, S, M, RS, W, dX, dW, dB) {
       if (!takes(N, S)) return false;
+      const ex = init();
       const n = N * S, per = Math.min(4, Math.floor(CAP / n));
       for (let c = 0; c < C; c += per) {
         const g = Math.min(per, C - c);
@@ -132,6 +142,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
   }
   const columns: ColumnsAccel = {
     im2col(X, xo, C, g, out, oo) {
+      const ex = init();
       if (!geometry(C, g)) return false;
       const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
       f.set(X.subarray(xo, xo + CHW), r1);
@@ -140,6 +151,7 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
       return true;
     },
     col2im(Cc, co, C, g, out, oo) {
+      const ex = init();
       if (!geometry(C, g)) return false;
       const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
       f.set(Cc.subarray(co, co + KL), r0);
@@ -150,17 +162,19 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
     },
     accOpen(n) {
       if (n > CAP / 2 || n < min.columns) return false;
+      init();
       d.fill(0, R2 / 8, R2 / 8 + n);
       return true;
     },
     accAdd(at, X, xo, n) {
       if (n > CAP) throw new Error('internal: accAdd over the staging region');
       f.set(X.subarray(xo, xo + n), r0);
-      ex.acc_add(R2 + at * 8, R0, n);
+      init().acc_add(R2 + at * 8, R0, n);
     },
     accRead(at, out, n) { out.set(d.subarray(R2 / 8 + at, R2 / 8 + at + n)); },
     addRows(Y, yo, B, rows, L) {
       if (rows * L > CAP || rows > CAP || rows * L < min.columns) return false;
+      const ex = init();
       f.set(Y.subarray(yo, yo + rows * L), r0);
       f.set(B.subarray(0, rows), r1);
       ex.add_rows(R0, rows, L, R1);
