@@ -27,9 +27,11 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
  * factories could be dropped). Setup is explicit (src/setup.ts, called by the entry points) and package.json
  * declares `sideEffects`, so a minimal import carries no nn/optim/io; it does carry every Tensor method (installed
  * by setup) and every WebAssembly module (65 KB of base64: the GEMM's four builds, the SIMD elementwise kernels,
- * the Bernoulli mask and the optimizer updates).
+ * the Bernoulli mask and the optimizer updates). The small CNN's kernels (assembly/cnn.ts: max pool, batch norm,
+ * im2col/col2im, convolution batch sums; 5.8 KB of base64 and 4.5 KB of host code and hooks) took it from 243/436
+ * to 253/447 KB.
  */
-const BUDGET = { minimal: 248_000, training: 442_000 };
+const BUDGET = { minimal: 254_000, training: 448_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });

@@ -4,13 +4,16 @@
  * kernel keeps every rounding of the composed ops), the gradients agree within float32 rounding (the backward is
  * PyTorch's formula, not the composed ops' chain), float64 gradchecks pass, and setFusedKernels(false) turns it off.
  * The PyTorch fixtures of test/layers/modules.test.ts and test/functional/fixtures.test.ts run through the fused
- * path; modules.test.ts also runs its BatchNorm cases with the fused kernels off.
+ * path; modules.test.ts also runs its BatchNorm cases with the fused kernels off. The float32 kernel's WebAssembly
+ * path (backend/wasm/cnn.ts, taken here for every size) gives the TypeScript loop's bits, forward and backward.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { setFusedKernels } from '../../src/ops/fused.js';
+import { setBatchNormAccel } from '../../src/backend/cpu/batchnorm.js';
+import { wasmCnn } from '../../src/backend/wasm/cnn.js';
 import { assertValuesClose, gradcheck } from '../helpers/index.js';
 
 const F = torch.nn.functional;
@@ -79,4 +82,26 @@ test('fused batchNorm: eval mode and integer inputs keep their paths; the input 
   assert.equal(String(y.gradFn), '<NativeBatchNormBackward0>');
   leaf.add_(1);
   assert.throws(() => y.sum().backward(), /modified by an inplace operation/);
+});
+
+test('fused batchNorm float32: the WebAssembly kernels give the TypeScript loops\' bits (output, statistics, gradients)', () => {
+  const wasm = wasmCnn({ poolOutputs: 1, bnRun: 1, bnChannel: 1, columns: 1 })?.batchNorm ?? null;
+  assert.ok(wasm, 'the cnn module is built');
+  // channel groups of 4 and a remainder, N = 1 (channels adjacent), odd lengths (the scalar tails)
+  for (const shape of [[4, 3, 5, 6], [6, 4], [3, 9, 7], [1, 6, 33], [2, 5, 1, 1], [5, 8, 4, 4]]) {
+    for (const affine of [true, false]) {
+      torch.manualSeed(shape[1] * 13 + shape[0]);
+      const C = shape[1];
+      const x = torch.randn(shape).mul(3).add(-0.7);
+      const w = affine ? torch.randn([C]) : null, b = affine ? torch.randn([C]) : null;
+      const prev = setBatchNormAccel(wasm);
+      let on: Run, off: Run;
+      try { on = run(x, w, b, true); setBatchNormAccel(null); off = run(x, w, b, true); } finally { setBatchNormAccel(prev); }
+      const what = `[${shape}] ${affine ? 'affine' : 'plain'}`;
+      assert.deepEqual(on.y, off.y, `output ${what}`);
+      assert.deepEqual(on.rm, off.rm, `running mean ${what}`);
+      assert.deepEqual(on.rv, off.rv, `running var ${what}`);
+      assert.deepEqual(on.grads, off.grads, `gradients ${what}`);
+    }
+  }
 });

@@ -3,13 +3,16 @@
  * + add path it replaces for groups 1: outputs and every gradient bit-identical (float32 and float64) over padding,
  * 'same', stride, dilation, 1-D and 2-D, with and without bias, with only some inputs requiring grad; float64
  * gradchecks; grouped convolutions and setFusedKernels(false) keep the composed path. The PyTorch fixtures of
- * test/layers and test/functional run through the fused path.
+ * test/layers and test/functional run through the fused path. float32 runs with the WebAssembly im2col / col2im
+ * (backend/wasm/cnn.ts, taken here for every size) and with the TypeScript loops.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { setFusedKernels } from '../../src/ops/fused.js';
+import { setColumnsAccel } from '../../src/backend/cpu/conv.js';
+import { wasmCnn } from '../../src/backend/wasm/cnn.js';
 import { gradcheck } from '../helpers/index.js';
 
 const F = torch.nn.functional;
@@ -46,11 +49,19 @@ function run(c: Case, dtype: 'float32' | 'float64', fused: boolean, conv1d = fal
   } finally { setFusedKernels(prev); }
 }
 
-for (const dtype of ['float32', 'float64'] as const) {
+const wasmColumns = wasmCnn({ poolOutputs: 1, bnRun: 1, bnChannel: 1, columns: 1 })?.columns ?? null;
+for (const [dtype, path] of [['float32', 'wasm'], ['float32', 'ts'], ['float64', 'ts']] as const) {
   for (const c of cases) {
     for (const conv1d of [false, true]) {
-      test(`fused conv${conv1d ? '1d' : '2d'} ${dtype}: ${c.name}: output and gradients bit-identical to unfold + matmul + add`, () => {
-        const on = run(c, dtype, true, conv1d), off = run(c, dtype, false, conv1d);
+      test(`fused conv${conv1d ? '1d' : '2d'} ${dtype} (${path} columns): ${c.name}: output and gradients bit-identical to unfold + matmul + add`, () => {
+        if (path === 'wasm') assert.ok(wasmColumns, 'the cnn module is built');
+        const prevCols = setColumnsAccel(path === 'wasm' ? wasmColumns : null);
+        let on: ReturnType<typeof run>, off: ReturnType<typeof run>, ts: ReturnType<typeof run> | null = null;
+        try {
+          on = run(c, dtype, true, conv1d); off = run(c, dtype, false, conv1d);
+          if (path === 'wasm') { setColumnsAccel(null); ts = run(c, dtype, true, conv1d); }
+        } finally { setColumnsAccel(prevCols); }
+        if (ts) on.vals.forEach((v, i) => assert.deepEqual(v, ts.vals[i], `tensor ${i}: wasm and TypeScript columns`));
         assert.equal(on.gradFn, '<ConvolutionBackward0>');
         assert.notEqual(off.gradFn, '<ConvolutionBackward0>');
         assert.equal(on.vals.length, off.vals.length);

@@ -20,6 +20,19 @@ import { CpuStorage, dataOf } from './storage.js';
 
 type F = Float32Array | Float64Array;
 
+/** Faster float32 kernels over contiguous [N, C, S] arrays (the same bits as the loops below). */
+export interface BatchNormAccel {
+  /** batchNormChannels into Y, M, V, RS; false where it declines (channels too small or too large). */
+  forward(X: Float32Array, N: number, C: number, S: number, W: Float32Array | null, B: Float32Array | null, eps: number,
+    Y: Float32Array, M: Float32Array, V: Float32Array, RS: Float32Array): boolean;
+  /** batchNormChannelsBackward into dX, dW, dB (each optional); false where it declines. */
+  backward(G: Float32Array, X: Float32Array, N: number, C: number, S: number, M: Float32Array, RS: Float32Array, W: Float32Array | null,
+    dX: Float32Array | null, dW: Float32Array | null, dB: Float32Array | null): boolean;
+}
+let accel: BatchNormAccel | null = null;
+/** Install (or remove, with null) the float32 batch-norm kernels; returns the previous ones. */
+export function setBatchNormAccel(a: BatchNormAccel | null): BatchNormAccel | null { const prev = accel; accel = a; return prev; }
+
 const numel = (v: View) => v.shape.reduce((a, b) => a * b, 1);
 function arr(v: View): F {
   const d = dataOf(v.storage) as F, n = numel(v);
@@ -35,7 +48,10 @@ export function batchNormChannels(x: View, weight: View | null, bias: View | nul
   const W = weight ? arr(weight) : null, B = bias ? arr(bias) : null;
   const Y = arrayFor(dt, X.length) as F, M = arrayFor(dt, C) as F, V = arrayFor(dt, C) as F, RS = arrayFor(dt, C) as F;
   const n = N * S, CS = C * S;
-  if (X instanceof Float32Array) {
+  if (X instanceof Float32Array && accel &&
+    accel.forward(X, N, C, S, W as Float32Array | null, B as Float32Array | null, eps, Y as Float32Array, M as Float32Array, V as Float32Array, RS as Float32Array)) {
+    // done in wasm
+  } else if (X instanceof Float32Array) {
     // float32: every intermediate rounded as the op that computes it in the composed path
     const fr = Math.fround, e = fr(eps);
     for (let c = 0; c < C; c++) {
@@ -83,6 +99,10 @@ export function batchNormChannelsBackward(g: View, x: View, mean: View, rstd: Vi
   const dt = x.dtype, N = x.shape[0], C = x.shape[1], S = C > 0 && N > 0 ? X.length / (N * C) : 0, n = N * S, CS = C * S;
   const dX = needX ? arrayFor(dt, X.length) as F : null;
   const dW = needW ? arrayFor(dt, C) as F : null, dB = needB ? arrayFor(dt, C) as F : null;
+  if (X instanceof Float32Array && accel && accel.backward(G as Float32Array, X, N, C, S, M as Float32Array, RS as Float32Array,
+    W as Float32Array | null, dX as Float32Array | null, dW as Float32Array | null, dB as Float32Array | null)) {
+    return [dX ? new CpuStorage(dt, dX) : null, dW ? new CpuStorage(dt, dW) : null, dB ? new CpuStorage(dt, dB) : null];
+  }
   for (let c = 0; c < C; c++) {
     const mu = M[c], rs = RS[c];
     let sg = 0, sgx = 0;

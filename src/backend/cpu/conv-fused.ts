@@ -16,7 +16,7 @@ import type { ConvArgs, Storage, View } from '../backend.js';
 import { arrayFor } from '../../core/dtype.js';
 import { isContiguous } from '../../core/shape.js';
 import { CpuStorage, dataOf } from './storage.js';
-import { col2imSample, geo, im2colSample, type Geo } from './conv.js';
+import { col2imSample, columnsAccel, geo, im2colSample, type Geo } from './conv.js';
 import { gemm } from './gemm.js';
 import { sumF32 } from './f32.js';
 
@@ -65,12 +65,15 @@ export function convolution(x: View, w: View, bias: View | null, a: ConvArgs): S
   const g = geometry(x, a), K = C * g.kh * g.kw, L = g.oh * g.ow, S = g.H * g.W;
   const Y = arrayFor(x.dtype, N * O * L) as F;
   const cols = scratch(X, K * L);
-  const pad = hasPadding(g);
+  // the padding entries are the same for every sample and im2colSample writes only the others: one fill per call
+  if (hasPadding(g)) cols.fill(0);
+  const acc = Y instanceof Float32Array ? columnsAccel() : null;
   for (let n = 0; n < N; n++) {
-    if (pad) cols.fill(0);
     im2colSample(X, n * C * S, C, g, cols, 0);
     gemm({ transA: false, transB: false, m: O, n: L, k: K, a: Wt, aOffset: 0, lda: K, b: cols, bOffset: 0, ldb: L, c: Y, cOffset: n * O * L, ldc: L, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
-    if (Bs) for (let o = 0, p = n * O * L; o < O; o++, p += L) { const b = Bs[o]; for (let l = p; l < p + L; l++) Y[l] += b; }
+    if (Bs && !(acc && acc.addRows(Y as Float32Array, n * O * L, Bs as Float32Array, O, L))) {
+      for (let o = 0, p = n * O * L; o < O; o++, p += L) { const b = Bs[o]; for (let l = p; l < p + L; l++) Y[l] += b; }
+    }
   }
   return new CpuStorage(x.dtype, Y);
 }
@@ -80,26 +83,33 @@ export function convolutionBackward(gv: View, x: View, w: View, a: ConvArgs, nee
   const G = arr(gv), X = arr(x), Wt = arr(w), dt = x.dtype;
   const [N, C] = x.shape, O = w.shape[0];
   const g = geometry(x, a), K = C * g.kh * g.kw, L = g.oh * g.ow, S = g.H * g.W;
-  const pad = hasPadding(g);
   const dX = needX ? arrayFor(dt, N * C * S) as F : null;
   const accW = needW ? new Float64Array(O * K) : null;
-  const colsN = K * L, work = scratch(X, colsN + (needW ? O * K : 0));
-  const cols = work.subarray(0, colsN), dWn = needW ? work.subarray(colsN, colsN + O * K) : null;
+  // the columns (zero padding filled once, as in convolution), the input gradient's columns, the weight gradient
+  const colsN = K * L, dcN = dX ? colsN : 0, work = scratch(X, colsN + dcN + (needW ? O * K : 0));
+  const cols = work.subarray(0, colsN), dcols = work.subarray(colsN, colsN + dcN);
+  const dWn = needW ? work.subarray(colsN + dcN, colsN + dcN + O * K) : null;
+  if (accW && hasPadding(g)) cols.fill(0);
   const accB = needB ? new Float64Array(O * L) : null;
+  // the batch sums in float64 accumulators of the installed kernels (bias: from 0, weight: from wAt), else here
+  const acc = G instanceof Float32Array ? columnsAccel() : null, wAt = accB ? O * L : 0;
+  const inAcc = acc !== null && (accB || accW) !== null && acc.accOpen(wAt + (accW ? O * K : 0));
   for (let n = 0; n < N; n++) {
     const go = n * O * L;
-    if (accB) for (let i = 0; i < O * L; i++) accB[i] += G[go + i];
+    if (accB && inAcc) acc.accAdd(0, G as Float32Array, go, O * L);
+    else if (accB) for (let i = 0; i < O * L; i++) accB[i] += G[go + i];
     if (accW && dWn) {
-      if (pad) cols.fill(0, 0, K * L);
       im2colSample(X, n * C * S, C, g, cols, 0);
       gemm({ transA: false, transB: true, m: O, n: K, k: L, a: G, aOffset: go, lda: L, b: cols, bOffset: 0, ldb: L, c: dWn, cOffset: 0, ldc: K, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
-      for (let i = 0; i < O * K; i++) accW[i] += dWn[i];
+      if (inAcc) acc.accAdd(wAt, dWn as Float32Array, 0, O * K);
+      else for (let i = 0; i < O * K; i++) accW[i] += dWn[i];
     }
     if (dX) {
-      gemm({ transA: true, transB: false, m: K, n: L, k: O, a: Wt, aOffset: 0, lda: K, b: G, bOffset: go, ldb: L, c: cols, cOffset: 0, ldc: L, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
-      col2imSample(cols, 0, C, g, dX, n * C * S);
+      gemm({ transA: true, transB: false, m: K, n: L, k: O, a: Wt, aOffset: 0, lda: K, b: G, bOffset: go, ldb: L, c: dcols, cOffset: 0, ldc: L, batch: 1, strideA: 0, strideB: 0, strideC: 0 });
+      col2imSample(dcols, 0, C, g, dX, n * C * S);
     }
   }
+  if (inAcc) { if (accB) acc.accRead(0, accB, O * L); if (accW) acc.accRead(wAt, accW, O * K); }
   let dB: F | null = null;
   if (accB) {
     // the engine's sum to the bias's [O, 1, ...] shape: over the batch (float64, rounded), then over the positions

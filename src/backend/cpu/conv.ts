@@ -30,8 +30,35 @@ export function geo(spatial: readonly number[], k: readonly number[], s: readonl
   return { H: spatial[0], W: spatial[1], kh: k[0], kw: k[1], sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], oh: o[0], ow: o[1] };
 }
 
-/** One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched. */
+/**
+ * Faster float32 im2colSample / col2imSample (same results; im2col also writes the padding entries' zeros, which
+ * is what every caller has there).
+ */
+export interface ColumnsAccel {
+  im2col(X: Float32Array, xo: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
+  col2im(Cc: Float32Array, co: number, C: number, g: Geo, out: Float32Array, oo: number): boolean;
+  /**
+   * The fused convolution's batch sums (conv-fused.ts): accOpen zeroes n float64 accumulators (false where they do
+   * not fit), accAdd adds X[xo, xo + n) to those from `at`, accRead copies n of them out; one backward at a time.
+   */
+  accOpen(n: number): boolean;
+  accAdd(at: number, X: Float32Array, xo: number, n: number): void;
+  accRead(at: number, out: Float64Array, n: number): void;
+  /** Y[yo + r*L + l] += B[r] (float32) for `rows` rows; false where it declines. */
+  addRows(Y: Float32Array, yo: number, B: Float32Array, rows: number, L: number): boolean;
+}
+let columns: ColumnsAccel | null = null;
+/** Install (or remove, with null) the float32 im2col / col2im kernels; returns the previous ones. */
+export function setColumnsAccel(a: ColumnsAccel | null): ColumnsAccel | null { const prev = columns; columns = a; return prev; }
+/** The installed ones, if any. */
+export function columnsAccel(): ColumnsAccel | null { return columns; }
+
+/**
+ * One sample's im2col: channels C of X from xo -> out [C*kh*kw, oh*ow] from oo; padded entries are left untouched
+ * (the installed accel writes them as zeros: callers hand in zero-filled padding).
+ */
 export function im2colSample(X: TypedArrayLike, xo: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  if (columns && X instanceof Float32Array && out instanceof Float32Array && columns.im2col(X, xo, C, g, out, oo)) return;
   const L = g.oh * g.ow, sw = g.sw;
   for (let c = 0; c < C; c++) {
     const xb = xo + c * g.H * g.W;
@@ -55,6 +82,7 @@ export function im2colSample(X: TypedArrayLike, xo: number, C: number, g: Geo, o
 
 /** One sample's col2im: cols [C*kh*kw, L] from co summed into out [C, ...spatial] from oo (added to what is there). */
 export function col2imSample(Cc: TypedArrayLike, co: number, C: number, g: Geo, out: TypedArrayLike, oo: number): void {
+  if (columns && Cc instanceof Float32Array && out instanceof Float32Array && columns.col2im(Cc, co, C, g, out, oo)) return;
   const L = g.oh * g.ow, sw = g.sw;
   for (let c = 0; c < C; c++) {
     const xb = oo + c * g.H * g.W;
@@ -95,6 +123,15 @@ export function col2im(cols: View, channels: number, spatial: readonly number[],
   return new CpuStorage(cols.dtype, out);
 }
 
+/** A faster float32 2x2 max pool with stride 2 (same values and indices as maxPool2x2 below). */
+export interface PoolAccel {
+  /** NC planes of H x W from X[x0] -> vals and idx [NC, oh, ow]; false where it declines (too small or large). */
+  maxPool2x2(X: Float32Array, x0: number, NC: number, H: number, W: number, oh: number, ow: number, vals: Float32Array, idx: Float64Array): boolean;
+}
+let accel: PoolAccel | null = null;
+/** Install (or remove, with null) the float32 max-pool kernel; returns the previous one. */
+export function setPoolAccel(a: PoolAccel | null): PoolAccel | null { const prev = accel; accel = a; return prev; }
+
 export function maxPool(x: View, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], outSpatial: readonly number[]): [CpuStorage, CpuStorage] {
   const { d: X, o: x0 } = dense(x);
   const [N, C] = x.shape;
@@ -103,7 +140,9 @@ export function maxPool(x: View, kernel: readonly number[], stride: readonly num
   const vals = arrayFor(x.dtype, N * C * L);
   const idx = new Float64Array(N * C * L);
   const inside = g.ph === 0 && g.pw === 0 && (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.H && (g.ow - 1) * g.sw + (g.kw - 1) * g.dw < g.W;
-  if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
+  if (inside && g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.dh === 1 && g.dw === 1 && accel && X instanceof Float32Array &&
+    accel.maxPool2x2(X, x0, N * C, g.H, g.W, g.oh, g.ow, vals as Float32Array, idx)) { /* done in wasm */ }
+  else if (inside && g.kh === 2 && g.kw === 2) maxPool2x2(X, x0, N * C, g, vals, idx);
   else if (inside) maxPoolInside(X, x0, N * C, g, vals, idx);
   else for (let nc = 0; nc < N * C; nc++) {
     const xb = x0 + nc * g.H * g.W;

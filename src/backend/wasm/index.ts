@@ -2,10 +2,11 @@
  * @file WebAssembly SIMD kernels for the CPU backend: entry points the core uses.
  *
  *   enableWasmKernels()   synchronous init; installs gemmWasm as the float32 GEMM (setGemmF32) and the SIMD
- *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel) and the
- *                         SIMD optimizer updates (setOptimAccel). Picks the
- *                         relaxed-SIMD build when the runtime accepts it, plain SIMD128 otherwise, and leaves the
- *                         TypeScript reference in place where WebAssembly SIMD is missing. Returns the variant.
+ *                         elementwise kernels as the contiguous float32 fast paths (setF32Accel), the SIMD
+ *                         optimizer updates (setOptimAccel), the 2x2 max pool (setPoolAccel), batch norm
+ *                         (setBatchNormAccel) and im2col / col2im (setColumnsAccel). Picks the relaxed-SIMD
+ *                         build when the runtime accepts it, plain SIMD128 otherwise, and leaves the TypeScript
+ *                         reference in place where WebAssembly SIMD is missing. Returns the variant.
  *   setNumThreads(n) / getNumThreads()   threads used by large GEMMs (PyTorch's torch.set_num_threads).
  *
  * Environment overrides (Node): TORCHLET_WASM=off|simd|relaxed, TORCHLET_NUM_THREADS=n.
@@ -17,6 +18,9 @@ import { wasmBernoulli } from './random.js';
 import { setBernoulliAccel, type BernoulliAccel } from '../../random/bernoulli.js';
 import { setOptimAccel, type OptimAccel } from '../cpu/optim.js';
 import { wasmOptim } from './optim.js';
+import { setColumnsAccel, setPoolAccel } from '../cpu/conv.js';
+import { setBatchNormAccel } from '../cpu/batchnorm.js';
+import { wasmCnn } from './cnn.js';
 import { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, type WasmVariant } from './engine.js';
 
 export { WasmEngine, variantSupported, sharedMemorySupported, sharedMemoryProblem, hardwareThreads, PARALLEL_MIN_WORK } from './engine.js';
@@ -29,6 +33,8 @@ let accel: F32Accel | null = null;
 let mask: BernoulliAccel | null | undefined;
 /** The SIMD optimizer updates (their own memory too; undefined until the first engine, null if not built). */
 let optim: OptimAccel | null | undefined;
+/** The SIMD 2x2 max pool and batch norm (their own memory too; undefined until the first engine, null if not built). */
+let cnn: ReturnType<typeof wasmCnn> | undefined;
 let requestedThreads: number | null = null;
 /** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
 let kernelReason = 'enableWasmKernels() has not run';
@@ -127,6 +133,10 @@ function install(next: WasmEngine): void {
   setF32Accel(accel ??= wasmF32Accel());
   setBernoulliAccel(mask === undefined ? (mask = wasmBernoulli()) : mask);
   setOptimAccel(optim === undefined ? (optim = wasmOptim()) : optim);
+  if (cnn === undefined) cnn = wasmCnn();
+  setPoolAccel(cnn?.pool ?? null);
+  setBatchNormAccel(cnn?.batchNorm ?? null);
+  setColumnsAccel(cnn?.columns ?? null);
   next.onWorkerFailure = (reason) => {
     warnOnce(`worker threads could not start, the CPU kernels run on ${engine?.threads ?? 1} thread(s): ${reason}. ` +
       "In a page with a Content-Security-Policy, allow the library's Blob-URL workers with worker-src blob:");
@@ -147,6 +157,9 @@ export function disableWasmKernels(): void {
   setF32Accel(null);
   setBernoulliAccel(null);
   setOptimAccel(null);
+  setPoolAccel(null);
+  setBatchNormAccel(null);
+  setColumnsAccel(null);
   kernelReason = 'disableWasmKernels() chose the TypeScript kernels';
   setGemmF32(gemmReference, 'reference (TypeScript, cache-blocked)', true);
 }
