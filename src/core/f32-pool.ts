@@ -158,9 +158,53 @@ const registry: FinalizationRegistry<ArrayBuffer> | null = typeof FinalizationRe
   ? new FinalizationRegistry<ArrayBuffer>(give)
   : null;
 
+/**
+ * ## Reuse within a backward pass (every runtime)
+ * Why: a fresh large ArrayBuffer costs a malloc, zero-filled pages (often freshly mapped: a fault per 4 KiB) and
+ * external-memory pressure that makes V8 collect more often; a Transformer LM step (bench/steps.ts) allocates
+ * about 30 MB of float32 results per step, about 13 MB of it gradients that die inside the backward pass.
+ * How: while the autograd engine runs a pass in which it can prove buffers dead (autograd/engine.ts: no user
+ * code runs, and its count of the gradients it holds on a storage made during the pass drops to zero), it hands
+ * such arrays back with `reuseFloat32`; until the pass ends, `allocFloat32` of exactly that length takes one,
+ * zero-filled (same contents as a fresh array). When the pass ends the lists are dropped (the arrays go to the
+ * collector as before), so nothing outside the pass ever gets an array this way.
+ */
+let passFree: Map<number, Float32Array[]> | null = null;
+const passStats = { reused: 0, handed: 0 };
+
+/** Start (a fresh list) or end (null) reuse for a backward pass; returns the previous lists (nested passes). */
+export function swapFloat32Reuse(lists: Map<number, Float32Array[]> | null): Map<number, Float32Array[]> | null {
+  const was = passFree;
+  passFree = lists;
+  return was;
+}
+
+/**
+ * Hand back an array nothing can reach any more (the caller's proof) for the rest of the current pass: only
+ * arrays of at least MIN_FLOATS floats that own their whole (non-shared) buffer; false when not taken.
+ */
+export function reuseFloat32(a: Float32Array): boolean {
+  if (passFree === null || a.length < MIN_FLOATS || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength ||
+    !(a.buffer instanceof ArrayBuffer)) return false;
+  let list = passFree.get(a.length);
+  if (list === undefined) passFree.set(a.length, list = []);
+  list.push(a);
+  passStats.handed++;
+  return true;
+}
+
+/** Arrays handed back within backward passes and arrays served from them, since start (tests). */
+export function float32Reuse(): { active: boolean; handed: number; reused: number } {
+  return { active: passFree !== null, ...passStats };
+}
+
 /** A zero-filled Float32Array of n elements, from a recycled buffer when one of that size is free. */
 export function allocFloat32(n: number): Float32Array {
   if (n < MIN_FLOATS) return slabsOn && n >= SLAB_MIN_FLOATS && n <= SLAB_MAX_FLOATS ? slabFloat32(n) : new Float32Array(n);
+  if (passFree !== null) {
+    const a = passFree.get(n)?.pop();
+    if (a !== undefined) { a.fill(0); passStats.reused++; return a; }
+  }
   if (!enabled || registry === null) return new Float32Array(n);
   const buf = take(n * 4);
   let a: Float32Array;

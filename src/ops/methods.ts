@@ -7,6 +7,8 @@ import type { DTypeName } from '../core/dtype.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lastStorageSerial } from '../backend/memory.js';
+import { swapFloat32Reuse } from '../core/f32-pool.js';
+import { be } from './util.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
 import * as R from './reduce.js';
@@ -89,5 +91,7 @@ export function installTensorMethods(): void {
     adopt: (t) => (t.base === null ? t : new Tensor(t.storage, t.shape)),
     lastSerial: lastStorageSerial,
     intoWindow: M.intoZeros,
+    recycle: (t) => { be(t).recycle?.(t.storage); },
+    reuseScope: () => { const prev = swapFloat32Reuse(new Map()); return () => { swapFloat32Reuse(prev); }; },
   });
 }
