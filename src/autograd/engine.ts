@@ -26,10 +26,8 @@ export interface GradOps {
   lastSerial(): number;
   /** Zeros shaped like `like` (or `into`, a buffer of that shape) with g copied into the window apply(z); returns z. */
   intoWindow(g: Tensor, like: Tensor, apply: (z: Tensor) => Tensor, into?: Tensor): Tensor;
-  /** t's storage is unreachable: its memory may back a later allocation of this pass (Backend.recycle). */
+  /** t's storage is unreachable: its memory may back a later allocation (Backend.recycle). */
   recycle(t: Tensor): void;
-  /** Start reusing recycled memory for allocations; returns the function that ends it (core/f32-pool.ts). */
-  reuseScope(): () => void;
 }
 let ops: GradOps | null = null;
 export function installGradOps(o: GradOps): void { ops = o; }
@@ -75,7 +73,7 @@ export const gradSteals = { taken: 0, copied: 0, recycled: 0 };
  * reference the pass made to it: the gradients a backward returned are all sent, none is kept), so once the node
  * that released it has sent all of its gradients (a later send of that node may still read it; a node's own
  * backward may return its incoming gradient), the storage is recycled (GradOps.recycle): a later allocation of
- * the same size in this pass reuses its memory. A storage whose count is 0 was necessarily held and released by
+ * the same size (in this pass, or the next step's forward) reuses its memory. A storage whose count is 0 was necessarily held and released by
  * the engine; -1 marks one recycled (never recycled twice).
  */
 class Steals {
@@ -159,7 +157,6 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
     }
   }
   const steals = userCode ? null : new Steals(o.lastSerial());
-  const endReuse = steals ? o.reuseScope() : null;
 
   const pending = new Map<Node, Tensor>();
   const accumulateLeaf = (leaf: Tensor, g: Tensor) => {
@@ -280,7 +277,6 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
     }
     ok = true;
   } finally {
-    endReuse?.();
     steals?.settle(o, ok);
   }
   if (!retainGraph) for (const n of visited) n.free();

@@ -100,7 +100,7 @@ export interface Backend {
   read(s: Storage): Promise<TypedArray>;
   /**
    * Optional, internal (CPU): `s` is unreachable (the autograd engine's proof, within a backward pass that runs no
-   * user code): its memory may back a later allocation of that pass (core/f32-pool.ts `reuseFloat32`).
+   * user code): its memory may back a later allocation of the same size (core/f32-pool.ts `reuseFloat32`).
    */
   recycle?(s: Storage): void;
 

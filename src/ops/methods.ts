@@ -7,7 +7,6 @@ import type { DTypeName } from '../core/dtype.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lastStorageSerial } from '../backend/memory.js';
-import { swapFloat32Reuse } from '../core/f32-pool.js';
 import { be } from './util.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
@@ -92,6 +91,5 @@ export function installTensorMethods(): void {
     lastSerial: lastStorageSerial,
     intoWindow: M.intoZeros,
     recycle: (t) => { be(t).recycle?.(t.storage); },
-    reuseScope: () => { const prev = swapFloat32Reuse(new Map()); return () => { swapFloat32Reuse(prev); }; },
   });
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { gradSteals } from '../../src/autograd/engine.js';
-import { float32Reuse } from '../../src/core/f32-pool.js';
+import { DEAD_CAP_BYTES, float32Reuse, setFloat32Reuse } from '../../src/core/f32-pool.js';
 
 const { nn } = torch;
 const F = nn.functional;
@@ -26,7 +26,6 @@ function sameBits(build: () => { leaves: Tensor[]; loss: Tensor }): { recycled: 
   const r0 = gradSteals.recycled, u0 = float32Reuse().reused;
   run.loss.backward();
   const counts = { recycled: gradSteals.recycled - r0, reused: float32Reuse().reused - u0 };
-  assert.equal(float32Reuse().active, false, 'no reuse outside a pass');
   ref.leaves.forEach((l, i) => {
     const a = ref.leaves[i].grad!.dataSync(), b = run.leaves[i].grad!.dataSync();
     assert.equal(a.length, b.length);
@@ -95,12 +94,40 @@ test('retainGraph: two passes over one graph accumulate the same values as witho
   assert.deepEqual(grads(false), grads(true));
 });
 
-test('a backward that throws leaves no reuse active, and the next pass is right', () => {
+test('a backward that throws, then a pass that is right', () => {
   const x = leaf(64, 64);
   const y = x.mul(2).exp();
   const z = y.sum();
   z.backward();
   assert.throws(() => z.backward(), /second time/);
-  assert.equal(float32Reuse().active, false);
   sameBits(() => { const a = leaf(64, 64); return { leaves: [a], loss: a.mul(a).exp().sum() }; });
+});
+
+test('training steps with reuse on and off: the same losses and parameters, bit for bit; off empties the lists', () => {
+  const train = (on: boolean) => {
+    const was = setFloat32Reuse(on);
+    try {
+      torch.manualSeed(11);
+      const layer = new nn.TransformerEncoderLayer(64, 4, { dimFeedforward: 128, batchFirst: true });
+      const head = new nn.Linear(64, 100);
+      const params = [...layer.parameters(), ...head.parameters()];
+      const opt = new torch.optim.AdamW(params, { lr: 1e-3 });
+      const x = torch.randn([4, 16, 64]), y = torch.randint(0, 100, [64], { dtype: 'int64' });
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        opt.zeroGrad();
+        const loss = F.crossEntropy(head.call(layer.call(x)).reshape(-1, 100), y);
+        loss.backward(); opt.step(); losses.push(loss.item() as number);
+      }
+      return { losses, params: params.map((p) => Array.from(p.dataSync())), held: float32Reuse().heldBytes };
+    } finally { setFloat32Reuse(was); }
+  };
+  const u0 = float32Reuse().reused;
+  const on = train(true);
+  assert.ok(float32Reuse().reused > u0);
+  assert.ok(on.held <= DEAD_CAP_BYTES);
+  const off = train(false);
+  assert.equal(off.held, 0);
+  assert.deepEqual(on.losses, off.losses);
+  assert.deepEqual(on.params, off.params);
 });
