@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { gradSteals } from '../../src/autograd/engine.js';
-import { DEAD_CAP_BYTES, float32Reuse, setFloat32Reuse } from '../../src/core/f32-pool.js';
+import { DEAD_CAP_BYTES, MIN_FLOATS, allocFloat32, float32Reuse, reuseFloat32, setFloat32Reuse } from '../../src/core/f32-pool.js';
 
 const { nn } = torch;
 const F = nn.functional;
@@ -117,7 +117,7 @@ test('training steps with reuse on and off: the same losses and parameters, bit 
       for (let s = 0; s < 3; s++) {
         opt.zeroGrad();
         const loss = F.crossEntropy(head.call(layer.call(x)).reshape(-1, 100), y);
-        loss.backward(); opt.step(); losses.push(loss.item() as number);
+        loss.backward(); opt.step(); losses.push(loss.item());
       }
       return { losses, params: params.map((p) => Array.from(p.dataSync())), held: float32Reuse().heldBytes };
     } finally { setFloat32Reuse(was); }
@@ -130,4 +130,24 @@ test('training steps with reuse on and off: the same losses and parameters, bit 
   assert.equal(off.held, 0);
   assert.deepEqual(on.losses, off.losses);
   assert.deepEqual(on.params, off.params);
+});
+
+test('reuseFloat32: an exact-length allocation takes a handed-back array zero-filled; views and small arrays are refused', () => {
+  const n = MIN_FLOATS + 3;
+  const a = new Float32Array(n).fill(5);
+  assert.equal(reuseFloat32(a), true);
+  const b = allocFloat32(n);
+  assert.equal(b, a);
+  assert.ok(b.every((v) => v === 0));
+  assert.notEqual(allocFloat32(n), a); // taken once
+  assert.equal(reuseFloat32(new Float32Array(2 * n).subarray(0, n)), false);
+  assert.equal(reuseFloat32(new Float32Array(MIN_FLOATS - 1)), false);
+  const was = setFloat32Reuse(false);
+  assert.equal(reuseFloat32(new Float32Array(n)), false);
+  setFloat32Reuse(was);
+  // past the cap the lists are emptied first: the held bytes never exceed it
+  const big = DEAD_CAP_BYTES / 4 / 3;
+  for (let i = 0; i < 4; i++) { reuseFloat32(new Float32Array(big)); assert.ok(float32Reuse().heldBytes <= DEAD_CAP_BYTES); }
+  setFloat32Reuse(false); setFloat32Reuse(was);
+  assert.equal(float32Reuse().heldBytes, 0);
 });
