@@ -73,8 +73,8 @@ export const gradSteals = { taken: 0, copied: 0, recycled: 0 };
  * reference the pass made to it: the gradients a backward returned are all sent, none is kept), so once the node
  * that released it has sent all of its gradients (a later send of that node may still read it; a node's own
  * backward may return its incoming gradient), the storage is recycled (GradOps.recycle): a later allocation of
- * the same size (in this pass, or the next step's forward) reuses its memory. A storage whose count is 0 was necessarily held and released by
- * the engine; -1 marks one recycled (never recycled twice).
+ * the same size (in this pass, or the next step's forward) reuses its memory. A count of 0 means the engine held
+ * and released the storage; -1 marks one recycled (never recycled twice).
  */
 class Steals {
   readonly refs = new Map<Storage, number>();
