@@ -26,6 +26,8 @@ export interface GradOps {
   lastSerial(): number;
   /** Zeros shaped like `like` (or `into`, a buffer of that shape) with g copied into the window apply(z); returns z. */
   intoWindow(g: Tensor, like: Tensor, apply: (z: Tensor) => Tensor, into?: Tensor): Tensor;
+  /** t's storage is unreachable: its memory may back a later allocation (Backend.recycle). */
+  recycle(t: Tensor): void;
 }
 let ops: GradOps | null = null;
 export function installGradOps(o: GradOps): void { ops = o; }
@@ -49,8 +51,8 @@ function runHooks(hooks: ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor {
 /** Window gradients written into a shared buffer (GradWindow; internal, tests read it). */
 export const gradWindows = { written: 0 };
 
-/** First gradients of leaves handed over without a copy, and those copied (internal; tests read them). */
-export const gradSteals = { taken: 0, copied: 0 };
+/** First gradients of leaves handed over without a copy, those copied, and buffers recycled (internal; tests read them). */
+export const gradSteals = { taken: 0, copied: 0, recycled: 0 };
 
 /**
  * Takes over gradient buffers instead of cloning them into a leaf's first `.grad` (PyTorch's AccumulateGrad
@@ -65,10 +67,20 @@ export const gradSteals = { taken: 0, copied: 0 };
  *   leaf gradients; a node's incoming gradient is released when its backward consumes it) is exactly 1.
  * Until the pass ends such a leaf's `.grad` is provisional: it is never written in place (a second gradient
  * for the same leaf clones it first, as before), and a buffer whose count is not 1 at the end is cloned then.
+ *
+ * The same count frees memory within the pass (PyTorch frees a consumed gradient when its last reference goes):
+ * a storage made during the pass whose count drops to 0 is referenced by nothing any more (the engine held every
+ * reference the pass made to it: the gradients a backward returned are all sent, none is kept), so once the node
+ * that released it has sent all of its gradients (a later send of that node may still read it; a node's own
+ * backward may return its incoming gradient), the storage is recycled (GradOps.recycle): a later allocation of
+ * the same size (in this pass, or the next step's forward) reuses its memory. A count of 0 means the engine held
+ * and released the storage; -1 marks one recycled (never recycled twice).
  */
 class Steals {
   readonly refs = new Map<Storage, number>();
   readonly provisional = new Map<Tensor, Tensor>();
+  /** Tensors whose storage's count reached 0 since the last flush. */
+  readonly dead: Tensor[] = [];
   constructor(readonly since: number) {}
   hold(g: Tensor): void {
     const s = g.storage;
@@ -76,7 +88,20 @@ class Steals {
   }
   release(g: Tensor): void {
     const s = g.storage;
-    if (s.serial > this.since) this.refs.set(s, this.refs.get(s)! - 1);
+    if (s.serial <= this.since) return;
+    const n = this.refs.get(s)! - 1;
+    this.refs.set(s, n);
+    if (n === 0) this.dead.push(g);
+  }
+  /** Between nodes: recycle the storages still at count 0. */
+  flush(o: GradOps): void {
+    for (const g of this.dead) {
+      if (this.refs.get(g.storage) !== 0) continue;
+      this.refs.set(g.storage, -1);
+      o.recycle(g);
+      gradSteals.recycled++;
+    }
+    this.dead.length = 0;
   }
   candidate(g: Tensor): boolean {
     return g.storage.serial > this.since && g.offset === 0 && !g.requiresGrad && g.gradFn === null &&
@@ -207,6 +232,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
   const visited: Node[] = [];
   try {
     roots.forEach((r, i) => send(r, r.gradFn, rootGrads[i]));
+    steals?.flush(o);
 
     const ready: Node[] = [];
     for (const [n, c] of deps) if (c === 0) ready.push(n);
@@ -240,6 +266,7 @@ function execute(roots: Tensor[], rootGrads: Tensor[], retainGraph: boolean, cap
             send(inp, node.edges[i], fit(gi, inp, node));
           }
         }
+        steals?.flush(o);
       }
       for (const c of node.edges) {
         if (!c) continue;

@@ -98,6 +98,11 @@ export interface Backend {
   readSync(s: Storage): TypedArray | null;
   /** The storage's elements; on a device without syncRead, a fresh host array the caller owns. */
   read(s: Storage): Promise<TypedArray>;
+  /**
+   * Optional, internal (CPU): `s` is unreachable (the autograd engine's proof, within a backward pass that runs no
+   * user code): its memory may back a later allocation of the same size (core/f32-pool.ts `reuseFloat32`).
+   */
+  recycle?(s: Storage): void;
 
   /** Contiguous copy of a view, cast to `dtype`. */
   contiguous(x: View, dtype: DType): Storage;

@@ -1,6 +1,7 @@
 /**
  * @file Where float32 storage arrays come from (`allocFloat32`, the one allocator behind `arrayFor('float32')`):
- * small arrays are views into shared slabs (below), large ones are recycled in browsers. Imports nothing.
+ * small arrays are views into shared slabs (below), large ones are recycled in browsers, and large arrays the autograd
+ * engine proves dead are reused (Dead gradient buffers, below allocFloat32's registry). Imports nothing.
  *
  * ## Slabs (small arrays, every runtime)
  * Why: every `new Float32Array(n)` above V8's on-heap limit (64 bytes) is one malloc of its own plus one
@@ -158,9 +159,77 @@ const registry: FinalizationRegistry<ArrayBuffer> | null = typeof FinalizationRe
   ? new FinalizationRegistry<ArrayBuffer>(give)
   : null;
 
+/**
+ * ## Dead gradient buffers (every runtime)
+ * Why: a fresh large ArrayBuffer costs a malloc, zero-filled pages (often freshly mapped: a fault per 4 KiB, paid
+ * by the first kernel that writes it) and external-memory pressure that makes V8 collect more often; a Transformer
+ * LM step (bench/steps.ts) allocates about 30 MB of float32 results per step, a third of it gradients that die
+ * inside the backward pass, and JavaScript says when an array dies only asynchronously (see Recycling above).
+ * How: the autograd engine proves some arrays dead (autograd/engine.ts, Steals: a gradient storage made during a
+ * pass that runs no user code, whose count of the references the engine holds drops to 0) and hands them back with
+ * `reuseFloat32`; `allocFloat32` of exactly that length takes one, zero-filled (the same contents as a fresh array),
+ * in that pass (a later gradient) or after it (the next step's forward results). At most DEAD_CAP_BYTES are held
+ * (an array that would pass the cap empties the lists first, so lengths no longer allocated do not stay), and the
+ * lists are emptied when nothing was taken from them for IDLE_MS (a program that stopped training).
+ */
+/** Most bytes of dead arrays held for reuse (beyond it they are left to the garbage collector). */
+export const DEAD_CAP_BYTES = 64 * 1024 * 1024;
+let reuseOn = true;
+const dead = new Map<number, Float32Array[]>();
+let deadHeld = 0, deadTake = 0;
+let deadTimer: ReturnType<typeof setTimeout> | null = null;
+const deadStats = { handed: 0, reused: 0 };
+
+function scheduleDeadTrim(): void {
+  if (deadTimer !== null || typeof setTimeout !== 'function') return;
+  const t = setTimeout(() => {
+    deadTimer = null;
+    if (deadHeld === 0) return;
+    if (now() - deadTake >= idleMs) { dead.clear(); deadHeld = 0; } else scheduleDeadTrim();
+  }, idleMs);
+  (t as { unref?: () => void }).unref?.(); // never keeps a Node process alive
+  deadTimer = t;
+}
+
+/**
+ * Hand back an array nothing can reach any more (the caller's proof): only arrays of at least MIN_FLOATS floats
+ * that own their whole (non-shared) buffer; false when not taken.
+ */
+export function reuseFloat32(a: Float32Array): boolean {
+  const bytes = a.byteLength;
+  if (!reuseOn || a.length < MIN_FLOATS || a.byteOffset !== 0 || bytes !== a.buffer.byteLength ||
+    !(a.buffer instanceof ArrayBuffer) || bytes > DEAD_CAP_BYTES) return false;
+  if (deadHeld + bytes > DEAD_CAP_BYTES) { dead.clear(); deadHeld = 0; } // sizes no longer allocated go
+  let list = dead.get(a.length);
+  if (list === undefined) dead.set(a.length, list = []);
+  list.push(a);
+  deadHeld += bytes;
+  deadStats.handed++;
+  if (deadTimer === null) deadTake = now();
+  scheduleDeadTrim();
+  return true;
+}
+
+/** Turn the reuse of dead arrays on or off (off empties the lists; tests and A/B runs); returns the previous setting. */
+export function setFloat32Reuse(on: boolean): boolean {
+  const was = reuseOn;
+  reuseOn = on;
+  if (!on) { dead.clear(); deadHeld = 0; }
+  return was;
+}
+
+/** Whether dead arrays are reused, the bytes held, and counts since start: arrays handed back, arrays served. */
+export function float32Reuse(): { enabled: boolean; heldBytes: number; handed: number; reused: number } {
+  return { enabled: reuseOn, heldBytes: deadHeld, ...deadStats };
+}
+
 /** A zero-filled Float32Array of n elements, from a recycled buffer when one of that size is free. */
 export function allocFloat32(n: number): Float32Array {
   if (n < MIN_FLOATS) return slabsOn && n >= SLAB_MIN_FLOATS && n <= SLAB_MAX_FLOATS ? slabFloat32(n) : new Float32Array(n);
+  if (deadHeld > 0) {
+    const a = dead.get(n)?.pop();
+    if (a !== undefined) { deadHeld -= n * 4; deadTake = now(); a.fill(0); deadStats.reused++; return a; }
+  }
   if (!enabled || registry === null) return new Float32Array(n);
   const buf = take(n * 4);
   let a: Float32Array;

@@ -7,6 +7,7 @@ import type { DTypeName } from '../core/dtype.js';
 import { installGradOps } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { lastStorageSerial } from '../backend/memory.js';
+import { be } from './util.js';
 import * as E from './elementwise.js';
 import * as M from './movement.js';
 import * as R from './reduce.js';
@@ -89,5 +90,6 @@ export function installTensorMethods(): void {
     adopt: (t) => (t.base === null ? t : new Tensor(t.storage, t.shape)),
     lastSerial: lastStorageSerial,
     intoWindow: M.intoZeros,
+    recycle: (t) => { be(t).recycle?.(t.storage); },
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Backend, View } from '../backend.js';
 import { DTYPES, arrayFor, arrayMatches, type DType, type TypedArray } from '../../core/dtype.js';
-import { keepFloat32 } from '../../core/f32-pool.js';
+import { keepFloat32, reuseFloat32 } from '../../core/f32-pool.js';
 import { DTypeError } from '../../core/errors.js';
 import { CpuStorage, dataOf } from './storage.js';
 import { contiguous, copyInto, fill, unary, binary, where } from './elementwise.js';
@@ -82,6 +82,7 @@ export const cpuBackend: Backend = {
   // The array leaves the library here (user code may keep views of its buffer): never recycled, and a view into a
   // shared slab is handed out as a copy with a buffer of its own (core/f32-pool.ts).
   readSync: (s) => keepFloat32(dataOf(s)),
+  recycle: (s) => { const d = dataOf(s); if (d instanceof Float32Array) reuseFloat32(d); },
   read: (s) => new Promise((resolve) => { resolve(keepFloat32(dataOf(s))); }), // a throw in dataOf rejects, as an async function would
   contiguous, copyInto, fill, unary, binary, where, fma, reduce, matmul, matmulRowSums, cumsum, sort,
   gather, scatter, indexSelect, indexAdd, triangle, im2col, col2im, maxPool, maxPoolBackward,
