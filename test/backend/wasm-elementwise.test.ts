@@ -58,8 +58,8 @@ test('unary kernels match the reference (1,003 and 9,001 elements, chunk edges)'
 });
 
 test('exp, sigmoid, SiLU, tanh: the fast paths (every |x| below 87, 43.5 for tanh) are bit-identical to the general path', () => {
-  // The same in-range values computed twice: in blocks that take the fast path (exp and sigmoid: the passes over
-  // blocks of 256 floats, assembly/vexp-blocks.ts; SiLU and tanh: four vectors at a time), and in blocks whose
+  // The same in-range values computed twice: in blocks that take the fast path (exp, sigmoid, SiLU: the passes
+  // over blocks of 256 floats, assembly/vexp-blocks.ts; tanh: four vectors at a time), and in blocks whose
   // last lane of every 16 is out of range (+-inf or NaN), which sends every block to the general path
   // (tanh: its blocks take vtanh per vector). One block of 256 in 16 holds values just above the bound (general
   // path in both), so a wrong fast-range bound shows there; the values just below it test the bound's other side.
