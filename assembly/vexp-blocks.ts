@@ -12,9 +12,10 @@
 // loop as the first pass of the next block, so the divisions overlap the range reduction. Kernel alone, 8,192
 // floats, same-process A/B: sigmoid 6.3 -> 4.7 us, exp 5.3 -> 4.3 us, SiLU 6.7 -> 4.9 us.
 //
-// Sigmoid's (and SiLU's) argument -x is folded into the constants instead of a negation per vector: with n' = round(x log2 e)
-// (= -n, round-half-even is symmetric), r = (n' ln2hi - x) + n' ln2lo is exactly (-x - n ln2hi) - n ln2lo
-// (fl(-a) = -fl(a) for every rounding here), and 2^n = 2^-n' has the exponent bits (magic + 127) - bits(m').
+// Sigmoid's (and SiLU's) argument -x is folded into the constants instead of a negation per vector: with
+// n' = round(x log2 e) (= -n, round-half-even is symmetric), r = (n' ln2hi - x) + n' ln2lo is exactly
+// (-x - n ln2hi) - n ln2lo (fl(-a) = -fl(a) for every rounding here), and 2^n = 2^-n' has the exponent bits
+// (magic + 127) - bits(m').
 
 import { U_EXP, U_SIGMOID, U_SILU, C_MAGIC, C_LOG2E, C_LN2HI, C_LN2LO, C_E0, C_ONE, C_MAGIC127, C_MAGIC_P127, C_FAST_BITS,
   K, mul, add, sub, madd, exp2x, exp4x, vexp, vsigmoid } from './vmath';
