@@ -14,8 +14,8 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 
 import {
   U_NEG, U_ABS, U_SQRT, U_SQUARE, U_RELU, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_ERF, U_GELU, U_SILU, U_GELU_TANH,
-  C_ONE, C_HALF, C_ZERO, C_NINF, C_SQRT1_2, C_G0, C_G1, splat, mul, add, sub, madd, K, vexp, exp2x, exp4x,
-  tanh4x, vlog, vtanh, vsigmoid, verf, initConstants, C_COUNT,
+  C_ONE, C_HALF, C_ZERO, C_NINF, C_SQRT1_2, C_G0, C_G1, splat, mul, add, sub, madd, K, vexp,
+  tanh4x, vlog, vtanh, verf, initConstants, C_COUNT,
 } from './vmath';
 import { expBlocks, EXP_SCRATCH_BYTES } from './vexp-blocks';
 
