@@ -50,7 +50,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize, s: usi
       }
       break;
     }
-    case U_EXP: expBlocks(x, out, n, k, s, U_EXP); break;
+    case U_EXP: expBlocks(x, out, n, k, s, false, false); break;
     case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p), k)); break;
     case U_TANH: {
       let p = x;
@@ -58,7 +58,6 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize, s: usi
       for (; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k));
       break;
     }
-    case U_SIGMOID: expBlocks(x, out, n, k, s, U_SIGMOID); break;
     case U_ERF: for (let p = x; p < end; p += 16) v128.store(p + d, verf(v128.load(p), k)); break;
     case U_GELU:
       for (let p = x; p < end; p += 16) {
@@ -66,7 +65,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize, s: usi
         v128.store(p + d, mul(mul(v, K(k, C_HALF)), add(K(k, C_ONE), verf(mul(v, K(k, C_SQRT1_2)), k))));
       }
       break;
-    case U_SILU: expBlocks(x, out, n, k, s, U_SILU); break;
+    case U_SIGMOID: case U_SILU: expBlocks(x, out, n, k, s, true, op == U_SILU); break; // one copy for both (module size)
     case U_GELU_TANH:
       for (let p = x; p < end; p += 16) {
         const v = v128.load(p);
