@@ -14,20 +14,26 @@ const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_RELU_BACKWARD = 4;
 
 import {
   U_NEG, U_ABS, U_SQRT, U_SQUARE, U_RELU, U_EXP, U_LOG, U_TANH, U_SIGMOID, U_ERF, U_GELU, U_SILU, U_GELU_TANH,
-  C_ONE, C_HALF, C_ZERO, C_NINF, C_SQRT1_2, C_G0, C_G1, splat, mul, add, sub, madd, K, vexp, exp2x, exp4x,
-  tanh4x, vlog, vtanh, vsigmoid, verf, initConstants, C_COUNT,
+  C_ONE, C_HALF, C_ZERO, C_NINF, C_SQRT1_2, C_G0, C_G1, splat, mul, add, sub, madd, K, vexp,
+  tanh4x, vlog, vtanh, verf, initConstants, C_COUNT,
 } from './vmath';
+import { expBlocks, EXP_SCRATCH_BYTES } from './vexp-blocks';
 
 /** Bytes of the constant table (the host's scratch block must hold it). */
 export const EW_CONST_BYTES: i32 = C_COUNT * 16;
+/** Bytes of the scratch block ew_unary takes (exp and sigmoid run in passes through it: vexp-blocks.ts). */
+export const EW_SCRATCH_BYTES: i32 = EXP_SCRATCH_BYTES;
 
 /** Store the constant table at k (EW_CONST_BYTES); the kernels that take k read it. */
 export function ew_init(k: usize): void { initConstants(k); }
 
 // ---- entry points ----
 
-/** out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. k: the constant table (ew_init). */
-export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void {
+/**
+ * out[i] = op(x[i]) for i < n (rounded up to a multiple of 4). out may alias x. k: the constant table (ew_init);
+ * s: EW_SCRATCH_BYTES of scratch, apart from x and out.
+ */
+export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize, s: usize): void {
   const end = x + (<usize>n << 2);
   const d = out - x;
   switch (op) {
@@ -44,25 +50,12 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
       }
       break;
     }
-    case U_EXP: {
-      let p = x;
-      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_EXP);
-      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_EXP);
-      if (p < end) v128.store(p + d, vexp(v128.load(p), k));
-      break;
-    }
+    case U_EXP: expBlocks(x, out, n, k, s, false, false); break;
     case U_LOG: for (let p = x; p < end; p += 16) v128.store(p + d, vlog(v128.load(p), k)); break;
     case U_TANH: {
       let p = x;
       for (; p + 48 < end; p += 64) tanh4x(p, d, k);
       for (; p < end; p += 16) v128.store(p + d, vtanh(v128.load(p), k));
-      break;
-    }
-    case U_SIGMOID: {
-      let p = x;
-      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_SIGMOID);
-      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SIGMOID);
-      if (p < end) v128.store(p + d, vsigmoid(v128.load(p), k));
       break;
     }
     case U_ERF: for (let p = x; p < end; p += 16) v128.store(p + d, verf(v128.load(p), k)); break;
@@ -72,13 +65,7 @@ export function ew_unary(op: i32, x: usize, out: usize, n: i32, k: usize): void 
         v128.store(p + d, mul(mul(v, K(k, C_HALF)), add(K(k, C_ONE), verf(mul(v, K(k, C_SQRT1_2)), k))));
       }
       break;
-    case U_SILU: {
-      let p = x;
-      for (; p + 48 < end; p += 64) exp4x(p, d, k, U_SILU);
-      for (; p + 16 < end; p += 32) exp2x(p, d, k, U_SILU);
-      if (p < end) { const v = v128.load(p); v128.store(p + d, mul(v, vsigmoid(v, k))); }
-      break;
-    }
+    case U_SIGMOID: case U_SILU: expBlocks(x, out, n, k, s, true, op == U_SILU); break; // one copy for both (module size)
     case U_GELU_TANH:
       for (let p = x; p < end; p += 16) {
         const v = v128.load(p);

@@ -32,7 +32,8 @@ export const C_AS_P = 53, C_R0 = 54; // Abramowitz-Stegun 7.1.26: p and 5 coeffi
 export const C_SQRT1_2 = 59, C_G0 = 60, C_G1 = 61; // GELU: 1/sqrt 2; tanh GELU: sqrt(2/pi), 0.044715
 export const C_FAST_BITS = 62, C_MAGIC127 = 63; // exp4x's fast path: |x| < 87 (the bits of 87 shifted left by one); magic - 127
 export const C_TANH_FAST_BITS = 64; // tanh4x's: |x| < 43.5
-export const C_COUNT = 65;
+export const C_MAGIC_P127 = 65; // magic + 127 (vexp-blocks.ts: sigmoid's 2^-n' from the bits of m')
+export const C_COUNT = 66;
 
 @inline export function put(k: usize, i: i32, v: v128): void { v128.store(k + (<usize>i << 4), v); }
 
@@ -64,6 +65,7 @@ export const C_COUNT = 65;
   put(k, C_FAST_BITS, i32x4.splat(<i32>0x855c0000)); // 87.0f is 0x42ae0000
   put(k, C_TANH_FAST_BITS, i32x4.splat(<i32>0x845c0000)); // 43.5f is 0x422e0000
   put(k, C_MAGIC127, i32x4.sub(splat(12582912.0), i32x4.splat(127)));
+  put(k, C_MAGIC_P127, i32x4.add(splat(12582912.0), i32x4.splat(127)));
 }
 
 /** e^x, Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-5 polynomial, 2^n applied in two halves (no overflow of

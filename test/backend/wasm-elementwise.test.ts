@@ -57,10 +57,12 @@ test('unary kernels match the reference (1,003 and 9,001 elements, chunk edges)'
   }
 });
 
-test('exp, sigmoid, SiLU, tanh: the fast path (four vectors, every |x| below 87, 43.5 for tanh) is bit-identical to the general path', () => {
-  // The same in-range values computed twice: in blocks of 16 floats that take the fast path, and in blocks whose
-  // last lane is out of range (+-inf or NaN), which sends the whole block to the general path
-  // (tanh: its blocks take vtanh per vector). A wrong fast-range bound shows on the blocks holding a value just above it.
+test('exp, sigmoid, SiLU, tanh: the fast paths (every |x| below 87, 43.5 for tanh) are bit-identical to the general path', () => {
+  // The same in-range values computed twice: in blocks that take the fast path (exp, sigmoid, SiLU: the passes
+  // over blocks of 256 floats, assembly/vexp-blocks.ts; tanh: four vectors at a time), and in blocks whose
+  // last lane of every 16 is out of range (+-inf or NaN), which sends every block to the general path
+  // (tanh: its blocks take vtanh per vector). One block of 256 in 16 holds values just above the bound (general
+  // path in both), so a wrong fast-range bound shows there; the values just below it test the bound's other side.
   const a = wasmF32Accel();
   let s = 99;
   const rnd = (): number => { s = (s * 1103515245 + 12345) >>> 0; return s / 2 ** 32; };
@@ -71,8 +73,9 @@ test('exp, sigmoid, SiLU, tanh: the fast path (four vectors, every |x| below 87,
     for (let i = 0; i < n; i++) {
       const r = rnd(), sign = rnd() < 0.5 ? -1 : 1;
       x[i] = sign * (r < 0.1 ? lim - rnd() * 0.5 : r < 0.6 ? rnd() * 4 : rnd() * lim) * (1 - 2 ** -20);
-      if (r > 0.98) x[i] = sign * lim * (1 + rnd()); // a few blocks just out of the fast range: general path in both
     }
+    // one block of 256 in 16 just out of the fast range, in 8 lanes: the general path in both computations
+    for (let b = 15; b < n >> 8; b += 16) for (let j = 0; j < 8; j++) x[(b << 8) + Math.floor(rnd() * 256)] = (rnd() < 0.5 ? -1 : 1) * lim * (1 + rnd());
     for (const far of [Infinity, -Infinity, NaN]) { // above any fast-range bound, however wrong
       const slow = x.slice();
       for (let b = 0; b < blocks; b++) slow[b * 16 + 15] = far;

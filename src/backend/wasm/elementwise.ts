@@ -26,19 +26,19 @@ const BINARY_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2,
 const SCALAR_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 /** Codes from exp on are transcendental ops: worth the call from fewer elements than the cheap ones. */
 const HEAVY_FROM = 5;
-/** Float offsets in the accel's memory: the kernels' constant table (EW_CONST_BYTES of assembly/elementwise.ts,
- *  at most 1.5 KiB) and the first staging buffer (two of CHUNK floats follow it; 2.5 + 64 KiB, two pages in all). */
-const K = 256, A = 640;
-
 /** Floats per staged chunk (32 KiB per buffer, the L1 data cache; 16x512 is one chunk). */
 const CHUNK = 8192;
+/** Float offsets in the accel's memory: the kernels' constant table (EW_CONST_BYTES of assembly/elementwise.ts,
+ *  at most 1.5 KiB), the first staging buffer (two of CHUNK floats follow it), and ew_unary's scratch
+ *  (EW_SCRATCH_BYTES, 6 KiB); 2.5 + 64 + 6 KiB, two pages in all. */
+const K = 256, A = 640, S = A + 2 * CHUNK;
 /** Shortest softmax row for the wasm kernel (shorter rows spend their time in the per-row scalar work). */
 const MIN_SOFTMAX_D = 8;
 
 /** The elementwise entry points (engine.ts declares the GEMM module's; these are assembly/elementwise.ts's). */
 interface EwExports {
   ew_init(k: number): void;
-  ew_unary(op: number, x: number, out: number, n: number, k: number): void;
+  ew_unary(op: number, x: number, out: number, n: number, k: number, s: number): void;
   ew_binary(op: number, x: number, y: number, out: number, n: number): void;
   ew_binary_scalar(op: number, x: number, c: number, out: number, n: number, scalarLeft: boolean): void;
   ew_sum(x: number, n: number): number;
@@ -68,7 +68,7 @@ export function wasmF32Accel(): F32Accel {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2 });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes('elementwise')!), { env: { memory } }).exports as unknown as EwExports;
   const f = new Float32Array(memory.buffer);
-  const k = K * 4, base = A, p = A * 4, q = (A + CHUNK) * 4;
+  const k = K * 4, base = A, p = A * 4, q = (A + CHUNK) * 4, sc = S * 4;
   ex.ew_init(k); // the constant table, once: nothing else writes this memory below A
   // the first buffer's first len floats, kept for the next call of the same length (saves a subarray per call)
   let lastLen = -1, last = f;
@@ -83,7 +83,7 @@ export function wasmF32Accel(): F32Accel {
       for (let i = 0; i < n; i += CHUNK) {
         const len = Math.min(CHUNK, n - i);
         f.set(run(X, xo + i, len), base);
-        ex.ew_unary(code, p, p, len, k);
+        ex.ew_unary(code, p, p, len, k, sc);
         out.set(staged(len), oo + i);
       }
       return true;
