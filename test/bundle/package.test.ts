@@ -18,8 +18,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string; exports: Record<string, { types: string; default: string }>; dependencies: Record<string, string>; bin: Record<string, string>;
 };
 /**
- * Minified bytes allowed (the README quotes the measured sizes: minimal 243 KB, training 436 KB; 211/405 KB before this
- * round's WebAssembly kernels: the GEMM's edge micro-kernels (2.6 KB of base64 in each of its four builds), the
+ * Minified bytes allowed (the README quotes the measured sizes: minimal 257 KB, training 450 KB; 211/405 KB before the
+ * previous round's WebAssembly kernels: the GEMM's edge micro-kernels (2.6 KB of base64 in each of its four builds), the
  * four-vectors-per-iteration exp/sigmoid/SiLU/tanh loops (11 KB), the dropout mask's module (2 KB) and the optimizer
  * updates' module (2.2 KB); 192/385 KB before the fused batch-norm, convolution and LSTM-gate kernels and the slab
  * allocator). The op registry's test samples are left out of dist by the build (scripts/build.mjs); every op
@@ -29,9 +29,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
  * by setup) and every WebAssembly module (65 KB of base64: the GEMM's four builds, the SIMD elementwise kernels,
  * the Bernoulli mask and the optimizer updates). The small CNN's kernels (assembly/cnn.ts: max pool, batch norm,
  * im2col/col2im, convolution batch sums; 5.8 KB of base64 and 4.5 KB of host code and hooks) took it from 243/436
- * to 253/447 KB.
+ * to 253/447 KB; exp/sigmoid/SiLU in passes over 256-float blocks (assembly/vexp-blocks.ts, 2.2 KB of wasm) and the
+ * reuse of dead gradient buffers (1 KB) to 257/450 KB (measured 256,887 / 450,499 bytes).
  */
-const BUDGET = { minimal: 254_000, training: 448_000 };
+const BUDGET = { minimal: 260_000, training: 454_000 };
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });
