@@ -1,7 +1,8 @@
 /**
  * @file The WebAssembly SIMD kernels of the small CNN (assembly/cnn.ts): the float32 2x2 stride-2 max pool of
- * backend/cpu/conv.ts (maxPool2x2; setPoolAccel) and the float32 batch norm of backend/cpu/batchnorm.ts
- * (setBatchNormAccel), bit-identical to those TypeScript loops. The operands live in JavaScript typed arrays, so
+ * backend/cpu/conv.ts (maxPool2x2; setPoolAccel), the float32 batch norm of backend/cpu/batchnorm.ts
+ * (setBatchNormAccel), and im2col / col2im, the convolution's float64 batch sums and its bias add
+ * (setColumnsAccel, used by backend/cpu/conv-fused.ts), bit-identical to those TypeScript loops. The operands live in JavaScript typed arrays, so
  * each call stages them through a plain memory of its own: whole planes for the pool, one sample for im2col /
  * col2im; for batch norm, up to four channels at a time (one copy per sample of their g runs of S floats:
  * statistics, normalization and the backward's sums then run on the staged block in cache, and the result is
@@ -132,28 +133,31 @@ export function wasmCnn(min = MIN): { pool: PoolAccel; batchNorm: BatchNormAccel
       return true;
     },
   };
-  /** Write g's geometry for the kernels; false where a sample's input or columns exceed a staging region. */
-  function geometry(C: number, g: Geo): boolean {
+  /**
+   * Write g's geometry for the kernels; returns a sample's input and column sizes, or null where they exceed a
+   * staging region (or the columns are too few to pay).
+   */
+  function geometry(C: number, g: Geo): { CHW: number; KL: number } | null {
     const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
-    if (CHW > CAP || KL > CAP || KL < min.columns) return false;
+    if (CHW > CAP || KL > CAP || KL < min.columns) return null;
     geoAt[0] = C; geoAt[1] = g.H; geoAt[2] = g.W; geoAt[3] = g.kh; geoAt[4] = g.kw; geoAt[5] = g.sh; geoAt[6] = g.sw;
     geoAt[7] = g.ph; geoAt[8] = g.pw; geoAt[9] = g.dh; geoAt[10] = g.dw; geoAt[11] = g.oh; geoAt[12] = g.ow;
-    return true;
+    return { CHW, KL };
   }
   const columns: ColumnsAccel = {
     im2col(X, xo, C, g, out, oo) {
-      const ex = init();
-      if (!geometry(C, g)) return false;
-      const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
+      const ex = init(), sizes = geometry(C, g);
+      if (!sizes) return false;
+      const { CHW, KL } = sizes;
       f.set(X.subarray(xo, xo + CHW), r1);
       ex.im2col(R1, GEO, R0);
       out.set(f.subarray(r0, r0 + KL), oo);
       return true;
     },
     col2im(Cc, co, C, g, out, oo) {
-      const ex = init();
-      if (!geometry(C, g)) return false;
-      const CHW = C * g.H * g.W, KL = C * g.kh * g.kw * g.oh * g.ow;
+      const ex = init(), sizes = geometry(C, g);
+      if (!sizes) return false;
+      const { CHW, KL } = sizes;
       f.set(Cc.subarray(co, co + KL), r0);
       f.set(out.subarray(oo, oo + CHW), r1);
       ex.col2im(R0, GEO, R1);

@@ -33,7 +33,7 @@ let accel: F32Accel | null = null;
 let mask: BernoulliAccel | null | undefined;
 /** The SIMD optimizer updates (their own memory too; undefined until the first engine, null if not built). */
 let optim: OptimAccel | null | undefined;
-/** The SIMD 2x2 max pool and batch norm (their own memory too; undefined until the first engine, null if not built). */
+/** The CNN kernels: 2x2 max pool, batch norm, im2col / col2im (their own memory too; undefined until the first engine, null if not built). */
 let cnn: ReturnType<typeof wasmCnn> | undefined;
 let requestedThreads: number | null = null;
 /** Why the CPU runs the kernels it runs (set by enableWasmKernels / disableWasmKernels). */
